@@ -1,0 +1,157 @@
+use crate::SourceKind;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// A document as it comes out of ingestion, before the store has given it an id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDocument {
+    pub source_id: String,
+    pub kind: SourceKind,
+    pub outlet: String,
+    pub url: Option<String>,
+    /// What makes re-ingesting the same item a no-op: the canonical URL when the item has one,
+    /// else `<source_id>#<the item's own id>`.
+    pub item_key: String,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub fetched_at: OffsetDateTime,
+    pub content_hash: String,
+    pub language: String,
+}
+
+impl NewDocument {
+    /// Builds a document, deriving the item key from the URL (canonicalised) or the
+    /// source's own item id, and the content hash from title and body.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        source_id: &str,
+        kind: SourceKind,
+        outlet: &str,
+        url: Option<&str>,
+        item_id: Option<&str>,
+        title: &str,
+        body: &str,
+        published_at: Option<OffsetDateTime>,
+        fetched_at: OffsetDateTime,
+    ) -> Result<Self, MissingItemKey> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        let item_key = match (url, item_id.map(str::trim).filter(|i| !i.is_empty())) {
+            (Some(u), _) => canonical_url(u),
+            (None, Some(id)) => format!("{source_id}#{id}"),
+            (None, None) => {
+                return Err(MissingItemKey {
+                    source_id: source_id.to_string(),
+                    title: title.chars().take(60).collect(),
+                })
+            }
+        };
+        Ok(Self {
+            source_id: source_id.to_string(),
+            kind,
+            outlet: outlet.to_string(),
+            url: url.map(str::to_string),
+            item_key,
+            title: title.trim().to_string(),
+            body: body.trim().to_string(),
+            published_at: published_at.map(|t| t.to_offset(time::UtcOffset::UTC)),
+            fetched_at: fetched_at.to_offset(time::UtcOffset::UTC),
+            content_hash: content_hash(title, body),
+            language: "th".to_string(),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("item {title:?} from source {source_id} has neither a URL nor an id, so it cannot be deduplicated")]
+pub struct MissingItemKey {
+    pub source_id: String,
+    pub title: String,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: i64,
+    #[serde(flatten)]
+    pub doc: NewDocument,
+}
+
+/// SHA-256 over title and body with whitespace runs folded, so that re-fetching a page whose
+/// only change is formatting counts as the same content.
+pub fn content_hash(title: &str, body: &str) -> String {
+    let mut h = Sha256::new();
+    for (i, part) in [title, body].into_iter().enumerate() {
+        if i > 0 {
+            h.update([0u8]);
+        }
+        for (j, word) in part.split_whitespace().enumerate() {
+            if j > 0 {
+                h.update(b" ");
+            }
+            h.update(word.as_bytes());
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Tracking parameters that never change what a page says.
+fn is_tracking_param(name: &str) -> bool {
+    name.starts_with("utm_")
+        || matches!(name, "fbclid" | "gclid" | "igshid" | "mc_cid" | "mc_eid" | "ref_src")
+}
+
+/// The form of a URL used to recognise the same item: scheme and host lower-cased, fragment
+/// and tracking parameters dropped. A string that does not parse as a URL is kept as it is.
+pub fn canonical_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw.trim()) else {
+        return raw.trim().to_string();
+    };
+    url.set_fragment(None);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !is_tracking_param(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_url_drops_tracking_and_fragment() {
+        assert_eq!(
+            canonical_url("https://WWW.Matichon.co.th/news/123?utm_source=fb&id=7&fbclid=x#top"),
+            "https://www.matichon.co.th/news/123?id=7"
+        );
+        assert_eq!(canonical_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn content_hash_ignores_whitespace_layout() {
+        assert_eq!(content_hash("ข่าว  ด่วน", "a\n b"), content_hash("ข่าว ด่วน", "a b"));
+        assert_ne!(content_hash("ab", ""), content_hash("a", "b"));
+    }
+
+    #[test]
+    fn item_key_prefers_url_then_item_id() {
+        let now = OffsetDateTime::now_utc();
+        let k = |url, id| {
+            NewDocument::new("s", SourceKind::News, "o", url, id, "t", "b", None, now)
+                .map(|d| d.item_key)
+        };
+        assert_eq!(k(Some("https://a.th/x?utm_medium=1"), Some("9")).unwrap(), "https://a.th/x");
+        assert_eq!(k(None, Some("9")).unwrap(), "s#9");
+        assert!(k(Some("  "), None).is_err());
+    }
+}

@@ -1,0 +1,130 @@
+use crate::{on_pool, Store, StoreError};
+use praden_core::{Document, NewDocument, SourceKind};
+use time::OffsetDateTime;
+
+/// What happened to a batch of documents offered to the store.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct InsertOutcome {
+    /// Ids of the documents that were new, in the order offered.
+    pub inserted: Vec<i64>,
+    /// How many were already stored (same item key) and so left untouched.
+    pub existing: usize,
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    id: i64,
+    source_id: String,
+    kind: String,
+    outlet: String,
+    url: Option<String>,
+    item_key: String,
+    title: String,
+    body: String,
+    published_at: Option<OffsetDateTime>,
+    fetched_at: OffsetDateTime,
+    content_hash: String,
+    language: String,
+}
+
+impl TryFrom<DocumentRow> for Document {
+    type Error = StoreError;
+    fn try_from(r: DocumentRow) -> Result<Self, StoreError> {
+        let kind: SourceKind = r.kind.parse().map_err(|e: praden_core::UnknownSourceKind| {
+            StoreError::CorruptRow {
+                table: "documents",
+                id: r.id,
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(Document {
+            id: r.id,
+            doc: NewDocument {
+                source_id: r.source_id,
+                kind,
+                outlet: r.outlet,
+                url: r.url,
+                item_key: r.item_key,
+                title: r.title,
+                body: r.body,
+                published_at: r.published_at,
+                fetched_at: r.fetched_at,
+                content_hash: r.content_hash,
+                language: r.language,
+            },
+        })
+    }
+}
+
+const INSERT_DOCUMENT: &str = "INSERT INTO documents \
+    (source_id, kind, outlet, url, item_key, title, body, published_at, fetched_at, content_hash, language) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+    ON CONFLICT (item_key) DO NOTHING RETURNING id";
+
+const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
+    published_at, fetched_at, content_hash, language FROM documents";
+
+impl Store {
+    /// Stores the documents that are new, in one transaction; a document whose item key is
+    /// already stored is left as it is, so offering the same item twice is a no-op.
+    pub async fn insert_documents(&self, docs: &[NewDocument]) -> Result<InsertOutcome, StoreError> {
+        let mut outcome = InsertOutcome::default();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for d in docs {
+                let id: Option<i64> = sqlx::query_scalar(INSERT_DOCUMENT)
+                    .bind(&d.source_id)
+                    .bind(d.kind.as_str())
+                    .bind(&d.outlet)
+                    .bind(&d.url)
+                    .bind(&d.item_key)
+                    .bind(&d.title)
+                    .bind(&d.body)
+                    .bind(d.published_at)
+                    .bind(d.fetched_at)
+                    .bind(&d.content_hash)
+                    .bind(&d.language)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match id {
+                    Some(id) => outcome.inserted.push(id),
+                    None => outcome.existing += 1,
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(outcome)
+    }
+
+    /// Documents with an id above `after_id`, oldest first: how the search index follows the
+    /// store.
+    pub async fn documents_after(&self, after_id: i64, limit: i64) -> Result<Vec<Document>, StoreError> {
+        let sql = format!("{SELECT_DOCUMENT} WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows: Vec<DocumentRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Document::try_from).collect()
+    }
+
+    pub async fn document(&self, id: i64) -> Result<Option<Document>, StoreError> {
+        let sql = format!("{SELECT_DOCUMENT} WHERE id = $1");
+        let row: Option<DocumentRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        row.map(Document::try_from).transpose()
+    }
+
+    pub async fn count_documents(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM documents").fetch_one(pool).await?
+        }))
+    }
+
+    /// The highest document id, 0 when there is none.
+    pub async fn max_document_id(&self) -> Result<i64, StoreError> {
+        let max: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(id) FROM documents").fetch_one(pool).await?
+        });
+        Ok(max.unwrap_or(0))
+    }
+}

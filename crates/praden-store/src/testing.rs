@@ -1,0 +1,78 @@
+//! Throw-away databases for tests. PostgreSQL tests read `PRADEN_TEST_POSTGRES_URL` (a server
+//! URL whose user may create databases); each test gets a database of its own, dropped when
+//! the guard goes out of scope.
+
+use sqlx::{Connection, PgConnection};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const POSTGRES_URL_VAR: &str = "PRADEN_TEST_POSTGRES_URL";
+
+/// A fresh PostgreSQL database; dropped (connections forced off) on drop.
+pub struct TestPostgres {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestPostgres {
+    /// `None` when `PRADEN_TEST_POSTGRES_URL` is unset; panics when it is set but the server
+    /// cannot be used, so a misconfigured CI fails instead of skipping.
+    pub async fn create() -> Option<Self> {
+        let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+        static SEQ: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "praden_test_{}_{}_{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed),
+            nanos
+        );
+        let mut conn = PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR}={admin_url}: cannot connect: {e}"));
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        conn.close().await.ok();
+        let mut url = url::Url::parse(&admin_url).expect("PRADEN_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        Some(Self {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        // Drop runs outside any async context we can rely on, so the clean-up gets a small
+        // runtime of its own on a plain thread.
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime for dropping the test database");
+            rt.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    if let Err(e) = sqlx::query(&sql).execute(&mut conn).await {
+                        eprintln!("warning: could not drop test database {name}: {e}");
+                    }
+                    conn.close().await.ok();
+                }
+            })
+        });
+        let _ = done.join();
+    }
+}
