@@ -1,0 +1,116 @@
+//! The search index. Only this crate and praden-thai use tantivy (see ARCHITECTURE.md).
+//!
+//! The index follows the store: every indexed document carries its store id, and each commit
+//! records in its payload the highest store id it contains (the high-water mark). After a
+//! crash, whoever opens the writer catches up from that mark, and re-adding a document replaces
+//! it (delete-then-add on the id), so catching up twice duplicates nothing.
+
+mod schema;
+mod search;
+pub mod tokenizer;
+mod writer;
+
+pub use search::{SearchHit, SearchResults};
+pub use writer::{CommitPolicy, IndexWriterHandle};
+
+use schema::Fields;
+use std::path::Path;
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot open the search index in {path}: {source}")]
+    Open {
+        path: String,
+        source: tantivy::TantivyError,
+    },
+    #[error("the search index in {path} is being written by another praden process (its writer lock is held)")]
+    Locked { path: String },
+    #[error("invalid query {query:?}: {reason}")]
+    BadQuery { query: String, reason: String },
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("the index writer has stopped")]
+    WriterGone,
+}
+
+/// An open index: a reader for searching, and the means to start the single writer.
+#[derive(Clone)]
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: String,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if the directory holds none.
+    pub fn open_or_create(dir: &Path) -> Result<Self, IndexError> {
+        let path = dir.display().to_string();
+        let open_err = |source| IndexError::Open {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
+        let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
+        let index = Index::open_or_create(directory, schema::build());
+        let stale = match &index {
+            Err(tantivy::TantivyError::SchemaError(_)) => true,
+            Ok(index) => {
+                let metas = index.load_metas().map_err(open_err)?;
+                let version = writer::payload_schema_version(metas.payload.as_deref());
+                version.is_some_and(|v| v != schema::SCHEMA_VERSION)
+            }
+            Err(_) => false,
+        };
+        if stale {
+            // The store is the source of truth: an index built with another schema or
+            // tokenizer is thrown away and rebuilt from it by the catch-up.
+            tracing::warn!(path, "the search index was built by another version; rebuilding it");
+            drop(index);
+            std::fs::remove_dir_all(dir).map_err(|e| open_err(e.into()))?;
+            return Self::open_or_create(dir);
+        }
+        Self::from_index(index.map_err(open_err)?, path)
+    }
+
+    /// An index that lives in memory, for tests and tools.
+    pub fn in_memory() -> Result<Self, IndexError> {
+        Self::from_index(Index::create_in_ram(schema::build()), "(memory)".into())
+    }
+
+    fn from_index(index: Index, path: String) -> Result<Self, IndexError> {
+        tokenizer::register(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        // Commits by another process show up on their own; our own writer also reloads
+        // explicitly after each commit so that a document is searchable at once.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            path,
+        })
+    }
+
+    /// The highest store id contained in the last commit (0 for a new index).
+    pub fn high_water_mark(&self) -> Result<i64, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(writer::parse_payload(metas.payload.as_deref()))
+    }
+
+    /// Documents visible to searches now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Starts the one writer of this index on a thread of its own. Fails with
+    /// `IndexError::Locked` if another process holds the writer.
+    pub fn start_writer(&self, policy: CommitPolicy) -> Result<IndexWriterHandle, IndexError> {
+        writer::start(self.clone(), policy)
+    }
+}

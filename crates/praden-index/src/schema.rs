@@ -1,0 +1,65 @@
+use crate::tokenizer::TEXT_TOKENIZER;
+use crate::IndexError;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
+    STRING,
+};
+
+/// Bump when the schema or the tokenizers change in a way that needs a rebuild.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub fn build() -> Schema {
+    let mut b = Schema::builder();
+    // Positions are needed because a Thai query word becomes a phrase of its tokens.
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TEXT_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    b.add_u64_field("doc_id", INDEXED | STORED | FAST);
+    b.add_text_field("title", text.clone());
+    b.add_text_field("body", text);
+    b.add_text_field("url", STORED);
+    b.add_text_field("outlet", STRING | STORED | FAST);
+    b.add_text_field("kind", STRING | STORED | FAST);
+    b.add_text_field("source_id", STRING | STORED);
+    b.add_date_field("published_at", INDEXED | STORED | FAST);
+    b.build()
+}
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub doc_id: Field,
+    pub title: Field,
+    pub body: Field,
+    pub url: Field,
+    pub outlet: Field,
+    pub kind: Field,
+    pub source_id: Field,
+    pub published_at: Field,
+}
+
+impl Fields {
+    pub fn from_schema(schema: &Schema) -> Result<Self, IndexError> {
+        let f = |name: &str| {
+            schema.get_field(name).map_err(|_| {
+                IndexError::Tantivy(tantivy::TantivyError::SchemaError(format!(
+                    "the index on disk has no field {name:?}: it was built by another version; \
+                     delete the index directory and praden rebuilds it from the store"
+                )))
+            })
+        };
+        Ok(Self {
+            doc_id: f("doc_id")?,
+            title: f("title")?,
+            body: f("body")?,
+            url: f("url")?,
+            outlet: f("outlet")?,
+            kind: f("kind")?,
+            source_id: f("source_id")?,
+            published_at: f("published_at")?,
+        })
+    }
+}

@@ -1,0 +1,251 @@
+use crate::schema::{Fields, SCHEMA_VERSION};
+use crate::{IndexError, SearchIndex};
+use praden_core::Document;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tantivy::schema::Term;
+use tantivy::{DateTime, IndexWriter, TantivyDocument};
+use tokio::sync::oneshot;
+
+/// When the writer commits: after `max_docs` uncommitted documents, `max_delay` after the first
+/// uncommitted one, and at shutdown. A commit costs an fsync and a new segment, so batching them
+/// keeps imports fast while a single new article still becomes searchable within seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitPolicy {
+    pub max_docs: usize,
+    pub max_delay: Duration,
+    /// Memory for the writer's in-flight segments, shared by its threads.
+    pub memory_bytes: usize,
+    pub threads: usize,
+}
+
+impl Default for CommitPolicy {
+    fn default() -> Self {
+        Self {
+            max_docs: 10_000,
+            max_delay: Duration::from_secs(2),
+            memory_bytes: 256 << 20,
+            threads: 2,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    high_water_mark: i64,
+    schema_version: u32,
+}
+
+pub(crate) fn parse_payload(payload: Option<&str>) -> i64 {
+    payload
+        .and_then(|p| serde_json::from_str::<Payload>(p).ok())
+        .map_or(0, |p| p.high_water_mark)
+}
+
+pub(crate) fn payload_schema_version(payload: Option<&str>) -> Option<u32> {
+    payload
+        .and_then(|p| serde_json::from_str::<Payload>(p).ok())
+        .map(|p| p.schema_version)
+}
+
+enum Command {
+    Add(Vec<Document>),
+    Commit(oneshot::Sender<Result<i64, IndexError>>),
+}
+
+/// The only way to write to the index. Its thread commits what is pending and ends when the
+/// handle is shut down or dropped.
+pub struct IndexWriterHandle {
+    tx: flume::Sender<Command>,
+    added_up_to: Arc<AtomicI64>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+pub(crate) fn start(index: SearchIndex, policy: CommitPolicy) -> Result<IndexWriterHandle, IndexError> {
+    let writer: IndexWriter = index
+        .index
+        .writer_with_num_threads(policy.threads.max(1), policy.memory_bytes)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                path: index.path.clone(),
+            },
+            other => IndexError::Tantivy(other),
+        })?;
+    let hwm = index.high_water_mark()?;
+    let added_up_to = Arc::new(AtomicI64::new(hwm));
+    // Bounded, so a bulk import waits for the writer instead of queueing the corpus in memory.
+    let (tx, rx) = flume::bounded(16);
+    let state = WriterState {
+        writer,
+        index,
+        policy,
+        committed: hwm,
+        added: added_up_to.clone(),
+        pending: 0,
+        first_pending_at: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name("index-writer".into())
+        .spawn(move || state.run(rx))
+        .map_err(|e| IndexError::Tantivy(e.into()))?;
+    Ok(IndexWriterHandle {
+        tx,
+        added_up_to,
+        thread,
+    })
+}
+
+impl IndexWriterHandle {
+    /// Queues documents for indexing; they are searchable after the next commit.
+    pub async fn add(&self, docs: Vec<Document>) -> Result<(), IndexError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let top = docs.iter().map(|d| d.id).max().unwrap_or(0);
+        self.tx
+            .send_async(Command::Add(docs))
+            .await
+            .map_err(|_| IndexError::WriterGone)?;
+        self.added_up_to.fetch_max(top, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The highest store id handed to the writer so far (committed or not).
+    pub fn added_up_to(&self) -> i64 {
+        self.added_up_to.load(Ordering::SeqCst)
+    }
+
+    /// Commits now; returns the high-water mark of the commit.
+    pub async fn commit(&self) -> Result<i64, IndexError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send_async(Command::Commit(reply))
+            .await
+            .map_err(|_| IndexError::WriterGone)?;
+        rx.await.map_err(|_| IndexError::WriterGone)?
+    }
+
+    /// Commits what is pending and stops the writer thread, releasing the writer lock.
+    pub async fn shutdown(self) -> Result<i64, IndexError> {
+        let hwm = self.commit().await?;
+        drop(self.tx);
+        // The thread sees the channel close, finds nothing pending and returns; joining it
+        // releases the writer lock before the caller goes on.
+        let thread = self.thread;
+        tokio::task::spawn_blocking(move || thread.join()).await.ok();
+        Ok(hwm)
+    }
+}
+
+struct WriterState {
+    writer: IndexWriter,
+    index: SearchIndex,
+    policy: CommitPolicy,
+    committed: i64,
+    added: Arc<AtomicI64>,
+    pending: usize,
+    first_pending_at: Option<Instant>,
+}
+
+impl WriterState {
+    fn run(mut self, rx: flume::Receiver<Command>) {
+        loop {
+            let received = match self.first_pending_at {
+                Some(t) => {
+                    let deadline = t + self.policy.max_delay;
+                    match rx.recv_deadline(deadline) {
+                        Err(flume::RecvTimeoutError::Timeout) => {
+                            self.commit_logged();
+                            continue;
+                        }
+                        other => other.ok(),
+                    }
+                }
+                None => rx.recv().ok(),
+            };
+            match received {
+                Some(Command::Add(docs)) => {
+                    if let Err(e) = self.add(&docs) {
+                        tracing::error!(error = %e, "index writer failed to add documents");
+                    }
+                    if self.pending >= self.policy.max_docs {
+                        self.commit_logged();
+                    }
+                }
+                Some(Command::Commit(reply)) => {
+                    let _ = reply.send(self.commit());
+                }
+                None => {
+                    // Every handle is gone: commit what is left and stop.
+                    self.commit_logged();
+                    break;
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, docs: &[Document]) -> Result<(), IndexError> {
+        let f = self.index.fields;
+        for d in docs {
+            // Delete-then-add makes indexing the same store id twice a replacement.
+            self.writer
+                .delete_term(Term::from_field_u64(f.doc_id, d.id as u64));
+            self.writer.add_document(to_tantivy(&f, d))?;
+            self.pending += 1;
+            self.first_pending_at.get_or_insert_with(Instant::now);
+            self.added.fetch_max(d.id, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<i64, IndexError> {
+        let hwm = self.added.load(Ordering::SeqCst);
+        if self.pending == 0 && hwm == self.committed {
+            return Ok(hwm);
+        }
+        let payload = serde_json::to_string(&Payload {
+            high_water_mark: hwm,
+            schema_version: SCHEMA_VERSION,
+        })
+        .expect("payload serialises");
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.index.reader.reload()?;
+        tracing::debug!(documents = self.pending, high_water_mark = hwm, "index committed");
+        self.committed = hwm;
+        self.pending = 0;
+        self.first_pending_at = None;
+        Ok(hwm)
+    }
+
+    fn commit_logged(&mut self) {
+        if let Err(e) = self.commit() {
+            tracing::error!(error = %e, "index commit failed");
+            // Try again after another interval rather than spinning.
+            self.first_pending_at = Some(Instant::now());
+        }
+    }
+}
+
+fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.doc_id, d.id as u64);
+    doc.add_text(f.title, &d.doc.title);
+    doc.add_text(f.body, &d.doc.body);
+    if let Some(url) = &d.doc.url {
+        doc.add_text(f.url, url);
+    }
+    doc.add_text(f.outlet, &d.doc.outlet);
+    doc.add_text(f.kind, d.doc.kind.as_str());
+    doc.add_text(f.source_id, &d.doc.source_id);
+    if let Some(t) = d.doc.published_at {
+        doc.add_date(
+            f.published_at,
+            DateTime::from_timestamp_secs(t.unix_timestamp()),
+        );
+    }
+    doc
+}

@@ -1,0 +1,139 @@
+use praden_core::{Document, NewDocument, SourceKind};
+use praden_index::{CommitPolicy, IndexError, SearchIndex};
+use std::time::Duration;
+use time::macros::datetime;
+
+fn doc(id: i64, title: &str, body: &str) -> Document {
+    Document {
+        id,
+        doc: NewDocument::new(
+            "matichon",
+            SourceKind::News,
+            "มติชน",
+            Some(&format!("https://www.matichon.co.th/news/{id}")),
+            None,
+            title,
+            body,
+            Some(datetime!(2024-03-05 09:30 +7)),
+            datetime!(2024-03-05 03:00 UTC),
+        )
+        .unwrap(),
+    }
+}
+
+fn corpus() -> Vec<Document> {
+    vec![
+        doc(1, "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า", "ที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบลดค่าไฟฟ้า 3 เดือน ช่วยประชาชน 20 ล้านครัวเรือน"),
+        doc(2, "กรมอุตุนิยมวิทยาเตือนพายุฤดูร้อน", "พายุฤดูร้อนจะเข้าภาคเหนือ ประชาชนระวังอันตราย PM2.5 สูง"),
+        doc(3, "นายกฯ ลงพื้นที่น้ำท่วม", "นายกรัฐมนตรีเดินทางจากทำเนียบรัฐบาลไปตรวจน้ำท่วมจังหวัดเชียงใหม่"),
+    ]
+}
+
+#[tokio::test]
+async fn thai_words_are_found_inside_unsegmented_text() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    writer.add(corpus()).await.unwrap();
+    assert_eq!(writer.commit().await.unwrap(), 3);
+
+    let ids = |q: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> = index.search(q, 10).unwrap().hits.iter().map(|h| h.doc_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("ไฟฟ้า"), [1]);
+    assert_eq!(ids("รัฐบาล"), [3], "a word inside the compound ทำเนียบรัฐบาล");
+    assert_eq!(ids("พายุ"), [2]);
+    assert_eq!(ids("pm2.5"), [2]);
+    assert_eq!(ids("ประชาชน"), [1, 2]);
+    assert_eq!(ids("ประชาชน -พายุ"), [1]);
+    assert!(ids("ฟุตบอล").is_empty());
+
+    let hit = &index.search("น้ำท่วม", 10).unwrap().hits[0];
+    assert_eq!(hit.title, "นายกฯ ลงพื้นที่น้ำท่วม");
+    assert_eq!(hit.outlet, "มติชน");
+    assert_eq!(hit.published_at.as_deref(), Some("2024-03-05T02:30:00Z"));
+    assert!(hit.snippet_html.contains("<b>"), "{}", hit.snippet_html);
+    writer.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_queries_are_reported_not_panicked() {
+    let index = SearchIndex::in_memory().unwrap();
+    assert!(matches!(index.search("   ", 10), Err(IndexError::BadQuery { .. })));
+    assert!(matches!(index.search("nosuchfield:x", 10), Err(IndexError::BadQuery { .. })));
+}
+
+#[tokio::test]
+async fn the_high_water_mark_survives_reopening_and_readding_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.high_water_mark().unwrap(), 0);
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    writer.add(corpus()).await.unwrap();
+    assert_eq!(writer.shutdown().await.unwrap(), 3);
+    drop(index);
+
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.high_water_mark().unwrap(), 3);
+    assert_eq!(index.num_docs(), 3);
+    // Catching up again from an older mark (as after a crash) duplicates nothing.
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    writer.add(corpus()).await.unwrap();
+    writer.shutdown().await.unwrap();
+    assert_eq!(index.num_docs(), 3);
+    assert_eq!(index.search("ไฟฟ้า", 10).unwrap().total, 1);
+}
+
+#[tokio::test]
+async fn commits_happen_on_their_own_after_the_delay() {
+    let index = SearchIndex::in_memory().unwrap();
+    let policy = CommitPolicy {
+        max_delay: Duration::from_millis(100),
+        ..CommitPolicy::default()
+    };
+    let writer = index.start_writer(policy).unwrap();
+    writer.add(corpus()).await.unwrap();
+    // No explicit commit: the policy's delay must make the documents visible.
+    let mut waited = Duration::ZERO;
+    while index.num_docs() < 3 && waited < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    assert_eq!(index.num_docs(), 3);
+    assert_eq!(index.high_water_mark().unwrap(), 3);
+    writer.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn commits_happen_on_their_own_after_enough_documents() {
+    let index = SearchIndex::in_memory().unwrap();
+    let policy = CommitPolicy {
+        max_docs: 2,
+        max_delay: Duration::from_secs(3600),
+        ..CommitPolicy::default()
+    };
+    let writer = index.start_writer(policy).unwrap();
+    writer.add(corpus()).await.unwrap();
+    let mut waited = Duration::ZERO;
+    while index.num_docs() < 3 && waited < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    assert_eq!(index.num_docs(), 3);
+    writer.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_writer_is_refused_while_the_first_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let first = index.start_writer(CommitPolicy::default()).unwrap();
+    let other = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert!(matches!(
+        other.start_writer(CommitPolicy::default()),
+        Err(IndexError::Locked { .. })
+    ));
+    first.shutdown().await.unwrap();
+    other.start_writer(CommitPolicy::default()).unwrap().shutdown().await.unwrap();
+}
