@@ -101,7 +101,10 @@ pub fn content_hash(title: &str, body: &str) -> String {
 /// Tracking parameters that never change what a page says.
 fn is_tracking_param(name: &str) -> bool {
     name.starts_with("utm_")
-        || matches!(name, "fbclid" | "gclid" | "igshid" | "mc_cid" | "mc_eid" | "ref_src")
+        || matches!(
+            name,
+            "fbclid" | "gclid" | "igshid" | "mc_cid" | "mc_eid" | "ref_src"
+        )
 }
 
 /// The form of a URL used to recognise the same item: scheme and host lower-cased, fragment
@@ -139,7 +142,10 @@ mod tests {
 
     #[test]
     fn content_hash_ignores_whitespace_layout() {
-        assert_eq!(content_hash("ข่าว  ด่วน", "a\n b"), content_hash("ข่าว ด่วน", "a b"));
+        assert_eq!(
+            content_hash("ข่าว  ด่วน", "a\n b"),
+            content_hash("ข่าว ด่วน", "a b")
+        );
         assert_ne!(content_hash("ab", ""), content_hash("a", "b"));
     }
 
@@ -150,7 +156,10 @@ mod tests {
             NewDocument::new("s", SourceKind::News, "o", url, id, "t", "b", None, now)
                 .map(|d| d.item_key)
         };
-        assert_eq!(k(Some("https://a.th/x?utm_medium=1"), Some("9")).unwrap(), "https://a.th/x");
+        assert_eq!(
+            k(Some("https://a.th/x?utm_medium=1"), Some("9")).unwrap(),
+            "https://a.th/x"
+        );
         assert_eq!(k(None, Some("9")).unwrap(), "s#9");
         assert!(k(Some("  "), None).is_err());
     }

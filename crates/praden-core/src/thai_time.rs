@@ -24,7 +24,18 @@ pub const THAI_MONTHS: [&str; 12] = [
 ];
 
 pub const THAI_MONTHS_ABBR: [&str; 12] = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 ];
 
 pub fn to_bangkok(t: OffsetDateTime) -> OffsetDateTime {
@@ -98,7 +109,10 @@ pub fn parse_date_any_era(s: &str) -> Result<Date, DateError> {
     let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(DateError::new(s, "expected YYYY-MM-DD"));
     };
-    let num = |p: &str| p.parse::<i32>().map_err(|_| DateError::new(s, "expected YYYY-MM-DD"));
+    let num = |p: &str| {
+        p.parse::<i32>()
+            .map_err(|_| DateError::new(s, "expected YYYY-MM-DD"))
+    };
     let (mut y, m, d) = (num(y)?, num(m)?, num(d)?);
     if y > 2400 {
         y = ce_year(y);
@@ -134,10 +148,22 @@ mod tests {
 
     #[test]
     fn formats_thai_dates_in_buddhist_era() {
-        assert_eq!(format_thai_date_long(date!(2017 - 02 - 14), true), "๑๔ กุมภาพันธ์ ๒๕๖๐");
-        assert_eq!(format_thai_date_long(date!(2017 - 02 - 14), false), "14 กุมภาพันธ์ 2560");
-        assert_eq!(format_thai_date_short(date!(2017 - 02 - 14)), "14 ก.พ. 2560");
-        assert_eq!(format_thai_date_short(date!(2023 - 12 - 31)), "31 ธ.ค. 2566");
+        assert_eq!(
+            format_thai_date_long(date!(2017 - 02 - 14), true),
+            "๑๔ กุมภาพันธ์ ๒๕๖๐"
+        );
+        assert_eq!(
+            format_thai_date_long(date!(2017 - 02 - 14), false),
+            "14 กุมภาพันธ์ 2560"
+        );
+        assert_eq!(
+            format_thai_date_short(date!(2017 - 02 - 14)),
+            "14 ก.พ. 2560"
+        );
+        assert_eq!(
+            format_thai_date_short(date!(2023 - 12 - 31)),
+            "31 ธ.ค. 2566"
+        );
         assert_eq!(format_thai_date_short(date!(2024 - 01 - 01)), "1 ม.ค. 2567");
     }
 
@@ -151,9 +177,18 @@ mod tests {
 
     #[test]
     fn parses_dates_in_either_era_and_thai_digits() {
-        assert_eq!(parse_date_any_era("2024-03-05").unwrap(), date!(2024 - 03 - 05));
-        assert_eq!(parse_date_any_era("2567-03-05").unwrap(), date!(2024 - 03 - 05));
-        assert_eq!(parse_date_any_era("๒๕๖๗-๐๓-๐๕").unwrap(), date!(2024 - 03 - 05));
+        assert_eq!(
+            parse_date_any_era("2024-03-05").unwrap(),
+            date!(2024 - 03 - 05)
+        );
+        assert_eq!(
+            parse_date_any_era("2567-03-05").unwrap(),
+            date!(2024 - 03 - 05)
+        );
+        assert_eq!(
+            parse_date_any_era("๒๕๖๗-๐๓-๐๕").unwrap(),
+            date!(2024 - 03 - 05)
+        );
         assert!(parse_date_any_era("2024-02-30").is_err());
         assert!(parse_date_any_era("2024-13-01").is_err());
         assert!(parse_date_any_era("yesterday").is_err());

@@ -67,7 +67,10 @@ impl SearchIndex {
         if stale {
             // The store is the source of truth: an index built with another schema or
             // tokenizer is thrown away and rebuilt from it by the catch-up.
-            tracing::warn!(path, "the search index was built by another version; rebuilding it");
+            tracing::warn!(
+                path,
+                "the search index was built by another version; rebuilding it"
+            );
             drop(index);
             std::fs::remove_dir_all(dir).map_err(|e| open_err(e.into()))?;
             return Self::open_or_create(dir);

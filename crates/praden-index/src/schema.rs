@@ -1,8 +1,7 @@
 use crate::tokenizer::TEXT_TOKENIZER;
 use crate::IndexError;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
-    STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Bump when the schema or the tokenizers change in a way that needs a rebuild.

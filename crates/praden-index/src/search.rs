@@ -79,7 +79,10 @@ impl SearchIndex {
                     .and_then(|d| {
                         time::OffsetDateTime::from_unix_timestamp(d.into_timestamp_secs()).ok()
                     })
-                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    }),
                 snippet_html: snippets.snippet_from_doc(&doc).to_html(),
             });
         }

@@ -63,7 +63,10 @@ pub struct IndexWriterHandle {
     thread: std::thread::JoinHandle<()>,
 }
 
-pub(crate) fn start(index: SearchIndex, policy: CommitPolicy) -> Result<IndexWriterHandle, IndexError> {
+pub(crate) fn start(
+    index: SearchIndex,
+    policy: CommitPolicy,
+) -> Result<IndexWriterHandle, IndexError> {
     let writer: IndexWriter = index
         .index
         .writer_with_num_threads(policy.threads.max(1), policy.memory_bytes)
@@ -134,7 +137,9 @@ impl IndexWriterHandle {
         // The thread sees the channel close, finds nothing pending and returns; joining it
         // releases the writer lock before the caller goes on.
         let thread = self.thread;
-        tokio::task::spawn_blocking(move || thread.join()).await.ok();
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .ok();
         Ok(hwm)
     }
 }
@@ -214,7 +219,11 @@ impl WriterState {
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.index.reader.reload()?;
-        tracing::debug!(documents = self.pending, high_water_mark = hwm, "index committed");
+        tracing::debug!(
+            documents = self.pending,
+            high_water_mark = hwm,
+            "index committed"
+        );
         self.committed = hwm;
         self.pending = 0;
         self.first_pending_at = None;

@@ -23,9 +23,21 @@ fn doc(id: i64, title: &str, body: &str) -> Document {
 
 fn corpus() -> Vec<Document> {
     vec![
-        doc(1, "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า", "ที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบลดค่าไฟฟ้า 3 เดือน ช่วยประชาชน 20 ล้านครัวเรือน"),
-        doc(2, "กรมอุตุนิยมวิทยาเตือนพายุฤดูร้อน", "พายุฤดูร้อนจะเข้าภาคเหนือ ประชาชนระวังอันตราย PM2.5 สูง"),
-        doc(3, "นายกฯ ลงพื้นที่น้ำท่วม", "นายกรัฐมนตรีเดินทางจากทำเนียบรัฐบาลไปตรวจน้ำท่วมจังหวัดเชียงใหม่"),
+        doc(
+            1,
+            "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า",
+            "ที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบลดค่าไฟฟ้า 3 เดือน ช่วยประชาชน 20 ล้านครัวเรือน",
+        ),
+        doc(
+            2,
+            "กรมอุตุนิยมวิทยาเตือนพายุฤดูร้อน",
+            "พายุฤดูร้อนจะเข้าภาคเหนือ ประชาชนระวังอันตราย PM2.5 สูง",
+        ),
+        doc(
+            3,
+            "นายกฯ ลงพื้นที่น้ำท่วม",
+            "นายกรัฐมนตรีเดินทางจากทำเนียบรัฐบาลไปตรวจน้ำท่วมจังหวัดเชียงใหม่",
+        ),
     ]
 }
 
@@ -37,7 +49,13 @@ async fn thai_words_are_found_inside_unsegmented_text() {
     assert_eq!(writer.commit().await.unwrap(), 3);
 
     let ids = |q: &str| -> Vec<i64> {
-        let mut ids: Vec<i64> = index.search(q, 10).unwrap().hits.iter().map(|h| h.doc_id).collect();
+        let mut ids: Vec<i64> = index
+            .search(q, 10)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.doc_id)
+            .collect();
         ids.sort();
         ids
     };
@@ -60,8 +78,14 @@ async fn thai_words_are_found_inside_unsegmented_text() {
 #[tokio::test]
 async fn bad_queries_are_reported_not_panicked() {
     let index = SearchIndex::in_memory().unwrap();
-    assert!(matches!(index.search("   ", 10), Err(IndexError::BadQuery { .. })));
-    assert!(matches!(index.search("nosuchfield:x", 10), Err(IndexError::BadQuery { .. })));
+    assert!(matches!(
+        index.search("   ", 10),
+        Err(IndexError::BadQuery { .. })
+    ));
+    assert!(matches!(
+        index.search("nosuchfield:x", 10),
+        Err(IndexError::BadQuery { .. })
+    ));
 }
 
 #[tokio::test]
@@ -135,5 +159,10 @@ async fn a_second_writer_is_refused_while_the_first_runs() {
         Err(IndexError::Locked { .. })
     ));
     first.shutdown().await.unwrap();
-    other.start_writer(CommitPolicy::default()).unwrap().shutdown().await.unwrap();
+    other
+        .start_writer(CommitPolicy::default())
+        .unwrap()
+        .shutdown()
+        .await
+        .unwrap();
 }

@@ -30,13 +30,14 @@ struct DocumentRow {
 impl TryFrom<DocumentRow> for Document {
     type Error = StoreError;
     fn try_from(r: DocumentRow) -> Result<Self, StoreError> {
-        let kind: SourceKind = r.kind.parse().map_err(|e: praden_core::UnknownSourceKind| {
-            StoreError::CorruptRow {
+        let kind: SourceKind = r
+            .kind
+            .parse()
+            .map_err(|e: praden_core::UnknownSourceKind| StoreError::CorruptRow {
                 table: "documents",
                 id: r.id,
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         Ok(Document {
             id: r.id,
             doc: NewDocument {
@@ -67,7 +68,10 @@ const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key
 impl Store {
     /// Stores the documents that are new, in one transaction; a document whose item key is
     /// already stored is left as it is, so offering the same item twice is a no-op.
-    pub async fn insert_documents(&self, docs: &[NewDocument]) -> Result<InsertOutcome, StoreError> {
+    pub async fn insert_documents(
+        &self,
+        docs: &[NewDocument],
+    ) -> Result<InsertOutcome, StoreError> {
         let mut outcome = InsertOutcome::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -98,7 +102,11 @@ impl Store {
 
     /// Documents with an id above `after_id`, oldest first: how the search index follows the
     /// store.
-    pub async fn documents_after(&self, after_id: i64, limit: i64) -> Result<Vec<Document>, StoreError> {
+    pub async fn documents_after(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Document>, StoreError> {
         let sql = format!("{SELECT_DOCUMENT} WHERE id > $1 ORDER BY id LIMIT $2");
         let rows: Vec<DocumentRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(pool).await?

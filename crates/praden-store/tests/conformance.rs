@@ -97,15 +97,23 @@ async fn reingesting_the_same_item_is_a_no_op(store: Store) {
 
 async fn documents_round_trip_with_thai_text_and_utc_times(store: Store) {
     let d = doc("https://a.th/x", "ครม. เห็นชอบมาตรการลดค่าครองชีพ ๒๕๖๗");
-    let out = store.insert_documents(std::slice::from_ref(&d)).await.unwrap();
+    let out = store
+        .insert_documents(std::slice::from_ref(&d))
+        .await
+        .unwrap();
     let got = store.document(out.inserted[0]).await.unwrap().unwrap();
     assert_eq!(got.doc, d);
-    assert_eq!(got.doc.published_at.unwrap(), datetime!(2024-03-05 02:30 UTC));
+    assert_eq!(
+        got.doc.published_at.unwrap(),
+        datetime!(2024-03-05 02:30 UTC)
+    );
     assert!(store.document(999_999).await.unwrap().is_none());
 }
 
 async fn documents_after_pages_in_id_order(store: Store) {
-    let docs: Vec<_> = (0..25).map(|i| doc(&format!("https://a.th/{i}"), &format!("ข่าว {i}"))).collect();
+    let docs: Vec<_> = (0..25)
+        .map(|i| doc(&format!("https://a.th/{i}"), &format!("ข่าว {i}")))
+        .collect();
     store.insert_documents(&docs).await.unwrap();
     let mut seen = Vec::new();
     let mut after = 0;

@@ -1,0 +1,123 @@
+//! Wiring: opens the store and the index, starts the index follower, the pollers and the HTTP
+//! server, and stops them in order.
+
+use crate::config::Config;
+use crate::follow;
+use anyhow::Context;
+use praden_index::{CommitPolicy, SearchIndex};
+use praden_ingest::{FetchConfig, Fetcher, Ingester, Source};
+use praden_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// The store and index, opened: what every command needs.
+pub struct Parts {
+    pub store: Store,
+    pub index: SearchIndex,
+}
+
+impl Parts {
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url).await?;
+        let index = SearchIndex::open_or_create(&config.index_dir())?;
+        Ok(Self { store, index })
+    }
+}
+
+pub fn commit_policy(config: &Config) -> CommitPolicy {
+    CommitPolicy {
+        max_docs: config.index.commit_docs,
+        max_delay: config.index.commit_interval,
+        memory_bytes: config.index.writer_memory_mb << 20,
+        ..CommitPolicy::default()
+    }
+}
+
+pub fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
+    Fetcher::new(&FetchConfig {
+        contact: config.contact.clone(),
+        ..FetchConfig::default()
+    })
+    .context("cannot build the HTTP client")
+}
+
+pub fn load_sources(config: &Config) -> anyhow::Result<Vec<Source>> {
+    Ok(praden_ingest::sources::load(&config.sources_file)?)
+}
+
+/// `praden serve`, built but not yet running: the listener is bound, so the port is known
+/// (tests bind port 0 and read it back).
+pub struct Application {
+    listener: TcpListener,
+    parts: Parts,
+    sources: Vec<Source>,
+    config: Config,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let sources = load_sources(&config)?;
+        let parts = Parts::open(&config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        Ok(Self {
+            listener,
+            parts,
+            sources,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Runs until `shutdown` is cancelled: then polling stops, the server finishes its
+    /// requests, the index takes in the last documents and commits, and the store closes.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Parts { store, index } = self.parts;
+        let writer = index.start_writer(commit_policy(&self.config))?;
+        let stored = Arc::new(Notify::new());
+
+        let follower = tokio::spawn(follow::follow(
+            store.clone(),
+            writer,
+            stored.clone(),
+            shutdown.clone(),
+        ));
+        let ingester = Ingester::new(store.clone(), fetcher(&self.config)?, stored);
+        let enabled = self.sources.iter().filter(|s| s.enabled).count();
+        let pollers = {
+            let shutdown = shutdown.clone();
+            let sources = self.sources;
+            tokio::spawn(async move { ingester.run(sources, shutdown).await })
+        };
+        tracing::info!(
+            address = %self.listener.local_addr()?,
+            database = %praden_store::redact(&self.config.database_url),
+            sources = enabled,
+            "praden is serving"
+        );
+        let router = praden_web::router(praden_web::AppState {
+            store: store.clone(),
+            index,
+        });
+        let served =
+            praden_web::serve(self.listener, router, shutdown.clone().cancelled_owned()).await;
+
+        shutdown.cancel();
+        let _ = pollers.await;
+        let indexed = follower.await.context("the index follower panicked")?;
+        store.close().await;
+        served.context("the HTTP server failed")?;
+        let hwm = indexed?;
+        tracing::info!(high_water_mark = hwm, "stopped cleanly");
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! The command line. Each subcommand is a function here; main.rs only dispatches.
+
+use crate::app::{self, Application, Parts};
+use crate::config::Config;
+use crate::follow;
+use crate::import::{import_file, ImportOptions};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use praden_core::SourceKind;
+use praden_index::{IndexError, SearchIndex};
+use praden_ingest::Ingester;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "praden",
+    version,
+    about = "Watches Thai news, social media and broadcast, and proposes the issues the government must clarify.",
+    long_about = "praden (ประเด็น, \"issue\") polls the sources in sources.toml, stores and indexes what \
+they publish, and serves search over HTTP.\n\nConfiguration: built-in defaults, then praden.toml \
+(or --config FILE), then PRADEN_* environment variables (and DATABASE_URL). See README.md."
+)]
+pub struct Cli {
+    /// Configuration file (default: ./praden.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the service: HTTP API, polling of the enabled sources on their intervals, indexing.
+    /// Stops cleanly on Ctrl-C or SIGTERM.
+    Serve,
+    /// Poll the enabled sources without the HTTP server.
+    Ingest {
+        /// Poll every enabled source once, index what is new, and exit (non-zero if any
+        /// source failed).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Search the index and print the top hits.
+    Search {
+        /// The query: words (all required), "a phrase", -excluded, a OR b.
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bulk-load documents from a JSON-lines file (.jsonl or .jsonl.gz) with the fields id,
+    /// pub_date, category, title, body, url. Running it again adds nothing.
+    Import {
+        file: PathBuf,
+        /// Source id recorded on each document (default: the file name).
+        #[arg(long)]
+        source: Option<String>,
+        /// Kind of the documents: news, social, broadcast or official.
+        #[arg(long, default_value = "news")]
+        kind: SourceKind,
+        /// Outlet recorded on each document (default: the host of its URL).
+        #[arg(long)]
+        outlet: Option<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Ingest { once: true } => ingest_once(config).await,
+        Command::Ingest { once: false } => ingest_forever(config).await,
+        Command::Search { query, limit, json } => search(config, &query, limit, json),
+        Command::Import {
+            file,
+            source,
+            kind,
+            outlet,
+        } => {
+            let source_id = source.unwrap_or_else(|| default_source_id(&file));
+            import(
+                config,
+                &file,
+                ImportOptions {
+                    source_id,
+                    kind,
+                    outlet,
+                },
+            )
+            .await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    app.run(shutdown).await
+}
+
+async fn ingest_forever(config: Config) -> anyhow::Result<()> {
+    let sources = app::load_sources(&config)?;
+    let Parts { store, index } = Parts::open(&config).await?;
+    let writer = index.start_writer(app::commit_policy(&config))?;
+    let stored = Arc::new(Notify::new());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let follower = tokio::spawn(follow::follow(
+        store.clone(),
+        writer,
+        stored.clone(),
+        shutdown.clone(),
+    ));
+    Ingester::new(store.clone(), app::fetcher(&config)?, stored)
+        .run(sources, shutdown)
+        .await;
+    follower.await??;
+    store.close().await;
+    Ok(())
+}
+
+async fn ingest_once(config: Config) -> anyhow::Result<()> {
+    let sources = app::load_sources(&config)?;
+    let Parts { store, index } = Parts::open(&config).await?;
+    let ingester = Ingester::new(
+        store.clone(),
+        app::fetcher(&config)?,
+        Arc::new(Notify::new()),
+    );
+    let results = ingester.poll_all_once(&sources).await;
+    let mut failed = 0;
+    for (id, result) in &results {
+        match result {
+            Ok(r) => {
+                println!(
+                    "{id}: {} items, {} new, {} already stored, {} skipped",
+                    r.found,
+                    r.new,
+                    r.already_stored,
+                    r.skipped.len()
+                );
+                for e in &r.skipped {
+                    println!("  skipped {e}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("{id}: FAILED: {e}");
+            }
+        }
+    }
+    index_new_documents(&config, &store, &index).await?;
+    store.close().await;
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} sources failed", results.len());
+    }
+    Ok(())
+}
+
+fn search(config: Config, query: &str, limit: usize, json: bool) -> anyhow::Result<()> {
+    let index = SearchIndex::open_or_create(&config.index_dir())?;
+    let results = index.search(query, limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(());
+    }
+    println!("{} documents match {:?}", results.total, results.query);
+    for (i, hit) in results.hits.iter().enumerate() {
+        let date = hit.published_at.as_deref().unwrap_or("undated");
+        println!(
+            "\n{}. {}\n   {} · {} · {}",
+            i + 1,
+            hit.title,
+            hit.outlet,
+            hit.kind,
+            date
+        );
+        if let Some(url) = &hit.url {
+            println!("   {url}");
+        }
+        println!("   {}", strip_tags(&hit.snippet_html).replace('\n', " "));
+    }
+    Ok(())
+}
+
+async fn import(
+    config: Config,
+    file: &std::path::Path,
+    options: ImportOptions,
+) -> anyhow::Result<()> {
+    let Parts { store, index } = Parts::open(&config).await?;
+    let started = Instant::now();
+    let report = import_file(&store, file, &options, || {}).await?;
+    let stored_in = started.elapsed();
+    println!(
+        "{}: {} lines, {} new, {} already stored, {} invalid; stored in {:.1} s ({:.0} documents/s)",
+        file.display(),
+        report.lines,
+        report.inserted,
+        report.already_stored,
+        report.invalid.len(),
+        stored_in.as_secs_f64(),
+        (report.inserted + report.already_stored) as f64 / stored_in.as_secs_f64().max(1e-9),
+    );
+    let index_started = Instant::now();
+    let indexed = index_new_documents(&config, &store, &index).await?;
+    if let Some(n) = indexed {
+        println!(
+            "indexed {n} documents in {:.1} s; total {:.1} s ({:.0} documents/s end to end)",
+            index_started.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64(),
+            report.inserted as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Brings the index up to date with the store, unless a running server owns the writer (it
+/// then indexes the new documents itself). Returns how many were indexed here.
+async fn index_new_documents(
+    config: &Config,
+    store: &praden_store::Store,
+    index: &SearchIndex,
+) -> anyhow::Result<Option<usize>> {
+    let writer = match index.start_writer(app::commit_policy(config)) {
+        Ok(w) => w,
+        Err(IndexError::Locked { .. }) => {
+            println!("a running praden process owns the index; it will index the new documents");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let n = follow::catch_up(store, &writer)
+        .await
+        .context("indexing failed")?;
+    writer.shutdown().await?;
+    Ok(Some(n))
+}
+
+fn default_source_id(file: &std::path::Path) -> String {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("import");
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    token.cancel();
+}

@@ -1,0 +1,239 @@
+//! `praden import`: bulk-load documents from JSON lines (optionally gzip-compressed) shaped
+//! like the thaigov corpus: id, pub_date, category, title, body, url. Re-running adds nothing;
+//! a bad line is reported with its number and skipped.
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use praden_core::{thai_time, NewDocument, SourceKind};
+use praden_store::Store;
+use serde::Deserialize;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+const BATCH: usize = 500;
+/// Bad lines beyond this many are counted but not printed one by one.
+const MAX_REPORTED: usize = 50;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub source_id: String,
+    pub kind: SourceKind,
+    /// When unset, the host of each document's URL.
+    pub outlet: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub lines: usize,
+    pub inserted: usize,
+    pub already_stored: usize,
+    pub invalid: Vec<(usize, String)>,
+}
+
+#[derive(Deserialize)]
+struct Line {
+    id: Option<serde_json::Value>,
+    pub_date: Option<String>,
+    title: Option<String>,
+    body: Option<String>,
+    url: Option<String>,
+}
+
+/// Counts the bytes read from the file, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+    on_batch: impl Fn(),
+) -> anyhow::Result<ImportReport> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let read = Arc::new(AtomicU64::new(0));
+    let mut raw = BufReader::new(Counting {
+        inner: file,
+        read: read.clone(),
+    });
+    let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(raw)))
+    } else {
+        Box::new(raw)
+    };
+
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+            .expect("static template"),
+    );
+    let mut report = ImportReport::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let fetched_at = OffsetDateTime::now_utc();
+    for (i, line) in reader.lines().enumerate() {
+        let number = i + 1;
+        report.lines = number;
+        let line = line.with_context(|| format!("{}: reading line {number}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match to_document(&line, options, fetched_at) {
+            Ok(doc) => batch.push(doc),
+            Err(reason) => {
+                if report.invalid.len() < MAX_REPORTED {
+                    bar.suspend(|| {
+                        eprintln!("{}: line {number} skipped: {reason}", path.display())
+                    });
+                }
+                report.invalid.push((number, reason));
+            }
+        }
+        if batch.len() >= BATCH {
+            flush(store, &mut batch, &mut report).await?;
+            on_batch();
+            bar.set_position(read.load(Ordering::Relaxed));
+            bar.set_message(format!("{} new", report.inserted));
+        }
+    }
+    flush(store, &mut batch, &mut report).await?;
+    on_batch();
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+async fn flush(
+    store: &Store,
+    batch: &mut Vec<NewDocument>,
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let outcome = store.insert_documents(batch).await?;
+    report.inserted += outcome.inserted.len();
+    report.already_stored += outcome.existing;
+    batch.clear();
+    Ok(())
+}
+
+fn to_document(
+    line: &str,
+    o: &ImportOptions,
+    fetched_at: OffsetDateTime,
+) -> Result<NewDocument, String> {
+    let l: Line = serde_json::from_str(line)
+        .map_err(|e| format!("not a JSON object of the expected shape: {e}"))?;
+    let title = l.title.unwrap_or_default();
+    let body = l.body.unwrap_or_default();
+    if title.trim().is_empty() && body.trim().is_empty() {
+        return Err("it has neither a title nor a body".into());
+    }
+    let id = match l.id {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(other) => return Err(format!("id {other} is neither a string nor a number")),
+        None => None,
+    };
+    let published_at = l.pub_date.as_deref().map(parse_pub_date).transpose()?;
+    let url = l.url.filter(|u| !u.trim().is_empty());
+    let outlet = match (&o.outlet, &url) {
+        (Some(outlet), _) => outlet.clone(),
+        (None, Some(u)) => url_host(u).unwrap_or_else(|| o.source_id.clone()),
+        (None, None) => o.source_id.clone(),
+    };
+    NewDocument::new(
+        &o.source_id,
+        o.kind,
+        &outlet,
+        url.as_deref(),
+        id.as_deref(),
+        &title,
+        &body,
+        published_at,
+        fetched_at,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn url_host(u: &str) -> Option<String> {
+    let rest = u.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(host.trim_start_matches("www.").to_string()).filter(|h| !h.is_empty())
+}
+
+/// `2020-08-24` (a day, taken as Bangkok midnight; B.E. years accepted) or RFC 3339.
+fn parse_pub_date(s: &str) -> Result<OffsetDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    thai_time::parse_date_any_era(s)
+        .map(thai_time::bangkok_midnight)
+        .map_err(|e| format!("pub_date: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ImportOptions {
+        ImportOptions {
+            source_id: "thaigov".into(),
+            kind: SourceKind::Official,
+            outlet: None,
+        }
+    }
+
+    #[test]
+    fn corpus_lines_become_documents() {
+        let line = r#"{"id": "34466", "pub_date": "2020-08-24", "category": "ข่าวทำเนียบรัฐบาล", "title": "นายกฯ ย้ำ", "body": "วันนี้", "url": "https://www.thaigov.go.th/news/contents/details/34466"}"#;
+        let d = to_document(line, &opts(), OffsetDateTime::now_utc()).unwrap();
+        assert_eq!(d.outlet, "thaigov.go.th");
+        assert_eq!(
+            d.item_key,
+            "https://www.thaigov.go.th/news/contents/details/34466"
+        );
+        assert_eq!(
+            d.published_at.unwrap().to_string(),
+            "2020-08-23 17:00:00.0 +00:00:00"
+        );
+        assert_eq!(d.kind, SourceKind::Official);
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let now = OffsetDateTime::now_utc();
+        assert!(to_document("{", &opts(), now)
+            .unwrap_err()
+            .contains("not a JSON object"));
+        assert!(
+            to_document(r#"{"id": 1, "title": "", "body": " "}"#, &opts(), now)
+                .unwrap_err()
+                .contains("neither a title")
+        );
+        assert!(to_document(
+            r#"{"id": 1, "title": "x", "pub_date": "2020-02-31"}"#,
+            &opts(),
+            now
+        )
+        .unwrap_err()
+        .contains("pub_date"));
+        assert!(to_document(r#"{"title": "x"}"#, &opts(), now)
+            .unwrap_err()
+            .contains("neither a URL nor an id"));
+    }
+}
