@@ -1,0 +1,173 @@
+//! The tantivy tokenizer. Terms are the lowercased matching form of each content token;
+//! spaces and punctuation are skipped; offsets point into the original text.
+//!
+//! Two flavours share the same segmentation:
+//! * query time ([`ThaiTokenizer::new`], [`TOKENIZER_NAME`]): the plain token sequence;
+//! * index time ([`ThaiTokenizer::for_indexing`], [`INDEX_TOKENIZER_NAME`]): the same
+//!   sequence, plus the dictionary words inside each token, so a query รัฐบาล finds
+//!   ทำเนียบรัฐบาล.
+//!
+//! Positions are character offsets in the text of the content tokens alone (spaces and
+//! punctuation do not count), not token ordinals. A compound and its first sub-word
+//! share a position and every other sub-word sits at its own offset, so:
+//! * a phrase of plain tokens matches as usual (both sides number positions the same
+//!   way, and tantivy builds phrase queries from the query tokens' positions);
+//! * a query that segments into several tokens also matches inside a compound the
+//!   document kept whole (อุตุ|นิยม|วิทยา inside กรมอุตุนิยมวิทยา);
+//! * a sub-word is never adjacent to a token it is not adjacent to in the text.
+//!
+//! Phrase slop is therefore counted in characters.
+
+use tantivy_tokenizer_api::{Token, TokenStream, Tokenizer};
+
+use crate::normalize::{fold_digits, is_matching_form, normalize};
+use crate::segmenter::{Segmenter, Span};
+
+/// Name to register the query-time tokenizer under.
+pub const TOKENIZER_NAME: &str = "praden_thai";
+/// Name to register the index-time tokenizer (with sub-words) under.
+pub const INDEX_TOKENIZER_NAME: &str = "praden_thai_index";
+
+/// Thai tokenizer for tantivy. Cheap to clone: the dictionary is shared.
+#[derive(Clone, Default)]
+pub struct ThaiTokenizer {
+    segmenter: Segmenter,
+    index_sub_words: bool,
+    // Reused between documents so tokenizing allocates only the term strings.
+    spans: Vec<Span>,
+    tokens: Vec<Token>,
+}
+
+impl ThaiTokenizer {
+    /// Query-time tokenizer: the plain segmentation.
+    pub fn new() -> Self {
+        Self::with_segmenter(Segmenter::new())
+    }
+
+    /// Index-time tokenizer: also emits the sub-words of compounds.
+    pub fn for_indexing() -> Self {
+        Self::with_segmenter(Segmenter::new()).sub_words(true)
+    }
+
+    /// Wraps a segmenter, e.g. one loaded with a user dictionary.
+    pub fn with_segmenter(segmenter: Segmenter) -> Self {
+        ThaiTokenizer {
+            segmenter,
+            index_sub_words: false,
+            spans: Vec::new(),
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Switches sub-word emission on (index time) or off (query time).
+    pub fn sub_words(mut self, on: bool) -> Self {
+        self.index_sub_words = on;
+        self
+    }
+
+    /// Fills `tokens` with the token stream of `text`; used by `token_stream` and by
+    /// callers that want the terms without tantivy.
+    pub fn tokens(&mut self, text: &str) -> &[Token] {
+        self.spans.clear();
+        self.tokens.clear();
+        self.segmenter.segment_spans(text, &mut self.spans);
+        let mut position = 0;
+        for span in &self.spans {
+            if !span.kind.is_content() {
+                continue;
+            }
+            let surface = &text[span.start..span.end];
+            let term = term_text(surface);
+            if term.is_empty() {
+                continue;
+            }
+            let width = surface.chars().count();
+            self.tokens.push(Token {
+                offset_from: span.start,
+                offset_to: span.end,
+                position,
+                text: term,
+                position_length: width,
+            });
+            if self.index_sub_words {
+                let tokens = &mut self.tokens;
+                let mut seen: Vec<(usize, usize)> = Vec::new();
+                self.segmenter.sub_words(surface, |a, b| {
+                    if seen.contains(&(a, b)) {
+                        return;
+                    }
+                    seen.push((a, b));
+                    let sub = &surface[a..b];
+                    tokens.push(Token {
+                        offset_from: span.start + a,
+                        offset_to: span.start + b,
+                        position: position + surface[..a].chars().count(),
+                        text: term_text(sub),
+                        position_length: sub.chars().count(),
+                    });
+                });
+            }
+            position += width;
+        }
+        &self.tokens
+    }
+}
+
+/// Lowercased matching form of one token.
+fn term_text(surface: &str) -> String {
+    let mut term = if is_matching_form(surface) {
+        surface.to_string()
+    } else {
+        fold_digits(normalize(surface)).trim().to_string()
+    };
+    if term.chars().any(char::is_uppercase) {
+        term = term.to_lowercase();
+    }
+    term
+}
+
+/// The token stream handed to tantivy.
+pub struct ThaiTokenStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    index: usize,
+    /// Returned by `token()` before the first `advance()` or on an empty stream.
+    empty: Token,
+}
+
+impl Tokenizer for ThaiTokenizer {
+    type TokenStream<'a> = ThaiTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ThaiTokenStream<'a> {
+        self.tokens(text);
+        ThaiTokenStream {
+            tokens: &mut self.tokens,
+            index: 0,
+            empty: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for ThaiTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        match self.index.checked_sub(1) {
+            Some(i) => &self.tokens[i],
+            None => &self.empty,
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        match self.index.checked_sub(1) {
+            Some(i) => &mut self.tokens[i],
+            None => &mut self.empty,
+        }
+    }
+}
