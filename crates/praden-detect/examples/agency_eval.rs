@@ -10,7 +10,10 @@ mod cabinet;
 
 use std::time::Instant;
 
-use cabinet::{gold_label, history_rows, read_cabinet, CabinetItem, LabelSource, DEFAULT_CABINET, TEST_START, VALIDATION_START};
+use cabinet::{
+    gold_label, history_rows, read_cabinet, CabinetItem, LabelSource, DEFAULT_CABINET, TEST_START,
+    VALIDATION_START,
+};
 use praden_detect::baseline::TrigramKnn;
 use praden_detect::history::{parse_history, HistoryExample, DEFAULT_HISTORY_TSV};
 use praden_detect::mention::MentionMatcher;
@@ -30,7 +33,12 @@ impl Scored {
     }
     fn show(&self) -> String {
         let f = |k: usize| k as f64 / self.n.max(1) as f64;
-        format!("top-1 {:.3}  top-3 {:.3}  (n={})", f(self.top1), f(self.top3), self.n)
+        format!(
+            "top-1 {:.3}  top-3 {:.3}  (n={})",
+            f(self.top1),
+            f(self.top3),
+            self.n
+        )
     }
 }
 
@@ -47,19 +55,33 @@ fn ministries(s: &AgencySuggester, title: &str) -> Vec<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let cabinet = args.iter().position(|a| a == "--cabinet").and_then(|i| args.get(i + 1)).cloned();
+    let cabinet = args
+        .iter()
+        .position(|a| a == "--cabinet")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let cabinet = cabinet.unwrap_or_else(|| DEFAULT_CABINET.to_string());
     let tune = args.iter().any(|a| a == "--tune");
 
     let reg = AgencyRegistry::load_default().expect("embedded registry");
     let matcher = MentionMatcher::new(&reg);
     let items = read_cabinet(&cabinet);
-    let (train_until, eval_from, eval_until) =
-        if tune { (VALIDATION_START, VALIDATION_START, TEST_START) } else { (TEST_START, TEST_START, "9999") };
-    let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until).into_iter().map(|r| r.0).collect();
+    let (train_until, eval_from, eval_until) = if tune {
+        (VALIDATION_START, VALIDATION_START, TEST_START)
+    } else {
+        (TEST_START, TEST_START, "9999")
+    };
+    let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
 
-    let in_eval: Vec<&CabinetItem> =
-        items.iter().filter(|it| it.meeting_pub_date.as_str() >= eval_from && it.meeting_pub_date.as_str() < eval_until).collect();
+    let in_eval: Vec<&CabinetItem> = items
+        .iter()
+        .filter(|it| {
+            it.meeting_pub_date.as_str() >= eval_from && it.meeting_pub_date.as_str() < eval_until
+        })
+        .collect();
     let no_proposer = in_eval.iter().filter(|it| it.proposer.is_none()).count();
     let mut unmapped = Vec::new();
     let mut gold: Vec<(&CabinetItem, String)> = Vec::new();
@@ -95,16 +117,28 @@ fn main() {
     println!(
         "embedded data/history.tsv: {} rows, {} the training rows rebuilt from the cabinet file",
         embedded.len(),
-        if embedded == history { "identical to" } else { "DIFFERENT from (regenerate with build_history)" }
+        if embedded == history {
+            "identical to"
+        } else {
+            "DIFFERENT from (regenerate with build_history)"
+        }
     );
 
     let knn = TrigramKnn::train(&history);
-    let mut base = Scored { n: 0, top1: 0, top3: 0 };
+    let mut base = Scored {
+        n: 0,
+        top1: 0,
+        top3: 0,
+    };
     for (it, g) in &gold {
         base.add(g, &knn.rank(&it.title));
     }
     let sug = AgencySuggester::with_history(&reg, &history, SuggestConfig::default());
-    let mut ours = Scored { n: 0, top1: 0, top3: 0 };
+    let mut ours = Scored {
+        n: 0,
+        top1: 0,
+        top3: 0,
+    };
     let start = Instant::now();
     for (it, g) in &gold {
         ours.add(g, &ministries(&sug, &it.title));
@@ -128,15 +162,25 @@ fn main() {
 
 fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&CabinetItem, String)]) {
     let knn = TrigramKnn::train(history);
-    let mut base = Scored { n: 0, top1: 0, top3: 0 };
+    let mut base = Scored {
+        n: 0,
+        top1: 0,
+        top3: 0,
+    };
     for (it, g) in gold {
         base.add(g, &knn.rank(&it.title));
     }
     println!("baseline on validation: {}", base.show());
     let mut results = Vec::new();
-    let grid_lr: Vec<(bool, f32, usize)> = std::env::var("GRID_LR").map_or(vec![(true, 0.5, 12)], |v| {
-        v.split(',').map(|x| { let p: Vec<&str> = x.split(':').collect(); (p[0] == "lr", p[1].parse().unwrap(), p[2].parse().unwrap()) }).collect()
-    });
+    let grid_lr: Vec<(bool, f32, usize)> =
+        std::env::var("GRID_LR").map_or(vec![(true, 4.0, 20)], |v| {
+            v.split(',')
+                .map(|x| {
+                    let p: Vec<&str> = x.split(':').collect();
+                    (p[0] == "lr", p[1].parse().unwrap(), p[2].parse().unwrap())
+                })
+                .collect()
+        });
     for (logistic, rate, epochs) in grid_lr {
         let alpha = 0.01;
         for hw in [0.25, 0.5, 1.0, 2.0] {
@@ -157,7 +201,11 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                             ..SuggestConfig::default()
                         };
                         let s = AgencySuggester::with_history(reg, history, cfg);
-                        let mut sc = Scored { n: 0, top1: 0, top3: 0 };
+                        let mut sc = Scored {
+                            n: 0,
+                            top1: 0,
+                            top3: 0,
+                        };
                         for (it, g) in gold {
                             sc.add(g, &ministries(&s, &it.title));
                         }
@@ -167,7 +215,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
             }
         }
     }
-    results.sort_by(|a, b| b.0.cmp(&a.0));
+    results.sort_by_key(|r| std::cmp::Reverse(r.0));
     for r in results.iter().take(12) {
         println!("{}", r.1);
     }

@@ -31,7 +31,11 @@ impl TrigramKnn {
             }
             docs.push((grams, label));
         }
-        Self { docs, labels, postings }
+        Self {
+            docs,
+            labels,
+            postings,
+        }
     }
 
     /// Ministry codes ranked by the similarity of their closest training title.
@@ -55,6 +59,9 @@ impl TrigramKnn {
         }
         let mut ranked: Vec<(usize, f64)> = best.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.into_iter().map(|(l, _)| self.labels[l].clone()).collect()
+        ranked
+            .into_iter()
+            .map(|(l, _)| self.labels[l].clone())
+            .collect()
     }
 }

@@ -3,13 +3,20 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum RegistryError {
     #[error("{origin}:{line}: {msg}")]
-    Parse { origin: String, line: usize, msg: String },
+    Parse {
+        origin: String,
+        line: usize,
+        msg: String,
+    },
     #[error("agency {agency:?} names parent {parent:?}, which is not a ministry in the registry")]
     UnknownParent { agency: String, parent: String },
     #[error("two top-level units share the code {0:?}")]
     DuplicateTopLevel(String),
     #[error("cannot read registry extension {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Error)]

@@ -30,9 +30,16 @@ pub fn parse_history(tsv: &str) -> Result<Vec<HistoryExample>, HistoryError> {
         }
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() != 4 {
-            return Err(HistoryError::Parse { line: i + 1, msg: format!("expected 4 columns, found {}", cols.len()) });
+            return Err(HistoryError::Parse {
+                line: i + 1,
+                msg: format!("expected 4 columns, found {}", cols.len()),
+            });
         }
-        out.push(HistoryExample { date: cols[0].to_string(), ministry: cols[1].to_string(), title: cols[3].to_string() });
+        out.push(HistoryExample {
+            date: cols[0].to_string(),
+            ministry: cols[1].to_string(),
+            title: cols[3].to_string(),
+        });
     }
     Ok(out)
 }
@@ -50,11 +57,23 @@ pub fn label_proposer(
     if p.is_empty() {
         return None;
     }
-    if ["รองนายกรัฐมนตรี", "รัฐมนตรีประจำสำนักนายกรัฐมนตรี", "นายกรัฐมนตรี"].iter().any(|x| p.starts_with(x)) {
-        return registry.top_level("นร.").map(|id| registry.get(id).ministry_abbr().to_string());
+    if ["รองนายกรัฐมนตรี", "รัฐมนตรีประจำสำนักนายกรัฐมนตรี", "นายกรัฐมนตรี"]
+        .iter()
+        .any(|x| p.starts_with(x))
+    {
+        return registry
+            .top_level("นร.")
+            .map(|id| registry.get(id).ministry_abbr().to_string());
     }
-    let mentions: Vec<_> = matcher.find(&p).into_iter().filter(|m| m.kind != MentionKind::Keyword).collect();
-    let named = mentions.iter().filter(|m| matches!(m.kind, MentionKind::NameTh | MentionKind::NameEn)).min_by_key(|m| m.position);
+    let mentions: Vec<_> = matcher
+        .find(&p)
+        .into_iter()
+        .filter(|m| m.kind != MentionKind::Keyword)
+        .collect();
+    let named = mentions
+        .iter()
+        .filter(|m| matches!(m.kind, MentionKind::NameTh | MentionKind::NameEn))
+        .min_by_key(|m| m.position);
     if let Some(m) = named.or_else(|| mentions.iter().min_by_key(|m| m.position)) {
         return Some(registry.get(m.agency).ministry_abbr().to_string());
     }
@@ -64,7 +83,11 @@ pub fn label_proposer(
 
 /// Recovers a proposer from resolution text ("…ตามที่กระทรวงคมนาคม (คค.) เสนอ") for items whose
 /// `proposer` field was left empty; used only to enlarge the training history.
-pub fn mine_proposer(registry: &AgencyRegistry, matcher: &MentionMatcher, text: &str) -> Option<String> {
+pub fn mine_proposer(
+    registry: &AgencyRegistry,
+    matcher: &MentionMatcher,
+    text: &str,
+) -> Option<String> {
     let text = normalize(text);
     let head: String = text.chars().take(2000).collect();
     let start = head.find("ตามที่")? + "ตามที่".len();
@@ -147,7 +170,10 @@ impl HistoryModel {
         let n = examples.len().max(1) as f64;
         Self {
             log_prior: docs.iter().map(|&d| ((d as f64) / n).ln()).collect(),
-            log_denominator: totals.iter().map(|&t| (t as f64 + alpha * vocab).ln()).collect(),
+            log_denominator: totals
+                .iter()
+                .map(|&t| (t as f64 + alpha * vocab).ln())
+                .collect(),
             classes,
             counts,
             alpha,
@@ -167,7 +193,9 @@ impl HistoryModel {
         let mut known = 0usize;
         let mut row_counts = vec![0u32; self.classes.len()];
         for g in char_ngrams(title, &self.sizes) {
-            let Some(row) = self.counts.get(&g) else { continue };
+            let Some(row) = self.counts.get(&g) else {
+                continue;
+            };
             known += 1;
             row_counts.iter_mut().for_each(|x| *x = 0);
             for &(c, n) in row {
@@ -197,7 +225,13 @@ pub struct LogisticModel {
 }
 
 impl LogisticModel {
-    pub fn train(examples: &[HistoryExample], sizes: &[usize], epochs: usize, learning_rate: f32, l2: f32) -> Self {
+    pub fn train(
+        examples: &[HistoryExample],
+        sizes: &[usize],
+        epochs: usize,
+        learning_rate: f32,
+        l2: f32,
+    ) -> Self {
         let mut classes: Vec<String> = Vec::new();
         let mut vocab: HashMap<u64, u32> = HashMap::new();
         let mut docs: Vec<(Vec<u32>, usize)> = Vec::with_capacity(examples.len());
@@ -227,7 +261,9 @@ impl LogisticModel {
         let mut seed: u64 = 0x9E3779B97F4A7C15;
         for epoch in 0..epochs {
             for i in (1..order.len()).rev() {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 order.swap(i, (seed >> 33) as usize % (i + 1));
             }
             let lr = learning_rate / (1.0 + epoch as f32);
@@ -251,7 +287,13 @@ impl LogisticModel {
                 }
             }
         }
-        Self { classes, vocab, weights, bias, sizes: sizes.to_vec() }
+        Self {
+            classes,
+            vocab,
+            weights,
+            bias,
+            sizes: sizes.to_vec(),
+        }
     }
 
     pub fn classes(&self) -> &[String] {
@@ -261,7 +303,10 @@ impl LogisticModel {
     /// Log-probabilities per class.
     pub fn scores(&self, title: &str) -> Vec<f64> {
         let k = self.classes.len();
-        let feats: Vec<u32> = char_ngrams(title, &self.sizes).into_iter().filter_map(|g| self.vocab.get(&g).copied()).collect();
+        let feats: Vec<u32> = char_ngrams(title, &self.sizes)
+            .into_iter()
+            .filter_map(|g| self.vocab.get(&g).copied())
+            .collect();
         let x = 1.0 / (feats.len().max(1) as f32).sqrt();
         let mut s = self.bias.clone();
         for f in feats {

@@ -93,7 +93,9 @@ impl MentionMatcher {
             if text.chars().count() < 2 {
                 return;
             }
-            let entry = by_key.entry((text, space_slot(space) as u8, kind)).or_default();
+            let entry = by_key
+                .entry((text, space_slot(space) as u8, kind))
+                .or_default();
             if !entry.contains(&id) {
                 entry.push(id);
             }
@@ -106,7 +108,11 @@ impl MentionMatcher {
                 if !matchable_abbr(&ab.text) {
                     continue;
                 }
-                let kind = if ab.ambiguous { MentionKind::AbbrAmbiguous } else { MentionKind::Abbr };
+                let kind = if ab.ambiguous {
+                    MentionKind::AbbrAmbiguous
+                } else {
+                    MentionKind::Abbr
+                };
                 add(ab.text.clone(), Space::Spaced, kind, id);
             }
             for en in &a.names_en {
@@ -129,8 +135,16 @@ impl MentionMatcher {
             let space = [Space::Squeezed, Space::Spaced, Space::Lower][slot as usize];
             let mut it = text.chars();
             let key = (it.next().unwrap_or(' '), it.next().unwrap_or(' '));
-            index[slot as usize].entry(key).or_default().push(patterns.len());
-            patterns.push(Pattern { text, space, kind, agencies });
+            index[slot as usize]
+                .entry(key)
+                .or_default()
+                .push(patterns.len());
+            patterns.push(Pattern {
+                text,
+                space,
+                kind,
+                agencies,
+            });
         }
         Self { patterns, index }
     }
@@ -143,7 +157,11 @@ impl MentionMatcher {
         let squeezed = squeeze(&spaced);
         let lower = spaced.to_lowercase();
         let mut out = Vec::new();
-        for (space, hay) in [(Space::Squeezed, &squeezed), (Space::Spaced, &spaced), (Space::Lower, &lower)] {
+        for (space, hay) in [
+            (Space::Squeezed, &squeezed),
+            (Space::Spaced, &spaced),
+            (Space::Lower, &lower),
+        ] {
             self.find_in(space, hay, &mut out);
         }
         out
@@ -158,7 +176,9 @@ impl MentionMatcher {
                 continue;
             }
             let next = pos_iter.peek().map_or(' ', |&(_, n)| n);
-            let Some(cands) = index.get(&(c, next)) else { continue };
+            let Some(cands) = index.get(&(c, next)) else {
+                continue;
+            };
             let rest = &hay[pos..];
             let best = cands
                 .iter()
@@ -190,16 +210,26 @@ fn boundary_ok(p: &Pattern, hay: &str, pos: usize) -> bool {
         Space::Squeezed => true,
         Space::Lower => {
             // English names and acronyms are whole words.
-            let first_word = p.text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-            let last_word = p.text.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
-            !(first_word && ascii_word(before)) && !(last_word && ascii_word(a1))
+            let first_word = p
+                .text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            let last_word = p
+                .text
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            !(first_word && ascii_word(before) || last_word && ascii_word(a1))
         }
         Space::Spaced => {
             if has_thai(&p.text) {
                 // A Thai abbreviation starts a token ("(สธ.)", " สธ.", "รมว.สธ.") and is not the
                 // head of a longer dotted one (พ. in พ.ศ., ก.พ. in ก.พ.ร., ตร. in ตร.ม.).
-                let starts_token = !before.is_some_and(|c| is_thai_letter(c) || c.is_ascii_alphanumeric());
-                let longer = p.text.ends_with('.') && a1.is_some_and(is_thai_consonant) && a2 == Some('.');
+                let starts_token =
+                    !before.is_some_and(|c| is_thai_letter(c) || c.is_ascii_alphanumeric());
+                let longer =
+                    p.text.ends_with('.') && a1.is_some_and(is_thai_consonant) && a2 == Some('.');
                 starts_token && !longer
             } else {
                 // ASCII acronyms (BOI, DSI) are case-sensitive whole words.

@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn folds_pdf_sara_am_and_spaces() {
-        assert_eq!(normalize("กระทรวงการคลัง\u{00A0}\u{00A0}(กค.)"), "กระทรวงการคลัง (กค.)");
+        assert_eq!(
+            normalize("กระทรวงการคลัง\u{00A0}\u{00A0}(กค.)"),
+            "กระทรวงการคลัง (กค.)"
+        );
         assert_eq!(normalize("น\u{0E4D}\u{0E32}เข้า"), "นำเข้า");
         assert_eq!(normalize("  a \u{200B}b  "), "a b");
         assert_eq!(squeeze("ก ข\tค"), "กขค");

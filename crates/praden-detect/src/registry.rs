@@ -57,8 +57,14 @@ pub struct Abbreviation {
 impl Abbreviation {
     fn parse(raw: &str) -> Self {
         match raw.strip_prefix('~') {
-            Some(rest) => Self { text: normalize(rest), ambiguous: true },
-            None => Self { text: normalize(raw), ambiguous: false },
+            Some(rest) => Self {
+                text: normalize(rest),
+                ambiguous: true,
+            },
+            None => Self {
+                text: normalize(raw),
+                ambiguous: false,
+            },
         }
     }
 }
@@ -140,8 +146,14 @@ impl AgencyRegistry {
     fn from_agencies(agencies: Vec<Agency>) -> Result<Self, RegistryError> {
         let mut top_level = HashMap::new();
         for (id, a) in agencies.iter().enumerate() {
-            if a.kind.is_top_level() && top_level.insert(a.ministry_abbr().to_string(), id).is_some() {
-                return Err(RegistryError::DuplicateTopLevel(a.ministry_abbr().to_string()));
+            if a.kind.is_top_level()
+                && top_level
+                    .insert(a.ministry_abbr().to_string(), id)
+                    .is_some()
+            {
+                return Err(RegistryError::DuplicateTopLevel(
+                    a.ministry_abbr().to_string(),
+                ));
             }
         }
         for a in &agencies {
@@ -157,7 +169,10 @@ impl AgencyRegistry {
                 }
             }
         }
-        Ok(Self { agencies, top_level })
+        Ok(Self {
+            agencies,
+            top_level,
+        })
     }
 
     pub fn agencies(&self) -> &[Agency] {
@@ -174,7 +189,11 @@ impl AgencyRegistry {
     }
 
     pub fn top_level_ids(&self) -> impl Iterator<Item = AgencyId> + '_ {
-        self.agencies.iter().enumerate().filter(|(_, a)| a.kind.is_top_level()).map(|(i, _)| i)
+        self.agencies
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.kind.is_top_level())
+            .map(|(i, _)| i)
     }
 
     /// Agencies whose abbreviations include `abbr` (exact, after normalisation).
@@ -190,7 +209,12 @@ impl AgencyRegistry {
 }
 
 fn split_list(field: &str) -> Vec<String> {
-    field.split('|').map(str::trim).filter(|s| !s.is_empty()).map(normalize).collect()
+    field
+        .split('|')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(normalize)
+        .collect()
 }
 
 fn parse_rows(tsv: &str, source: &str) -> Result<Vec<Agency>, RegistryError> {
@@ -200,12 +224,20 @@ fn parse_rows(tsv: &str, source: &str) -> Result<Vec<Agency>, RegistryError> {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = |msg: String| RegistryError::Parse { origin: source.to_string(), line: line_no, msg };
+        let bad = |msg: String| RegistryError::Parse {
+            origin: source.to_string(),
+            line: line_no,
+            msg,
+        };
         let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
         if cols.len() != COLUMNS {
-            return Err(bad(format!("expected {COLUMNS} tab-separated columns, found {}", cols.len())));
+            return Err(bad(format!(
+                "expected {COLUMNS} tab-separated columns, found {}",
+                cols.len()
+            )));
         }
-        let kind = AgencyKind::parse(cols[1]).ok_or_else(|| bad(format!("unknown kind {:?}", cols[1])))?;
+        let kind =
+            AgencyKind::parse(cols[1]).ok_or_else(|| bad(format!("unknown kind {:?}", cols[1])))?;
         if cols[3].is_empty() {
             return Err(bad("empty name_th".into()));
         }
@@ -216,7 +248,10 @@ fn parse_rows(tsv: &str, source: &str) -> Result<Vec<Agency>, RegistryError> {
         };
         let parent = (!cols[2].is_empty()).then(|| normalize(cols[2]));
         if kind.is_top_level() == parent.is_some() {
-            return Err(bad("ministries and independent organs have no parent; every other kind needs one".into()));
+            return Err(bad(
+                "ministries and independent organs have no parent; every other kind needs one"
+                    .into(),
+            ));
         }
         out.push(Agency {
             abbr,
@@ -224,7 +259,12 @@ fn parse_rows(tsv: &str, source: &str) -> Result<Vec<Agency>, RegistryError> {
             parent,
             name_th: normalize(cols[3]),
             aliases_th: split_list(cols[4]),
-            abbrs: cols[5].split('|').map(str::trim).filter(|s| !s.is_empty()).map(Abbreviation::parse).collect(),
+            abbrs: cols[5]
+                .split('|')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Abbreviation::parse)
+                .collect(),
             names_en: split_list(cols[6]),
             keywords: split_list(cols[7]),
         });

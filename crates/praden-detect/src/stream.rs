@@ -51,7 +51,8 @@ pub fn suggest_stream(
         let line_no = i + 1;
         let json = match serde_json::from_str::<StoryLine>(&line) {
             Ok(story) => {
-                let suggestions = suggester.suggest(&story.title, story.text.as_deref().unwrap_or(""));
+                let suggestions =
+                    suggester.suggest(&story.title, story.text.as_deref().unwrap_or(""));
                 let agencies = suggestions
                     .iter()
                     .map(|s| AgencyOut {
@@ -61,13 +62,19 @@ pub fn suggest_stream(
                         score: (s.score * 1e4).round() / 1e4,
                     })
                     .collect();
-                serde_json::to_string(&LineOut { agencies, error: None })
+                serde_json::to_string(&LineOut {
+                    agencies,
+                    error: None,
+                })
             }
             Err(e) => {
                 summary.errors += 1;
                 let msg = format!("line {line_no}: invalid input: {e}");
                 writeln!(err, "{msg}")?;
-                serde_json::to_string(&LineOut { agencies: Vec::new(), error: Some(msg) })
+                serde_json::to_string(&LineOut {
+                    agencies: Vec::new(),
+                    error: Some(msg),
+                })
             }
         }
         .map_err(io::Error::other)?;

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::SuggestError;
-use crate::history::{parse_history, HistoryClassifier, HistoryExample, HistoryModel, LogisticModel, DEFAULT_HISTORY_TSV};
+use crate::history::{
+    parse_history, HistoryClassifier, HistoryExample, HistoryModel, LogisticModel,
+    DEFAULT_HISTORY_TSV,
+};
 use crate::mention::{Mention, MentionKind, MentionMatcher};
 use crate::normalize::{normalize, squeeze};
 use crate::registry::{AgencyId, AgencyRegistry};
@@ -39,19 +42,19 @@ pub struct SuggestConfig {
 impl Default for SuggestConfig {
     fn default() -> Self {
         Self {
-            history_weight: 1.0,
-            name_weight: 1.0,
-            abbr_weight: 1.0,
+            history_weight: 0.5,
+            name_weight: 4.0,
+            abbr_weight: 4.0,
             ambiguous_abbr_weight: 0.3,
-            english_weight: 1.0,
-            keyword_weight: 0.3,
+            english_weight: 4.0,
+            keyword_weight: 0.2,
             text_factor: 0.3,
             instrument_factor: 0.1,
             ngram_sizes: vec![2, 3, 4],
             nb_alpha: 0.01,
             logistic: true,
-            lr_epochs: 12,
-            lr_rate: 0.5,
+            lr_epochs: 20,
+            lr_rate: 4.0,
             lr_l2: 1e-6,
             max_suggestions: 5,
         }
@@ -94,10 +97,18 @@ impl AgencySuggester {
     /// Suggester with the embedded history and default weights.
     pub fn new(registry: &AgencyRegistry) -> Result<Self, SuggestError> {
         let history = parse_history(DEFAULT_HISTORY_TSV)?;
-        Ok(Self::with_history(registry, &history, SuggestConfig::default()))
+        Ok(Self::with_history(
+            registry,
+            &history,
+            SuggestConfig::default(),
+        ))
     }
 
-    pub fn with_history(registry: &AgencyRegistry, history: &[HistoryExample], config: SuggestConfig) -> Self {
+    pub fn with_history(
+        registry: &AgencyRegistry,
+        history: &[HistoryExample],
+        config: SuggestConfig,
+    ) -> Self {
         let model = if config.logistic {
             HistoryClassifier::Logistic(LogisticModel::train(
                 history,
@@ -107,9 +118,17 @@ impl AgencySuggester {
                 config.lr_l2,
             ))
         } else {
-            HistoryClassifier::NaiveBayes(HistoryModel::train(history, &config.ngram_sizes, config.nb_alpha))
+            HistoryClassifier::NaiveBayes(HistoryModel::train(
+                history,
+                &config.ngram_sizes,
+                config.nb_alpha,
+            ))
         };
-        let class_agency = model.classes().iter().map(|c| registry.top_level(c)).collect();
+        let class_agency = model
+            .classes()
+            .iter()
+            .map(|c| registry.top_level(c))
+            .collect();
         Self {
             registry: registry.clone(),
             matcher: MentionMatcher::new(registry),
@@ -138,16 +157,30 @@ impl AgencySuggester {
             for (id, ev) in body {
                 let e = own.entry(id).or_default();
                 e.score += self.config.text_factor * ev.score.ln_1p();
-                e.reasons.extend(ev.reasons.into_iter().map(|(w, r)| (w * self.config.text_factor, r)));
+                e.reasons.extend(
+                    ev.reasons
+                        .into_iter()
+                        .map(|(w, r)| (w * self.config.text_factor, r)),
+                );
             }
         }
 
         // Ministry-level totals: history plus the evidence of every agency in the ministry.
-        let hist = if title.trim().is_empty() { vec![0.0; self.class_agency.len()] } else { self.history.scores(title) };
+        let hist = if title.trim().is_empty() {
+            vec![0.0; self.class_agency.len()]
+        } else {
+            self.history.scores(title)
+        };
         let floor = hist.iter().cloned().fold(0.0, f64::min);
         let mut top: HashMap<AgencyId, Evidence> = HashMap::new();
         for id in self.registry.top_level_ids() {
-            top.insert(id, Evidence { score: self.config.history_weight * floor, reasons: Vec::new() });
+            top.insert(
+                id,
+                Evidence {
+                    score: self.config.history_weight * floor,
+                    reasons: Vec::new(),
+                },
+            );
         }
         let mut order: Vec<(usize, f64)> = hist.iter().cloned().enumerate().collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -158,7 +191,11 @@ impl AgencySuggester {
                 if rank < 3 && !title.trim().is_empty() {
                     e.reasons.push((
                         -(rank as f64),
-                        format!("history: similar cabinet titles ranked it #{} of {} ministries", rank + 1, order.len()),
+                        format!(
+                            "history: similar cabinet titles ranked it #{} of {} ministries",
+                            rank + 1,
+                            order.len()
+                        ),
                     ));
                 }
             }
@@ -170,48 +207,79 @@ impl AgencySuggester {
             e.reasons.extend(ev.reasons.iter().cloned());
         }
 
-        let mut cands: Vec<(AgencyId, f64, Vec<(f64, String)>)> =
-            top.iter().map(|(&id, e)| (id, e.score, e.reasons.clone())).collect();
-        for (&id, ev) in &own {
-            if self.registry.get(id).kind.is_top_level() || ev.score <= 0.0 {
-                continue;
+        // Ministries are ranked by their totals; within a ministry the agency with the strongest
+        // own evidence is listed first, so "กรมควบคุมโรค" leads when it is named but a bare
+        // keyword hit on a department never outranks a ministry named outright.
+        let mut ministries: Vec<(AgencyId, f64)> =
+            top.iter().map(|(&id, e)| (id, e.score)).collect();
+        ministries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let max = ministries.first().map_or(0.0, |m| m.1);
+        let total: f64 = ministries.iter().map(|m| (m.1 - max).exp()).sum();
+        let mut out = Vec::new();
+        for (tid, s) in ministries {
+            if out.len() >= self.config.max_suggestions {
+                break;
             }
-            let Some(t) = self.top_of(id) else { continue };
-            let mut reasons = ev.reasons.clone();
-            reasons.extend(top[&t].reasons.iter().filter(|r| r.1.starts_with("history")).cloned());
-            cands.push((id, top[&t].score + ev.score, reasons));
-        }
-        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let max = cands.first().map_or(0.0, |c| c.1);
-        let total: f64 = cands.iter().map(|c| (c.1 - max).exp()).sum();
-        cands
-            .into_iter()
-            .take(self.config.max_suggestions)
-            .map(|(id, s, mut reasons)| {
-                let a = self.registry.get(id);
-                reasons.sort_by(|x, y| y.0.total_cmp(&x.0));
-                let mut seen = Vec::new();
-                reasons.retain(|r| {
-                    let fresh = !seen.contains(&r.1);
-                    seen.push(r.1.clone());
-                    fresh
-                });
-                AgencySuggestion {
-                    name_th: a.name_th.clone(),
-                    abbr: a.abbr_str().to_string(),
-                    ministry_abbr: a.ministry_abbr().to_string(),
-                    score: (s - max).exp() / total,
-                    reasons: reasons.into_iter().take(6).map(|r| r.1).collect(),
+            let score = (s - max).exp() / total;
+            let own_top = own.get(&tid).map_or(0.0, |e| e.score);
+            let best_dept = own
+                .iter()
+                .filter(|(&id, ev)| id != tid && ev.score > own_top && self.top_of(id) == Some(tid))
+                .max_by(|a, b| a.1.score.total_cmp(&b.1.score).then(b.0.cmp(a.0)));
+            let history_reasons: Vec<(f64, String)> = top[&tid]
+                .reasons
+                .iter()
+                .filter(|r| r.1.starts_with("history"))
+                .cloned()
+                .collect();
+            if let Some((&did, ev)) = best_dept {
+                let mut reasons = ev.reasons.clone();
+                reasons.extend(history_reasons);
+                out.push(self.suggestion(did, score, reasons));
+                if out.len() >= self.config.max_suggestions {
+                    break;
                 }
-            })
-            .collect()
+            }
+            out.push(self.suggestion(tid, score, top[&tid].reasons.clone()));
+        }
+        out
+    }
+
+    fn suggestion(
+        &self,
+        id: AgencyId,
+        score: f64,
+        mut reasons: Vec<(f64, String)>,
+    ) -> AgencySuggestion {
+        let a = self.registry.get(id);
+        reasons.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let mut seen: Vec<String> = Vec::new();
+        reasons.retain(|r| {
+            let fresh = !seen.contains(&r.1);
+            seen.push(r.1.clone());
+            fresh
+        });
+        AgencySuggestion {
+            name_th: a.name_th.clone(),
+            abbr: a.abbr_str().to_string(),
+            ministry_abbr: a.ministry_abbr().to_string(),
+            score,
+            reasons: reasons.into_iter().take(6).map(|r| r.1).collect(),
+        }
     }
 
     fn top_of(&self, id: AgencyId) -> Option<AgencyId> {
-        self.registry.top_level(self.registry.get(id).ministry_abbr())
+        self.registry
+            .top_level(self.registry.get(id).ministry_abbr())
     }
 
-    fn add_mentions(&self, text: &str, factor: f64, place: &str, into: &mut HashMap<AgencyId, Evidence>) {
+    fn add_mentions(
+        &self,
+        text: &str,
+        factor: f64,
+        place: &str,
+        into: &mut HashMap<AgencyId, Evidence>,
+    ) {
         let squeezed = squeeze(&normalize(text));
         for m in self.matcher.find(text) {
             let w = factor * self.mention_weight(&m, &squeezed);
@@ -220,7 +288,8 @@ impl AgencySuggester {
             }
             let e = into.entry(m.agency).or_default();
             e.score += w;
-            e.reasons.push((w, format!("{place} {}: {}", m.kind.label(), m.matched)));
+            e.reasons
+                .push((w, format!("{place} {}: {}", m.kind.label(), m.matched)));
         }
     }
 
@@ -229,7 +298,10 @@ impl AgencySuggester {
         match m.kind {
             MentionKind::NameTh => {
                 let before = &squeezed[..m.position.min(squeezed.len())];
-                if INSTRUMENT_PREFIXES.iter().any(|p| before.ends_with(p) || before.ends_with(&format!("ร่าง{p}"))) {
+                if INSTRUMENT_PREFIXES
+                    .iter()
+                    .any(|p| before.ends_with(p) || before.ends_with(&format!("ร่าง{p}")))
+                {
                     c.name_weight * c.instrument_factor
                 } else {
                     c.name_weight
@@ -239,7 +311,9 @@ impl AgencySuggester {
             MentionKind::AbbrAmbiguous => c.ambiguous_abbr_weight / m.shared_by as f64,
             MentionKind::NameEn => c.english_weight,
             // Longer keywords are more specific; shared ones are split between their agencies.
-            MentionKind::Keyword => c.keyword_weight * (m.matched.chars().count() as f64).sqrt() / m.shared_by as f64,
+            MentionKind::Keyword => {
+                c.keyword_weight * (m.matched.chars().count() as f64).sqrt() / m.shared_by as f64
+            }
         }
     }
 }

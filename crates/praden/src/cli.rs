@@ -54,6 +54,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Suggest the responsible agencies for stories: reads JSON lines {"title": "...", "text":
+    /// "..."} on stdin, writes one line {"agencies": [{"name_th", "abbr", "ministry_abbr",
+    /// "score"}, ...]} per input line, best first. A malformed line gives {"agencies": [],
+    /// "error": "..."} and a message on stderr.
+    SuggestAgency {
+        /// Extra agencies (TSV, the format of crates/praden-detect/data/agencies.tsv) added to
+        /// the built-in registry.
+        #[arg(long, value_name = "FILE")]
+        registry: Option<PathBuf>,
+    },
     /// Bulk-load documents from a JSON-lines file (.jsonl or .jsonl.gz) with the fields id,
     /// pub_date, category, title, body, url. Running it again adds nothing.
     Import {
@@ -71,29 +81,31 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    // Loaded per command, so commands that need no configuration work without one.
+    let config = || Config::load(cli.config.as_deref(), &|k| std::env::var(k).ok());
     match cli.command {
-        Command::Serve => serve(config).await,
-        Command::Ingest { once: true } => ingest_once(config).await,
-        Command::Ingest { once: false } => ingest_forever(config).await,
-        Command::Search { query, limit, json } => search(config, &query, limit, json),
+        Command::Serve => serve(config()?).await,
+        Command::Ingest { once: true } => ingest_once(config()?).await,
+        Command::Ingest { once: false } => ingest_forever(config()?).await,
+        Command::Search {
+            ref query,
+            limit,
+            json,
+        } => search(config()?, query, limit, json),
+        Command::SuggestAgency { ref registry } => suggest_agency(registry.as_deref()),
         Command::Import {
-            file,
-            source,
+            ref file,
+            ref source,
             kind,
-            outlet,
+            ref outlet,
         } => {
-            let source_id = source.unwrap_or_else(|| default_source_id(&file));
-            import(
-                config,
-                &file,
-                ImportOptions {
-                    source_id,
-                    kind,
-                    outlet,
-                },
-            )
-            .await
+            let source_id = source.clone().unwrap_or_else(|| default_source_id(file));
+            let options = ImportOptions {
+                source_id,
+                kind,
+                outlet: outlet.clone(),
+            };
+            import(config()?, file, options).await
         }
     }
 }
@@ -243,6 +255,22 @@ async fn index_new_documents(
         .context("indexing failed")?;
     writer.shutdown().await?;
     Ok(Some(n))
+}
+
+fn suggest_agency(registry: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let registry = match registry {
+        Some(path) => praden_detect::AgencyRegistry::load_with_extension(path)?,
+        None => praden_detect::AgencyRegistry::load_default()?,
+    };
+    let suggester = praden_detect::AgencySuggester::new(&registry)?;
+    let stdin = std::io::stdin();
+    praden_detect::suggest_stream(
+        &suggester,
+        stdin.lock(),
+        std::io::stdout().lock(),
+        std::io::stderr().lock(),
+    )?;
+    Ok(())
 }
 
 fn default_source_id(file: &std::path::Path) -> String {

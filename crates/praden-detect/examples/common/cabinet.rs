@@ -7,10 +7,12 @@ use praden_detect::history::{label_proposer, mine_proposer, HistoryExample};
 use praden_detect::mention::MentionMatcher;
 use praden_detect::AgencyRegistry;
 
-pub const DEFAULT_CABINET: &str = "../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz";
+pub const DEFAULT_CABINET: &str =
+    "../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz";
 /// Items published on or after this date are the test period; everything before trains.
 pub const TEST_START: &str = "2023-01-01";
 /// The last six months of the training period are the validation slice used for tuning.
+#[allow(dead_code)] // only agency_eval tunes
 pub const VALIDATION_START: &str = "2022-07-01";
 
 #[derive(Debug, serde::Deserialize)]
@@ -40,21 +42,44 @@ pub enum LabelSource {
 }
 
 pub fn gold_label(reg: &AgencyRegistry, m: &MentionMatcher, item: &CabinetItem) -> Option<String> {
-    label_proposer(reg, m, item.proposer.as_deref()?, item.proposer_abbr.as_deref())
+    label_proposer(
+        reg,
+        m,
+        item.proposer.as_deref()?,
+        item.proposer_abbr.as_deref(),
+    )
 }
 
 /// Labelled history rows from items dated before `until` (ISO date, exclusive).
-pub fn history_rows(reg: &AgencyRegistry, items: &[CabinetItem], until: &str) -> Vec<(HistoryExample, LabelSource)> {
+pub fn history_rows(
+    reg: &AgencyRegistry,
+    items: &[CabinetItem],
+    until: &str,
+) -> Vec<(HistoryExample, LabelSource)> {
     let m = MentionMatcher::new(reg);
     let mut out = Vec::new();
-    for it in items.iter().filter(|it| it.meeting_pub_date.as_str() < until) {
+    for it in items
+        .iter()
+        .filter(|it| it.meeting_pub_date.as_str() < until)
+    {
         let labelled = match &it.proposer {
             Some(_) => gold_label(reg, &m, it).map(|l| (l, LabelSource::Proposer)),
-            None => it.text.as_deref().and_then(|t| mine_proposer(reg, &m, t)).map(|l| (l, LabelSource::Mined)),
+            None => it
+                .text
+                .as_deref()
+                .and_then(|t| mine_proposer(reg, &m, t))
+                .map(|l| (l, LabelSource::Mined)),
         };
         if let Some((ministry, src)) = labelled {
             let title = praden_detect::normalize::normalize(&it.title).replace('\t', " ");
-            out.push((HistoryExample { date: it.meeting_pub_date.clone(), ministry, title }, src));
+            out.push((
+                HistoryExample {
+                    date: it.meeting_pub_date.clone(),
+                    ministry,
+                    title,
+                },
+                src,
+            ));
         }
     }
     out
