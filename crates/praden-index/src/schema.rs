@@ -5,11 +5,11 @@ use tantivy::schema::{
 };
 
 /// Bump when the schema or the tokenizers change in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub fn build() -> Schema {
     let mut b = Schema::builder();
-    // Positions are needed because a Thai query word becomes a phrase of its tokens.
+    // Positions are needed because a Thai query word can segment into several tokens.
     let text = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()

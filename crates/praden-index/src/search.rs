@@ -41,7 +41,11 @@ impl SearchIndex {
             return Err(bad("the query is empty".into()));
         }
         let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.body]);
+        let mut parser = QueryParser::new(
+            self.index.schema(),
+            vec![f.title, f.body],
+            crate::tokenizer::query_tokenizers(),
+        );
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
         let parsed = parser.parse_query(query).map_err(|e| bad(e.to_string()))?;

@@ -54,6 +54,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Segment Thai text into words: reads UTF-8 lines on stdin and writes each line's tokens
+    /// joined by `|` (removing the `|` gives back the line). Invalid UTF-8 is replaced and
+    /// reported on stderr.
+    Tokenize {
+        /// Extra words, one per line, added to the built-in dictionary (e.g. new agency or
+        /// politician names).
+        #[arg(long, value_name = "FILE")]
+        user_dict: Option<PathBuf>,
+    },
     /// Suggest the responsible agencies for stories: reads JSON lines {"title": "...", "text":
     /// "..."} on stdin, writes one line {"agencies": [{"name_th", "abbr", "ministry_abbr",
     /// "score"}, ...]} per input line, best first. A malformed line gives {"agencies": [],
@@ -93,6 +102,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => search(config()?, query, limit, json),
         Command::SuggestAgency { ref registry } => suggest_agency(registry.as_deref()),
+        Command::Tokenize { ref user_dict } => tokenize(user_dict.as_deref()),
         Command::Import {
             ref file,
             ref source,
@@ -255,6 +265,21 @@ async fn index_new_documents(
         .context("indexing failed")?;
     writer.shutdown().await?;
     Ok(Some(n))
+}
+
+fn tokenize(user_dict: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let segmenter = match user_dict {
+        Some(path) => praden_thai::Segmenter::with_user_dict(path)?,
+        None => praden_thai::Segmenter::new(),
+    };
+    let stdin = std::io::stdin();
+    praden_thai::tokenize_stream(
+        &segmenter,
+        stdin.lock(),
+        std::io::stdout().lock(),
+        std::io::stderr().lock(),
+    )?;
+    Ok(())
 }
 
 fn suggest_agency(registry: Option<&std::path::Path>) -> anyhow::Result<()> {
