@@ -64,7 +64,10 @@ async fn thai_words_are_found_inside_unsegmented_text() {
     assert_eq!(ids("อุตุนิยมวิทยา"), [2], "a word inside กรมอุตุนิยมวิทยา");
     assert_eq!(ids("กรมอุตุนิยมวิทยา"), [2]);
     assert_eq!(ids("\"พายุฤดูร้อน\""), [2], "a phrase");
-    assert!(ids("\"ฤดูร้อนพายุ\"").is_empty(), "the words of a phrase in the wrong order");
+    assert!(
+        ids("\"ฤดูร้อนพายุ\"").is_empty(),
+        "the words of a phrase in the wrong order"
+    );
     assert_eq!(ids("๒๐ ล้าน"), [1], "Thai digits match ASCII digits");
     assert_eq!(ids("พายุ"), [2]);
     assert_eq!(ids("pm2.5"), [2]);

@@ -193,9 +193,20 @@ fn search(config: Config, query: &str, limit: usize, json: bool) -> anyhow::Resu
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(());
     }
-    println!("{} documents match {:?}", results.total, results.query);
+    println!("{} documents match “{}”", results.total, results.query);
     for (i, hit) in results.hits.iter().enumerate() {
-        let date = hit.published_at.as_deref().unwrap_or("undated");
+        let date = hit
+            .published_at
+            .as_deref()
+            .and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(|t| {
+                praden_core::thai_time::format_thai_date_short(
+                    praden_core::thai_time::to_bangkok(t).date(),
+                )
+            })
+            .unwrap_or_else(|| "undated".into());
         println!(
             "\n{}. {}\n   {} · {} · {}",
             i + 1,
