@@ -66,7 +66,7 @@ impl NewDocument {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("item {title:?} from source {source_id} has neither a URL nor an id, so it cannot be deduplicated")]
+#[error("item “{title}” from source {source_id} has neither a URL nor an id, so it cannot be deduplicated")]
 pub struct MissingItemKey {
     pub source_id: String,
     pub title: String,

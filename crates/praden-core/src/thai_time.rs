@@ -126,7 +126,7 @@ pub fn parse_date_any_era(s: &str) -> Result<Date, DateError> {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("invalid date {input:?}: {reason}")]
+#[error("invalid date “{input}”: {reason}")]
 pub struct DateError {
     pub input: String,
     pub reason: &'static str,

@@ -5,12 +5,14 @@
 //! crash, whoever opens the writer catches up from that mark, and re-adding a document replaces
 //! it (delete-then-add on the id), so catching up twice duplicates nothing.
 
+mod facets;
 mod schema;
 mod search;
 pub mod tokenizer;
 mod writer;
 
-pub use search::{SearchHit, SearchResults};
+pub use facets::{FacetCount, Facets};
+pub use search::{SearchHit, SearchRequest, SearchResults, SortOrder};
 pub use writer::{CommitPolicy, IndexWriterHandle};
 
 use schema::Fields;
@@ -27,7 +29,7 @@ pub enum IndexError {
     },
     #[error("the search index in {path} is being written by another praden process (its writer lock is held)")]
     Locked { path: String },
-    #[error("invalid query {query:?}: {reason}")]
+    #[error("invalid query “{query}”: {reason}")]
     BadQuery { query: String, reason: String },
     #[error("search index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -1,10 +1,51 @@
+use crate::facets::{FacetCollector, Facets};
 use crate::{IndexError, SearchIndex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
-use tantivy::schema::Value;
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
+};
+use tantivy::schema::{Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::TantivyDocument;
+use tantivy::{DateTime, DocAddress, SegmentReader, TantivyDocument};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+impl SortOrder {
+    fn tag(self) -> char {
+        match self {
+            Self::Relevance => 'r',
+            Self::Newest => 'n',
+            Self::Oldest => 'o',
+        }
+    }
+}
+
+/// What an editor asks for. `from` is inclusive and `until` exclusive, so a date range of
+/// whole Bangkok days is `[first day 00:00, day after the last 00:00)`.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub kinds: Vec<String>,
+    pub outlets: Vec<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    pub sort: SortOrder,
+    pub limit: usize,
+    /// The `next_cursor` of the previous page: search-after, so deep pages cost what the
+    /// first page costs.
+    pub after: Option<String>,
+    pub facets: bool,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
@@ -18,28 +59,50 @@ pub struct SearchHit {
     pub source_id: String,
     /// RFC 3339, UTC.
     pub published_at: Option<String>,
-    /// A passage of the body with the matches in `<b>…</b>`, HTML-escaped.
+    /// A passage of the body with the matching words in `<b>…</b>`, HTML-escaped.
     pub snippet_html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     pub query: String,
+    /// Documents matching the query and filters (all pages).
     pub total: usize,
     pub hits: Vec<SearchHit>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
+/// The order of results: higher first. The second member breaks ties by store id, so the
+/// order is total and a cursor never skips or repeats a document.
+type SortKey = (f64, u64);
+
 impl SearchIndex {
-    /// Searches title and body. Words are all required; the query language is tantivy's
-    /// (phrases in quotes, `-word` to exclude, OR).
+    /// Searches title and body: all words required; `"a phrase"`, `-word`, `a OR b`.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults, IndexError> {
-        let bad = |reason: String| IndexError::BadQuery {
+        self.search_with(&SearchRequest {
             query: query.to_string(),
+            limit,
+            ..SearchRequest::default()
+        })
+    }
+
+    pub fn search_with(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let bad = |reason: String| IndexError::BadQuery {
+            query: req.query.clone(),
             reason,
         };
-        if query.trim().is_empty() {
+        if req.query.trim().is_empty() {
             return Err(bad("the query is empty".into()));
         }
+        let cursor = req
+            .after
+            .as_deref()
+            .map(|c| parse_cursor(c, req.sort))
+            .transpose()
+            .map_err(bad)?;
         let f = self.fields;
         let mut parser = QueryParser::new(
             self.index.schema(),
@@ -48,18 +111,54 @@ impl SearchIndex {
         );
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        let parsed = parser.parse_query(query).map_err(|e| bad(e.to_string()))?;
+        let text = parser
+            .parse_query(&req.query)
+            .map_err(|e| bad(e.to_string()))?;
+        let query = self.with_filters(text.box_clone(), req);
 
+        let sort = req.sort;
+        let limit = req.limit.max(1);
+        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+            let ids = segment.fast_fields().u64("doc_id").ok();
+            let dates = segment.fast_fields().date("published_at").ok();
+            move |doc, score| {
+                let id = ids.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+                let secs = dates
+                    .as_ref()
+                    .and_then(|c| c.first(doc))
+                    .map(|d| d.into_timestamp_secs() as f64);
+                let key: SortKey = match sort {
+                    SortOrder::Relevance => (score as f64, id),
+                    SortOrder::Newest => (secs.unwrap_or(f64::MIN), id),
+                    SortOrder::Oldest => (secs.map_or(f64::MIN, |s| -s), u64::MAX - id),
+                };
+                // Documents at or above the cursor were on earlier pages.
+                match cursor {
+                    Some(c) if key >= c => None,
+                    _ => Some(key),
+                }
+            }
+        });
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
-            &parsed,
-            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
-        )?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*parsed, f.body)?;
-        snippets.set_max_num_chars(240);
+        let (top, total, facets) = if req.facets {
+            let (top, total, facets) = searcher.search(&query, &(top, Count, FacetCollector))?;
+            (top, total, Some(facets))
+        } else {
+            let (top, total) = searcher.search(&query, &(top, Count))?;
+            (top, total, None)
+        };
+        let page: Vec<(SortKey, DocAddress)> = top
+            .into_iter()
+            .filter_map(|(k, a)| k.map(|k| (k, a)))
+            .collect();
+        let next_cursor = (page.len() == limit)
+            .then(|| page.last().map(|(k, _)| format_cursor(sort, *k)))
+            .flatten();
 
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
+        let mut snippets = SnippetGenerator::create(&searcher, &*text, f.body)?;
+        snippets.set_max_num_chars(240);
+        let mut hits = Vec::with_capacity(page.len());
+        for (key, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let text = |field| {
                 doc.get_first(field)
@@ -71,7 +170,11 @@ impl SearchIndex {
                     .get_first(f.doc_id)
                     .and_then(|v| v.as_u64())
                     .unwrap_or(0) as i64,
-                score,
+                score: if sort == SortOrder::Relevance {
+                    key.0 as f32
+                } else {
+                    0.0
+                },
                 title: text(f.title).unwrap_or_default(),
                 url: text(f.url),
                 outlet: text(f.outlet).unwrap_or_default(),
@@ -80,9 +183,7 @@ impl SearchIndex {
                 published_at: doc
                     .get_first(f.published_at)
                     .and_then(|v| v.as_datetime())
-                    .and_then(|d| {
-                        time::OffsetDateTime::from_unix_timestamp(d.into_timestamp_secs()).ok()
-                    })
+                    .and_then(|d| OffsetDateTime::from_unix_timestamp(d.into_timestamp_secs()).ok())
                     .and_then(|t| {
                         t.format(&time::format_description::well_known::Rfc3339)
                             .ok()
@@ -91,9 +192,79 @@ impl SearchIndex {
             });
         }
         Ok(SearchResults {
-            query: query.to_string(),
+            query: req.query.clone(),
             total,
             hits,
+            next_cursor,
+            facets,
         })
     }
+
+    /// The text query narrowed by the request's filters. Filters score nothing, so they
+    /// do not change the ranking.
+    fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        let filter = |q: Box<dyn Query>| {
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+            )
+        };
+        if !req.kinds.is_empty() {
+            let terms = req.kinds.iter().map(|k| Term::from_field_text(f.kind, k));
+            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        if !req.outlets.is_empty() {
+            let terms = req
+                .outlets
+                .iter()
+                .map(|o| Term::from_field_text(f.outlet, o));
+            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        if req.from.is_some() || req.until.is_some() {
+            let term = |t: OffsetDateTime| {
+                Term::from_field_date(
+                    f.published_at,
+                    DateTime::from_timestamp_secs(t.unix_timestamp()),
+                )
+            };
+            let lower = req
+                .from
+                .map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = req
+                .until
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            clauses.push(filter(Box::new(RangeQuery::new(lower, upper))));
+        }
+        if clauses.len() == 1 {
+            clauses.pop().expect("one clause").1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        }
+    }
+}
+
+/// Opaque to clients: the sort order, then the last key of the page, in hex.
+fn format_cursor(sort: SortOrder, (primary, tie): SortKey) -> String {
+    format!("{}{:016x}{:016x}", sort.tag(), primary.to_bits(), tie)
+}
+
+fn parse_cursor(s: &str, sort: SortOrder) -> Result<SortKey, String> {
+    let invalid =
+        || format!("invalid cursor {s:?}: pass the next_cursor of the previous page unchanged");
+    let mut chars = s.chars();
+    let tag = chars.next().ok_or_else(invalid)?;
+    let hex = chars.as_str();
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    if tag != sort.tag() {
+        return Err(format!(
+            "the cursor {s:?} belongs to another sort order; start again from the first page"
+        ));
+    }
+    let primary = u64::from_str_radix(&hex[..16], 16).map_err(|_| invalid())?;
+    let tie = u64::from_str_radix(&hex[16..], 16).map_err(|_| invalid())?;
+    Ok((f64::from_bits(primary), tie))
 }

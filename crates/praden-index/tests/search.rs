@@ -1,0 +1,266 @@
+//! The editors' search: filters, sort orders, search-after paging and facets.
+
+use praden_core::{Document, NewDocument, SourceKind};
+use praden_index::{CommitPolicy, IndexError, SearchIndex, SearchRequest, SortOrder};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+fn doc(
+    id: i64,
+    kind: SourceKind,
+    outlet: &str,
+    at: Option<OffsetDateTime>,
+    title: &str,
+) -> Document {
+    Document {
+        id,
+        doc: NewDocument::new(
+            "s",
+            kind,
+            outlet,
+            Some(&format!("https://example.th/{id}")),
+            None,
+            title,
+            "รัฐบาลชี้แจงมาตรการช่วยเหลือประชาชน",
+            at,
+            datetime!(2024-03-05 03:00 UTC),
+        )
+        .unwrap(),
+    }
+}
+
+/// 30 documents about the same thing, spread over outlets, kinds and three months; several
+/// share a publication time so that paging must break ties.
+async fn index() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    let mut docs = Vec::new();
+    for i in 1..=30i64 {
+        let (kind, outlet) = match i % 3 {
+            0 => (SourceKind::News, "ไทยรัฐ"),
+            1 => (SourceKind::News, "มติชน"),
+            _ => (SourceKind::Social, "X"),
+        };
+        let month = 1 + (i % 3) as u8; // Jan, Feb, Mar 2024
+        let day = 1 + (i / 6) as u8;
+        let at = datetime!(2024-01-01 10:00 +7)
+            .replace_month(time::Month::try_from(month).unwrap())
+            .unwrap()
+            .replace_day(day)
+            .unwrap();
+        docs.push(doc(i, kind, outlet, Some(at), &format!("ค่าไฟฟ้า ตอนที่ {i}")));
+    }
+    docs.push(doc(
+        31,
+        SourceKind::Broadcast,
+        "ไทยคู่ฟ้า",
+        None,
+        "ค่าไฟฟ้า ไม่ระบุวัน",
+    ));
+    writer.add(docs).await.unwrap();
+    writer.shutdown().await.unwrap();
+    index
+}
+
+fn req(limit: usize) -> SearchRequest {
+    SearchRequest {
+        query: "ค่าไฟฟ้า".into(),
+        limit,
+        ..SearchRequest::default()
+    }
+}
+
+fn all_pages(index: &SearchIndex, mut r: SearchRequest) -> Vec<i64> {
+    let mut seen = Vec::new();
+    loop {
+        let page = index.search_with(&r).unwrap();
+        seen.extend(page.hits.iter().map(|h| h.doc_id));
+        match page.next_cursor {
+            Some(c) => r.after = Some(c),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_by_cursor_visits_every_document_once_in_every_order() {
+    let index = index().await;
+    for sort in [SortOrder::Relevance, SortOrder::Newest, SortOrder::Oldest] {
+        for limit in [1, 4, 7, 31, 50] {
+            let ids = all_pages(&index, SearchRequest { sort, ..req(limit) });
+            let mut sorted = ids.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 31, "{sort:?} limit {limit}: {ids:?}");
+            assert_eq!(
+                ids.len(),
+                31,
+                "{sort:?} limit {limit}: a document repeated: {ids:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn date_orders_are_by_publication_time_then_id() {
+    let index = index().await;
+    let newest = all_pages(
+        &index,
+        SearchRequest {
+            sort: SortOrder::Newest,
+            ..req(5)
+        },
+    );
+    let oldest = all_pages(
+        &index,
+        SearchRequest {
+            sort: SortOrder::Oldest,
+            ..req(5)
+        },
+    );
+    assert_eq!(*newest.last().unwrap(), 31, "undated last");
+    assert_eq!(*oldest.last().unwrap(), 31, "undated last");
+    // Newest first: 2024-03-06 holds ids 29 (i % 3 = 2) ... check the first is a March one.
+    let first = index
+        .search_with(&SearchRequest {
+            sort: SortOrder::Newest,
+            ..req(1)
+        })
+        .unwrap();
+    assert!(
+        first.hits[0]
+            .published_at
+            .as_deref()
+            .unwrap()
+            .starts_with("2024-03"),
+        "{:?}",
+        first.hits[0]
+    );
+    let first = index
+        .search_with(&SearchRequest {
+            sort: SortOrder::Oldest,
+            ..req(1)
+        })
+        .unwrap();
+    assert!(
+        first.hits[0]
+            .published_at
+            .as_deref()
+            .unwrap()
+            .starts_with("2024-01"),
+        "{:?}",
+        first.hits[0]
+    );
+}
+
+#[tokio::test]
+async fn filters_narrow_the_results_and_the_total() {
+    let index = index().await;
+    let r = index
+        .search_with(&SearchRequest {
+            kinds: vec!["social".into()],
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!(r.total, 10);
+    assert!(r.hits.iter().all(|h| h.kind == "social"));
+    let r = index
+        .search_with(&SearchRequest {
+            outlets: vec!["ไทยรัฐ".into(), "มติชน".into()],
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!(r.total, 20);
+    // February 2024 in Bangkok time: from 1 Feb 00:00 to 1 Mar 00:00.
+    let r = index
+        .search_with(&SearchRequest {
+            from: Some(datetime!(2024-02-01 00:00 +7)),
+            until: Some(datetime!(2024-03-01 00:00 +7)),
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!(r.total, 10);
+    assert!(r
+        .hits
+        .iter()
+        .all(|h| h.published_at.as_deref().unwrap().starts_with("2024-02")));
+    let r = index
+        .search_with(&SearchRequest {
+            kinds: vec!["news".into()],
+            from: Some(datetime!(2024-03-01 00:00 +7)),
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!(r.total, 0, "news is in Jan and Feb only (i % 3 = 0, 1)");
+}
+
+#[tokio::test]
+async fn facets_count_by_kind_outlet_and_bangkok_month() {
+    let index = index().await;
+    let r = index
+        .search_with(&SearchRequest {
+            facets: true,
+            ..req(1)
+        })
+        .unwrap();
+    let facets = r.facets.unwrap();
+    let pairs = |v: &[praden_index::FacetCount]| {
+        v.iter()
+            .map(|c| (c.value.clone(), c.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        pairs(&facets.kinds),
+        [
+            ("news".into(), 20),
+            ("social".into(), 10),
+            ("broadcast".into(), 1)
+        ]
+    );
+    assert_eq!(facets.outlets.len(), 4);
+    assert_eq!(
+        pairs(&facets.months),
+        [
+            ("2024-01".into(), 10),
+            ("2024-02".into(), 10),
+            ("2024-03".into(), 10)
+        ]
+    );
+    assert!(index.search_with(&req(1)).unwrap().facets.is_none());
+}
+
+#[tokio::test]
+async fn bad_cursors_and_queries_say_what_is_wrong() {
+    let index = index().await;
+    let page = index
+        .search_with(&SearchRequest {
+            sort: SortOrder::Newest,
+            ..req(2)
+        })
+        .unwrap();
+    let cursor = page.next_cursor.unwrap();
+    let err = index
+        .search_with(&SearchRequest {
+            after: Some(cursor),
+            ..req(2)
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, IndexError::BadQuery { reason, .. } if reason.contains("another sort order")),
+        "{err}"
+    );
+    let err = index
+        .search_with(&SearchRequest {
+            after: Some("zzz".into()),
+            ..req(2)
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid cursor"), "{err}");
+    let err = index
+        .search_with(&SearchRequest {
+            query: "\"ค่าไฟฟ้า".into(),
+            ..req(2)
+        })
+        .unwrap_err();
+    assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
+}

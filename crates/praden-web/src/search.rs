@@ -1,0 +1,127 @@
+//! `GET /api/v1/search`: the editors' search over HTTP.
+//!
+//! Parameters: `q` (required), `limit` (1–100, default 20), `kind` and `outlet`
+//! (comma-separated lists), `from` and `to` (`YYYY-MM-DD`, whole Bangkok days, both
+//! inclusive, B.E. or C.E. years, Thai digits allowed), `sort` (`relevance` | `newest` |
+//! `oldest`), `after` (the `next_cursor` of the previous page), `facets` (`true` adds counts by
+//! kind, outlet and month).
+
+use crate::{ApiError, AppState};
+use axum::extract::{Query, State};
+use axum::Json;
+use praden_core::thai_time::{bangkok_midnight, parse_date_any_era};
+use praden_core::SourceKind;
+use praden_index::{SearchRequest, SearchResults, SortOrder};
+use serde::Deserialize;
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+    kind: Option<String>,
+    outlet: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+    facets: Option<String>,
+}
+
+fn bad(param: &str, value: &str, expected: &str) -> ApiError {
+    ApiError::BadParameter(format!(
+        "parameter {param}=“{value}” is invalid: expected {expected}"
+    ))
+}
+
+fn list(value: &Option<String>) -> Vec<String> {
+    value
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl SearchParams {
+    /// Checks every parameter and builds the index request; the first bad one is named.
+    pub fn into_request(self) -> Result<SearchRequest, ApiError> {
+        let query = self
+            .q
+            .filter(|q| !q.trim().is_empty())
+            .ok_or_else(|| ApiError::BadParameter("parameter q (the query) is required".into()))?;
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(l) => l
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| bad("limit", l, &format!("a whole number from 1 to {MAX_LIMIT}")))?,
+        };
+        let kinds = list(&self.kind);
+        if let Some(k) = kinds.iter().find(|k| k.parse::<SourceKind>().is_err()) {
+            return Err(bad("kind", k, "news, social, broadcast or official"));
+        }
+        let date = |param: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| {
+                    parse_date_any_era(v).map_err(|e| {
+                        bad(
+                            param,
+                            v,
+                            &format!("a date YYYY-MM-DD in B.E. or C.E. ({})", e.reason),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let (from, to) = (date("from", &self.from)?, date("to", &self.to)?);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(ApiError::BadParameter(format!(
+                    "the date range from {f} to {t} is empty: from must not be after to"
+                )));
+            }
+        }
+        let sort = match self.sort.as_deref() {
+            None | Some("relevance") => SortOrder::Relevance,
+            Some("newest") => SortOrder::Newest,
+            Some("oldest") => SortOrder::Oldest,
+            Some(other) => return Err(bad("sort", other, "relevance, newest or oldest")),
+        };
+        let facets = match self.facets.as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => return Err(bad("facets", other, "true or false")),
+        };
+        Ok(SearchRequest {
+            query,
+            kinds,
+            outlets: list(&self.outlet),
+            from: from.map(bangkok_midnight),
+            until: to.and_then(|d| d.next_day()).map(bangkok_midnight),
+            sort,
+            limit,
+            after: self.after.filter(|a| !a.is_empty()),
+            facets,
+        })
+    }
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResults>, ApiError> {
+    let request = params.into_request()?;
+    // tantivy searches block; keep them off the async workers.
+    let results = tokio::task::spawn_blocking(move || state.index.search_with(&request))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(results))
+}

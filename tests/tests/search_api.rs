@@ -1,0 +1,212 @@
+//! The editors' search API on real Thai government news (the first articles of
+//! ../shared/data/corpus): every query form and filter, checked through HTTP against each
+//! other and against the articles' own text.
+
+use praden_core::SourceKind;
+use praden_tests::{encode, Db, RunningApp, TestEnv};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+
+const CORPUS: &str = "../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz";
+const ARTICLES: usize = 400;
+
+async fn app_with_real_articles() -> (TestEnv, RunningApp) {
+    let env = TestEnv::new(Db::Sqlite).await.unwrap();
+    env.write_sources(&[]);
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
+    let file = std::fs::File::open(&corpus).unwrap_or_else(|e| panic!("{}: {e}", corpus.display()));
+    let lines = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file)).lines();
+    let sample = env.dir.path().join("sample.jsonl");
+    let mut out = std::fs::File::create(&sample).unwrap();
+    for line in lines.take(ARTICLES) {
+        writeln!(out, "{}", line.unwrap()).unwrap();
+    }
+    drop(out);
+    let parts = praden::app::Parts::open(&env.config()).await.unwrap();
+    let options = praden::import::ImportOptions {
+        source_id: "thaigov".into(),
+        kind: SourceKind::Official,
+        outlet: None,
+    };
+    let report = praden::import::import_file(&parts.store, &sample, &options, || {})
+        .await
+        .unwrap();
+    assert_eq!(report.inserted, ARTICLES);
+    parts.store.close().await;
+    drop(parts);
+    let app = RunningApp::start(env.config()).await;
+    app.wait_for_hits("รัฐบาล", 1).await;
+    // The follower indexes in pages; wait until every article is searchable.
+    loop {
+        let (_, health) = app.get_json("/healthz").await;
+        if health["indexed"] == ARTICLES as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    (env, app)
+}
+
+async fn search(app: &RunningApp, params: &str) -> Value {
+    let (status, body) = app.get_json(&format!("/api/v1/search?{params}")).await;
+    assert_eq!(status, 200, "{params}: {body}");
+    body
+}
+
+fn q(query: &str) -> String {
+    format!("q={}", encode(query))
+}
+
+fn ids(body: &Value) -> HashSet<u64> {
+    body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["doc_id"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_query_form_and_filter_on_real_articles() {
+    let (_env, app) = app_with_real_articles().await;
+
+    // A single word: every hit shows it, highlighted as a whole word.
+    let one = search(&app, &format!("{}&limit=100", q("วัคซีน"))).await;
+    let total_one = one["total"].as_u64().unwrap();
+    assert!(total_one > 5, "{one}");
+    for hit in one["hits"].as_array().unwrap() {
+        let text = format!("{} {}", hit["title"], hit["snippet_html"]);
+        assert!(text.contains("วัคซีน"), "{hit}");
+    }
+    assert!(
+        one["hits"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>วัคซีน</b>"),
+        "{}",
+        one["hits"][0]
+    );
+
+    // Two words: both required, so no more than either alone.
+    let two = search(&app, &q("วัคซีน โควิด")).await;
+    let total_two = two["total"].as_u64().unwrap();
+    assert!(total_two > 0 && total_two <= total_one, "{two}");
+    // A phrase: no more than the same words anywhere.
+    let phrase = search(&app, &q("\"วัคซีนโควิด\"")).await;
+    assert!(phrase["total"].as_u64().unwrap() <= total_two, "{phrase}");
+    // Exclusion and OR partition the results.
+    let without = search(&app, &q("วัคซีน -โควิด")).await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        without + total_two,
+        total_one,
+        "วัคซีน = (วัคซีน โควิด) + (วัคซีน -โควิด)"
+    );
+    let either = search(&app, &q("วัคซีน OR โควิด")).await["total"]
+        .as_u64()
+        .unwrap();
+    let other = search(&app, &q("โควิด")).await["total"].as_u64().unwrap();
+    assert_eq!(either, total_one + other - total_two, "inclusion–exclusion");
+
+    // Kind filter: all imported articles are official.
+    let all = search(&app, &q("รัฐบาล")).await["total"].as_u64().unwrap();
+    assert_eq!(
+        search(&app, &format!("{}&kind=official", q("รัฐบาล"))).await["total"]
+            .as_u64()
+            .unwrap(),
+        all
+    );
+    assert_eq!(
+        search(&app, &format!("{}&kind=news,social", q("รัฐบาล"))).await["total"],
+        0
+    );
+    assert_eq!(
+        search(&app, &format!("{}&outlet=thaigov.go.th", q("รัฐบาล"))).await["total"]
+            .as_u64()
+            .unwrap(),
+        all
+    );
+
+    // Facets by month, then a date range in B.E. equals that month's facet count.
+    let faceted = search(&app, &format!("{}&facets=true&limit=1", q("รัฐบาล"))).await;
+    let months = faceted["facets"]["months"].as_array().unwrap();
+    let month = &months[months.len() / 2];
+    let (y, m) = month["value"].as_str().unwrap().split_once('-').unwrap();
+    let (y, m): (i32, u8) = (y.parse().unwrap(), m.parse().unwrap());
+    let last_day = time::util::days_in_month(time::Month::try_from(m).unwrap(), y);
+    let range = format!(
+        "from={}-{m:02}-01&to={}-{m:02}-{last_day}",
+        y + 543,
+        y + 543
+    );
+    let in_month = search(&app, &format!("{}&{range}&limit=100", q("รัฐบาล"))).await;
+    assert_eq!(in_month["total"], month["count"], "{range}");
+    for hit in in_month["hits"].as_array().unwrap() {
+        let t = time::OffsetDateTime::parse(
+            hit["published_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let local = t.to_offset(time::macros::offset!(+7));
+        assert_eq!((local.year(), local.month() as u8), (y, m), "{hit}");
+    }
+    // The same range in C.E. gives the same answer.
+    let ce = format!("from={y}-{m:02}-01&to={y}-{m:02}-{last_day}");
+    assert_eq!(
+        search(&app, &format!("{}&{ce}", q("รัฐบาล"))).await["total"],
+        month["count"]
+    );
+
+    // Newest first, paged by cursor: every article once, dates never increase.
+    let mut seen = HashSet::new();
+    let mut last_date = String::from("9999");
+    let mut params = format!("{}&sort=newest&limit=37", q("รัฐบาล"));
+    loop {
+        let page = search(&app, &params).await;
+        for hit in page["hits"].as_array().unwrap() {
+            assert!(
+                seen.insert(hit["doc_id"].as_u64().unwrap()),
+                "repeated {hit}"
+            );
+            let date = hit["published_at"].as_str().unwrap_or("").to_string();
+            assert!(date <= last_date, "{date} after {last_date}");
+            last_date = date;
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => params = format!("{}&sort=newest&limit=37&after={c}", q("รัฐบาล")),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as u64, all);
+    assert!(ids(&search(&app, &format!("{}&limit=5", q("รัฐบาล"))).await).len() == 5);
+
+    // Bad requests get a clear message, never a 500.
+    for (params, code, says) in [
+        (q("\"วัคซีน"), "bad_query", "invalid query"),
+        (q("nosuchfield:วัคซีน"), "bad_query", "nosuchfield"),
+        (
+            format!("{}&from=2567-02-30", q("ข่าว")),
+            "bad_parameter",
+            "from=",
+        ),
+        (
+            format!("{}&from=2567-03-01&to=2567-02-01", q("ข่าว")),
+            "bad_parameter",
+            "from must not be after to",
+        ),
+        (format!("{}&kind=tv", q("ข่าว")), "bad_parameter", "kind="),
+        (format!("{}&sort=best", q("ข่าว")), "bad_parameter", "sort="),
+        (format!("{}&after=garbage", q("ข่าว")), "bad_query", "cursor"),
+    ] {
+        let (status, body) = app.get_json(&format!("/api/v1/search?{params}")).await;
+        assert_eq!(status, 400, "{params}: {body}");
+        assert_eq!(body["error"]["code"], code, "{params}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{params}: {body}"
+        );
+    }
+    app.stop().await;
+}
