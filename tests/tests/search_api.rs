@@ -182,6 +182,26 @@ async fn every_query_form_and_filter_on_real_articles() {
     assert_eq!(seen.len() as u64, all);
     assert!(ids(&search(&app, &format!("{}&limit=5", q("รัฐบาล"))).await).len() == 5);
 
+    // Export: the whole result set, streamed; CSV opens in spreadsheets (BOM), JSON lines.
+    let csv = reqwest::get(format!("{}/api/v1/search/export?{}&sort=newest", app.base, q("รัฐบาล"))).await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.bytes().await.unwrap();
+    assert!(csv.starts_with("\u{feff}doc_id,published_at_bangkok,title,outlet,kind,url\r\n".as_bytes()));
+    let text = std::str::from_utf8(&csv).unwrap();
+    let rows: Vec<&str> = text.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+    assert!(rows.iter().all(|r| r.contains(",official,https://www.thaigov.go.th/")), "{rows:?}");
+    let row_ids: HashSet<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert_eq!(row_ids.len() as u64, all, "one row per matching article");
+    let jsonl = reqwest::get(format!("{}/api/v1/search/export?{}&format=jsonl&kind=official", app.base, q("วัคซีน"))).await.unwrap();
+    let jsonl = jsonl.text().await.unwrap();
+    let lines: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len() as u64, total_one);
+    let (status, body) = app.get_json(&format!("/api/v1/search/export?{}&format=xml", q("ข่าว"))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_parameter")));
+    let (status, body) = app.get_json(&format!("/api/v1/search/export?{}", q("\"ข่าว"))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_query")));
+
     // Bad requests get a clear message, never a 500.
     for (params, code, says) in [
         (q("\"วัคซีน"), "bad_query", "invalid query"),

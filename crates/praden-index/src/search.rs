@@ -45,6 +45,8 @@ pub struct SearchRequest {
     /// first page costs.
     pub after: Option<String>,
     pub facets: bool,
+    /// Highlighted passages cost a pass over each hit's body; exports do without.
+    pub snippets: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +87,7 @@ impl SearchIndex {
         self.search_with(&SearchRequest {
             query: query.to_string(),
             limit,
+            snippets: true,
             ..SearchRequest::default()
         })
     }
@@ -155,8 +158,13 @@ impl SearchIndex {
             .then(|| page.last().map(|(k, _)| format_cursor(sort, *k)))
             .flatten();
 
-        let mut snippets = SnippetGenerator::create(&searcher, &*text, f.body)?;
-        snippets.set_max_num_chars(240);
+        let snippets = if req.snippets {
+            let mut generator = SnippetGenerator::create(&searcher, &*text, f.body)?;
+            generator.set_max_num_chars(240);
+            Some(generator)
+        } else {
+            None
+        };
         let mut hits = Vec::with_capacity(page.len());
         for (key, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -188,7 +196,10 @@ impl SearchIndex {
                         t.format(&time::format_description::well_known::Rfc3339)
                             .ok()
                     }),
-                snippet_html: snippets.snippet_from_doc(&doc).to_html(),
+                snippet_html: snippets
+                    .as_ref()
+                    .map(|g| g.snippet_from_doc(&doc).to_html())
+                    .unwrap_or_default(),
             });
         }
         Ok(SearchResults {

@@ -66,6 +66,7 @@ fn req(limit: usize) -> SearchRequest {
     SearchRequest {
         query: "ค่าไฟฟ้า".into(),
         limit,
+        snippets: true,
         ..SearchRequest::default()
     }
 }

@@ -2,6 +2,7 @@
 //! the store and the index.
 
 mod error;
+mod export;
 mod search;
 pub mod sources;
 
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/search/export", get(export::export))
         .with_state(state)
 }
 

@@ -110,6 +110,7 @@ impl SearchParams {
             limit,
             after: self.after.filter(|a| !a.is_empty()),
             facets,
+            snippets: true,
         })
     }
 }
