@@ -4,7 +4,6 @@
 mod error;
 mod export;
 mod search;
-pub mod sources;
 
 pub use error::ApiError;
 pub use search::{DEFAULT_LIMIT, MAX_LIMIT};
