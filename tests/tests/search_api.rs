@@ -183,24 +183,96 @@ async fn every_query_form_and_filter_on_real_articles() {
     assert!(ids(&search(&app, &format!("{}&limit=5", q("รัฐบาล"))).await).len() == 5);
 
     // Export: the whole result set, streamed; CSV opens in spreadsheets (BOM), JSON lines.
-    let csv = reqwest::get(format!("{}/api/v1/search/export?{}&sort=newest", app.base, q("รัฐบาล"))).await.unwrap();
+    let csv = reqwest::get(format!(
+        "{}/api/v1/search/export?{}&sort=newest",
+        app.base,
+        q("รัฐบาล")
+    ))
+    .await
+    .unwrap();
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let csv = csv.bytes().await.unwrap();
-    assert!(csv.starts_with("\u{feff}doc_id,published_at_bangkok,title,outlet,kind,url\r\n".as_bytes()));
+    assert!(
+        csv.starts_with("\u{feff}doc_id,published_at_bangkok,title,outlet,kind,url\r\n".as_bytes())
+    );
     let text = std::str::from_utf8(&csv).unwrap();
-    let rows: Vec<&str> = text.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
-    assert!(rows.iter().all(|r| r.contains(",official,https://www.thaigov.go.th/")), "{rows:?}");
+    let rows: Vec<&str> = text
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        rows.iter()
+            .all(|r| r.contains(",official,https://www.thaigov.go.th/")),
+        "{rows:?}"
+    );
     let row_ids: HashSet<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
     assert_eq!(row_ids.len() as u64, all, "one row per matching article");
-    let jsonl = reqwest::get(format!("{}/api/v1/search/export?{}&format=jsonl&kind=official", app.base, q("วัคซีน"))).await.unwrap();
+    let jsonl = reqwest::get(format!(
+        "{}/api/v1/search/export?{}&format=jsonl&kind=official",
+        app.base,
+        q("วัคซีน")
+    ))
+    .await
+    .unwrap();
     let jsonl = jsonl.text().await.unwrap();
-    let lines: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len() as u64, total_one);
-    let (status, body) = app.get_json(&format!("/api/v1/search/export?{}&format=xml", q("ข่าว"))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_parameter")));
-    let (status, body) = app.get_json(&format!("/api/v1/search/export?{}", q("\"ข่าว"))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_query")));
+    let (status, body) = app
+        .get_json(&format!("/api/v1/search/export?{}&format=xml", q("ข่าว")))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_parameter"))
+    );
+    let (status, body) = app
+        .get_json(&format!("/api/v1/search/export?{}", q("\"ข่าว")))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_query"))
+    );
+
+    // The editors' page: the same results, the word highlighted, narrowed by a month link.
+    let html = |path: String| {
+        let url = format!("{}{path}", app.base);
+        async move {
+            let resp = reqwest::get(url).await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let (status, page) = html(format!("/search?{}", q("วัคซีน"))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("พบ {total_one} รายการ")), "{page}");
+    assert!(page.contains("<b>วัคซีน</b>"));
+    let month_link = format!(
+        "from={}-{m:02}-01&amp;to={}-{m:02}-{last_day:02}",
+        y + 543,
+        y + 543
+    );
+    let (_, page) = html(format!("/search?{}", q("รัฐบาล"))).await;
+    assert!(
+        page.contains(&month_link),
+        "the month facet links to its date range: {month_link}"
+    );
+    let (_, narrowed) = html(format!("/search?{}&{range}", q("รัฐบาล"))).await;
+    assert!(
+        narrowed.contains(&format!("พบ {} รายการ", month["count"])),
+        "{narrowed}"
+    );
+    let (status, page) = html(format!("/search?{}", q("<script>alert(1)</script> \""))).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("ค้นหาไม่สำเร็จ") && !page.contains("<script>alert"),
+        "{page}"
+    );
 
     // Bad requests get a clear message, never a 500.
     for (params, code, says) in [

@@ -3,6 +3,7 @@
 
 mod error;
 mod export;
+mod pages;
 mod search;
 
 pub use error::ApiError;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/search/export", get(export::export))
+        .route("/search", get(pages::search_page))
         .with_state(state)
 }
 

@@ -19,15 +19,15 @@ pub const MAX_LIMIT: usize = 100;
 
 #[derive(Deserialize)]
 pub struct SearchParams {
-    q: Option<String>,
-    limit: Option<String>,
-    kind: Option<String>,
-    outlet: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    sort: Option<String>,
-    after: Option<String>,
-    facets: Option<String>,
+    pub(crate) q: Option<String>,
+    pub(crate) limit: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) outlet: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) sort: Option<String>,
+    pub(crate) after: Option<String>,
+    pub(crate) facets: Option<String>,
 }
 
 fn bad(param: &str, value: &str, expected: &str) -> ApiError {
