@@ -18,6 +18,8 @@
 //!
 //! Phrase slop is therefore counted in characters.
 
+use std::collections::HashMap;
+
 use tantivy_tokenizer_api::{Token, TokenStream, Tokenizer};
 
 use crate::normalize::{fold_digits, is_matching_form, normalize};
@@ -29,13 +31,32 @@ pub const TOKENIZER_NAME: &str = "praden_thai";
 pub const INDEX_TOKENIZER_NAME: &str = "praden_thai_index";
 
 /// Thai tokenizer for tantivy. Cheap to clone: the dictionary is shared.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct ThaiTokenizer {
     segmenter: Segmenter,
     index_sub_words: bool,
     // Reused between documents so tokenizing allocates only the term strings.
     spans: Vec<Span>,
     tokens: Vec<Token>,
+    /// Sub-word byte ranges by token surface. Finding them costs a dictionary prefix search
+    /// at every character, and news repeats its compounds (ทำเนียบรัฐบาล, คณะรัฐมนตรี) in
+    /// nearly every article, so each distinct surface is searched once.
+    sub_cache: HashMap<Box<str>, Box<[(u32, u32)]>>,
+}
+
+/// Bounds the sub-word cache; when full it starts again (a long indexing run sees an
+/// unbounded number of distinct tokens).
+const SUB_CACHE_MAX: usize = 200_000;
+/// A token shorter than this (in characters) holds no compound worth splitting: two
+/// dictionary words need at least two characters each.
+const MIN_COMPOUND_CHARS: usize = 4;
+
+/// A clone shares the dictionary but starts with empty scratch space and an empty cache:
+/// tantivy clones tokenizers per segment writer and per query.
+impl Clone for ThaiTokenizer {
+    fn clone(&self) -> Self {
+        Self::with_segmenter(self.segmenter.clone()).sub_words(self.index_sub_words)
+    }
 }
 
 impl ThaiTokenizer {
@@ -56,6 +77,7 @@ impl ThaiTokenizer {
             index_sub_words: false,
             spans: Vec::new(),
             tokens: Vec::new(),
+            sub_cache: HashMap::new(),
         }
     }
 
@@ -89,28 +111,45 @@ impl ThaiTokenizer {
                 text: term,
                 position_length: width,
             });
-            if self.index_sub_words {
-                let tokens = &mut self.tokens;
-                let mut seen: Vec<(usize, usize)> = Vec::new();
-                self.segmenter.sub_words(surface, |a, b| {
-                    if seen.contains(&(a, b)) {
-                        return;
-                    }
-                    seen.push((a, b));
+            if self.index_sub_words && width >= MIN_COMPOUND_CHARS {
+                for &(a, b) in sub_word_ranges(&self.segmenter, &mut self.sub_cache, surface) {
+                    let (a, b) = (a as usize, b as usize);
                     let sub = &surface[a..b];
-                    tokens.push(Token {
+                    self.tokens.push(Token {
                         offset_from: span.start + a,
                         offset_to: span.start + b,
                         position: position + surface[..a].chars().count(),
                         text: term_text(sub),
                         position_length: sub.chars().count(),
                     });
-                });
+                }
             }
             position += width;
         }
         &self.tokens
     }
+}
+
+/// The distinct sub-word ranges of `surface`, from the cache or found and cached.
+fn sub_word_ranges<'c>(
+    segmenter: &Segmenter,
+    cache: &'c mut HashMap<Box<str>, Box<[(u32, u32)]>>,
+    surface: &str,
+) -> &'c [(u32, u32)] {
+    if !cache.contains_key(surface) {
+        if cache.len() >= SUB_CACHE_MAX {
+            cache.clear();
+        }
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        segmenter.sub_words(surface, |a, b| {
+            let range = (a as u32, b as u32);
+            if !ranges.contains(&range) {
+                ranges.push(range);
+            }
+        });
+        cache.insert(surface.into(), ranges.into_boxed_slice());
+    }
+    &cache[surface]
 }
 
 /// Lowercased matching form of one token.
