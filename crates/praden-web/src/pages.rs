@@ -237,10 +237,12 @@ fn results_html(form: &SearchForm, r: &SearchResults) -> String {
             |v| v.to_string(),
             |v| form.url_with(&[("outlet", v)]),
         );
+        // Newest months first: the list is cut, and recent coverage is what editors want.
+        let months: Vec<FacetCount> = f.months.iter().rev().cloned().collect();
         facet_list(
             &mut out,
             "เดือน",
-            &f.months,
+            &months,
             |v| month_th(v).unwrap_or_else(|| v.to_string()),
             |v| match month_range(v) {
                 Some((from, to)) => form.url_with(&[("from", &from), ("to", &to)]),
