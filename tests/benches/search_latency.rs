@@ -1,0 +1,299 @@
+//! Search latency at the HTTP API on a large archive of real Thai text.
+//!
+//!     cargo bench -p praden-tests --bench search_latency -- [DOCS] [SECONDS]
+//!
+//! Builds (once; later runs reuse it) an archive of DOCS documents (default 1,000,000) in
+//! target/bench-archive-DOCS by re-using the thaigov news, the radio transcripts and the social
+//! messages of ../shared with varied ids and dates (each copy shifted by a whole number of
+//! weeks), loaded the way `praden import` loads them (store, then the index follower). It
+//! prints the load rate, index size and memory, then runs 20 concurrent HTTP clients for
+//! SECONDS (default 60) over a query mix of single words, two words, phrases, and searches
+//! filtered by date and kind, and prints p50/p95/p99 latency and throughput.
+
+use praden::config::{Config, IndexConfig};
+use praden_core::{NewDocument, SourceKind};
+use praden_tests::{encode, RunningApp};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+const CLIENTS: usize = 20;
+
+const QUERIES: &[&str] = &[
+    "q=รัฐบาล",
+    "q=วัคซีน",
+    "q=น้ำท่วม",
+    "q=ค่าไฟฟ้า",
+    "q=เกษตรกร",
+    "q=นายกรัฐมนตรี",
+    "q=ท่องเที่ยว",
+    "q=ฝุ่น PM2.5",
+    "q=ราคา น้ำมัน",
+    "q=โควิด ผู้ป่วย",
+    "q=คณะรัฐมนตรี งบประมาณ",
+    "q=\"ค่าครองชีพ\"",
+    "q=\"ทำเนียบรัฐบาล\"",
+    "q=\"กระทรวงสาธารณสุข\"",
+    "q=ภัยแล้ง&from=2566-01-01&to=2566-12-31",
+    "q=ข้าว&kind=news",
+    "q=โครงการ&kind=social,broadcast",
+    "q=ประชาชน&sort=newest",
+    "q=เศรษฐกิจ&from=2565-06-01&to=2565-06-30&sort=newest",
+    "q=ไทย&facets=true",
+];
+
+fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(path)
+}
+
+struct Source {
+    kind: SourceKind,
+    outlet: &'static str,
+    items: Vec<(String, String, Option<OffsetDateTime>)>,
+}
+
+fn read_jsonl(path: &Path, kind: SourceKind, outlet: &'static str) -> Source {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+    let mut items = Vec::new();
+    for line in reader.lines() {
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
+        let (title, body) = if kind == SourceKind::Social {
+            let t = text("text");
+            (t.chars().take(80).collect(), t)
+        } else {
+            (text("title"), text("body"))
+        };
+        let date = v["pub_date"]
+            .as_str()
+            .and_then(|d| praden_core::thai_time::parse_date_any_era(d).ok())
+            .map(praden_core::thai_time::bangkok_midnight);
+        items.push((title, body, date));
+    }
+    Source {
+        kind,
+        outlet,
+        items,
+    }
+}
+
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let docs: usize = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(60);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-archive-{docs}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sources_file = dir.join("sources.toml");
+    std::fs::write(&sources_file, "").unwrap();
+    let config = Config {
+        data_dir: dir.clone(),
+        database_url: format!("sqlite://{}/praden.db", dir.display()),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        sources_file,
+        contact: "bench@praden.invalid".into(),
+        index: IndexConfig {
+            commit_docs: 100_000,
+            commit_interval: Duration::from_secs(60),
+            writer_memory_mb: 512,
+        },
+    };
+
+    let parts = praden::app::Parts::open(&config).await.unwrap();
+    let have = parts.store.count_documents().await.unwrap() as usize;
+    if have < docs {
+        println!(
+            "building an archive of {docs} documents in {} ({have} there already)",
+            dir.display()
+        );
+        let sources = [
+            read_jsonl(
+                &shared("corpus/thaigov-news-2020-2024h1.jsonl.gz"),
+                SourceKind::News,
+                "thaigov.go.th",
+            ),
+            read_jsonl(
+                &shared("broadcast/thaikufah-radio-2020-2024h1.jsonl.gz"),
+                SourceKind::Broadcast,
+                "ไทยคู่ฟ้า",
+            ),
+            read_jsonl(
+                &shared("social/wisesight-messages.jsonl.gz"),
+                SourceKind::Social,
+                "social",
+            ),
+        ];
+        let base: Vec<(usize, usize)> = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(s, src)| (0..src.items.len()).map(move |i| (s, i)))
+            .collect();
+        let started = Instant::now();
+        let mut bytes = 0usize;
+        let mut batch = Vec::with_capacity(1000);
+        let fetched = OffsetDateTime::now_utc();
+        for n in have..docs {
+            let (s, i) = base[n % base.len()];
+            let copy = (n / base.len()) as i64;
+            let src = &sources[s];
+            let (title, body, date) = &src.items[i];
+            // Each copy moves a whole number of weeks back, so dates stay realistic.
+            let date = date
+                .or(Some(fetched))
+                .map(|d| d - time::Duration::weeks(copy * 3));
+            bytes += title.len() + body.len();
+            batch.push(
+                NewDocument::new(
+                    "bench",
+                    src.kind,
+                    src.outlet,
+                    None,
+                    Some(&format!("{n}")),
+                    title,
+                    body,
+                    date,
+                    fetched,
+                )
+                .unwrap(),
+            );
+            if batch.len() == 1000 {
+                parts.store.insert_documents(&batch).await.unwrap();
+                batch.clear();
+            }
+        }
+        parts.store.insert_documents(&batch).await.unwrap();
+        let stored = started.elapsed();
+        let writer = parts
+            .index
+            .start_writer(praden::app::commit_policy(&config))
+            .unwrap();
+        praden::follow::catch_up(&parts.store, &writer)
+            .await
+            .unwrap();
+        writer.shutdown().await.unwrap();
+        let total = started.elapsed();
+        let added = docs - have;
+        println!(
+            "loaded {added} documents ({:.0} MB of text): store {:.0} s ({:.0} docs/s), store + index {:.0} s ({:.0} docs/s, {:.1} MB/s)",
+            bytes as f64 / 1e6,
+            stored.as_secs_f64(),
+            added as f64 / stored.as_secs_f64(),
+            total.as_secs_f64(),
+            added as f64 / total.as_secs_f64(),
+            bytes as f64 / 1e6 / total.as_secs_f64(),
+        );
+        println!("peak RSS while loading: {:.0} MB", rss_mb().1);
+    }
+    parts.store.close().await;
+    drop(parts);
+    println!(
+        "archive: {docs} documents; index {:.2} GB, database {:.2} GB",
+        dir_size(&dir.join("index")) as f64 / 1e9,
+        std::fs::metadata(dir.join("praden.db"))
+            .map(|m| m.len())
+            .unwrap_or(0) as f64
+            / 1e9
+    );
+
+    let app = RunningApp::start(config).await;
+    let client = reqwest::Client::new();
+    // Warm the page cache and the readers once per query.
+    for q in QUERIES {
+        let url = format!("{}/api/v1/search?{}", app.base, encode_query(q));
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{q}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let client = client.clone();
+        let base = app.base.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut k = c;
+            while Instant::now() < deadline {
+                let q = QUERIES[k % QUERIES.len()];
+                k += 7;
+                let url = format!("{base}/api/v1/search?{}", encode_query(q));
+                let t = Instant::now();
+                let r = client.get(&url).send().await.unwrap();
+                let ok = r.status() == 200;
+                let _ = r.bytes().await;
+                assert!(ok, "{q}");
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let pct =
+        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "{} requests from {CLIENTS} clients in {seconds} s ({:.0} req/s); latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        all.len(),
+        all.len() as f64 / seconds as f64,
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        all.last().unwrap().as_secs_f64() * 1000.0
+    );
+    println!(
+        "server process RSS now {:.0} MB, peak {:.0} MB",
+        rss_mb().0,
+        rss_mb().1
+    );
+    app.stop().await;
+}
+
+/// Encodes the values of `k=v&k=v`, leaving the separators.
+fn encode_query(q: &str) -> String {
+    q.split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => format!("{k}={}", encode(v)),
+            None => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
