@@ -3,11 +3,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use praden::config::{Config, IndexConfig};
+use praden::config::{Config, IndexConfig, IngestConfig};
 use praden::Application;
 use praden_store::testing::TestPostgres;
 use std::collections::HashMap;
@@ -25,10 +25,15 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
+/// Builds the answer from the request headers: for conditional GET, redirects, custom
+/// headers, slow or compressed bodies.
+pub type Handler = Arc<dyn Fn(&HeaderMap) -> Response + Send + Sync>;
+
 #[derive(Clone)]
 enum Reply {
     Body { content_type: String, body: Bytes },
     Status(u16),
+    Custom(Handler),
 }
 
 /// Serves whatever the test puts at a path; the content can change while it runs, as a real
@@ -48,6 +53,7 @@ type Shared = (
 async fn serve_fixture(
     State((routes, hits)): State<Shared>,
     UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
 ) -> Response {
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
     let reply = routes.lock().unwrap().get(&path).cloned();
@@ -56,6 +62,7 @@ async fn serve_fixture(
             ([(header::CONTENT_TYPE, content_type)], body).into_response()
         }
         Some(Reply::Status(code)) => StatusCode::from_u16(code).unwrap().into_response(),
+        Some(Reply::Custom(handler)) => handler(&headers),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -104,6 +111,26 @@ impl FixtureServer {
             path.trim_start_matches('/').to_string(),
             Reply::Status(code),
         );
+    }
+
+    /// Answers `path` with whatever `handler` builds from the request headers.
+    pub fn set_handler(
+        &self,
+        path: &str,
+        handler: impl Fn(&HeaderMap) -> Response + Send + Sync + 'static,
+    ) {
+        self.routes.lock().unwrap().insert(
+            path.trim_start_matches('/').to_string(),
+            Reply::Custom(Arc::new(handler)),
+        );
+    }
+
+    /// Answers `path` with a redirect to `location`.
+    pub fn set_redirect(&self, path: &str, location: &str) {
+        let location = location.to_string();
+        self.set_handler(path, move |_| {
+            (StatusCode::FOUND, [(header::LOCATION, location.clone())]).into_response()
+        });
     }
 
     pub fn hits(&self, path: &str) -> usize {
@@ -159,15 +186,21 @@ impl TestEnv {
         self.dir.path().join("sources.toml")
     }
 
-    /// Writes sources.toml with one RSS source per (id, url).
+    /// Writes sources.toml with one RSS source per (id, url). They may reach private
+    /// addresses: the fixture server is on 127.0.0.1.
     pub fn write_sources(&self, sources: &[(&str, &str, &str)]) {
         let mut text = String::new();
         for (id, outlet, url) in sources {
             text.push_str(&format!(
                 "[[source]]\nid = \"{id}\"\nname = \"{outlet}\"\nkind = \"news\"\noutlet = \"{outlet}\"\n\
-                 url = \"{url}\"\nformat = \"rss\"\ninterval = \"1m\"\n\n"
+                 url = \"{url}\"\nformat = \"rss\"\ninterval = \"1m\"\nallow_private_network = true\n\n"
             ));
         }
+        std::fs::write(self.sources_file(), text).unwrap();
+    }
+
+    /// Writes sources.toml as given.
+    pub fn write_sources_toml(&self, text: &str) {
         std::fs::write(self.sources_file(), text).unwrap();
     }
 
@@ -182,6 +215,11 @@ impl TestEnv {
                 commit_docs: 1000,
                 commit_interval: Duration::from_millis(200),
                 writer_memory_mb: 64,
+            },
+            ingest: IngestConfig {
+                max_concurrent: 8,
+                // The fixture server is one host; polite gaps would only slow the tests.
+                host_gap: Duration::from_millis(10),
             },
         }
     }

@@ -3,6 +3,9 @@
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
+mod parse;
+pub use parse::parse_thai_datetime;
+
 pub const BANGKOK: UtcOffset = time::macros::offset!(+7);
 
 /// Buddhist-era years run 543 ahead of Common-era years (2567 B.E. = 2024 C.E.).

@@ -181,6 +181,8 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 })
                 .collect()
         });
+    // GRID_WORDS=1 adds praden-thai word features to the history model.
+    let word_features = std::env::var("GRID_WORDS").is_ok_and(|v| v == "1");
     for (logistic, rate, epochs) in grid_lr {
         let alpha = 0.01;
         for hw in [0.25, 0.5, 1.0, 2.0] {
@@ -198,6 +200,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                             abbr_weight: nw,
                             english_weight: nw,
                             instrument_factor: inst,
+                            word_features,
                             ..SuggestConfig::default()
                         };
                         let s = AgencySuggester::with_history(reg, history, cfg);
@@ -209,7 +212,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                         for (it, g) in gold {
                             sc.add(g, &ministries(&s, &it.title));
                         }
-                        results.push((sc.top1 + sc.top3, format!("lr={logistic}:{rate}:{epochs} hist={hw} kw={kw} name={nw} inst={inst}: {}", sc.show())));
+                        results.push((sc.top1 + sc.top3, format!("lr={logistic}:{rate}:{epochs} words={word_features} hist={hw} kw={kw} name={nw} inst={inst}: {}", sc.show())));
                     }
                 }
             }

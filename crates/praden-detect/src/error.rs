@@ -32,3 +32,9 @@ pub enum SuggestError {
     #[error(transparent)]
     History(#[from] HistoryError),
 }
+
+#[derive(Debug, Error)]
+pub enum PolicyError {
+    #[error("policy list line {line}: {msg}")]
+    Parse { line: usize, msg: String },
+}

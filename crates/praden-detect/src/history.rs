@@ -115,6 +115,37 @@ pub fn char_ngrams(text: &str, sizes: &[usize]) -> Vec<u64> {
     out
 }
 
+/// Word unigrams and bigrams of the title (praden-thai segmentation, spaces and symbols
+/// skipped), hashed apart from the character n-grams. Whole words separate the subject of a
+/// title from the legal boilerplate around it (ร่าง|กฎกระทรวง|ว่าด้วย) better than n-grams
+/// that straddle word boundaries.
+pub fn word_ngrams(segmenter: &praden_thai::Segmenter, text: &str) -> Vec<u64> {
+    let text = praden_thai::matching_form(&normalize(text)).to_lowercase();
+    let mut spans = Vec::new();
+    segmenter.segment_spans(&text, &mut spans);
+    let words: Vec<Vec<char>> = spans
+        .iter()
+        .filter(|s| s.kind.is_content())
+        .map(|s| text[s.start..s.end].chars().collect())
+        .collect();
+    // A marker character keeps word hashes apart from character n-gram hashes.
+    const MARK: char = '\u{1}';
+    let mut out = Vec::with_capacity(words.len() * 2);
+    for (i, w) in words.iter().enumerate() {
+        let mut uni = vec![MARK];
+        uni.extend(w);
+        out.push(fnv1a(&uni));
+        if let Some(next) = words.get(i + 1) {
+            uni.push(MARK);
+            uni.extend(next);
+            out.push(fnv1a(&uni));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn fnv1a(chars: &[char]) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for &c in chars {
@@ -222,6 +253,9 @@ pub struct LogisticModel {
     weights: Vec<f32>,
     bias: Vec<f32>,
     sizes: Vec<usize>,
+    /// Adds word features when set (the segmenter is cheap to create: its dictionary is
+    /// shared, and it is not `Debug`).
+    words: bool,
 }
 
 impl LogisticModel {
@@ -232,6 +266,19 @@ impl LogisticModel {
         learning_rate: f32,
         l2: f32,
     ) -> Self {
+        Self::train_with_words(examples, sizes, false, epochs, learning_rate, l2)
+    }
+
+    /// Like [`LogisticModel::train`], with word unigrams and bigrams added when `words`.
+    pub fn train_with_words(
+        examples: &[HistoryExample],
+        sizes: &[usize],
+        words: bool,
+        epochs: usize,
+        learning_rate: f32,
+        l2: f32,
+    ) -> Self {
+        let segmenter = words.then(praden_thai::Segmenter::new);
         let mut classes: Vec<String> = Vec::new();
         let mut vocab: HashMap<u64, u32> = HashMap::new();
         let mut docs: Vec<(Vec<u32>, usize)> = Vec::with_capacity(examples.len());
@@ -243,7 +290,7 @@ impl LogisticModel {
                     classes.len() - 1
                 }
             };
-            let feats = char_ngrams(&e.title, sizes)
+            let feats = title_features(&e.title, sizes, segmenter.as_ref())
                 .into_iter()
                 .map(|g| {
                     let next = vocab.len() as u32;
@@ -293,6 +340,7 @@ impl LogisticModel {
             weights,
             bias,
             sizes: sizes.to_vec(),
+            words,
         }
     }
 
@@ -303,7 +351,8 @@ impl LogisticModel {
     /// Log-probabilities per class.
     pub fn scores(&self, title: &str) -> Vec<f64> {
         let k = self.classes.len();
-        let feats: Vec<u32> = char_ngrams(title, &self.sizes)
+        let segmenter = self.words.then(praden_thai::Segmenter::new);
+        let feats: Vec<u32> = title_features(title, &self.sizes, segmenter.as_ref())
             .into_iter()
             .filter_map(|g| self.vocab.get(&g).copied())
             .collect();
@@ -316,6 +365,20 @@ impl LogisticModel {
         softmax_in_place(&mut s);
         s.iter().map(|p| (*p as f64).max(1e-9).ln()).collect()
     }
+}
+
+fn title_features(
+    title: &str,
+    sizes: &[usize],
+    words: Option<&praden_thai::Segmenter>,
+) -> Vec<u64> {
+    let mut feats = char_ngrams(title, sizes);
+    if let Some(seg) = words {
+        feats.extend(word_ngrams(seg, title));
+        feats.sort_unstable();
+        feats.dedup();
+    }
+    feats
 }
 
 fn softmax_in_place(v: &mut [f32]) {

@@ -1,8 +1,13 @@
-//! praden-detect: issue detection. This crate currently holds the responsible-agency part:
-//! a curated registry of Thai government agencies and a ranker that proposes which agency must
-//! clarify a story. Pure functions apart from loading the registry; see README.md.
+//! praden-detect: issue detection. Online story clustering (`cluster`), the working group's six
+//! criteria (`criteria`), candidates for the review queue (`candidate`), and the
+//! responsible-agency part: a curated registry of Thai government agencies and a ranker that
+//! proposes which agency must clarify a story. Pure functions apart from loading the embedded
+//! data and an optional registry extension; see README.md.
 
 pub mod baseline;
+pub mod candidate;
+pub mod cluster;
+pub mod criteria;
 pub mod error;
 pub mod history;
 pub mod mention;
@@ -11,7 +16,16 @@ pub mod registry;
 pub mod stream;
 pub mod suggest;
 
-pub use error::{HistoryError, RegistryError, SuggestError};
+pub use candidate::{candidate_for, Candidate, Sources};
+pub use cluster::{
+    Assignment, ClusterConfig, ClusterDoc, Clusterer, KindCounts, Story, StoryId, StoryMember,
+    StoryMerge,
+};
+pub use criteria::{
+    people_affected, Assessment, CriteriaConfig, CriteriaScorer, Criterion, CriterionScore,
+    MisleadingFlag, Policy, PolicyList,
+};
+pub use error::{HistoryError, PolicyError, RegistryError, SuggestError};
 pub use registry::{Agency, AgencyKind, AgencyRegistry};
-pub use stream::{suggest_stream, StreamSummary};
+pub use stream::{cluster_stream, suggest_stream, StreamSummary};
 pub use suggest::{AgencySuggester, AgencySuggestion, SuggestConfig};

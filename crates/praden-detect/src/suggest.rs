@@ -33,6 +33,8 @@ pub struct SuggestConfig {
     pub nb_alpha: f64,
     /// Softmax regression (true) or naive Bayes (false) for the history model.
     pub logistic: bool,
+    /// Adds praden-thai word unigrams and bigrams to the softmax regression's features.
+    pub word_features: bool,
     pub lr_epochs: usize,
     pub lr_rate: f32,
     pub lr_l2: f32,
@@ -53,6 +55,7 @@ impl Default for SuggestConfig {
             ngram_sizes: vec![2, 3, 4],
             nb_alpha: 0.01,
             logistic: true,
+            word_features: false,
             lr_epochs: 20,
             lr_rate: 4.0,
             lr_l2: 1e-6,
@@ -110,9 +113,10 @@ impl AgencySuggester {
         config: SuggestConfig,
     ) -> Self {
         let model = if config.logistic {
-            HistoryClassifier::Logistic(LogisticModel::train(
+            HistoryClassifier::Logistic(LogisticModel::train_with_words(
                 history,
                 &config.ngram_sizes,
+                config.word_features,
                 config.lr_epochs,
                 config.lr_rate,
                 config.lr_l2,

@@ -1,12 +1,17 @@
 //! Ingestion: the monitored sources (sources.toml), fetching, feed parsing, and storing what
 //! is new. Documents go to the store only; the search index follows the store.
 
+pub mod address;
+pub mod charset;
+pub mod dedup;
 pub mod feed;
 pub mod fetch;
+pub mod html;
 pub mod poll;
+pub mod schedule;
 pub mod sources;
 pub mod text;
 
-pub use fetch::{FetchConfig, Fetcher};
-pub use poll::{Ingester, PollError, PollReport};
-pub use sources::{Source, SourceFormat, SourcesError};
+pub use fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
+pub use poll::{IngestLimits, Ingester, PollError, PollReport};
+pub use sources::{HtmlSelectors, Source, SourceFormat, SourcesError};

@@ -1,14 +1,19 @@
-//! Polling: fetch a source, parse it, store what is new. Each source is polled on its own
-//! interval by its own task, so a slow or failing source never holds up the others.
+//! Polling: fetch a source, parse it, store what is new, and record the source's state (its
+//! health, validators and next poll time) in the store. Each source is polled by its own task,
+//! so a slow or failing source never holds up the others; the tasks share a global limit on
+//! requests in flight and a per-host gate (one request at a time per host, with a minimum gap).
 
 use crate::feed::{parse_feed, ItemError};
-use crate::fetch::Fetcher;
-use crate::sources::Source;
+use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::schedule::{self, Outcome, Policy};
+use crate::sources::{HtmlSelectors, Source, SourceFormat};
 use futures_util::stream::{self, StreamExt};
-use praden_store::Store;
-use std::sync::Arc;
+use praden_store::{SourceState, SourceStatus, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +24,8 @@ pub enum PollError {
     Feed(#[from] crate::feed::FeedError),
     #[error("storing the items failed: {0}")]
     Store(#[from] praden_store::StoreError),
+    #[error("robots.txt disallows {0}")]
+    Disallowed(String),
 }
 
 /// What one poll of one source found.
@@ -28,6 +35,49 @@ pub struct PollReport {
     pub new: usize,
     pub already_stored: usize,
     pub skipped: Vec<ItemError>,
+    /// The server answered 304 to our validators: nothing was downloaded.
+    pub not_modified: bool,
+}
+
+/// Near-duplicates are looked for among the documents of the last few days only: the same
+/// story reappearing later is a new event, and the scan stays small.
+const NEAR_DUPLICATE_WINDOW: time::Duration = time::Duration::days(3);
+const NEAR_DUPLICATE_CANDIDATES: i64 = 20_000;
+
+/// Politeness and load limits shared by every poller of one `Ingester`.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestLimits {
+    /// Requests in flight at once, over all hosts.
+    pub max_concurrent: usize,
+    /// The least time between the end of one request to a host and the start of the next.
+    pub host_gap: Duration,
+}
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 8,
+            host_gap: Duration::from_secs(1),
+        }
+    }
+}
+
+/// One request at a time per host, `host_gap` apart. The map only grows by the hosts in
+/// sources.toml, so it is never pruned.
+#[derive(Default)]
+struct HostGates {
+    gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>>>,
+}
+
+impl HostGates {
+    fn gate(&self, host: &str) -> Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>> {
+        self.gates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(host.to_string())
+            .or_default()
+            .clone()
+    }
 }
 
 #[derive(Clone)]
@@ -36,20 +86,136 @@ pub struct Ingester {
     fetcher: Fetcher,
     /// Woken whenever new documents are stored, so the index follows without waiting.
     stored: Arc<Notify>,
+    limits: IngestLimits,
+    in_flight: Arc<Semaphore>,
+    hosts: Arc<HostGates>,
 }
 
 impl Ingester {
     pub fn new(store: Store, fetcher: Fetcher, stored: Arc<Notify>) -> Self {
+        Self::with_limits(store, fetcher, stored, IngestLimits::default())
+    }
+
+    pub fn with_limits(
+        store: Store,
+        fetcher: Fetcher,
+        stored: Arc<Notify>,
+        limits: IngestLimits,
+    ) -> Self {
         Self {
             store,
             fetcher,
             stored,
+            limits,
+            in_flight: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            hosts: Arc::new(HostGates::default()),
         }
     }
 
+    /// Polls `source` once and records the result in its state (errors included).
     pub async fn poll(&self, source: &Source) -> Result<PollReport, PollError> {
-        let bytes = self.fetcher.get(source.url.as_str()).await?;
-        let items = parse_feed(source, &bytes, OffsetDateTime::now_utc())?;
+        self.poll_and_schedule(source).await.0
+    }
+
+    /// Polls once, records the state, and returns when the source is due next.
+    async fn poll_and_schedule(
+        &self,
+        source: &Source,
+    ) -> (Result<PollReport, PollError>, OffsetDateTime) {
+        let interval_ms = source.interval.as_millis() as i64;
+        let state = match self.store.source_state(&source.id).await {
+            Ok(s) => s.unwrap_or_else(|| SourceState::new(&source.id, interval_ms)),
+            Err(e) => {
+                // Without the store nothing could be saved anyway: try again next interval.
+                let next = OffsetDateTime::now_utc() + source.interval;
+                return (Err(e.into()), next);
+            }
+        };
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let (result, new_validators) = self.poll_with(source, &validators).await;
+        let now = OffsetDateTime::now_utc();
+        let state = next_state(
+            source,
+            state,
+            &result,
+            new_validators,
+            now,
+            fastrand::f64() * 2.0 - 1.0,
+        );
+        let next = state.next_poll_at.unwrap_or(now + source.interval);
+        if let Ok(report) = &result {
+            let failures: Vec<(String, String)> = report
+                .skipped
+                .iter()
+                .map(|e| (item_label(e), e.reason.clone()))
+                .collect();
+            if let Err(e) = self
+                .store
+                .record_item_failures(&source.id, &failures, now)
+                .await
+            {
+                tracing::warn!(source = %source.id, error = %e, "cannot record item failures");
+            }
+        }
+        if let Err(e) = self.store.save_source_state(&state).await {
+            tracing::warn!(source = %source.id, error = %e, "cannot save the source state");
+        }
+        (result, next)
+    }
+
+    async fn poll_with(
+        &self,
+        source: &Source,
+        validators: &Validators,
+    ) -> (Result<PollReport, PollError>, Option<Validators>) {
+        let robots = match source.format {
+            SourceFormat::Html => {
+                let robots = self.robots_txt(source).await;
+                if !allowed(robots.as_deref(), &source.url) {
+                    return (Err(PollError::Disallowed(source.url.to_string())), None);
+                }
+                robots
+            }
+            _ => None,
+        };
+        let fetched = match self.fetch_politely(source, &source.url, validators).await {
+            Ok(f) => f,
+            Err(e) => return (Err(e.into()), None),
+        };
+        let (bytes, content_type, new_validators) = match fetched {
+            Fetched::NotModified => {
+                let report = PollReport {
+                    not_modified: true,
+                    ..PollReport::default()
+                };
+                return (Ok(report), None);
+            }
+            Fetched::Body {
+                bytes,
+                content_type,
+                validators,
+            } => (bytes, content_type, validators),
+        };
+        let (bytes, decoded) = crate::charset::to_utf8(&bytes, content_type.as_deref());
+        if decoded.had_errors {
+            tracing::warn!(source = %source.id, encoding = decoded.encoding.name(), "some bytes were not valid in the detected encoding");
+        }
+        if let (SourceFormat::Html, Some(sel)) = (source.format, &source.html) {
+            let page = String::from_utf8_lossy(&bytes);
+            let result = self.poll_html(source, sel, &page, robots.as_deref()).await;
+            return match result {
+                Ok(report) => (Ok(report), Some(new_validators)),
+                Err(e) => (Err(e), None),
+            };
+        }
+        let items = match parse_feed(source, &bytes, OffsetDateTime::now_utc()) {
+            Ok(items) => items,
+            // Validators of a body we could not use must not make the next poll a 304.
+            Err(e) => return (Err(e.into()), None),
+        };
         let mut report = PollReport {
             found: items.len(),
             ..PollReport::default()
@@ -64,13 +230,189 @@ impl Ingester {
                 }
             }
         }
+        let inserted;
+        match self.store.insert_documents(&docs).await {
+            Ok(outcome) => {
+                report.new = outcome.inserted.len();
+                report.already_stored = outcome.existing;
+                inserted = outcome.inserted;
+            }
+            Err(e) => return (Err(e.into()), None),
+        }
+        if report.new > 0 {
+            self.link_near_duplicates(&inserted).await;
+            self.stored.notify_one();
+        }
+        (Ok(report), Some(new_validators))
+    }
+
+    /// The new articles of an HTML listing page: each page not stored yet is fetched (at most
+    /// `max_items`, robots.txt permitting) and read with the source's selectors. A page that
+    /// cannot be fetched or read is an item failure, not a failed poll.
+    async fn poll_html(
+        &self,
+        source: &Source,
+        sel: &HtmlSelectors,
+        page: &str,
+        robots: Option<&str>,
+    ) -> Result<PollReport, PollError> {
+        let links = crate::html::article_links(sel, page, &source.url);
+        let keys: Vec<String> = links
+            .iter()
+            .map(|u| praden_core::canonical_url(u.as_str()))
+            .collect();
+        let existing = self.store.existing_item_keys(&keys).await?;
+        let mut report = PollReport {
+            found: links.len(),
+            ..PollReport::default()
+        };
+        let mut docs = Vec::new();
+        for (i, (link, key)) in links.iter().zip(&keys).enumerate() {
+            if existing.contains(key) {
+                report.already_stored += 1;
+                continue;
+            }
+            let item_err = |reason: String| ItemError {
+                position: i + 1,
+                what: link.to_string(),
+                reason,
+            };
+            if !allowed(robots, link) {
+                report
+                    .skipped
+                    .push(item_err("robots.txt disallows it".into()));
+                continue;
+            }
+            let fetched = self
+                .fetch_politely(source, link, &Validators::default())
+                .await;
+            let (bytes, content_type) = match fetched {
+                Ok(Fetched::Body {
+                    bytes,
+                    content_type,
+                    ..
+                }) => (bytes, content_type),
+                Ok(Fetched::NotModified) => {
+                    report
+                        .skipped
+                        .push(item_err("answered 304 to a plain GET".into()));
+                    continue;
+                }
+                Err(e) => {
+                    report.skipped.push(item_err(e.to_string()));
+                    continue;
+                }
+            };
+            let (bytes, _) = crate::charset::to_utf8(&bytes, content_type.as_deref());
+            let article = String::from_utf8_lossy(&bytes);
+            match crate::html::article_document(
+                source,
+                sel,
+                link,
+                &article,
+                OffsetDateTime::now_utc(),
+            ) {
+                Ok(doc) => docs.push(doc),
+                Err(mut e) => {
+                    e.position = i + 1;
+                    report.skipped.push(e);
+                }
+            }
+        }
         let outcome = self.store.insert_documents(&docs).await?;
         report.new = outcome.inserted.len();
-        report.already_stored = outcome.existing;
+        report.already_stored += outcome.existing;
+        let inserted = outcome.inserted;
         if report.new > 0 {
+            self.link_near_duplicates(&inserted).await;
             self.stored.notify_one();
         }
         Ok(report)
+    }
+
+    /// Fingerprints the new documents and links each near-duplicate from another outlet to the
+    /// first copy of its story. Best effort: a failure here loses no document, only a link.
+    async fn link_near_duplicates(&self, ids: &[i64]) {
+        if let Err(e) = self.try_link_near_duplicates(ids).await {
+            tracing::warn!(error = %e, "near-duplicate linking failed");
+        }
+    }
+
+    async fn try_link_near_duplicates(&self, ids: &[i64]) -> Result<(), praden_store::StoreError> {
+        let since = OffsetDateTime::now_utc() - NEAR_DUPLICATE_WINDOW;
+        let mut known = self
+            .store
+            .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
+            .await?;
+        let segmenter = praden_thai::Segmenter::new();
+        for &id in ids {
+            let Some(doc) = self.store.document(id).await? else {
+                continue;
+            };
+            let text = format!("{}\n{}", doc.doc.title, doc.doc.body);
+            let Some(hash) = crate::dedup::simhash(&segmenter, &text) else {
+                continue;
+            };
+            let first_copy = known
+                .iter()
+                .filter(|f| f.id < id && f.outlet != doc.doc.outlet)
+                .find(|f| {
+                    crate::dedup::distance(f.simhash as u64, hash) <= crate::dedup::MAX_DISTANCE
+                })
+                .map(|f| f.duplicate_of.unwrap_or(f.id));
+            // The bits are stored as they are; i64 is what both databases hold.
+            self.store
+                .set_fingerprint(id, hash as i64, first_copy)
+                .await?;
+            known.push(praden_store::Fingerprint {
+                id,
+                outlet: doc.doc.outlet,
+                simhash: hash as i64,
+                duplicate_of: first_copy,
+            });
+        }
+        Ok(())
+    }
+
+    /// The robots.txt of the source's host, if it has one that could be read.
+    async fn robots_txt(&self, source: &Source) -> Option<String> {
+        let url = source.url.join("/robots.txt").ok()?;
+        match self
+            .fetch_politely(source, &url, &Validators::default())
+            .await
+        {
+            Ok(Fetched::Body { bytes, .. }) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            // No robots.txt (404) or none readable: nothing is disallowed.
+            _ => None,
+        }
+    }
+
+    /// Waits for the host of `url` to be free and the gap since its last request to pass,
+    /// and for a global slot, then fetches.
+    async fn fetch_politely(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let host = url.host_str().unwrap_or_default();
+        let gate = self.hosts.gate(host);
+        let mut last = gate.lock().await;
+        if let Some(last) = *last {
+            tokio::time::sleep_until(last + self.limits.host_gap).await;
+        }
+        let result = {
+            let _slot = self
+                .in_flight
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            self.fetcher
+                .fetch(url.as_str(), validators, source.allow_private_network)
+                .await
+        };
+        *last = Some(tokio::time::Instant::now());
+        result
     }
 
     /// Polls every enabled source once, a few at a time; one source's failure is reported
@@ -81,12 +423,13 @@ impl Ingester {
     ) -> Vec<(String, Result<PollReport, PollError>)> {
         stream::iter(sources.iter().filter(|s| s.enabled))
             .map(|s| async move { (s.id.clone(), self.poll(s).await) })
-            .buffer_unordered(8)
+            .buffer_unordered(self.limits.max_concurrent.max(1))
             .collect()
             .await
     }
 
-    /// Polls each enabled source now and then every interval, until `shutdown` is cancelled.
+    /// Polls each enabled source when it is due, until `shutdown` is cancelled. A source never
+    /// polled is due at once; the others resume the schedule stored before the restart.
     pub async fn run(&self, sources: Vec<Source>, shutdown: CancellationToken) {
         let tasks: Vec<_> = sources
             .into_iter()
@@ -103,17 +446,123 @@ impl Ingester {
     }
 
     async fn poll_forever(&self, source: Source, shutdown: CancellationToken) {
+        let stored_next = match self.store.source_state(&source.id).await {
+            Ok(state) => state.and_then(|s| s.next_poll_at),
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "cannot read the source state");
+                None
+            }
+        };
+        let mut next = schedule::resume_at(
+            stored_next,
+            source.interval,
+            OffsetDateTime::now_utc(),
+            fastrand::f64(),
+        );
         loop {
+            let wait: Duration = (next - OffsetDateTime::now_utc())
+                .try_into()
+                .unwrap_or(Duration::ZERO);
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                result = self.poll(&source) => log_report(&source.id, &result),
+                _ = tokio::time::sleep(wait) => {}
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(source.interval) => {}
+                (result, due) = self.poll_and_schedule(&source) => {
+                    log_report(&source.id, &result);
+                    next = due;
+                }
             }
         }
     }
+}
+
+fn allowed(robots: Option<&str>, url: &url::Url) -> bool {
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    robots.is_none_or(|r| crate::html::robots_allows(r, "praden", &path))
+}
+
+/// How a failed item is named in the store: its link or id, else its position.
+fn item_label(e: &ItemError) -> String {
+    if e.what.trim().is_empty() {
+        format!("item {}", e.position)
+    } else {
+        e.what.clone()
+    }
+}
+
+/// The source's state after a poll: counters, health, validators and the next poll time.
+fn next_state(
+    source: &Source,
+    mut state: SourceState,
+    result: &Result<PollReport, PollError>,
+    new_validators: Option<Validators>,
+    now: OffsetDateTime,
+    jitter: f64,
+) -> SourceState {
+    state.last_poll_at = Some(now);
+    let outcome = match result {
+        Ok(report) => {
+            state.last_success_at = Some(now);
+            state.consecutive_failures = 0;
+            state.items_found_last = report.found as i64;
+            state.items_found_total += report.found as i64;
+            state.items_failed_last = report.skipped.len() as i64;
+            state.items_failed_total += report.skipped.len() as i64;
+            state.last_error = match report.skipped.as_slice() {
+                [] => None,
+                [one] => Some(one.to_string()),
+                [first, rest @ ..] => Some(format!("{first} (and {} more items)", rest.len())),
+            };
+            if let Some(v) = new_validators {
+                state.etag = v.etag;
+                state.last_modified = v.last_modified;
+            }
+            if report.not_modified {
+                Outcome::NotModified
+            } else {
+                Outcome::Fetched {
+                    new_items: report.new,
+                }
+            }
+        }
+        Err(e) => {
+            state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+            state.items_found_last = 0;
+            state.items_failed_last = 0;
+            state.last_error = Some(e.to_string());
+            match e {
+                PollError::Fetch(FetchError::Status {
+                    status: 429 | 503,
+                    retry_after,
+                    ..
+                }) => Outcome::RateLimited {
+                    retry_after: *retry_after,
+                },
+                _ => Outcome::Failed,
+            }
+        }
+    };
+    state.status = if state.consecutive_failures >= schedule::FAILING_AFTER {
+        SourceStatus::Failing
+    } else {
+        SourceStatus::Ok
+    };
+    let decision = schedule::next_poll(
+        &Policy::for_source(source),
+        Duration::from_millis(state.interval_ms.max(0) as u64),
+        state.consecutive_failures,
+        outcome,
+        now,
+        jitter,
+    );
+    state.interval_ms = decision.interval.as_millis() as i64;
+    state.next_poll_at = Some(decision.next_poll_at);
+    state
 }
 
 pub fn log_report(source: &str, result: &Result<PollReport, PollError>) {
@@ -123,6 +572,7 @@ pub fn log_report(source: &str, result: &Result<PollReport, PollError>) {
             found = r.found,
             new = r.new,
             skipped = r.skipped.len(),
+            not_modified = r.not_modified,
             "polled"
         ),
         Err(e) => tracing::warn!(source, error = %e, "poll failed"),

@@ -16,16 +16,20 @@ pub enum SourceFormat {
     Rss,
     Atom,
     JsonFeed,
+    /// An HTML listing page: article links picked by CSS selectors, each article page fetched
+    /// and read with the selectors of `[source.html]`.
+    Html,
 }
 
 impl SourceFormat {
-    const NAMES: &'static str = "rss, atom, jsonfeed";
+    const NAMES: &'static str = "rss, atom, jsonfeed, html";
 
     fn parse(s: &str) -> Option<Self> {
         match s {
             "rss" => Some(Self::Rss),
             "atom" => Some(Self::Atom),
             "jsonfeed" => Some(Self::JsonFeed),
+            "html" => Some(Self::Html),
             _ => None,
         }
     }
@@ -40,7 +44,40 @@ pub struct Source {
     pub url: url::Url,
     pub format: SourceFormat,
     pub interval: Duration,
+    /// Bounds for the adapted interval: the scheduler polls more often while the source
+    /// publishes a lot and less often while it is quiet, but never outside these.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
     pub enabled: bool,
+    /// Lets this source's fetches reach private, loopback and link-local addresses (an
+    /// intranet feed; the tests' 127.0.0.1 server). Off by default: a feed's redirect must not
+    /// become a request into our own network.
+    pub allow_private_network: bool,
+    /// The selectors of an HTML source (`format = "html"`), validated at load.
+    pub html: Option<HtmlSelectors>,
+}
+
+/// CSS selectors for an HTML source; title, body and date fall back to generic extraction
+/// (`<h1>`/`og:title`, the largest block of paragraphs, `article:published_time`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlSelectors {
+    /// On the listing page: the article links (`a` elements, or elements holding one).
+    pub item_link: String,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub date: Option<String>,
+    /// Article pages fetched per poll at most (new ones only): politeness to the outlet.
+    pub max_items: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHtml {
+    item_link: Option<String>,
+    title: Option<String>,
+    body: Option<String>,
+    date: Option<String>,
+    max_items: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +97,11 @@ struct RawSource {
     url: Option<String>,
     format: Option<String>,
     interval: Option<String>,
+    min_interval: Option<String>,
+    max_interval: Option<String>,
     enabled: Option<bool>,
+    allow_private_network: Option<bool>,
+    html: Option<RawHtml>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,8 +234,91 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
         }
         None => None,
     };
-    match (kind, parsed_url, format, interval) {
-        (Some(kind), Some(url), Some(format), Some(interval)) if errs.is_empty() => Ok(Source {
+    let html = match (format, r.html) {
+        (Some(SourceFormat::Html), Some(h)) => {
+            let mut selector = |v: Option<String>, key: &str| {
+                let v = v?;
+                let problem = scraper::Selector::parse(&v).err().map(|e| e.to_string());
+                match problem {
+                    None => Some(v),
+                    Some(e) => {
+                        errs.push(format!("html.{key} {v:?} is not a CSS selector: {e}"));
+                        None
+                    }
+                }
+            };
+            let item_link = selector(h.item_link, "item_link");
+            let title = selector(h.title, "title");
+            let body = selector(h.body, "body");
+            let date = selector(h.date, "date");
+            match item_link {
+                Some(item_link) => Some(HtmlSelectors {
+                    item_link,
+                    title,
+                    body,
+                    date,
+                    max_items: h.max_items.unwrap_or(20).clamp(1, 200),
+                }),
+                None => {
+                    errs.push(
+                        "html.item_link (the CSS selector of the article links) is missing".into(),
+                    );
+                    None
+                }
+            }
+        }
+        (Some(SourceFormat::Html), None) => {
+            errs.push("format \"html\" needs a [source.html] table with item_link".into());
+            None
+        }
+        (_, Some(_)) => {
+            errs.push("[source.html] is only for format = \"html\"".into());
+            None
+        }
+        (_, None) => None,
+    };
+    let bounds = interval.and_then(|interval| {
+        let (min, max) = default_bounds(interval);
+        let mut bound = |v: &Option<String>, key: &str, default: Duration| match v.as_deref() {
+            None => Some(default),
+            Some(text) => match parse_duration(text) {
+                Some(d) if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) => Some(d),
+                Some(_) => {
+                    errs.push(format!("{key} {text:?} is out of range (1m to 24h)"));
+                    None
+                }
+                None => {
+                    errs.push(format!(
+                        "{key} {text:?} is not a duration (expected e.g. \"90s\", \"10m\", \"2h\")"
+                    ));
+                    None
+                }
+            },
+        };
+        let min = bound(&r.min_interval, "min_interval", min);
+        let max = bound(&r.max_interval, "max_interval", max);
+        match (min, max) {
+            (Some(min), Some(max)) if min <= interval && interval <= max => Some((min, max)),
+            (Some(min), Some(max)) => {
+                errs.push(format!(
+                    "min_interval ({}s) <= interval ({}s) <= max_interval ({}s) does not hold",
+                    min.as_secs(),
+                    interval.as_secs(),
+                    max.as_secs()
+                ));
+                None
+            }
+            _ => None,
+        }
+    });
+    match (kind, parsed_url, format, interval, bounds) {
+        (
+            Some(kind),
+            Some(url),
+            Some(format),
+            Some(interval),
+            Some((min_interval, max_interval)),
+        ) if errs.is_empty() => Ok(Source {
             id,
             name,
             kind,
@@ -202,10 +326,23 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             url,
             format,
             interval,
+            min_interval,
+            max_interval,
             enabled: r.enabled.unwrap_or(true),
+            allow_private_network: r.allow_private_network.unwrap_or(false),
+            html,
         }),
         _ => Err(errs),
     }
+}
+
+/// The adaptation bounds when sources.toml gives none: down to half the configured interval
+/// (an outlet having a busy day) and up to four times it (a quiet night), within 1m..24h.
+pub fn default_bounds(interval: Duration) -> (Duration, Duration) {
+    (
+        (interval / 2).max(MIN_INTERVAL).min(interval),
+        (interval * 4).min(MAX_INTERVAL).max(interval),
+    )
 }
 
 /// `90s`, `10m`, `2h`: a whole number and one unit.
@@ -256,6 +393,50 @@ enabled = false
         assert_eq!(s[0].interval, Duration::from_secs(600));
         assert!(s[0].enabled);
         assert!(!s[1].enabled);
+        assert!(!s[0].allow_private_network);
+        assert_eq!(
+            (s[0].min_interval, s[0].max_interval),
+            (Duration::from_secs(300), Duration::from_secs(2400))
+        );
+        assert_eq!(
+            (s[1].min_interval, s[1].max_interval),
+            (Duration::from_secs(1800), Duration::from_secs(4 * 3600))
+        );
+    }
+
+    #[test]
+    fn interval_bounds_and_private_network() {
+        let text = GOOD.replacen(
+            "interval = \"10m\"",
+            "interval = \"10m\"\nmin_interval = \"2m\"\nmax_interval = \"1h\"\nallow_private_network = true",
+            1,
+        );
+        let s = parse(&text, "sources.toml").unwrap();
+        assert_eq!(
+            (s[0].min_interval, s[0].max_interval),
+            (Duration::from_secs(120), Duration::from_secs(3600))
+        );
+        assert!(s[0].allow_private_network);
+        let bad = GOOD.replacen(
+            "interval = \"10m\"",
+            "interval = \"10m\"\nmin_interval = \"20m\"",
+            1,
+        );
+        let err = parse(&bad, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("min_interval (1200s) <= interval (600s)"),
+            "{err}"
+        );
+        let bad = GOOD.replacen(
+            "interval = \"10m\"",
+            "interval = \"10m\"\nmax_interval = \"2d\"",
+            1,
+        );
+        let err = parse(&bad, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("max_interval \"2d\" is not a duration"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -291,6 +472,34 @@ enabled = false
         let typo = GOOD.replace("enabled = false", "enabeld = false");
         let err = parse(&typo, "sources.toml").unwrap_err().to_string();
         assert!(err.contains("enabeld"), "{err}");
+    }
+
+    #[test]
+    fn html_sources_need_valid_selectors() {
+        let html = GOOD.replacen("format = \"rss\"", "format = \"html\"", 1).replacen(
+            "interval = \"10m\"",
+            "interval = \"10m\"\n[source.html]\nitem_link = \"ul.news a\"\nbody = \"div.content p\"",
+            1,
+        );
+        let s = parse(&html, "sources.toml").unwrap();
+        assert_eq!(s[0].format, SourceFormat::Html);
+        let sel = s[0].html.as_ref().unwrap();
+        assert_eq!(sel.item_link, "ul.news a");
+        assert_eq!(sel.body.as_deref(), Some("div.content p"));
+        assert_eq!((sel.title.as_deref(), sel.max_items), (None, 20));
+
+        let bad = html.replace("ul.news a", "ul..news[");
+        let err = parse(&bad, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("html.item_link \"ul..news[\" is not a CSS selector"),
+            "{err}"
+        );
+        let missing = GOOD.replacen("format = \"rss\"", "format = \"html\"", 1);
+        let err = parse(&missing, "sources.toml").unwrap_err().to_string();
+        assert!(err.contains("needs a [source.html] table"), "{err}");
+        let stray = html.replacen("format = \"html\"", "format = \"rss\"", 1);
+        let err = parse(&stray, "sources.toml").unwrap_err().to_string();
+        assert!(err.contains("only for format = \"html\""), "{err}");
     }
 
     #[test]

@@ -62,6 +62,30 @@ const INSERT_DOCUMENT: &str = "INSERT INTO documents \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
     ON CONFLICT (item_key) DO NOTHING RETURNING id";
 
+/// Links a new document to the first stored copy of the same text, if there is one.
+const LINK_EXACT_DUPLICATE: &str = "UPDATE documents SET duplicate_of = \
+    (SELECT MIN(d.id) FROM documents d WHERE d.content_hash = $1 AND d.id < $2) WHERE id = $2";
+
+/// One outlet's copy of a story.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DocumentCopy {
+    pub id: i64,
+    pub source_id: String,
+    pub outlet: String,
+    pub url: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+    pub fetched_at: OffsetDateTime,
+}
+
+/// A stored document's near-duplicate fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Fingerprint {
+    pub id: i64,
+    pub outlet: String,
+    pub simhash: i64,
+    pub duplicate_of: Option<i64>,
+}
+
 const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
     published_at, fetched_at, content_hash, language FROM documents";
 
@@ -91,13 +115,97 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 match id {
-                    Some(id) => outcome.inserted.push(id),
+                    Some(id) => {
+                        sqlx::query(LINK_EXACT_DUPLICATE)
+                            .bind(&d.content_hash)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        outcome.inserted.push(id)
+                    }
                     None => outcome.existing += 1,
                 }
             }
             tx.commit().await?;
         });
         Ok(outcome)
+    }
+
+    /// Every stored copy of the story that document `id` belongs to (the first copy and the
+    /// ones linked to it), oldest first; empty if there is no such document.
+    pub async fn copies_of(&self, id: i64) -> Result<Vec<DocumentCopy>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, source_id, outlet, url, published_at, fetched_at FROM documents \
+                 WHERE id = (SELECT COALESCE(duplicate_of, id) FROM documents WHERE id = $1) \
+                 OR duplicate_of = (SELECT COALESCE(duplicate_of, id) FROM documents WHERE id = $1) \
+                 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Fingerprints of the documents fetched since `since`, oldest first: the candidates a new
+    /// document may be a near-duplicate of.
+    pub async fn recent_fingerprints(
+        &self,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<Fingerprint>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, outlet, simhash, duplicate_of FROM documents \
+                 WHERE simhash IS NOT NULL AND fetched_at >= $1 ORDER BY id LIMIT $2",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Records a document's fingerprint and, if it is a near-duplicate, the first copy it
+    /// belongs to (an exact-duplicate link already made is kept).
+    pub async fn set_fingerprint(
+        &self,
+        id: i64,
+        simhash: i64,
+        duplicate_of: Option<i64>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE documents SET simhash = $2, duplicate_of = COALESCE(duplicate_of, $3) \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(simhash)
+            .bind(duplicate_of)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Which of `item_keys` are already stored: an HTML source fetches only the article pages
+    /// it does not have yet.
+    pub async fn existing_item_keys(
+        &self,
+        item_keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        on_pool!(self, pool => {
+            for key in item_keys {
+                let hit: Option<String> =
+                    sqlx::query_scalar("SELECT item_key FROM documents WHERE item_key = $1")
+                        .bind(key)
+                        .fetch_optional(pool)
+                        .await?;
+                found.extend(hit);
+            }
+        });
+        Ok(found)
     }
 
     /// Documents with an id above `after_id`, oldest first: how the search index follows the

@@ -6,10 +6,12 @@
 //! (tests/conformance.rs) runs against both.
 
 mod documents;
+mod source_state;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use documents::InsertOutcome;
+pub use documents::{DocumentCopy, Fingerprint, InsertOutcome};
+pub use source_state::{ItemFailure, SourceState, SourceStatus};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

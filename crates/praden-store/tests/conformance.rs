@@ -3,7 +3,7 @@
 
 use praden_core::{NewDocument, SourceKind};
 use praden_store::testing::TestPostgres;
-use praden_store::{Backend, Store};
+use praden_store::{Backend, SourceState, SourceStatus, Store};
 use std::future::Future;
 use time::macros::datetime;
 
@@ -56,6 +56,9 @@ conformance!(
     reingesting_the_same_item_is_a_no_op,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
+    source_state_round_trips_and_updates,
+    item_failures_are_recorded_once_per_item,
+    the_same_text_from_other_outlets_is_linked_to_the_first_copy,
 );
 
 fn doc(url: &str, title: &str) -> NewDocument {
@@ -93,6 +96,11 @@ async fn reingesting_the_same_item_is_a_no_op(store: Store) {
     assert_eq!(store.count_documents().await.unwrap(), 3);
     let kept = store.document(first.inserted[0]).await.unwrap().unwrap();
     assert_eq!(kept.doc.title, "หนึ่ง", "the first copy is kept untouched");
+    let existing = store
+        .existing_item_keys(&["https://a.th/1".into(), "https://a.th/9".into()])
+        .await
+        .unwrap();
+    assert_eq!(existing.into_iter().collect::<Vec<_>>(), ["https://a.th/1"]);
 }
 
 async fn documents_round_trip_with_thai_text_and_utc_times(store: Store) {
@@ -127,4 +135,145 @@ async fn documents_after_pages_in_id_order(store: Store) {
     assert_eq!(seen[0], "ข่าว 0");
     assert_eq!(seen[24], "ข่าว 24");
     assert_eq!(store.max_document_id().await.unwrap(), after);
+}
+
+async fn source_state_round_trips_and_updates(store: Store) {
+    assert!(store.source_states().await.unwrap().is_empty());
+    assert!(store.source_state("matichon").await.unwrap().is_none());
+    let mut s = SourceState::new("matichon", 600_000);
+    store.save_source_state(&s).await.unwrap();
+    assert_eq!(store.source_state("matichon").await.unwrap().unwrap(), s);
+
+    s.status = SourceStatus::Failing;
+    s.last_poll_at = Some(datetime!(2024-03-05 09:30:15.250 +7));
+    s.last_success_at = Some(datetime!(2024-03-05 01:00 UTC));
+    s.consecutive_failures = 4;
+    s.last_error = Some("http://x/feed answered HTTP 503".into());
+    s.items_found_total = 120;
+    s.items_found_last = 0;
+    s.items_failed_total = 2;
+    s.items_failed_last = 1;
+    s.next_poll_at = Some(datetime!(2024-03-05 03:30 UTC));
+    s.interval_ms = 3_600_000;
+    s.etag = Some("W/\"abc\"".into());
+    s.last_modified = Some("Tue, 05 Mar 2024 02:00:00 GMT".into());
+    store.save_source_state(&s).await.unwrap();
+    store
+        .save_source_state(&SourceState::new("a-first", 60_000))
+        .await
+        .unwrap();
+
+    let got = store.source_state("matichon").await.unwrap().unwrap();
+    assert_eq!(got, s);
+    assert_eq!(
+        got.last_poll_at.unwrap(),
+        datetime!(2024-03-05 02:30:15.250 UTC)
+    );
+    let all = store.source_states().await.unwrap();
+    assert_eq!(
+        all.iter().map(|s| s.source_id.as_str()).collect::<Vec<_>>(),
+        ["a-first", "matichon"]
+    );
+}
+
+async fn item_failures_are_recorded_once_per_item(store: Store) {
+    let t1 = datetime!(2024-03-05 02:00 UTC);
+    let t2 = datetime!(2024-03-05 02:10 UTC);
+    let failures = vec![
+        ("https://a.th/bad".to_string(), "no title".to_string()),
+        ("item 3".to_string(), "no link".to_string()),
+    ];
+    store
+        .record_item_failures("matichon", &failures, t1)
+        .await
+        .unwrap();
+    store
+        .record_item_failures(
+            "matichon",
+            &[("https://a.th/bad".to_string(), "ไม่มีหัวข้อ".to_string())],
+            t2,
+        )
+        .await
+        .unwrap();
+    store.record_item_failures("other", &[], t2).await.unwrap();
+    let got = store.item_failures("matichon", 10).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].item, "https://a.th/bad");
+    assert_eq!(got[0].reason, "ไม่มีหัวข้อ");
+    assert_eq!((got[0].first_seen_at, got[0].last_seen_at), (t1, t2));
+    assert_eq!(got[0].times, 2);
+    assert_eq!((got[1].item.as_str(), got[1].times), ("item 3", 1));
+    assert!(store.item_failures("other", 10).await.unwrap().is_empty());
+}
+
+async fn the_same_text_from_other_outlets_is_linked_to_the_first_copy(store: Store) {
+    let copy = |source: &str, url: &str| {
+        NewDocument::new(
+            source,
+            SourceKind::News,
+            source,
+            Some(url),
+            None,
+            "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า",
+            "ข่าวจากสำนักข่าวไทย",
+            None,
+            datetime!(2024-03-05 03:00 UTC),
+        )
+        .unwrap()
+    };
+    let first = store
+        .insert_documents(&[
+            copy("tna", "https://tna.th/1"),
+            doc("https://a.th/other", "อื่น"),
+        ])
+        .await
+        .unwrap();
+    let later = store
+        .insert_documents(&[
+            copy("matichon", "https://m.th/9"),
+            copy("khaosod", "https://k.th/3"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.count_documents().await.unwrap(), 4, "copies are kept");
+    for id in [first.inserted[0], later.inserted[1]] {
+        let copies = store.copies_of(id).await.unwrap();
+        let outlets: Vec<_> = copies.iter().map(|c| c.outlet.as_str()).collect();
+        assert_eq!(outlets, ["tna", "matichon", "khaosod"]);
+    }
+    // A near-duplicate found by the ingester is linked the same way; an exact link stays.
+    let since = datetime!(2024-03-05 00:00 UTC);
+    assert!(store
+        .recent_fingerprints(since, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    store
+        .set_fingerprint(first.inserted[0], -5, None)
+        .await
+        .unwrap();
+    store
+        .set_fingerprint(later.inserted[0], 7, Some(first.inserted[1]))
+        .await
+        .unwrap();
+    store
+        .set_fingerprint(first.inserted[1], 1 << 62, None)
+        .await
+        .unwrap();
+    let fps = store.recent_fingerprints(since, 10).await.unwrap();
+    assert_eq!(fps.len(), 3);
+    assert_eq!((fps[0].simhash, fps[0].duplicate_of), (-5, None));
+    assert_eq!(
+        fps[2].duplicate_of,
+        Some(first.inserted[0]),
+        "exact link kept"
+    );
+    assert!(store
+        .recent_fingerprints(datetime!(2024-03-06 00:00 UTC), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let alone = store.copies_of(first.inserted[1]).await.unwrap();
+    assert_eq!(alone.len(), 1);
+    assert!(store.copies_of(999_999).await.unwrap().is_empty());
 }

@@ -52,7 +52,10 @@ pub async fn export(
     // Check the query before answering 200: once streaming starts, errors cannot change
     // the status any more.
     let index = state.index.clone();
-    let probe = SearchRequest { limit: 1, ..request.clone() };
+    let probe = SearchRequest {
+        limit: 1,
+        ..request.clone()
+    };
     tokio::task::spawn_blocking(move || index.search_with(&probe))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;

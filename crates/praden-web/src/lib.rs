@@ -5,6 +5,7 @@ mod error;
 mod export;
 mod pages;
 mod search;
+pub mod sources;
 
 pub use error::ApiError;
 pub use search::{DEFAULT_LIMIT, MAX_LIMIT};

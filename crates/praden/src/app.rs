@@ -44,8 +44,27 @@ pub fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
     .context("cannot build the HTTP client")
 }
 
+pub fn ingest_limits(config: &Config) -> praden_ingest::IngestLimits {
+    praden_ingest::IngestLimits {
+        max_concurrent: config.ingest.max_concurrent,
+        host_gap: config.ingest.host_gap,
+    }
+}
+
 pub fn load_sources(config: &Config) -> anyhow::Result<Vec<Source>> {
     Ok(praden_ingest::sources::load(&config.sources_file)?)
+}
+
+/// What `GET /api/v1/sources` shows of a configured source (joined there with its state).
+fn web_source(s: &Source) -> praden_web::sources::SourceConfig {
+    praden_web::sources::SourceConfig {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        outlet: s.outlet.clone(),
+        kind: s.kind.as_str().to_string(),
+        url: s.url.to_string(),
+        enabled: s.enabled,
+    }
 }
 
 /// `praden serve`, built but not yet running: the listener is bound, so the port is known
@@ -91,8 +110,14 @@ impl Application {
             stored.clone(),
             shutdown.clone(),
         ));
-        let ingester = Ingester::new(store.clone(), fetcher(&self.config)?, stored);
+        let ingester = Ingester::with_limits(
+            store.clone(),
+            fetcher(&self.config)?,
+            stored,
+            ingest_limits(&self.config),
+        );
         let enabled = self.sources.iter().filter(|s| s.enabled).count();
+        let source_configs: Vec<_> = self.sources.iter().map(web_source).collect();
         let pollers = {
             let shutdown = shutdown.clone();
             let sources = self.sources;
@@ -107,7 +132,8 @@ impl Application {
         let router = praden_web::router(praden_web::AppState {
             store: store.clone(),
             index,
-        });
+        })
+        .merge(praden_web::sources::routes(store.clone(), source_configs));
         let served =
             praden_web::serve(self.listener, router, shutdown.clone().cancelled_owned()).await;
 

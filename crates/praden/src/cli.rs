@@ -73,6 +73,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
+    /// Cluster documents into stories: reads JSON lines {"id", "published_at", "title", "body",
+    /// "outlet", "kind"} in time order on stdin, writes one line {"id": "...", "story": "..."}
+    /// per input line (plus "merged": [{"kept", "absorbed"}] when stories merged). A malformed
+    /// line gives {"id": null, "story": null, "error": "..."} and a message on stderr.
+    Cluster {
+        /// Length of the sliding window, in hours.
+        #[arg(long, default_value_t = 72.0)]
+        window_hours: f64,
+    },
     /// Bulk-load documents from a JSON-lines file (.jsonl or .jsonl.gz) with the fields id,
     /// pub_date, category, title, body, url. Running it again adds nothing.
     Import {
@@ -103,6 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => search(config()?, query, limit, json),
         Command::SuggestAgency { ref registry } => suggest_agency(registry.as_deref()),
         Command::Tokenize { ref user_dict } => tokenize(user_dict.as_deref()),
+        Command::Cluster { window_hours } => cluster(window_hours),
         Command::Import {
             ref file,
             ref source,
@@ -140,9 +150,14 @@ async fn ingest_forever(config: Config) -> anyhow::Result<()> {
         stored.clone(),
         shutdown.clone(),
     ));
-    Ingester::new(store.clone(), app::fetcher(&config)?, stored)
-        .run(sources, shutdown)
-        .await;
+    Ingester::with_limits(
+        store.clone(),
+        app::fetcher(&config)?,
+        stored,
+        app::ingest_limits(&config),
+    )
+    .run(sources, shutdown)
+    .await;
     follower.await??;
     store.close().await;
     Ok(())
@@ -151,10 +166,11 @@ async fn ingest_forever(config: Config) -> anyhow::Result<()> {
 async fn ingest_once(config: Config) -> anyhow::Result<()> {
     let sources = app::load_sources(&config)?;
     let Parts { store, index } = Parts::open(&config).await?;
-    let ingester = Ingester::new(
+    let ingester = Ingester::with_limits(
         store.clone(),
         app::fetcher(&config)?,
         Arc::new(Notify::new()),
+        app::ingest_limits(&config),
     );
     let results = ingester.poll_all_once(&sources).await;
     let mut failed = 0;
@@ -302,6 +318,26 @@ fn suggest_agency(registry: Option<&std::path::Path>) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     praden_detect::suggest_stream(
         &suggester,
+        stdin.lock(),
+        std::io::stdout().lock(),
+        std::io::stderr().lock(),
+    )?;
+    Ok(())
+}
+
+fn cluster(window_hours: f64) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        window_hours.is_finite() && window_hours > 0.0,
+        "--window-hours must be a positive number of hours, got {window_hours}"
+    );
+    let config = praden_detect::ClusterConfig {
+        window_hours,
+        ..Default::default()
+    };
+    let mut clusterer = praden_detect::Clusterer::new(config);
+    let stdin = std::io::stdin();
+    praden_detect::cluster_stream(
+        &mut clusterer,
         stdin.lock(),
         std::io::stdout().lock(),
         std::io::stderr().lock(),

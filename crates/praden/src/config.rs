@@ -16,6 +16,15 @@ pub struct Config {
     /// Who to contact about praden's requests; sent in the User-Agent.
     pub contact: String,
     pub index: IndexConfig,
+    pub ingest: IngestConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Requests in flight at once over all sources.
+    pub max_concurrent: usize,
+    /// The least time between two requests to one host.
+    pub host_gap: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +113,16 @@ const KEYS: &[Key] = &[
         name: "index.writer_memory_mb",
         env: &["PRADEN_INDEX_WRITER_MEMORY_MB"],
         default: Some("256"),
+    },
+    Key {
+        name: "ingest.max_concurrent",
+        env: &["PRADEN_INGEST_MAX_CONCURRENT"],
+        default: Some("8"),
+    },
+    Key {
+        name: "ingest.host_gap",
+        env: &["PRADEN_INGEST_HOST_GAP"],
+        default: Some("1s"),
     },
 ];
 
@@ -213,6 +232,9 @@ impl Config {
                         "a duration from 1s to 1h, e.g. \"2s\"",
                     )
                 })?;
+        let host_gap = praden_ingest::sources::parse_duration(&text("ingest.host_gap"))
+            .filter(|d| *d <= Duration::from_secs(60))
+            .ok_or_else(|| invalid("ingest.host_gap", "a duration from 0s to 60s, e.g. \"1s\""))?;
         Ok(Self {
             data_dir,
             database_url,
@@ -223,6 +245,10 @@ impl Config {
                 commit_docs: number("index.commit_docs", 1, 1_000_000)?,
                 commit_interval,
                 writer_memory_mb: number("index.writer_memory_mb", 32, 4096)?,
+            },
+            ingest: IngestConfig {
+                max_concurrent: number("ingest.max_concurrent", 1, 256)?,
+                host_gap,
             },
         })
     }

@@ -1,0 +1,242 @@
+use praden_core::SourceKind;
+use praden_detect::{
+    candidate_for, people_affected, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
+    Clusterer, CriteriaConfig, CriteriaScorer, Criterion, PolicyList, Story,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+fn t0() -> OffsetDateTime {
+    datetime!(2024-09-01 08:00 +7)
+}
+
+struct Doc<'a> {
+    hours: i64,
+    outlet: &'a str,
+    kind: SourceKind,
+    title: &'a str,
+    body: &'a str,
+}
+
+/// Clusters the documents (with links that always join) and returns the one story.
+fn story(docs: &[Doc]) -> Story {
+    let config = ClusterConfig {
+        link_threshold: 0.0001,
+        merge_threshold: 2.0,
+        ..Default::default()
+    };
+    let mut c = Clusterer::new(config);
+    for (i, d) in docs.iter().enumerate() {
+        c.add(ClusterDoc {
+            id: format!("d{i}"),
+            published_at: t0() + Duration::hours(d.hours),
+            title: d.title.into(),
+            body: d.body.into(),
+            outlet: d.outlet.into(),
+            kind: d.kind,
+            url: Some(format!("https://{}/{i}", d.outlet)),
+        });
+    }
+    let stories: Vec<Story> = c.stories().cloned().collect();
+    assert_eq!(stories.len(), 1, "test documents must form one story");
+    stories.into_iter().next().unwrap()
+}
+
+const FLOOD_T: &str = "น้ำท่วมหนัก 12 จังหวัดภาคเหนือ เชียงใหม่ เชียงราย ลำปาง";
+const FLOOD_B: &str = "สถานการณ์อุทกภัยกระทบประชาชนกว่า 1.2 ล้านคน ใน 12 จังหวัด รวม 350,000 ครัวเรือน น้ำท่วมเชียงใหม่ เชียงราย ลำปาง น่าน พะเยา แพร่ ได้รับผลกระทบ";
+
+fn flood(n: usize, hours_apart: i64) -> Vec<Doc<'static>> {
+    const OUTLETS: [&str; 6] = [
+        "thairath",
+        "matichon",
+        "khaosod",
+        "thaipbs",
+        "dailynews",
+        "prd",
+    ];
+    (0..n)
+        .map(|i| Doc {
+            hours: i as i64 * hours_apart,
+            outlet: OUTLETS[i % OUTLETS.len()],
+            kind: if i == 5 {
+                SourceKind::Broadcast
+            } else {
+                SourceKind::News
+            },
+            title: FLOOD_T,
+            body: FLOOD_B,
+        })
+        .collect()
+}
+
+fn scorer() -> CriteriaScorer {
+    CriteriaScorer::with_defaults().unwrap()
+}
+
+#[test]
+fn people_counts_are_parsed_with_thai_multipliers() {
+    let found =
+        people_affected("ผู้ได้รับผลกระทบ 1.2 ล้านคน และ 20 ล้านครัวเรือน บาดเจ็บ 3,000 ราย ราคา 25 บาท");
+    let values: Vec<f64> = found.iter().map(|p| p.0).collect();
+    assert_eq!(values, [1_200_000.0, 20_000_000.0, 3_000.0]);
+    assert_eq!(found[0].1, "1.2 ล้านคน");
+    // Thai digits are folded before parsing by the scorer; the parser reads ASCII digits.
+    let thai = praden_thai::matching_form("ประชาชน ๕๐๐ ครอบครัว");
+    assert_eq!(people_affected(&thai)[0].0, 500.0);
+}
+
+#[test]
+fn a_flood_burst_scores_current_situation_media_and_wide_impact() {
+    let s = story(&flood(6, 1));
+    let a = scorer().assess(&s, t0() + Duration::hours(6));
+    let current = &a.scores[0];
+    assert_eq!(current.criterion, Criterion::CurrentSituation);
+    assert!(current.score >= 0.9, "{current:?}");
+    assert!(current.evidence[0].contains("z ="));
+    let media = &a.scores[1];
+    assert!(media.score > 0.8, "{media:?}");
+    assert!(media.evidence[0].contains("6 distinct outlets"));
+    let impact = &a.scores[4];
+    assert!(impact.score > 0.8, "{impact:?}");
+    let ev = impact.evidence.join(" | ");
+    assert!(ev.contains("ภัยพิบัติ: น้ำท่วม, อุทกภัย"), "{ev}");
+    assert!(ev.contains("people affected: 1200000"), "{ev}");
+    assert!(ev.contains("6 provinces named"), "{ev}");
+    assert!(a.misleading.is_none());
+}
+
+#[test]
+fn a_steady_story_is_not_a_burst() {
+    // One document a day for three days: the story's own rate explains today's volume.
+    let s = story(&flood(3, 24));
+    let a = scorer().assess(&s, t0() + Duration::hours(49));
+    assert_eq!(
+        a.score(Criterion::CurrentSituation),
+        0.0,
+        "{:?}",
+        a.scores[0]
+    );
+}
+
+#[test]
+fn cabinet_resolution_and_policy_are_recognised_with_evidence() {
+    let s = story(&[Doc {
+        hours: 0,
+        outlet: "thaigov",
+        kind: SourceKind::Official,
+        title: "ครม. มีมติเห็นชอบโครงการเติมเงิน 10,000 บาท ผ่าน Digital Wallet",
+        body: "ที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบหลักการโครงการ ดิจิทัลวอลเล็ต ให้ประชาชนกว่า 50 ล้านคน",
+    }]);
+    let a = scorer().assess(&s, t0());
+    assert_eq!(a.score(Criterion::CabinetResolution), 1.0);
+    assert!(a.scores[3].evidence[0].contains("ครม.มีมติ"));
+    assert_eq!(a.score(Criterion::GovernmentPolicy), 1.0);
+    assert!(
+        a.scores[2].evidence[0].contains("digital-wallet"),
+        "{:?}",
+        a.scores[2]
+    );
+    // No social posts: public interest is 0 and says why.
+    assert_eq!(a.score(Criterion::PublicInterest), 0.0);
+    assert!(a.scores[5].evidence[0].starts_with("0 social posts"));
+}
+
+#[test]
+fn social_growth_scores_public_interest() {
+    let mut docs = vec![Doc {
+        hours: 0,
+        outlet: "x",
+        kind: SourceKind::Social,
+        title: "",
+        body: "ค่าไฟแพงมาก บิลค่าไฟเดือนนี้ขึ้นราคาอีกแล้ว",
+    }];
+    for h in 30..40 {
+        docs.push(Doc {
+            hours: h,
+            outlet: "x",
+            kind: SourceKind::Social,
+            title: "",
+            body: "ค่าไฟแพงมาก บิลค่าไฟเดือนนี้ขึ้นราคาอีกแล้ว",
+        });
+    }
+    let s = story(&docs);
+    let a = scorer().assess(&s, t0() + Duration::hours(40));
+    let interest = &a.scores[5];
+    assert!(interest.score > 0.5, "{interest:?}");
+    assert!(interest.evidence[0].contains("11 social posts"));
+    assert!(a.scores[4]
+        .evidence
+        .join(" ")
+        .contains("ค่าครองชีพและราคาสินค้า"));
+}
+
+#[test]
+fn false_claim_phrasing_is_flagged() {
+    let s = story(&[
+        Doc {
+            hours: 0,
+            outlet: "x",
+            kind: SourceKind::Social,
+            title: "",
+            body: "แชร์ด่วน รัฐบาลจะยึดเงินฝากประชาชน",
+        },
+        Doc {
+            hours: 2,
+            outlet: "prd",
+            kind: SourceKind::Official,
+            title: "ข่าวปลอม อย่าแชร์ รัฐบาลยึดเงินฝากประชาชน",
+            body: "กระทรวงการคลังชี้แจงว่าข่าวรัฐบาลยึดเงินฝากประชาชนไม่เป็นความจริง",
+        },
+    ]);
+    let a = scorer().assess(&s, t0() + Duration::hours(2));
+    let flag = a.misleading.expect("flagged");
+    let ev = flag.evidence.join(" | ");
+    assert!(ev.contains("ข่าวปลอม"), "{ev}");
+    assert!(ev.contains("official statement d1"), "{ev}");
+}
+
+#[test]
+fn policy_list_rejects_malformed_rows() {
+    assert!(PolicyList::parse("a\tname\n").is_err());
+    let list = PolicyList::parse("# c\nx\tชื่อ\tคำ หนึ่ง|B\n").unwrap();
+    assert_eq!(list.policies[0].keywords, ["คำหนึ่ง", "b"]);
+    assert!(PolicyList::load_default().unwrap().policies.len() >= 10);
+}
+
+#[test]
+fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
+    let registry = AgencyRegistry::load_default().unwrap();
+    let suggester = AgencySuggester::new(&registry).unwrap();
+    let scorer = scorer();
+    let s = story(&flood(6, 1));
+    let c = candidate_for(&s, t0() + Duration::hours(6), &scorer, &suggester).expect("candidate");
+    assert_eq!(c.title, FLOOD_T);
+    assert!(c.summary.contains("อุทกภัย"));
+    assert_eq!(c.deadline_days, 1, "{}", c.deadline_rule);
+    assert_eq!(c.sources.counts.news, 5);
+    assert_eq!(c.sources.counts.broadcast, 1);
+    assert_eq!(c.sources.links.len(), 6);
+    assert!(!c.agencies.is_empty());
+    assert!(serde_json::to_string(&c)
+        .unwrap()
+        .contains("\"current_situation\""));
+
+    let weak = story(&[Doc {
+        hours: 0,
+        outlet: "x",
+        kind: SourceKind::News,
+        title: "นิทรรศการภาพถ่ายเปิดให้ชมฟรีที่หอศิลป์",
+        body: "นิทรรศการภาพถ่ายเปิดให้ชมฟรี",
+    }]);
+    assert!(candidate_for(&weak, t0(), &scorer, &suggester).is_none());
+
+    // The threshold lives in the config.
+    let lenient = CriteriaScorer::new(
+        CriteriaConfig {
+            candidate_threshold: 0.0,
+            ..Default::default()
+        },
+        PolicyList::load_default().unwrap(),
+    );
+    assert!(candidate_for(&weak, t0(), &lenient, &suggester).is_some());
+}

@@ -1,0 +1,644 @@
+//! The ingestion workers end to end: every kind of misbehaving source gets a clear error
+//! recorded in its state while the others go on; conditional GET, Retry-After, the sources
+//! API, and a restart that resumes the stored schedule. Every test runs on SQLite and on
+//! PostgreSQL. No test asserts timings: polls are called directly or awaited by state.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use praden_ingest::{FetchConfig, Fetcher, IngestLimits, Ingester, PollError, PollReport};
+use praden_store::{SourceStatus, Store};
+use praden_tests::{fixture, Db, FixtureServer, RunningApp, TestEnv};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Postgres).await } )* }
+    };
+}
+
+on_both_databases!(
+    every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on,
+    unchanged_feeds_cost_a_304_and_store_nothing,
+    rate_limited_and_failing_sources_back_off_and_are_never_dropped,
+    the_sources_api_joins_the_config_with_the_state,
+    a_restart_resumes_the_stored_schedule,
+    legacy_thai_encodings_and_wrong_declarations_are_decoded,
+    html_sources_read_listing_and_article_pages_politely,
+    copies_of_a_story_across_outlets_are_linked_not_dropped,
+);
+
+async fn env(db: Db) -> Option<TestEnv> {
+    let env = TestEnv::new(db).await;
+    if env.is_none() {
+        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+    }
+    env
+}
+
+/// One sources.toml entry; `private` sets allow_private_network.
+fn entry(id: &str, url: &str, private: bool) -> String {
+    format!(
+        "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"news\"\noutlet = \"{id}\"\n\
+         url = \"{url}\"\nformat = \"rss\"\ninterval = \"10m\"\nallow_private_network = {private}\n\n"
+    )
+}
+
+/// An ingester with short limits, so the slow and the huge sources fail fast.
+async fn ingester(env: &TestEnv) -> (Store, Ingester, Vec<praden_ingest::Source>) {
+    let config = env.config();
+    let sources = praden::app::load_sources(&config).unwrap();
+    let parts = praden::app::Parts::open(&config).await.unwrap();
+    let fetcher = Fetcher::new(&FetchConfig {
+        contact: "tests@praden.invalid".into(),
+        timeout: Duration::from_secs(2),
+        max_body_bytes: 4 << 20,
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    let ingester = Ingester::with_limits(
+        parts.store.clone(),
+        fetcher,
+        Arc::new(Default::default()),
+        IngestLimits {
+            max_concurrent: 4,
+            host_gap: Duration::from_millis(5),
+        },
+    );
+    (parts.store, ingester, sources)
+}
+
+fn result<'a>(
+    results: &'a [(String, Result<PollReport, PollError>)],
+    id: &str,
+) -> &'a Result<PollReport, PollError> {
+    &results.iter().find(|(s, _)| s == id).unwrap().1
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+async fn every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    let matichon = fixture("feeds/matichon-wordpress.xml");
+    feeds.set("good/feed", "application/rss+xml", matichon.clone());
+    feeds.set(
+        "atom/feed",
+        "application/atom+xml",
+        fixture("feeds/prd-atom.xml"),
+    );
+    feeds.set_status("down/feed", 500);
+    feeds.set(
+        "html/feed",
+        "text/html; charset=utf-8",
+        "<!doctype html><html><body><p>ไม่ใช่ฟีด</p></body></html>",
+    );
+    feeds.set(
+        "truncated/feed",
+        "application/rss+xml",
+        matichon[..matichon.len() / 3].to_vec(),
+    );
+    // 50 MB of feed-looking text: cut off at the cap, never held whole.
+    let mut huge = b"<?xml version=\"1.0\"?><rss><channel><title>x</title>".to_vec();
+    huge.resize(50 << 20, b' ');
+    feeds.set("huge/feed", "application/rss+xml", huge);
+    // 64 MB of zeros in about 64 KB of gzip: the cap counts decompressed bytes.
+    let bomb = axum::body::Bytes::from(gzip(&vec![0u8; 64 << 20]));
+    assert!(bomb.len() < 1 << 20);
+    feeds.set_handler("bomb/feed", move |_| {
+        (
+            [
+                (header::CONTENT_TYPE, "application/rss+xml"),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            bomb.clone(),
+        )
+            .into_response()
+    });
+    // A server that sends a byte every 100 ms for ever: only the total time limit ends it.
+    feeds.set_handler("trickle/feed", |_| {
+        let stream = futures_util::stream::unfold(0u64, |n| async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((Ok::<_, std::io::Error>(vec![b' ']), n + 1))
+        });
+        (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            Body::from_stream(stream),
+        )
+            .into_response()
+    });
+    feeds.set_redirect("loop/a", &feeds.url("loop/b"));
+    feeds.set_redirect("loop/b", &feeds.url("loop/a"));
+    // Redirects into private networks are refused before any connection is attempted (no
+    // traffic ever leaves 127.0.0.1 in this test).
+    feeds.set_redirect("private/feed", "http://10.0.0.1/feed");
+    feeds.set_redirect("metadata/feed", "http://169.254.169.254/latest/meta-data/");
+    feeds.set(
+        "strict/feed",
+        "application/rss+xml",
+        fixture("feeds/thairath.xml"),
+    );
+
+    let mut toml = String::new();
+    for id in [
+        "good",
+        "atom",
+        "down",
+        "html",
+        "truncated",
+        "huge",
+        "bomb",
+        "trickle",
+        "private",
+        "metadata",
+    ] {
+        toml.push_str(&entry(id, &feeds.url(&format!("{id}/feed")), true));
+    }
+    toml.push_str(&entry("loop", &feeds.url("loop/a"), true));
+    // The fixture server is on 127.0.0.1: without allow_private_network it is out of reach.
+    toml.push_str(&entry("strict", &feeds.url("strict/feed"), false));
+    env.write_sources_toml(&toml);
+    let (store, ingester, sources) = ingester(&env).await;
+
+    let results = ingester.poll_all_once(&sources).await;
+    let good = result(&results, "good").as_ref().unwrap();
+    assert_eq!((good.found, good.new, good.skipped.len()), (3, 2, 1));
+    assert_eq!(result(&results, "atom").as_ref().unwrap().new, 1);
+    assert_eq!(store.count_documents().await.unwrap(), 3);
+
+    let expectations = [
+        ("down", "HTTP 500"),
+        ("html", "could not be parsed"),
+        ("truncated", "could not be parsed"),
+        ("huge", "more than 4194304 bytes"),
+        ("bomb", "more than 4194304 bytes"),
+        ("trickle", "did not finish within 2s"),
+        ("loop", "more than 5 redirects"),
+        ("private", "10.0.0.1 is a private or reserved address"),
+        (
+            "metadata",
+            "169.254.169.254 is a private or reserved address",
+        ),
+        ("strict", "127.0.0.1 is a private or reserved address"),
+    ];
+    for (id, expected) in expectations {
+        let err = match result(&results, id) {
+            Ok(r) => panic!("{id} should have failed: {r:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(expected), "{id}: {err}");
+        let state = store.source_state(id).await.unwrap().unwrap();
+        assert_eq!(state.last_error.as_deref(), Some(err.as_str()), "{id}");
+        assert_eq!(state.consecutive_failures, 1, "{id}");
+        assert_eq!(
+            state.status,
+            SourceStatus::Ok,
+            "{id}: one failure is not failing yet"
+        );
+        assert!(state.last_success_at.is_none(), "{id}");
+    }
+    assert_eq!(feeds.hits("strict/feed"), 0, "refused before connecting");
+    assert!(feeds.hits("loop/a") >= 3);
+
+    // The malformed item of the good feed is recorded with its reason, the others stored.
+    let good = store.source_state("good").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            good.items_found_last,
+            good.items_failed_last,
+            good.consecutive_failures
+        ),
+        (3, 1, 0)
+    );
+    assert!(
+        good.last_error
+            .as_deref()
+            .unwrap()
+            .contains("neither a title nor any text"),
+        "{good:?}"
+    );
+    let failures = store.item_failures("good", 10).await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].reason.contains("neither a title nor any text"));
+    store.close().await;
+}
+
+async fn unchanged_feeds_cost_a_304_and_store_nothing(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let body = fixture("feeds/thairath.xml");
+    {
+        let seen = seen.clone();
+        feeds.set_handler("etag/feed", move |h: &HeaderMap| {
+            let inm = h
+                .get(header::IF_NONE_MATCH)
+                .map(|v| v.to_str().unwrap().to_string());
+            let ims = h
+                .get(header::IF_MODIFIED_SINCE)
+                .map(|v| v.to_str().unwrap().to_string());
+            seen.lock().unwrap().push((inm.clone(), ims));
+            if inm.as_deref() == Some("\"v1\"") {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "application/rss+xml"),
+                    (header::ETAG, "\"v1\""),
+                    (header::LAST_MODIFIED, "Tue, 05 Mar 2024 02:00:00 GMT"),
+                ],
+                body.clone(),
+            )
+                .into_response()
+        });
+    }
+    env.write_sources_toml(&entry("etag", &feeds.url("etag/feed"), true));
+    let (store, ingester, sources) = ingester(&env).await;
+
+    let first = ingester.poll(&sources[0]).await.unwrap();
+    assert!(!first.not_modified && first.new > 0);
+    let state = store.source_state("etag").await.unwrap().unwrap();
+    assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(
+        state.last_modified.as_deref(),
+        Some("Tue, 05 Mar 2024 02:00:00 GMT")
+    );
+    let documents = store.count_documents().await.unwrap();
+
+    let second = ingester.poll(&sources[0]).await.unwrap();
+    assert!(second.not_modified);
+    assert_eq!((second.found, second.new), (0, 0));
+    assert_eq!(store.count_documents().await.unwrap(), documents);
+    let after = store.source_state("etag").await.unwrap().unwrap();
+    assert_eq!(after.consecutive_failures, 0);
+    assert_eq!(after.etag, state.etag, "a 304 keeps the validators");
+    assert!(
+        after.interval_ms > state.interval_ms,
+        "nothing new: poll less often"
+    );
+    assert_eq!(after.items_found_total, state.items_found_total);
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], (None, None));
+    assert_eq!(
+        seen[1],
+        (
+            Some("\"v1\"".to_string()),
+            Some("Tue, 05 Mar 2024 02:00:00 GMT".to_string())
+        )
+    );
+    store.close().await;
+}
+
+async fn rate_limited_and_failing_sources_back_off_and_are_never_dropped(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    feeds.set_handler("busy/feed", |_| {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "7200")],
+            "slow down",
+        )
+            .into_response()
+    });
+    feeds.set_status("down/feed", 503);
+    env.write_sources_toml(&format!(
+        "{}{}",
+        entry("busy", &feeds.url("busy/feed"), true),
+        entry("down", &feeds.url("down/feed"), true)
+    ));
+    let (store, ingester, sources) = ingester(&env).await;
+
+    let before = OffsetDateTime::now_utc();
+    let err = ingester.poll(&sources[0]).await.unwrap_err().to_string();
+    assert!(err.contains("HTTP 429"), "{err}");
+    let busy = store.source_state("busy").await.unwrap().unwrap();
+    // Retry-After: 7200 pushes the next poll about two hours out (less at most the jitter).
+    let wait = busy.next_poll_at.unwrap() - before;
+    assert!(wait >= time::Duration::minutes(107), "{wait}");
+
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let at = OffsetDateTime::now_utc();
+        assert!(ingester.poll(&sources[1]).await.is_err());
+        let down = store.source_state("down").await.unwrap().unwrap();
+        waits.push((down.next_poll_at.unwrap() - at).whole_seconds());
+    }
+    let down = store.source_state("down").await.unwrap().unwrap();
+    assert_eq!(down.consecutive_failures, 4);
+    assert_eq!(down.status, SourceStatus::Failing);
+    assert!(
+        down.next_poll_at.is_some(),
+        "a failing source is still scheduled"
+    );
+    assert!(
+        waits.windows(2).all(|w| w[1] > w[0]),
+        "each failure waits longer: {waits:?}"
+    );
+
+    // One success clears the failure.
+    feeds.set(
+        "down/feed",
+        "application/rss+xml",
+        fixture("feeds/thairath.xml"),
+    );
+    ingester.poll(&sources[1]).await.unwrap();
+    let down = store.source_state("down").await.unwrap().unwrap();
+    assert_eq!(
+        (down.status, down.consecutive_failures),
+        (SourceStatus::Ok, 0)
+    );
+    assert!(down.last_error.is_none());
+    store.close().await;
+}
+
+async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    feeds.set(
+        "matichon/feed",
+        "application/rss+xml",
+        fixture("feeds/matichon-wordpress.xml"),
+    );
+    feeds.set_status("down/feed", 500);
+    env.write_sources_toml(&format!(
+        "{}{}{}",
+        entry("matichon", &feeds.url("matichon/feed"), true),
+        entry("down", &feeds.url("down/feed"), true),
+        entry("off", &feeds.url("off/feed"), true).replace("\n\n", "\nenabled = false\n\n"),
+    ));
+    let app = RunningApp::start(env.config()).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let sources = loop {
+        let (status, body) = app.get_json("/api/v1/sources").await;
+        assert_eq!(status, 200, "{body}");
+        let sources = body["sources"].as_array().unwrap().clone();
+        if sources[..2].iter().all(|s| s["last_poll_at"].is_string()) {
+            break sources;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let ids: Vec<_> = sources.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["matichon", "down", "off"], "in sources.toml order");
+
+    let m = &sources[0];
+    assert_eq!(m["status"], "ok");
+    assert_eq!(m["outlet"], "matichon");
+    assert_eq!(m["kind"], "news");
+    assert_eq!(m["url"], feeds.url("matichon/feed"));
+    assert_eq!(m["enabled"], true);
+    assert_eq!(m["items_found_last_poll"], 3);
+    assert_eq!(m["items_failed_last_poll"], 1);
+    assert!(m["last_success_at"].is_string() && m["next_poll_at"].is_string());
+    assert!(m["interval_seconds"].as_f64().unwrap() > 0.0);
+
+    let d = &sources[1];
+    assert_eq!(d["status"], "ok", "one failure is not failing yet");
+    assert!(d["consecutive_failures"].as_i64().unwrap() >= 1);
+    assert!(
+        d["last_error"].as_str().unwrap().contains("HTTP 500"),
+        "{d}"
+    );
+    assert!(d["last_success_at"].is_null());
+
+    let off = &sources[2];
+    assert_eq!(
+        (&off["status"], &off["enabled"]),
+        (&"pending".into(), &false.into())
+    );
+    assert!(off["last_poll_at"].is_null());
+    assert_eq!(feeds.hits("off/feed"), 0);
+    app.stop().await;
+}
+
+async fn a_restart_resumes_the_stored_schedule(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    feeds.set(
+        "old/feed",
+        "application/rss+xml",
+        fixture("feeds/thairath.xml"),
+    );
+    feeds.set(
+        "new/feed",
+        "application/rss+xml",
+        fixture("feeds/matichon-wordpress.xml"),
+    );
+    env.write_sources_toml(&entry("old", &feeds.url("old/feed"), true));
+    {
+        let (store, ingester, sources) = ingester(&env).await;
+        ingester.poll(&sources[0]).await.unwrap();
+        store.close().await;
+    }
+    assert_eq!(feeds.hits("old/feed"), 1);
+
+    // After the restart the new source is polled at once; the old one waits for its stored
+    // next poll (minutes away), instead of everything being polled at start.
+    env.write_sources_toml(&format!(
+        "{}{}",
+        entry("old", &feeds.url("old/feed"), true),
+        entry("new", &feeds.url("new/feed"), true)
+    ));
+    let app = RunningApp::start(env.config()).await;
+    app.wait_for_hits("ค่าไฟฟ้า", 1).await;
+    let (_, body) = app.get_json("/api/v1/sources").await;
+    assert!(body["sources"][1]["last_poll_at"].is_string(), "{body}");
+    assert_eq!(feeds.hits("old/feed"), 1, "not re-polled at start");
+    app.stop().await;
+}
+
+async fn legacy_thai_encodings_and_wrong_declarations_are_decoded(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    let utf8 = String::from_utf8(fixture("feeds/thairath.xml")).unwrap();
+    let tis620 = |text: &str| encoding_rs::WINDOWS_874.encode(text).0.into_owned();
+    // A legacy feed that says what it is in its prolog.
+    let declared = utf8.replace("encoding=\"UTF-8\"", "encoding=\"TIS-620\"");
+    feeds.set("declared/feed", "text/xml", tis620(&declared));
+    // TIS-620 bytes under a UTF-8 header and prolog: the body overrules the declaration.
+    let wrong = utf8.replace("2770001", "2770002");
+    feeds.set(
+        "wrong/feed",
+        "application/rss+xml; charset=utf-8",
+        tis620(&wrong),
+    );
+    env.write_sources_toml(&format!(
+        "{}{}",
+        entry("declared", &feeds.url("declared/feed"), true),
+        entry("wrong", &feeds.url("wrong/feed"), true)
+    ));
+    let (store, ingester, sources) = ingester(&env).await;
+    let results = ingester.poll_all_once(&sources).await;
+    for id in ["declared", "wrong"] {
+        let report = result(&results, id).as_ref().unwrap();
+        assert_eq!((report.found, report.new), (1, 1), "{id}");
+    }
+    for doc in store.documents_after(0, 10).await.unwrap() {
+        assert_eq!(
+            doc.doc.title,
+            "นายกฯ สั่งการ \"กระทรวงสาธารณสุข\" รับมือฝุ่น PM2.5 เกินค่ามาตรฐาน"
+        );
+        assert!(doc.doc.body.contains("หน้ากากอนามัย"), "{}", doc.doc.body);
+    }
+    store.close().await;
+}
+
+async fn html_sources_read_listing_and_article_pages_politely(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    let tis620 = |text: &str| encoding_rs::WINDOWS_874.encode(text).0.into_owned();
+    // A legacy government site: windows-874 pages, declared only in the meta tag.
+    feeds.set(
+        "gov/news",
+        "text/html",
+        tis620(
+            "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-874\"></head>\
+             <body><div class=\"list\"><a href=\"/gov/a/1\">ข่าว 1</a><a href=\"/gov/a/2\">ข่าว 2</a>\
+             <a href=\"/gov/a/3\">ข่าว 3</a><a href=\"/gov/private/4\">ข่าว 4</a></div></body></html>",
+        ),
+    );
+    let article = |title: &str, date: &str| {
+        tis620(&format!(
+            "<html><head><meta charset=\"windows-874\"><title>{title} - กระทรวง</title></head><body>\
+             <div class=\"menu\"><p>หน้าแรก</p></div><div class=\"detail\"><h1>{title}</h1>\
+             <span class=\"date\">{date}</span><p>กระทรวงเกษตรและสหกรณ์เตรียมมาตรการรับมือภัยแล้ง</p>\
+             <p>ช่วยเหลือเกษตรกรทั่วประเทศ</p></div></body></html>"
+        ))
+    };
+    feeds.set(
+        "gov/a/1",
+        "text/html",
+        article("รับมือภัยแล้ง", "5 มี.ค. 2567 10:15 น."),
+    );
+    feeds.set(
+        "gov/a/2",
+        "text/html",
+        article("แจกเมล็ดพันธุ์", "๖ มีนาคม ๒๕๖๗"),
+    );
+    feeds.set_status("gov/a/3", 500);
+    feeds.set("gov/private/4", "text/html", article("ลับ", "6 มี.ค. 2567"));
+    feeds.set(
+        "robots.txt",
+        "text/plain",
+        "User-agent: *\nDisallow: /gov/private/\n",
+    );
+    env.write_sources_toml(&format!(
+        "{}[source.html]\nitem_link = \"div.list a\"\ndate = \"span.date\"\n\n",
+        entry("gov", &feeds.url("gov/news"), true).replace("format = \"rss\"", "format = \"html\"")
+    ));
+    let (store, ingester, sources) = ingester(&env).await;
+
+    let first = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!((first.found, first.new), (4, 2), "{first:?}");
+    let reasons: Vec<_> = first.skipped.iter().map(|e| e.to_string()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("/gov/a/3") && r.contains("HTTP 500")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("/gov/private/4") && r.contains("robots.txt")),
+        "{reasons:?}"
+    );
+    assert_eq!(feeds.hits("gov/private/4"), 0);
+    assert_eq!(store.item_failures("gov", 10).await.unwrap().len(), 2);
+
+    let docs = store.documents_after(0, 10).await.unwrap();
+    let first_doc = docs.iter().find(|d| d.doc.title == "รับมือภัยแล้ง").unwrap();
+    assert_eq!(
+        first_doc.doc.published_at,
+        Some(time::macros::datetime!(2024-03-05 03:15 UTC))
+    );
+    assert_eq!(
+        first_doc.doc.body,
+        "กระทรวงเกษตรและสหกรณ์เตรียมมาตรการรับมือภัยแล้ง\nช่วยเหลือเกษตรกรทั่วประเทศ"
+    );
+    assert!(docs.iter().any(|d| d.doc.title == "แจกเมล็ดพันธุ์"));
+
+    // The next poll fetches only the pages it does not have.
+    let second = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!((second.new, second.already_stored), (0, 2));
+    assert_eq!(feeds.hits("gov/a/1"), 1);
+    assert_eq!(feeds.hits("gov/a/3"), 2, "a failed page is tried again");
+    store.close().await;
+}
+
+fn rss(link: &str, title: &str, body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>\
+         <item><title>{title}</title><link>{link}</link><description>{body}</description>\
+         <pubDate>Tue, 05 Mar 2024 10:15:00 +0700</pubDate></item></channel></rss>"
+    )
+}
+
+async fn copies_of_a_story_across_outlets_are_linked_not_dropped(db: Db) {
+    let Some(env) = env(db).await else { return };
+    let feeds = FixtureServer::start().await;
+    let release = "นายกรัฐมนตรีเป็นประธานการประชุมคณะรัฐมนตรีที่ทำเนียบรัฐบาล \
+        ที่ประชุมมีมติเห็นชอบมาตรการลดค่าครองชีพให้แก่ประชาชน โดยลดค่าไฟฟ้าและค่าน้ำประปา \
+        เป็นเวลาสามเดือน ตั้งแต่เดือนเมษายนถึงเดือนมิถุนายน กระทรวงพลังงานจะเป็นผู้ดำเนินการ \
+        ร่วมกับการไฟฟ้านครหลวงและการไฟฟ้าส่วนภูมิภาค คาดว่าจะช่วยเหลือครัวเรือนได้กว่ายี่สิบล้านครัวเรือน \
+        โฆษกประจำสำนักนายกรัฐมนตรีกล่าวว่ารัฐบาลติดตามสถานการณ์อย่างใกล้ชิด";
+    let title = "ครม. เห็นชอบลดค่าไฟฟ้าสามเดือน";
+    feeds.set(
+        "gov/rss",
+        "application/rss+xml",
+        rss("https://gov.th/1", title, release),
+    );
+    // The same text word for word, and a lightly edited copy.
+    feeds.set(
+        "wire/rss",
+        "application/rss+xml",
+        rss("https://wire.th/9", title, release),
+    );
+    let edited = format!(
+        "(ข่าวสด) {} ติดตามข่าวสารได้ที่เว็บไซต์",
+        release.replace("สามเดือน", "3 เดือน")
+    );
+    feeds.set(
+        "khaosod/rss",
+        "application/rss+xml",
+        rss("https://khaosod.th/5", "ครม.ไฟเขียวลดค่าไฟ 3 เดือน", &edited),
+    );
+    feeds.set(
+        "weather/rss",
+        "application/rss+xml",
+        rss(
+            "https://weather.th/2",
+            "เตือนพายุฤดูร้อน",
+            "กรมอุตุนิยมวิทยาประกาศเตือนพายุฤดูร้อนบริเวณภาคเหนือและภาคตะวันออกเฉียงเหนือ \
+             ประชาชนควรระวังอันตรายจากลมกระโชกแรงและลูกเห็บตก เกษตรกรควรเตรียมการป้องกันความเสียหาย \
+             ที่จะเกิดกับผลผลิตทางการเกษตร ส่วนกรุงเทพมหานครและปริมณฑลมีฝนฟ้าคะนองร้อยละสามสิบของพื้นที่",
+        ),
+    );
+    let ids = ["gov", "wire", "khaosod", "weather"];
+    let toml: String = ids
+        .iter()
+        .map(|id| entry(id, &feeds.url(&format!("{id}/rss")), true))
+        .collect();
+    env.write_sources_toml(&toml);
+    let (store, ingester, sources) = ingester(&env).await;
+    // One at a time, so the store ids follow the order the outlets published in.
+    for source in &sources {
+        assert_eq!(ingester.poll(source).await.unwrap().new, 1, "{}", source.id);
+    }
+    assert_eq!(store.count_documents().await.unwrap(), 4, "copies are kept");
+    let copies = store.copies_of(3).await.unwrap();
+    let outlets: Vec<_> = copies.iter().map(|c| c.outlet.as_str()).collect();
+    assert_eq!(outlets, ["gov", "wire", "khaosod"]);
+    assert_eq!(store.copies_of(4).await.unwrap().len(), 1, "another story");
+    store.close().await;
+}
