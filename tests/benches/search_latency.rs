@@ -10,7 +10,7 @@
 //! SECONDS (default 60) over a query mix of single words, two words, phrases, and searches
 //! filtered by date and kind, and prints p50/p95/p99 latency and throughput.
 
-use praden::config::{Config, IndexConfig};
+use praden::config::Config;
 use praden_core::{NewDocument, SourceKind};
 use praden_tests::{encode, RunningApp};
 use std::io::BufRead;
@@ -124,18 +124,22 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let sources_file = dir.join("sources.toml");
     std::fs::write(&sources_file, "").unwrap();
-    let config = Config {
-        data_dir: dir.clone(),
-        database_url: format!("sqlite://{}/praden.db", dir.display()),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        sources_file,
-        contact: "bench@praden.invalid".into(),
-        index: IndexConfig {
-            commit_docs: 100_000,
-            commit_interval: Duration::from_secs(60),
-            writer_memory_mb: 512,
-        },
-    };
+    // Through the real loader, so the benchmark keeps up with new configuration keys.
+    let overrides = [
+        ("PRADEN_DATA_DIR", dir.display().to_string()),
+        ("PRADEN_LISTEN", "127.0.0.1:0".to_string()),
+        ("PRADEN_SOURCES", sources_file.display().to_string()),
+        ("PRADEN_INDEX_COMMIT_DOCS", "100000".to_string()),
+        ("PRADEN_INDEX_COMMIT_INTERVAL", "60s".to_string()),
+        ("PRADEN_INDEX_WRITER_MEMORY_MB", "512".to_string()),
+    ];
+    let config = Config::load(None, &|key| {
+        overrides
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("benchmark configuration");
 
     let parts = praden::app::Parts::open(&config).await.unwrap();
     let have = parts.store.count_documents().await.unwrap() as usize;

@@ -265,3 +265,23 @@ async fn bad_cursors_and_queries_say_what_is_wrong() {
         .unwrap_err();
     assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_long_body_gets_a_snippet_around_its_match() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    // A transcript-length body whose only mention of the query is near its end.
+    let filler = "รายการวิทยุพูดคุยเรื่องทั่วไปของประชาชน ".repeat(400);
+    let body = format!("{filler}ช่วงท้ายรายการกล่าวถึงน้ำท่วมภาคเหนือ");
+    let mut d = doc(1, SourceKind::Broadcast, "ไทยคู่ฟ้า", None, "รายการสด");
+    d.doc.body = body;
+    writer.add(vec![d]).await.unwrap();
+    writer.shutdown().await.unwrap();
+    let r = index.search("น้ำท่วม", 5).unwrap();
+    assert_eq!(r.total, 1);
+    assert!(
+        r.hits[0].snippet_html.contains("<b>น้ำท่วม</b>"),
+        "{}",
+        r.hits[0].snippet_html
+    );
+}
