@@ -7,14 +7,7 @@ use praden_ingest::Ingester;
 use praden_tests::{encode, fixture, Db, FixtureServer, RunningApp, TestEnv};
 use std::sync::Arc;
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Postgres).await } )* }
-    };
-}
-
-on_both_databases!(
+praden_tests::on_both_databases!(
     thai_feed_items_become_searchable_over_http,
     a_failing_source_does_not_stop_the_others,
     polling_twice_stores_nothing_twice,
@@ -22,16 +15,10 @@ on_both_databases!(
     import_loads_jsonl_once_and_reports_bad_lines,
 );
 
-async fn env(db: Db) -> Option<TestEnv> {
-    let env = TestEnv::new(db).await;
-    if env.is_none() {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-    }
-    env
-}
-
 async fn thai_feed_items_become_searchable_over_http(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set(
         "matichon/feed",
@@ -116,7 +103,9 @@ async fn thai_feed_items_become_searchable_over_http(db: Db) {
 }
 
 async fn a_failing_source_does_not_stop_the_others(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set_status("down/feed", 500);
     feeds.set("html/feed", "text/html", fixture("feeds/not-a-feed.xml"));
@@ -142,7 +131,9 @@ async fn a_failing_source_does_not_stop_the_others(db: Db) {
 }
 
 async fn polling_twice_stores_nothing_twice(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set(
         "matichon/feed",
@@ -193,7 +184,9 @@ async fn polling_twice_stores_nothing_twice(db: Db) {
 }
 
 async fn after_a_crash_the_index_catches_up_with_the_store(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     env.write_sources(&[]);
     // Documents reach the store but the process dies before the index commits them.
     let parts = praden::app::Parts::open(&env.config()).await.unwrap();
@@ -236,7 +229,9 @@ async fn after_a_crash_the_index_catches_up_with_the_store(db: Db) {
 }
 
 async fn import_loads_jsonl_once_and_reports_bad_lines(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     env.write_sources(&[]);
     let lines = [
         r#"{"id": "1", "pub_date": "2024-03-05", "category": "ข่าวทำเนียบรัฐบาล", "title": "นายกรัฐมนตรีประชุมคณะรัฐมนตรี", "body": "ที่ทำเนียบรัฐบาล", "url": "https://www.thaigov.go.th/news/contents/details/1"}"#,

@@ -14,14 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(praden_tests::Db::Postgres).await } )* }
-    };
-}
-
-on_both_databases!(
+praden_tests::on_both_databases!(
     every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on,
     unchanged_feeds_cost_a_304_and_store_nothing,
     rate_limited_and_failing_sources_back_off_and_are_never_dropped,
@@ -31,14 +24,6 @@ on_both_databases!(
     html_sources_read_listing_and_article_pages_politely,
     copies_of_a_story_across_outlets_are_linked_not_dropped,
 );
-
-async fn env(db: Db) -> Option<TestEnv> {
-    let env = TestEnv::new(db).await;
-    if env.is_none() {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-    }
-    env
-}
 
 /// One sources.toml entry; `private` sets allow_private_network.
 fn entry(id: &str, url: &str, private: bool) -> String {
@@ -86,7 +71,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     let matichon = fixture("feeds/matichon-wordpress.xml");
     feeds.set("good/feed", "application/rss+xml", matichon.clone());
@@ -232,7 +219,9 @@ async fn every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on(db: D
 }
 
 async fn unchanged_feeds_cost_a_304_and_store_nothing(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let body = fixture("feeds/thairath.xml");
@@ -299,7 +288,9 @@ async fn unchanged_feeds_cost_a_304_and_store_nothing(db: Db) {
 }
 
 async fn rate_limited_and_failing_sources_back_off_and_are_never_dropped(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set_handler("busy/feed", |_| {
         (
@@ -361,7 +352,9 @@ async fn rate_limited_and_failing_sources_back_off_and_are_never_dropped(db: Db)
 }
 
 async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set(
         "matichon/feed",
@@ -421,7 +414,9 @@ async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
 }
 
 async fn a_restart_resumes_the_stored_schedule(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     feeds.set(
         "old/feed",
@@ -457,7 +452,9 @@ async fn a_restart_resumes_the_stored_schedule(db: Db) {
 }
 
 async fn legacy_thai_encodings_and_wrong_declarations_are_decoded(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     let utf8 = String::from_utf8(fixture("feeds/thairath.xml")).unwrap();
     let tis620 = |text: &str| encoding_rs::WINDOWS_874.encode(text).0.into_owned();
@@ -493,7 +490,9 @@ async fn legacy_thai_encodings_and_wrong_declarations_are_decoded(db: Db) {
 }
 
 async fn html_sources_read_listing_and_article_pages_politely(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     let tis620 = |text: &str| encoding_rs::WINDOWS_874.encode(text).0.into_owned();
     // A legacy government site: windows-874 pages, declared only in the meta tag.
@@ -585,7 +584,9 @@ fn rss(link: &str, title: &str, body: &str) -> String {
 }
 
 async fn copies_of_a_story_across_outlets_are_linked_not_dropped(db: Db) {
-    let Some(env) = env(db).await else { return };
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
     let feeds = FixtureServer::start().await;
     let release = "นายกรัฐมนตรีเป็นประธานการประชุมคณะรัฐมนตรีที่ทำเนียบรัฐบาล \
         ที่ประชุมมีมติเห็นชอบมาตรการลดค่าครองชีพให้แก่ประชาชน โดยลดค่าไฟฟ้าและค่าน้ำประปา \
