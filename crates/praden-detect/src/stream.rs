@@ -17,16 +17,16 @@ struct StoryLine {
 }
 
 #[derive(Debug, Serialize)]
-struct AgencyOut<'a> {
-    name_th: &'a str,
-    abbr: &'a str,
-    ministry_abbr: &'a str,
+struct AgencyOut {
+    name_th: String,
+    abbr: String,
+    ministry_abbr: String,
     score: f64,
 }
 
 #[derive(Debug, Serialize)]
-struct LineOut<'a> {
-    agencies: Vec<AgencyOut<'a>>,
+struct LineOut {
+    agencies: Vec<AgencyOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -43,43 +43,61 @@ pub struct StreamSummary {
 pub fn suggest_stream(
     suggester: &AgencySuggester,
     input: impl BufRead,
+    out: impl Write,
+    err: impl Write,
+) -> io::Result<StreamSummary> {
+    json_lines(
+        input,
+        out,
+        err,
+        |line| {
+            let story: StoryLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+            let suggestions = suggester.suggest(&story.title, story.text.as_deref().unwrap_or(""));
+            let agencies = suggestions
+                .into_iter()
+                .map(|s| AgencyOut {
+                    name_th: s.name_th,
+                    abbr: s.abbr,
+                    ministry_abbr: s.ministry_abbr,
+                    score: (s.score * 1e4).round() / 1e4,
+                })
+                .collect();
+            Ok(LineOut {
+                agencies,
+                error: None,
+            })
+        },
+        |msg| LineOut {
+            agencies: Vec::new(),
+            error: Some(msg),
+        },
+    )
+}
+
+/// One output line per input line: `answer` turns a line into its record; a line it refuses
+/// gets the record `failed` makes of the message, and the message (with the line number) also
+/// goes to `err`, so the output stays aligned with the input. Only I/O failures abort.
+fn json_lines<T: Serialize>(
+    input: impl BufRead,
     mut out: impl Write,
     mut err: impl Write,
+    mut answer: impl FnMut(&str) -> Result<T, String>,
+    failed: impl Fn(String) -> T,
 ) -> io::Result<StreamSummary> {
     let mut summary = StreamSummary::default();
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         summary.lines += 1;
-        let line_no = i + 1;
-        let json = match serde_json::from_str::<StoryLine>(&line) {
-            Ok(story) => {
-                let suggestions =
-                    suggester.suggest(&story.title, story.text.as_deref().unwrap_or(""));
-                let agencies = suggestions
-                    .iter()
-                    .map(|s| AgencyOut {
-                        name_th: &s.name_th,
-                        abbr: &s.abbr,
-                        ministry_abbr: &s.ministry_abbr,
-                        score: (s.score * 1e4).round() / 1e4,
-                    })
-                    .collect();
-                serde_json::to_string(&LineOut {
-                    agencies,
-                    error: None,
-                })
-            }
+        let record = match answer(&line) {
+            Ok(record) => record,
             Err(e) => {
                 summary.errors += 1;
-                let msg = format!("line {line_no}: invalid input: {e}");
+                let msg = format!("line {}: invalid input: {e}", i + 1);
                 writeln!(err, "{msg}")?;
-                serde_json::to_string(&LineOut {
-                    agencies: Vec::new(),
-                    error: Some(msg),
-                })
+                failed(msg)
             }
-        }
-        .map_err(io::Error::other)?;
+        };
+        let json = serde_json::to_string(&record).map_err(io::Error::other)?;
         writeln!(out, "{json}")?;
     }
     out.flush()?;
@@ -160,46 +178,34 @@ fn parse_cluster_line(line: &str) -> Result<ClusterDoc, String> {
 pub fn cluster_stream(
     clusterer: &mut Clusterer,
     input: impl BufRead,
-    mut out: impl Write,
-    mut err: impl Write,
+    out: impl Write,
+    err: impl Write,
 ) -> io::Result<StreamSummary> {
-    let mut summary = StreamSummary::default();
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        summary.lines += 1;
-        let line_no = i + 1;
-        let record = match parse_cluster_line(&line) {
-            Ok(doc) => {
-                let a = clusterer.add(doc);
-                ClusterOut {
-                    id: Some(a.doc_id),
-                    story: Some(a.story.to_string()),
-                    merged: a
-                        .merges
-                        .iter()
-                        .map(|m| MergeOut {
-                            kept: m.kept.to_string(),
-                            absorbed: m.absorbed.to_string(),
-                        })
-                        .collect(),
-                    error: None,
-                }
-            }
-            Err(e) => {
-                summary.errors += 1;
-                let msg = format!("line {line_no}: invalid input: {e}");
-                writeln!(err, "{msg}")?;
-                ClusterOut {
-                    id: None,
-                    story: None,
-                    merged: Vec::new(),
-                    error: Some(msg),
-                }
-            }
-        };
-        let json = serde_json::to_string(&record).map_err(io::Error::other)?;
-        writeln!(out, "{json}")?;
-    }
-    out.flush()?;
-    Ok(summary)
+    json_lines(
+        input,
+        out,
+        err,
+        |line| {
+            let a = clusterer.add(parse_cluster_line(line)?);
+            Ok(ClusterOut {
+                id: Some(a.doc_id),
+                story: Some(a.story.to_string()),
+                merged: a
+                    .merges
+                    .iter()
+                    .map(|m| MergeOut {
+                        kept: m.kept.to_string(),
+                        absorbed: m.absorbed.to_string(),
+                    })
+                    .collect(),
+                error: None,
+            })
+        },
+        |msg| ClusterOut {
+            id: None,
+            story: None,
+            merged: Vec::new(),
+            error: Some(msg),
+        },
+    )
 }

@@ -117,6 +117,15 @@ async fn the_high_water_mark_survives_reopening_and_readding_replaces() {
     assert_eq!(index.search("ไฟฟ้า", 10).unwrap().total, 1);
 }
 
+/// Waits (up to 20 s) until `n` documents are visible without anyone committing explicitly.
+async fn wait_for_docs(index: &SearchIndex, n: u64) {
+    let mut waited = Duration::ZERO;
+    while index.num_docs() < n && waited < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+}
+
 #[tokio::test]
 async fn commits_happen_on_their_own_after_the_delay() {
     let index = SearchIndex::in_memory().unwrap();
@@ -127,11 +136,7 @@ async fn commits_happen_on_their_own_after_the_delay() {
     let writer = index.start_writer(policy).unwrap();
     writer.add(corpus()).await.unwrap();
     // No explicit commit: the policy's delay must make the documents visible.
-    let mut waited = Duration::ZERO;
-    while index.num_docs() < 3 && waited < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += Duration::from_millis(50);
-    }
+    wait_for_docs(&index, 3).await;
     assert_eq!(index.num_docs(), 3);
     assert_eq!(index.high_water_mark().unwrap(), 3);
     writer.shutdown().await.unwrap();
@@ -147,11 +152,7 @@ async fn commits_happen_on_their_own_after_enough_documents() {
     };
     let writer = index.start_writer(policy).unwrap();
     writer.add(corpus()).await.unwrap();
-    let mut waited = Duration::ZERO;
-    while index.num_docs() < 3 && waited < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += Duration::from_millis(50);
-    }
+    wait_for_docs(&index, 3).await;
     assert_eq!(index.num_docs(), 3);
     writer.shutdown().await.unwrap();
 }
