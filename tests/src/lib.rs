@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use praden::config::{Config, IndexConfig, IngestConfig};
+use praden::config::{Config, DetectConfig, IndexConfig, IngestConfig};
 use praden::Application;
 use praden_store::testing::TestPostgres;
 use std::collections::HashMap;
@@ -232,6 +232,11 @@ impl TestEnv {
                 max_concurrent: 8,
                 // The fixture server is one host; polite gaps would only slow the tests.
                 host_gap: Duration::from_millis(10),
+            },
+            detect: DetectConfig {
+                enabled: true,
+                window_hours: 72,
+                regrowth_factor: 2.0,
             },
         }
     }

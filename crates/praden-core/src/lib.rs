@@ -1,8 +1,11 @@
 //! Domain types shared by every praden crate. This crate does no IO.
 
+pub mod access;
 pub mod document;
+pub mod review;
 pub mod source;
 pub mod thai_time;
 
+pub use access::{Role, UnknownRole};
 pub use document::{canonical_url, content_hash, Document, NewDocument};
 pub use source::{SourceId, SourceKind, UnknownSourceKind};

@@ -1,6 +1,6 @@
 //! From a story to a candidate issue for the review queue: the story's title and summary, its
 //! criteria scores with evidence, ranked agency suggestions, a default deadline and its
-//! sources. Storing candidates belongs to the review queue, not here.
+//! sources; and its record for the review queue (`to_proposal`). Storing it is the store's job.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +9,11 @@ use time::OffsetDateTime;
 
 use crate::cluster::{KindCounts, Story, StoryId};
 use crate::criteria::{Assessment, CriteriaScorer, Criterion};
+use crate::registry::{Agency, AgencyRegistry};
 use crate::suggest::{AgencySuggester, AgencySuggestion};
+use praden_core::review::{
+    AgencyProposal, AgencyRef, CriterionRecord, KindCounts as ReviewKindCounts, Proposal,
+};
 
 /// Where a candidate's coverage came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,4 +110,97 @@ pub fn candidate_for(
             articles: story.articles,
         },
     })
+}
+
+/// The registry's agency as the review queue records it.
+pub fn agency_ref(registry: &AgencyRegistry, agency: &Agency) -> AgencyRef {
+    let ministry_abbr = agency.ministry_abbr().to_string();
+    let ministry_th = registry
+        .top_level(&ministry_abbr)
+        .map(|id| registry.get(id).name_th.clone())
+        .unwrap_or_else(|| agency.name_th.clone());
+    AgencyRef {
+        name_th: agency.name_th.clone(),
+        abbr: agency.abbr_str().to_string(),
+        ministry_abbr,
+        ministry_th,
+        name_en: agency.names_en.first().cloned().unwrap_or_default(),
+    }
+}
+
+/// Every agency of the registry, ministries first then by Thai name: what a monitor picks
+/// the responsible agency from.
+pub fn agency_refs(registry: &AgencyRegistry) -> Vec<AgencyRef> {
+    let mut all: Vec<(bool, AgencyRef)> = registry
+        .agencies()
+        .iter()
+        .map(|a| (!a.kind.is_top_level(), agency_ref(registry, a)))
+        .collect();
+    all.sort_by(|a, b| (a.0, &a.1.name_th).cmp(&(b.0, &b.1.name_th)));
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+impl Candidate {
+    /// The review queue's record of this candidate.
+    pub fn to_proposal(&self, registry: &AgencyRegistry) -> Proposal {
+        let agencies = self
+            .agencies
+            .iter()
+            .map(|s| {
+                let agency = registry
+                    .agencies()
+                    .iter()
+                    .find(|a| a.name_th == s.name_th)
+                    .map(|a| agency_ref(registry, a))
+                    .unwrap_or_else(|| AgencyRef {
+                        name_th: s.name_th.clone(),
+                        abbr: s.abbr.clone(),
+                        ministry_abbr: s.ministry_abbr.clone(),
+                        ministry_th: String::new(),
+                        name_en: String::new(),
+                    });
+                AgencyProposal {
+                    agency,
+                    score: s.score,
+                    reasons: s.reasons.clone(),
+                }
+            })
+            .collect();
+        let counts = self.sources.counts;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        Proposal {
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            score: self.assessment.overall,
+            criteria: self
+                .assessment
+                .scores
+                .iter()
+                .map(|s| CriterionRecord {
+                    criterion: s.criterion,
+                    score: s.score,
+                    evidence: s.evidence.clone(),
+                })
+                .collect(),
+            misleading: self
+                .assessment
+                .misleading
+                .as_ref()
+                .map(|m| m.evidence.clone()),
+            agencies,
+            deadline_days: self.deadline_days,
+            deadline_rule: self.deadline_rule.clone(),
+            outlets: self.sources.outlets.iter().cloned().collect(),
+            links: self.sources.links.iter().take(20).cloned().collect(),
+            counts: ReviewKindCounts {
+                news: count(counts.news),
+                social: count(counts.social),
+                broadcast: count(counts.broadcast),
+                official: count(counts.official),
+            },
+            articles: count(self.sources.articles),
+            first_seen: self.sources.first_seen,
+            last_seen: self.sources.last_seen,
+        }
+    }
 }

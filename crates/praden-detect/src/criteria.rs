@@ -83,22 +83,7 @@ impl Default for CriteriaConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Criterion {
-    /// ประเด็นสถานการณ์ปัจจุบัน
-    CurrentSituation,
-    /// ประเด็นข่าวที่สื่อมวลชนให้ความสนใจตามระดับ
-    MediaAttention,
-    /// นโยบายสำคัญของรัฐบาล
-    GovernmentPolicy,
-    /// มติคณะรัฐมนตรีที่นายกรัฐมนตรีให้ความสำคัญ
-    CabinetResolution,
-    /// ประเด็นข่าวที่ส่งผลกระทบต่อประชาชนในวงกว้าง
-    WidePublicImpact,
-    /// ประเด็นข่าวที่สาธารณชนให้ความสนใจ
-    PublicInterest,
-}
+pub use praden_core::review::Criterion;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionScore {

@@ -16,7 +16,7 @@ pub mod registry;
 pub mod stream;
 pub mod suggest;
 
-pub use candidate::{candidate_for, Candidate, Sources};
+pub use candidate::{agency_ref, agency_refs, candidate_for, Candidate, Sources};
 pub use cluster::{
     Assignment, ClusterConfig, ClusterDoc, Clusterer, KindCounts, Story, StoryId, StoryMember,
     StoryMerge,

@@ -12,7 +12,7 @@ pub struct InsertOutcome {
 }
 
 #[derive(sqlx::FromRow)]
-struct DocumentRow {
+pub(crate) struct DocumentRow {
     id: i64,
     source_id: String,
     kind: String,
@@ -86,7 +86,7 @@ pub struct Fingerprint {
     pub duplicate_of: Option<i64>,
 }
 
-const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
+pub(crate) const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
     published_at, fetched_at, content_hash, language FROM documents";
 
 impl Store {
@@ -228,6 +228,20 @@ impl Store {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
         row.map(Document::try_from).transpose()
+    }
+
+    /// The first document fetched at or after `since`: where a job that rebuilds a time
+    /// window starts reading.
+    pub async fn first_document_fetched_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let id: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT MIN(id) FROM documents WHERE fetched_at >= $1")
+            .bind(since)
+            .fetch_one(p)
+            .await?);
+        Ok(id)
     }
 
     pub async fn count_documents(&self) -> Result<i64, StoreError> {

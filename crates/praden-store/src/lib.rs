@@ -5,12 +5,18 @@
 //! each query is compiled once per backend by the `on_pool!` macro, and one conformance suite
 //! (tests/conformance.rs) runs against both.
 
+mod audit;
 mod documents;
+pub mod review;
 mod source_state;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome};
+pub use review::{
+    Approval, CandidateFilter, DecisionContext, DecisionError, ProposalChange, ProposalOutcome,
+};
 pub use source_state::{ItemFailure, SourceState, SourceStatus};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -66,6 +72,37 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken up front, so a transaction that reads before it writes waits its turn (busy_timeout)
+/// instead of failing with SQLITE_BUSY when another writer committed in between.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send {
+        self.begin()
+    }
+}
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.

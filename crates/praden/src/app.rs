@@ -2,7 +2,7 @@
 //! server, and stops them in order.
 
 use crate::config::Config;
-use crate::follow;
+use crate::{detect, follow};
 use anyhow::Context;
 use praden_index::{CommitPolicy, SearchIndex};
 use praden_ingest::{FetchConfig, Fetcher, Ingester, Source};
@@ -102,14 +102,32 @@ impl Application {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Parts { store, index } = self.parts;
         let writer = index.start_writer(commit_policy(&self.config))?;
+        // Whoever stores documents wakes `stored`; the index follower and the detector each
+        // get their own wake-up from it.
         let stored = Arc::new(Notify::new());
+        let index_wake = Arc::new(Notify::new());
+        let detect_wake = Arc::new(Notify::new());
+        tokio::spawn(fan_out(
+            stored.clone(),
+            vec![index_wake.clone(), detect_wake.clone()],
+            shutdown.clone(),
+        ));
 
         let follower = tokio::spawn(follow::follow(
             store.clone(),
             writer,
-            stored.clone(),
+            index_wake,
             shutdown.clone(),
         ));
+        let detector = self.config.detect.enabled.then(|| {
+            let (store, config, shutdown) =
+                (store.clone(), self.config.detect.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                if let Err(e) = detect::follow(store, config, detect_wake, shutdown).await {
+                    tracing::error!(error = %e, "the detector stopped");
+                }
+            })
+        });
         let ingester = Ingester::with_limits(
             store.clone(),
             fetcher(&self.config)?,
@@ -139,11 +157,24 @@ impl Application {
 
         shutdown.cancel();
         let _ = pollers.await;
+        if let Some(d) = detector {
+            let _ = d.await;
+        }
         let indexed = follower.await.context("the index follower panicked")?;
         store.close().await;
         served.context("the HTTP server failed")?;
         let hwm = indexed?;
         tracing::info!(high_water_mark = hwm, "stopped cleanly");
         Ok(())
+    }
+}
+
+/// Passes each wake-up of `from` on to every one of `to`.
+async fn fan_out(from: Arc<Notify>, to: Vec<Arc<Notify>>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = from.notified() => to.iter().for_each(|n| n.notify_one()),
+        }
     }
 }

@@ -17,6 +17,17 @@ pub struct Config {
     pub contact: String,
     pub index: IndexConfig,
     pub ingest: IngestConfig,
+    pub detect: DetectConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct DetectConfig {
+    /// Run the detector inside `praden serve` (off for a search-only server).
+    pub enabled: bool,
+    /// Stories are built from documents published in this many hours before now.
+    pub window_hours: u32,
+    /// A rejected story comes back when it reaches this many times its size at rejection.
+    pub regrowth_factor: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +134,21 @@ const KEYS: &[Key] = &[
         name: "ingest.host_gap",
         env: &["PRADEN_INGEST_HOST_GAP"],
         default: Some("1s"),
+    },
+    Key {
+        name: "detect.enabled",
+        env: &["PRADEN_DETECT_ENABLED"],
+        default: Some("true"),
+    },
+    Key {
+        name: "detect.window_hours",
+        env: &["PRADEN_DETECT_WINDOW_HOURS"],
+        default: Some("72"),
+    },
+    Key {
+        name: "detect.regrowth_factor",
+        env: &["PRADEN_DETECT_REGROWTH_FACTOR"],
+        default: Some("2.0"),
     },
 ];
 
@@ -249,6 +275,21 @@ impl Config {
             ingest: IngestConfig {
                 max_concurrent: number("ingest.max_concurrent", 1, 256)?,
                 host_gap,
+            },
+            detect: DetectConfig {
+                enabled: match text("detect.enabled").as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("detect.enabled", "true or false")),
+                },
+                window_hours: number("detect.window_hours", 1, 24 * 14)? as u32,
+                regrowth_factor: text("detect.regrowth_factor")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| (1.0..=100.0).contains(f))
+                    .ok_or_else(|| {
+                        invalid("detect.regrowth_factor", "a number from 1.0 to 100.0, e.g. 2.0")
+                    })?,
             },
         })
     }

@@ -1,0 +1,277 @@
+//! The review queue's records: candidates proposed by detection, the issues monitors approve
+//! from them, and the events the downstream assignment system follows.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use time::{Date, OffsetDateTime};
+
+/// The working group's six criteria (domain.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// ประเด็นสถานการณ์ปัจจุบัน
+    CurrentSituation,
+    /// ประเด็นข่าวที่สื่อมวลชนให้ความสนใจตามระดับ
+    MediaAttention,
+    /// นโยบายสำคัญของรัฐบาล
+    GovernmentPolicy,
+    /// มติคณะรัฐมนตรีที่นายกรัฐมนตรีให้ความสำคัญ
+    CabinetResolution,
+    /// ประเด็นข่าวที่ส่งผลกระทบต่อประชาชนในวงกว้าง
+    WidePublicImpact,
+    /// ประเด็นข่าวที่สาธารณชนให้ความสนใจ
+    PublicInterest,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 6] = [
+        Self::CurrentSituation,
+        Self::MediaAttention,
+        Self::GovernmentPolicy,
+        Self::CabinetResolution,
+        Self::WidePublicImpact,
+        Self::PublicInterest,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::CurrentSituation => "current_situation",
+            Self::MediaAttention => "media_attention",
+            Self::GovernmentPolicy => "government_policy",
+            Self::CabinetResolution => "cabinet_resolution",
+            Self::WidePublicImpact => "wide_public_impact",
+            Self::PublicInterest => "public_interest",
+        }
+    }
+
+    /// The working group's own short Thai name, as shown on badges and in the brief.
+    pub fn label_th(self) -> &'static str {
+        match self {
+            Self::CurrentSituation => "สถานการณ์ปัจจุบัน",
+            Self::MediaAttention => "สื่อให้ความสนใจ",
+            Self::GovernmentPolicy => "นโยบายสำคัญของรัฐบาล",
+            Self::CabinetResolution => "มติคณะรัฐมนตรี",
+            Self::WidePublicImpact => "ผลกระทบต่อประชาชนในวงกว้าง",
+            Self::PublicInterest => "สาธารณชนให้ความสนใจ",
+        }
+    }
+}
+
+/// One criterion's score with the terms, documents and figures behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionRecord {
+    pub criterion: Criterion,
+    pub score: f64,
+    pub evidence: Vec<String>,
+}
+
+/// An agency as the review queue and its consumers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyRef {
+    pub name_th: String,
+    /// Empty when the agency has no established abbreviation.
+    pub abbr: String,
+    /// Abbreviation of the ministry-level unit (its own for a ministry).
+    pub ministry_abbr: String,
+    /// Thai name of that ministry-level unit.
+    pub ministry_th: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgencyProposal {
+    pub agency: AgencyRef,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// Documents by kind; near-duplicates count once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCounts {
+    pub news: i64,
+    pub social: i64,
+    pub broadcast: i64,
+    pub official: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateStatus {
+    Pending,
+    Approved,
+    Rejected,
+    /// Folded into another candidate (`merged_into`).
+    Merged,
+    /// Out of the queue until `snoozed_until`.
+    Snoozed,
+}
+
+impl CandidateStatus {
+    pub const ALL: [CandidateStatus; 5] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+        Self::Merged,
+        Self::Snoozed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Merged => "merged",
+            Self::Snoozed => "snoozed",
+        }
+    }
+
+    pub fn label_th(self) -> &'static str {
+        match self {
+            Self::Pending => "รอพิจารณา",
+            Self::Approved => "อนุมัติแล้ว",
+            Self::Rejected => "ไม่รับ",
+            Self::Merged => "รวมกับประเด็นอื่น",
+            Self::Snoozed => "พักไว้",
+        }
+    }
+}
+
+impl fmt::Display for CandidateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown status {0:?} (expected one of: pending, approved, rejected, merged, snoozed)")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for CandidateStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_string()))
+    }
+}
+
+/// What detection proposes about a story, as detection last saw it. Written by the detector,
+/// never by monitors: their decisions live in `status` and, once approved, in an [`Issue`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub title: String,
+    pub summary: String,
+    /// Weighted overall score in [0, 1]: the queue's ranking.
+    pub score: f64,
+    pub criteria: Vec<CriterionRecord>,
+    /// Evidence of possibly inaccurate or misleading coverage.
+    pub misleading: Option<Vec<String>>,
+    /// Best first.
+    pub agencies: Vec<AgencyProposal>,
+    pub deadline_days: u32,
+    pub deadline_rule: String,
+    pub outlets: Vec<String>,
+    pub links: Vec<String>,
+    pub counts: KindCounts,
+    /// Distinct articles (near-duplicates once).
+    pub articles: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+}
+
+/// A candidate in the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: i64,
+    /// Bumped by every change; a decision names the version it was made on (optimistic lock).
+    pub version: i64,
+    pub status: CandidateStatus,
+    #[serde(flatten)]
+    pub proposal: Proposal,
+    /// Set when a rejected story came back because it grew: says what changed.
+    pub development: Option<String>,
+    pub reject_reason: Option<String>,
+    pub merged_into: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub snoozed_until: Option<OffsetDateTime>,
+    /// The approved issue, once there is one.
+    pub issue_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueStatus {
+    Approved,
+    Withdrawn,
+}
+
+impl IssueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// An issue the working group decided must be clarified: what the assignment system acts on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: i64,
+    pub candidate_id: i64,
+    pub version: i64,
+    pub status: IssueStatus,
+    pub title: String,
+    pub agency: AgencyRef,
+    pub deadline_days: u32,
+    /// The Bangkok calendar day by which the agency must clarify.
+    pub due_date: Date,
+    /// ที่มา: where the issue came from, as the monitor wrote it.
+    pub source: String,
+    pub criteria: Vec<CriterionRecord>,
+    pub links: Vec<String>,
+    pub approved_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub approved_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueEventKind {
+    Approved,
+    Edited,
+    Withdrawn,
+}
+
+impl IssueEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Edited => "edited",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// One entry of the approved-issues feed. `seq` orders all events totally and is the event's
+/// stable id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueEvent {
+    pub seq: i64,
+    pub kind: IssueEventKind,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The issue as it was right after this event.
+    pub issue: Issue,
+}

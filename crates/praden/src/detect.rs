@@ -1,0 +1,276 @@
+//! The detector follows the store like the index does: every new document goes through
+//! story clustering; each story it touched is assessed, and those that pass the thresholds
+//! are written to the review queue (created, updated, or reopened after growth).
+//!
+//! Its progress is a job mark in the store, set after the batch's candidates are written, so
+//! a crash re-reads at most one batch, and re-writing the same proposal changes nothing. The
+//! in-memory stories are rebuilt at start from the documents fetched within the window;
+//! candidates keep their identity through their documents, not through story ids.
+
+use crate::config::DetectConfig;
+use anyhow::Context;
+use praden_core::review::Proposal;
+use praden_core::Document;
+use praden_detect::{
+    candidate_for, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc, Clusterer,
+    CriteriaScorer, StoryId,
+};
+use praden_store::{ProposalChange, Store};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+const JOB: &str = "detector";
+const PAGE: i64 = 500;
+const IDLE_RECHECK: Duration = Duration::from_secs(5);
+
+/// Stories, scoring and agency suggestion: the CPU-bound part, run off the async threads.
+pub struct Detector {
+    clusterer: Clusterer,
+    scorer: CriteriaScorer,
+    suggester: AgencySuggester,
+    registry: AgencyRegistry,
+    window: time::Duration,
+}
+
+impl Detector {
+    pub fn new(config: &DetectConfig) -> anyhow::Result<Self> {
+        let registry = AgencyRegistry::load_default().context("the agency registry")?;
+        let suggester = AgencySuggester::new(&registry).context("the agency suggester")?;
+        let scorer = CriteriaScorer::with_defaults().context("the criteria policies")?;
+        let clusterer = Clusterer::new(ClusterConfig {
+            window_hours: f64::from(config.window_hours),
+            ..ClusterConfig::default()
+        });
+        Ok(Self {
+            clusterer,
+            scorer,
+            suggester,
+            registry,
+            window: time::Duration::hours(i64::from(config.window_hours)),
+        })
+    }
+
+    /// Clusters the documents that fall in the window as of `now`; returns the stories they
+    /// went into.
+    pub fn absorb(&mut self, docs: &[Document], now: OffsetDateTime) -> BTreeSet<StoryId> {
+        let mut touched = BTreeSet::new();
+        for d in docs {
+            // A date in the future is a feed's mistake; it must not hold the window open.
+            let at = d.doc.published_at.unwrap_or(d.doc.fetched_at).min(now);
+            if at < now - self.window {
+                continue;
+            }
+            let assignment = self.clusterer.add(ClusterDoc {
+                id: d.id.to_string(),
+                published_at: at,
+                title: d.doc.title.clone(),
+                body: d.doc.body.clone(),
+                outlet: d.doc.outlet.clone(),
+                kind: d.doc.kind,
+                url: d.doc.url.clone(),
+            });
+            touched.insert(assignment.story);
+        }
+        touched
+    }
+
+    /// The review-queue proposals for `stories` as of `now`: each with its documents' ids.
+    pub fn proposals(
+        &self,
+        stories: &BTreeSet<StoryId>,
+        now: OffsetDateTime,
+    ) -> Vec<(Vec<i64>, Proposal)> {
+        let live: BTreeSet<StoryId> = stories.iter().map(|s| self.clusterer.resolve(*s)).collect();
+        live.into_iter()
+            .filter_map(|id| self.clusterer.story(id))
+            .filter_map(|story| {
+                let candidate = candidate_for(story, now, &self.scorer, &self.suggester)?;
+                let ids = story
+                    .members
+                    .iter()
+                    .filter_map(|m| m.doc_id.parse().ok())
+                    .collect();
+                Some((ids, candidate.to_proposal(&self.registry)))
+            })
+            .collect()
+    }
+}
+
+/// Runs `f` on the detector on a blocking thread and hands the detector back.
+async fn on_blocking<T: Send + 'static>(
+    detector: Detector,
+    f: impl FnOnce(&mut Detector) -> T + Send + 'static,
+) -> anyhow::Result<(Detector, T)> {
+    tokio::task::spawn_blocking(move || {
+        let mut d = detector;
+        let out = f(&mut d);
+        (d, out)
+    })
+    .await
+    .context("the detector panicked")
+}
+
+/// What one pass wrote to the queue.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub documents: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub reopened: usize,
+}
+
+async fn write(
+    store: &Store,
+    proposals: Vec<(Vec<i64>, Proposal)>,
+    regrowth_factor: f64,
+    now: OffsetDateTime,
+    report: &mut PassReport,
+) -> anyhow::Result<()> {
+    for (ids, proposal) in proposals {
+        let outcome = store
+            .upsert_proposal(&ids, &proposal, regrowth_factor, now)
+            .await?;
+        match outcome.change {
+            ProposalChange::Created => report.created += 1,
+            ProposalChange::Updated => report.updated += 1,
+            ProposalChange::Reopened => report.reopened += 1,
+            ProposalChange::Unchanged => {}
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the stories of the window from the store (documents up to the job mark), then
+/// brings their candidates up to date.
+pub async fn warm_up(
+    store: &Store,
+    mut detector: Detector,
+    config: &DetectConfig,
+    now: OffsetDateTime,
+) -> anyhow::Result<(Detector, PassReport)> {
+    let mark = store.job_mark(JOB).await?;
+    let since = now - time::Duration::hours(i64::from(config.window_hours));
+    let mut after = store
+        .first_document_fetched_since(since)
+        .await?
+        .unwrap_or(mark + 1)
+        - 1;
+    let mut touched = BTreeSet::new();
+    let mut report = PassReport::default();
+    while after < mark {
+        let page: Vec<Document> = store
+            .documents_after(after, PAGE)
+            .await?
+            .into_iter()
+            .filter(|d| d.id <= mark)
+            .collect();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        report.documents += page.len();
+        let stories;
+        (detector, stories) = on_blocking(detector, move |d| d.absorb(&page, now)).await?;
+        touched.extend(stories);
+    }
+    let proposals;
+    (detector, proposals) = on_blocking(detector, move |d| d.proposals(&touched, now)).await?;
+    write(store, proposals, config.regrowth_factor, now, &mut report).await?;
+    Ok((detector, report))
+}
+
+/// Takes every document above the job mark through the detector; returns the detector and
+/// what was written.
+pub async fn catch_up(
+    store: &Store,
+    mut detector: Detector,
+    regrowth_factor: f64,
+    now: impl Fn() -> OffsetDateTime,
+) -> anyhow::Result<(Detector, PassReport)> {
+    let mut report = PassReport::default();
+    loop {
+        let mark = store.job_mark(JOB).await?;
+        let page = store.documents_after(mark, PAGE).await?;
+        let Some(last) = page.last().map(|d| d.id) else {
+            return Ok((detector, report));
+        };
+        report.documents += page.len();
+        let at = now();
+        let proposals;
+        (detector, proposals) = on_blocking(detector, move |d| {
+            let stories = d.absorb(&page, at);
+            d.proposals(&stories, at)
+        })
+        .await?;
+        write(store, proposals, regrowth_factor, at, &mut report).await?;
+        store.set_job_mark(JOB, last).await?;
+    }
+}
+
+/// Runs until `shutdown`: warm-up, then a catch-up whenever documents are stored.
+pub async fn follow(
+    store: Store,
+    config: DetectConfig,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let built = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || Detector::new(&config))
+            .await
+            .context("the detector panicked while loading")??
+    };
+    let (mut detector, warm) = warm_up(&store, built, &config, OffsetDateTime::now_utc()).await?;
+    tracing::info!(
+        documents = warm.documents,
+        updated = warm.updated,
+        "detector rebuilt the stories of the window"
+    );
+    loop {
+        match catch_up(
+            &store,
+            detector,
+            config.regrowth_factor,
+            OffsetDateTime::now_utc,
+        )
+        .await
+        {
+            Ok((d, report)) => {
+                detector = d;
+                if report.created + report.updated + report.reopened > 0 {
+                    tracing::info!(
+                        documents = report.documents,
+                        created = report.created,
+                        updated = report.updated,
+                        reopened = report.reopened,
+                        "review queue updated"
+                    );
+                }
+            }
+            // The detector is lost with a failed pass (it was moved into it): rebuild it from
+            // the store rather than run on with half a batch.
+            Err(e) => {
+                tracing::error!(error = %e, "detection failed; rebuilding and retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(IDLE_RECHECK) => {}
+                }
+                let config2 = config.clone();
+                let built = tokio::task::spawn_blocking(move || Detector::new(&config2))
+                    .await
+                    .context("the detector panicked while loading")??;
+                detector = warm_up(&store, built, &config, OffsetDateTime::now_utc())
+                    .await?
+                    .0;
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(IDLE_RECHECK) => {}
+        }
+    }
+}
