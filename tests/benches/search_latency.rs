@@ -238,7 +238,8 @@ async fn main() {
     );
 
     let app = RunningApp::start(config).await;
-    let client = reqwest::Client::new();
+    // An editor's token, as the PRD editors' tools would send.
+    let client = praden_tests::client_with_token(&app.editor_token);
     // Warm the page cache and the readers once per query.
     for q in QUERIES {
         let url = format!("{}/api/v1/search?{}", app.base, encode_query(q));

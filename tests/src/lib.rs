@@ -7,9 +7,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use praden::config::{Config, DetectConfig, IndexConfig, IngestConfig};
+use praden::config::{
+    AuthConfig, BriefConfig, Config, DetectConfig, FeedConfig, IndexConfig, IngestConfig,
+};
 use praden::Application;
+use praden_core::Role;
 use praden_store::testing::TestPostgres;
+use praden_store::{DecisionContext, NewToken, NewUser, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+pub mod browser;
+pub use browser::Browser;
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -233,39 +240,181 @@ impl TestEnv {
                 // The fixture server is one host; polite gaps would only slow the tests.
                 host_gap: Duration::from_millis(10),
             },
+            feed: FeedConfig {
+                webhooks: Vec::new(),
+                attempts: 8,
+                backoff: Duration::from_millis(100),
+            },
             detect: DetectConfig {
                 enabled: true,
                 window_hours: 72,
                 regrowth_factor: 2.0,
             },
+            auth: AuthConfig {
+                secure_cookies: false,
+                session_ttl: Duration::from_secs(3600),
+            },
+            // Off unless a test turns it on: with the system clock every app would publish
+            // the last 09:30 brief at start.
+            brief: BriefConfig {
+                enabled: false,
+                schedule: praden::brief_schedule::BriefSchedule::parse("30 9 * * *").unwrap(),
+                top_candidates: 10,
+                webhooks: Vec::new(),
+                delivery_attempts: 6,
+                delivery_backoff: time::Duration::seconds(30),
+            },
+            assignment: praden_brief::AssignmentSettings::default(),
         }
     }
 }
 
-/// The application running in this process.
+/// The application running in this process, with an admin and an editor API token made
+/// through the store at start (every route but /healthz and /login needs credentials).
 pub struct RunningApp {
     pub base: String,
+    /// An API token with the admin role: `get_json` and `client()` send it.
+    pub admin_token: String,
+    /// An API token with the editor role (search only).
+    pub editor_token: String,
+    store: Store,
+    client: reqwest::Client,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+/// A client logged in through `POST /login`: it carries the session cookie, and `csrf` is
+/// the session's CSRF token for requests that change something.
+pub struct LoggedIn {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
 impl RunningApp {
     pub async fn start(config: Config) -> Self {
+        Self::start_with_clock(config, praden::brief_schedule::system_clock()).await
+    }
+
+    /// Starts the application with the brief scheduler reading `clock`.
+    pub async fn start_with_clock(
+        config: Config,
+        clock: Arc<dyn praden::brief_schedule::Clock>,
+    ) -> Self {
+        let database_url = config.database_url.clone();
         let app = Application::build(config)
             .await
-            .expect("the application builds");
+            .expect("the application builds")
+            .with_clock(clock);
         let base = format!("http://{}", app.local_addr());
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(app.run(shutdown.clone()));
+        let store = Store::connect(&database_url)
+            .await
+            .expect("the test's store");
+        let admin_token = create_token(&store, "tests-admin", Role::Admin).await;
+        let editor_token = create_token(&store, "tests-editor", Role::Editor).await;
+        let client = client_with_token(&admin_token);
         Self {
             base,
+            admin_token,
+            editor_token,
+            store,
+            client,
             shutdown,
             task,
         }
     }
 
+    /// The application's database, for setting up accounts.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A client that sends the admin token.
+    pub fn client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
+    /// A new API token with `role`, made through the store (as `praden token create` does).
+    pub async fn create_token(&self, name: &str, role: Role) -> String {
+        create_token(&self.store, name, role).await
+    }
+
+    /// A person's account with `password`, made through the store (as `praden user add`).
+    pub async fn add_user(&self, username: &str, role: Role, password: &str) {
+        let password_hash = praden_web::auth::secrets::hash_password(password).unwrap();
+        self.store
+            .add_user(
+                &NewUser {
+                    username: username.into(),
+                    display_name: format!("ผู้ทดสอบ {username}"),
+                    role,
+                    password_hash,
+                },
+                &test_context(),
+            )
+            .await
+            .expect("the test user is new");
+    }
+
+    /// Posts the login form with a fresh cookie-keeping client that does not follow
+    /// redirects; returns the client, its cookie jar and the response.
+    pub async fn try_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (
+        reqwest::Client,
+        Arc<reqwest::cookie::Jar>,
+        reqwest::Response,
+    ) {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        (client, jar, response)
+    }
+
+    /// Logs in (panics if that fails) and returns the session's client and CSRF token.
+    pub async fn login(&self, username: &str, password: &str) -> LoggedIn {
+        use reqwest::cookie::CookieStore;
+        let (client, jar, response) = self.try_login(username, password).await;
+        assert_eq!(response.status(), 303, "logging in as {username}");
+        let url: reqwest::Url = self.base.parse().unwrap();
+        let cookies = jar.cookies(&url).expect("the session cookie");
+        let secret = cookies
+            .to_str()
+            .unwrap()
+            .split(';')
+            .find_map(|c| c.trim().strip_prefix("praden_session="))
+            .expect("the session cookie")
+            .to_string();
+        let (session, _) = self
+            .store
+            .active_session(&token_hash(&secret), time::OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+            .expect("the session is stored under the cookie's hash");
+        LoggedIn {
+            client,
+            csrf: session.csrf_token,
+        }
+    }
+
+    /// GET with the admin token; the body as JSON.
     pub async fn get_json(&self, path_and_query: &str) -> (u16, serde_json::Value) {
-        let resp = reqwest::get(format!("{}{path_and_query}", self.base))
+        let resp = self
+            .client
+            .get(format!("{}{path_and_query}", self.base))
+            .send()
             .await
             .unwrap();
         let status = resp.status().as_u16();
@@ -293,12 +442,61 @@ impl RunningApp {
 
     /// Stops the application as SIGTERM would, and waits until it has shut down cleanly.
     pub async fn stop(self) {
+        self.store.close().await;
         self.shutdown.cancel();
         self.task
             .await
             .expect("the application task")
             .expect("a clean shutdown");
     }
+}
+
+fn test_context() -> DecisionContext {
+    DecisionContext {
+        actor: "tests".into(),
+        request_id: None,
+        now: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// A client that sends `token` as its bearer token.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Makes an API token through the store; names get a counter so restarts of the app on the
+/// same database make new ones.
+async fn create_token(store: &Store, name: &str, role: Role) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (token, token_hash) = praden_web::auth::secrets::new_api_token().unwrap();
+    let new = NewToken {
+        name: format!("{name}-{}-{n}", std::process::id()),
+        role,
+        token_hash,
+    };
+    store
+        .create_token(&new, &test_context())
+        .await
+        .expect("the test token is new");
+    token
+}
+
+/// What the store keeps of an API token: its SHA-256, hex (as `praden token create` stores it).
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn encode(s: &str) -> String {
@@ -312,4 +510,107 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// One request a [`WebhookReceiver`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: serde_json::Value,
+    /// What the receiver answered.
+    pub status: u16,
+}
+
+type ReceiverState = (
+    Arc<Mutex<Vec<Received>>>,
+    Arc<Mutex<std::collections::VecDeque<u16>>>,
+);
+
+/// A webhook receiver on 127.0.0.1: records every POST (headers and JSON body) and answers
+/// with the statuses queued by [`WebhookReceiver::answer_next`], then 200.
+pub struct WebhookReceiver {
+    addr: SocketAddr,
+    state: ReceiverState,
+    shutdown: CancellationToken,
+}
+
+async fn receive_webhook(
+    State((received, script)): State<ReceiverState>,
+    UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let status = script.lock().unwrap().pop_front().unwrap_or(200);
+    received.lock().unwrap().push(Received {
+        path,
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        status,
+    });
+    (StatusCode::from_u16(status).unwrap(), "{}").into_response()
+}
+
+impl WebhookReceiver {
+    pub async fn start() -> Self {
+        let state: ReceiverState = Default::default();
+        let router = Router::new()
+            .route("/{*path}", axum::routing::post(receive_webhook))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+                .unwrap()
+        });
+        Self {
+            addr,
+            state,
+            shutdown,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// The next requests are answered with these statuses, in order.
+    pub fn answer_next(&self, statuses: &[u16]) {
+        self.state
+            .1
+            .lock()
+            .unwrap()
+            .extend(statuses.iter().copied());
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.0.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` requests arrived, or panics after 20 s.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the webhook received {} of {n} requests",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for WebhookReceiver {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }

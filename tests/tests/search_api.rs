@@ -144,13 +144,16 @@ async fn every_query_form_and_filter_on_real_articles() {
     assert!(ids(&search(&app, &format!("{}&limit=5", q("รัฐบาล"))).await).len() == 5);
 
     // Export: the whole result set, streamed; CSV opens in spreadsheets (BOM), JSON lines.
-    let csv = reqwest::get(format!(
-        "{}/api/v1/search/export?{}&sort=newest",
-        app.base,
-        q("รัฐบาล")
-    ))
-    .await
-    .unwrap();
+    let csv = app
+        .client()
+        .get(format!(
+            "{}/api/v1/search/export?{}&sort=newest",
+            app.base,
+            q("รัฐบาล")
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(csv.status(), 200);
     assert!(csv.headers()["content-type"]
         .to_str()
@@ -173,13 +176,16 @@ async fn every_query_form_and_filter_on_real_articles() {
     );
     let row_ids: HashSet<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
     assert_eq!(row_ids.len() as u64, all, "one row per matching article");
-    let jsonl = reqwest::get(format!(
-        "{}/api/v1/search/export?{}&format=jsonl&kind=official",
-        app.base,
-        q("วัคซีน")
-    ))
-    .await
-    .unwrap();
+    let jsonl = app
+        .client()
+        .get(format!(
+            "{}/api/v1/search/export?{}&format=jsonl&kind=official",
+            app.base,
+            q("วัคซีน")
+        ))
+        .send()
+        .await
+        .unwrap();
     let jsonl = jsonl.text().await.unwrap();
     let lines: Vec<Value> = jsonl
         .lines()
@@ -202,10 +208,13 @@ async fn every_query_form_and_filter_on_real_articles() {
     );
 
     // The editors' page: the same results, the word highlighted, narrowed by a month link.
+    // As an editor: the page is theirs.
+    let editor = praden_tests::client_with_token(&app.editor_token);
     let html = |path: String| {
         let url = format!("{}{path}", app.base);
+        let editor = editor.clone();
         async move {
-            let resp = reqwest::get(url).await.unwrap();
+            let resp = editor.get(url).send().await.unwrap();
             (resp.status().as_u16(), resp.text().await.unwrap())
         }
     };

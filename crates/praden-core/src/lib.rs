@@ -3,6 +3,7 @@
 pub mod access;
 pub mod document;
 pub mod review;
+pub mod social;
 pub mod source;
 pub mod thai_time;
 

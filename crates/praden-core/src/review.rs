@@ -233,7 +233,8 @@ pub struct Issue {
     pub title: String,
     pub agency: AgencyRef,
     pub deadline_days: u32,
-    /// The Bangkok calendar day by which the agency must clarify.
+    /// The Bangkok calendar day by which the agency must clarify (`YYYY-MM-DD`).
+    #[serde(with = "iso_date")]
     pub due_date: Date,
     /// ที่มา: where the issue came from, as the monitor wrote it.
     pub source: String,
@@ -274,4 +275,26 @@ pub struct IssueEvent {
     pub at: OffsetDateTime,
     /// The issue as it was right after this event.
     pub issue: Issue,
+}
+
+/// `YYYY-MM-DD`, which consumers read without knowing the `time` crate's own encoding.
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::format_description::well_known::Iso8601;
+    use time::Date;
+
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        let text = d.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text, FORMAT)
+            .or_else(|_| Date::parse(&text, &Iso8601::DEFAULT))
+            .map_err(serde::de::Error::custom)
+    }
 }

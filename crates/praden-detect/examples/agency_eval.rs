@@ -1,9 +1,10 @@
 //! Ministry-level evaluation of agency suggestion on a time split of the cabinet data, titles
-//! only, against the char-trigram nearest-neighbour baseline. Run from the crate directory:
-//!   cargo run --release --example agency_eval -- [--cabinet PATH] [--tune]
-//! Without --tune: train before TEST_START, test from TEST_START on.
-//! With --tune: train before VALIDATION_START, grid-search weights on the validation slice
+//! only, against the char-trigram nearest-neighbour baseline:
+//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune]
+//! Without --tune: train before TEST_START, test from TEST_START on (one run, fixed settings).
+//! With --tune: train before VALIDATION_START, compare settings on the validation slice
 //! [VALIDATION_START, TEST_START); the test period is not read.
+//! In both, the combiner weights are fitted on the training rows only (cross-fitting).
 
 #[path = "common/cabinet.rs"]
 mod cabinet;
@@ -15,10 +16,17 @@ use cabinet::{
     VALIDATION_START,
 };
 use praden_detect::baseline::TrigramKnn;
-use praden_detect::history::{parse_history, HistoryExample, DEFAULT_HISTORY_TSV};
+use praden_detect::history::{
+    parse_history, ClassifierParams, HistoryExample, DEFAULT_HISTORY_TSV,
+};
 use praden_detect::mention::MentionMatcher;
+use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
 use praden_detect::{AgencyRegistry, AgencySuggester, SuggestConfig};
 
+/// Folds of the cross-fitting that learns the combiner weights.
+const FOLDS: usize = 5;
+
+#[derive(Default)]
 struct Scored {
     n: usize,
     top1: usize,
@@ -53,6 +61,32 @@ fn ministries(s: &AgencySuggester, title: &str) -> Vec<String> {
     out
 }
 
+fn evaluate(s: &AgencySuggester, gold: &[(&CabinetItem, String)]) -> Scored {
+    let mut sc = Scored::default();
+    let show = std::env::var("SHOW_ERRORS").is_ok();
+    for (it, g) in gold {
+        let ranked = ministries(s, &it.title);
+        if show && ranked.first() != Some(g) {
+            println!(
+                "ERR\t{g}\t{}\t{}",
+                ranked.iter().take(3).cloned().collect::<Vec<_>>().join(","),
+                it.title
+            );
+        }
+        sc.add(g, &ranked);
+    }
+    sc
+}
+
+fn show_weights(c: &Combiner) -> String {
+    FEATURE_NAMES
+        .iter()
+        .zip(c.weights)
+        .map(|(n, w)| format!("{n}={w:.4}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let cabinet = args
@@ -71,10 +105,8 @@ fn main() {
     } else {
         (TEST_START, TEST_START, "9999")
     };
-    let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until)
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let rows = history_rows(&reg, &items, train_until);
+    let history: Vec<HistoryExample> = rows.iter().map(|r| r.0.clone()).collect();
 
     let in_eval: Vec<&CabinetItem> = items
         .iter()
@@ -96,8 +128,8 @@ fn main() {
     println!(
         "split: train = meeting_pub_date < {train_until} ({} labelled rows: {} from proposer, {} mined from text); {} = [{eval_from}, {eval_until})",
         history.len(),
-        history_rows(&reg, &items, train_until).iter().filter(|r| r.1 == LabelSource::Proposer).count(),
-        history_rows(&reg, &items, train_until).iter().filter(|r| r.1 == LabelSource::Mined).count(),
+        rows.iter().filter(|r| r.1 == LabelSource::Proposer).count(),
+        rows.iter().filter(|r| r.1 == LabelSource::Mined).count(),
         if tune { "validation" } else { "test" },
     );
     println!(
@@ -107,6 +139,13 @@ fn main() {
         unmapped.len(),
         unmapped
     );
+
+    let knn = TrigramKnn::train(&history);
+    let mut base = Scored::default();
+    for (it, g) in &gold {
+        base.add(g, &knn.rank(&it.title));
+    }
+    println!("baseline char-trigram 1-NN   : {}", base.show());
 
     if tune {
         run_tuning(&reg, &history, &gold);
@@ -124,25 +163,35 @@ fn main() {
         }
     );
 
-    let knn = TrigramKnn::train(&history);
-    let mut base = Scored {
-        n: 0,
-        top1: 0,
-        top3: 0,
-    };
-    for (it, g) in &gold {
-        base.add(g, &knn.rank(&it.title));
-    }
-    let sug = AgencySuggester::with_history(&reg, &history, SuggestConfig::default());
-    let mut ours = Scored {
-        n: 0,
-        top1: 0,
-        top3: 0,
-    };
     let start = Instant::now();
-    for (it, g) in &gold {
-        ours.add(g, &ministries(&sug, &it.title));
-    }
+    let combiner = fit_combiner(&reg, &history, &SuggestConfig::default(), FOLDS);
+    println!(
+        "combiner fitted on the training rows in {:.1}s: {}",
+        start.elapsed().as_secs_f64(),
+        show_weights(&combiner)
+    );
+    let shipped = SuggestConfig::default().combiner;
+    let same = combiner
+        .weights
+        .iter()
+        .zip(shipped.weights)
+        .all(|(a, b)| (a - b).abs() < 1e-3);
+    println!(
+        "shipped SuggestConfig::default().combiner {} these weights",
+        if same {
+            "matches"
+        } else {
+            "DIFFERS from (update Combiner::default)"
+        }
+    );
+
+    let config = SuggestConfig {
+        combiner,
+        ..SuggestConfig::default()
+    };
+    let sug = AgencySuggester::with_history(&reg, &history, config);
+    let start = Instant::now();
+    let ours = evaluate(&sug, &gold);
     let secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
     for (it, _) in &gold {
@@ -150,76 +199,115 @@ fn main() {
     }
     let secs_text = start.elapsed().as_secs_f64();
 
-    println!("baseline char-trigram 1-NN   : {}", base.show());
+    // Start-up of the shipped suggester: registry, embedded history, classifier fit, index.
+    let start = Instant::now();
+    let registry = AgencyRegistry::load_default().expect("embedded registry");
+    let shipped = AgencySuggester::new(&registry).expect("embedded suggester");
+    let startup = start.elapsed().as_secs_f64();
+
     println!("praden-detect suggester      : {}", ours.show());
     println!(
-        "throughput: {:.0} suggestions/s on titles, {:.0} suggestions/s on title+full text (1 thread)",
+        "speed (1 thread): {:.0} µs per title ({:.0}/s), {:.0} µs per title + full resolution text; start-up of AgencySuggester::new {:.2}s ({} terms in the classifier)",
+        secs / gold.len() as f64 * 1e6,
         gold.len() as f64 / secs,
-        gold.len() as f64 / secs_text
+        secs_text / gold.len() as f64 * 1e6,
+        startup,
+        shipped.classifier().vocabulary_len(),
     );
-    println!("command: cargo run --release --example agency_eval");
+    println!("command: cargo run --release -p praden-detect --example agency_eval");
 }
 
+/// Compares classifier settings on the validation slice; the combiner is re-fitted from the
+/// training rows for each.
 fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&CabinetItem, String)]) {
-    let knn = TrigramKnn::train(history);
-    let mut base = Scored {
-        n: 0,
-        top1: 0,
-        top3: 0,
-    };
-    for (it, g) in gold {
-        base.add(g, &knn.rank(&it.title));
+    let base = ClassifierParams::default();
+    let mut grid: Vec<(String, ClassifierParams, usize)> = vec![
+        ("default".into(), base.clone(), 10),
+        ("neighbours=5".into(), base.clone(), 5),
+        ("neighbours=20".into(), base.clone(), 20),
+        (
+            "epochs=30".into(),
+            ClassifierParams {
+                epochs: 30,
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "epochs=10".into(),
+            ClassifierParams {
+                epochs: 10,
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "rate=4".into(),
+            ClassifierParams {
+                learning_rate: 4.0,
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "rate=16".into(),
+            ClassifierParams {
+                learning_rate: 16.0,
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "recency 365 d".into(),
+            ClassifierParams {
+                recency_half_life_days: Some(365.0),
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "recency 730 d".into(),
+            ClassifierParams {
+                recency_half_life_days: Some(730.0),
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "keep boilerplate".into(),
+            ClassifierParams {
+                strip_boilerplate: false,
+                ..base.clone()
+            },
+            10,
+        ),
+        (
+            "word features".into(),
+            ClassifierParams {
+                word_features: true,
+                ..base.clone()
+            },
+            10,
+        ),
+    ];
+    if let Ok(only) = std::env::var("TUNE_ONLY") {
+        grid.retain(|g| g.0 == only);
     }
-    println!("baseline on validation: {}", base.show());
-    let mut results = Vec::new();
-    let grid_lr: Vec<(bool, f32, usize)> =
-        std::env::var("GRID_LR").map_or(vec![(true, 4.0, 20)], |v| {
-            v.split(',')
-                .map(|x| {
-                    let p: Vec<&str> = x.split(':').collect();
-                    (p[0] == "lr", p[1].parse().unwrap(), p[2].parse().unwrap())
-                })
-                .collect()
-        });
-    // GRID_WORDS=1 adds praden-thai word features to the history model.
-    let word_features = std::env::var("GRID_WORDS").is_ok_and(|v| v == "1");
-    for (logistic, rate, epochs) in grid_lr {
-        let alpha = 0.01;
-        for hw in [0.25, 0.5, 1.0, 2.0] {
-            for kw in [0.0, 0.1, 0.2, 0.4, 0.8] {
-                for nw in [0.5, 1.0, 2.0, 4.0] {
-                    for inst in [0.1] {
-                        let cfg = SuggestConfig {
-                            nb_alpha: alpha,
-                            logistic,
-                            lr_rate: rate,
-                            lr_epochs: epochs,
-                            history_weight: hw,
-                            keyword_weight: kw,
-                            name_weight: nw,
-                            abbr_weight: nw,
-                            english_weight: nw,
-                            instrument_factor: inst,
-                            word_features,
-                            ..SuggestConfig::default()
-                        };
-                        let s = AgencySuggester::with_history(reg, history, cfg);
-                        let mut sc = Scored {
-                            n: 0,
-                            top1: 0,
-                            top3: 0,
-                        };
-                        for (it, g) in gold {
-                            sc.add(g, &ministries(&s, &it.title));
-                        }
-                        results.push((sc.top1 + sc.top3, format!("lr={logistic}:{rate}:{epochs} words={word_features} hist={hw} kw={kw} name={nw} inst={inst}: {}", sc.show())));
-                    }
-                }
-            }
-        }
-    }
-    results.sort_by_key(|r| std::cmp::Reverse(r.0));
-    for r in results.iter().take(12) {
-        println!("{}", r.1);
+    for (name, classifier, neighbours) in grid {
+        let start = Instant::now();
+        let config = SuggestConfig {
+            classifier,
+            neighbours,
+            ..SuggestConfig::default()
+        };
+        let combiner = fit_combiner(reg, history, &config, FOLDS);
+        let s = AgencySuggester::with_history(reg, history, SuggestConfig { combiner, ..config });
+        let sc = evaluate(&s, gold);
+        println!(
+            "{name:<18}: {}  [{:.0}s]  {}",
+            sc.show(),
+            start.elapsed().as_secs_f64(),
+            show_weights(&combiner)
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Regenerates `data/history.tsv`, the training rows of the history model, from the cabinet
-//! training period. Run from the crate directory:
-//!   cargo run --release --example build_history -- [--cabinet PATH] [--until 2023-01-01]
+//! training period (paths resolve from the crate directory, so it runs from anywhere):
+//!   cargo run --release -p praden-detect --example build_history -- [--cabinet PATH] [--until 2023-01-01]
 
 #[path = "common/cabinet.rs"]
 mod cabinet;
@@ -21,7 +21,10 @@ fn main() {
     };
     let cabinet = arg("--cabinet", DEFAULT_CABINET);
     let until = arg("--until", TEST_START);
-    let out = arg("--out", "data/history.tsv");
+    let out = arg(
+        "--out",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/history.tsv"),
+    );
 
     let reg = AgencyRegistry::load_default().expect("embedded registry");
     let items = read_cabinet(&cabinet);

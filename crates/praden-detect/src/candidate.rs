@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cluster::{KindCounts, Story, StoryId};
-use crate::criteria::{Assessment, CriteriaScorer, Criterion};
+use crate::criteria::{Assessment, CriteriaScorer, Criterion, SocialEngagement};
 use crate::registry::{Agency, AgencyRegistry};
 use crate::suggest::{AgencySuggester, AgencySuggestion};
 use praden_core::review::{
@@ -53,8 +53,19 @@ pub fn candidate_for(
     scorer: &CriteriaScorer,
     suggester: &AgencySuggester,
 ) -> Option<Candidate> {
+    candidate_with_engagement(story, now, scorer, suggester, None)
+}
+
+/// As [`candidate_for`], with the engagement growth of the story's social posts.
+pub fn candidate_with_engagement(
+    story: &Story,
+    now: OffsetDateTime,
+    scorer: &CriteriaScorer,
+    suggester: &AgencySuggester,
+    engagement: Option<SocialEngagement>,
+) -> Option<Candidate> {
     let config = scorer.config();
-    let assessment = scorer.assess(story, now);
+    let assessment = scorer.assess_with(story, now, engagement);
     let single = assessment
         .scores
         .iter()

@@ -48,6 +48,9 @@ pub struct CriteriaConfig {
     pub provinces_full: f64,
     /// Social documents that score 1 for public interest.
     pub social_full: f64,
+    /// Interactions (likes + shares + comments) gained by the story's posts in the recent
+    /// window that count as full public interest on their own.
+    pub engagement_full: f64,
     /// Deadline in days: misleading coverage, urgent stories (current situation or wide
     /// impact at `urgent_threshold`), everything else.
     pub deadline_misleading_days: u32,
@@ -75,6 +78,7 @@ impl Default for CriteriaConfig {
             people_full: 1_000_000.0,
             provinces_full: 10.0,
             social_full: 50.0,
+            engagement_full: 10_000.0,
             deadline_misleading_days: 1,
             deadline_urgent_days: 1,
             deadline_default_days: 3,
@@ -91,6 +95,15 @@ pub struct CriterionScore {
     pub score: f64,
     /// Terms, documents and figures behind the score, in Thai where they quote text.
     pub evidence: Vec<String>,
+}
+
+/// How the story's social posts were engaged with recently, as observed by ingestion.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SocialEngagement {
+    /// Posts of the story with engagement observations in the window.
+    pub posts_observed: usize,
+    /// Likes + shares + comments they gained in the window.
+    pub interactions_gained: i64,
 }
 
 /// Possibly inaccurate or misleading coverage (ถูกนำเสนอคลาดเคลื่อนจากความเป็นจริง).
@@ -339,6 +352,17 @@ impl CriteriaScorer {
 
     /// Scores `story` as of `now` (usually the time of the newest document seen).
     pub fn assess(&self, story: &Story, now: OffsetDateTime) -> Assessment {
+        self.assess_with(story, now, None)
+    }
+
+    /// As [`Self::assess`], with what the store knows of the engagement growth of the
+    /// story's social posts in the last `recent_hours`.
+    pub fn assess_with(
+        &self,
+        story: &Story,
+        now: OffsetDateTime,
+        engagement: Option<SocialEngagement>,
+    ) -> Assessment {
         let texts: Vec<(String, String, String)> = story
             .members
             .iter()
@@ -350,7 +374,7 @@ impl CriteriaScorer {
             self.government_policy(&texts),
             self.cabinet_resolution(&texts),
             self.wide_public_impact(story),
-            self.public_interest(story, now),
+            self.public_interest(story, now, engagement),
         ];
         let c = &self.config;
         let weights = [
@@ -573,7 +597,12 @@ impl CriteriaScorer {
 
     /// (6) Social-media volume and its growth; engagement figures are not in the documents,
     /// so the score comes from counts.
-    fn public_interest(&self, story: &Story, now: OffsetDateTime) -> CriterionScore {
+    fn public_interest(
+        &self,
+        story: &Story,
+        now: OffsetDateTime,
+        engagement: Option<SocialEngagement>,
+    ) -> CriterionScore {
         let c = &self.config;
         let recent_start = now - Duration::hours(c.recent_hours);
         let prev_start = recent_start - Duration::hours(c.recent_hours);
@@ -591,17 +620,30 @@ impl CriteriaScorer {
             .filter(|m| m.published_at > prev_start && m.published_at <= recent_start)
             .count() as f64;
         let growth = (recent - previous) / (previous + 1.0);
-        let score = 0.6 * (social.len() as f64 / c.social_full).min(1.0)
-            + 0.4 * (growth / 2.0).clamp(0.0, 1.0);
+        let volume = (social.len() as f64 / c.social_full).min(1.0);
+        let posting = (growth / 2.0).clamp(0.0, 1.0);
+        let mut evidence = vec![format!(
+            "{} social posts; {recent} in the last {} h vs {previous} in the {} h before (growth {growth:+.2})",
+            social.len(),
+            c.recent_hours,
+            c.recent_hours
+        )];
+        // Engagement growth, where observed, is the stronger signal: people reacting now.
+        let score = match engagement.filter(|e| e.posts_observed > 0) {
+            Some(e) => {
+                let gained = (e.interactions_gained.max(0) as f64 / c.engagement_full).min(1.0);
+                evidence.push(format!(
+                    "{} interactions gained in the last {} h across {} observed posts",
+                    e.interactions_gained, c.recent_hours, e.posts_observed
+                ));
+                (0.4 * volume + 0.2 * posting + 0.4 * gained).max(0.6 * volume + 0.4 * posting)
+            }
+            None => 0.6 * volume + 0.4 * posting,
+        };
         CriterionScore {
             criterion: Criterion::PublicInterest,
             score,
-            evidence: vec![format!(
-                "{} social posts; {recent} in the last {} h vs {previous} in the {} h before (growth {growth:+.2})",
-                social.len(),
-                c.recent_hours,
-                c.recent_hours
-            )],
+            evidence,
         }
     }
 

@@ -157,131 +157,116 @@ fn fnv1a(chars: &[char]) -> u64 {
     h ^ chars.len() as u64
 }
 
-/// Multinomial naive Bayes over character n-grams with Bernoulli-style (set) features.
-#[derive(Debug, Clone)]
-pub struct HistoryModel {
-    classes: Vec<String>,
-    log_prior: Vec<f64>,
-    /// feature -> per-class document counts (sparse).
-    counts: HashMap<u64, Vec<(u16, u32)>>,
-    /// log of each class's smoothing denominator.
-    log_denominator: Vec<f64>,
-    alpha: f64,
-    sizes: Vec<usize>,
-}
+/// Phrases of the legal and administrative frame of a cabinet title ("ขออนุมัติ…", "ร่าง…",
+/// "(ฉบับที่ ..) พ.ศ. ....") that every ministry writes. Removed before the n-grams are taken so
+/// the classifier sees the subject; the frame would otherwise outweigh it in short titles.
+const BOILERPLATE: [&str; 14] = [
+    "ขออนุมัติ",
+    "ขอความเห็นชอบ",
+    "ขอรับการสนับสนุน",
+    "ขอรับการจัดสรร",
+    "การขอ",
+    "ขอ",
+    "ร่าง",
+    "เรื่อง",
+    "พ.ศ.",
+    "(ฉบับที่..)",
+    "ฉบับที่",
+    "....",
+    "….",
+    "ในหลักการ",
+];
 
-impl HistoryModel {
-    pub fn train(examples: &[HistoryExample], sizes: &[usize], alpha: f64) -> Self {
-        let mut class_ix: HashMap<&str, u16> = HashMap::new();
-        let mut classes = Vec::new();
-        for e in examples {
-            class_ix.entry(e.ministry.as_str()).or_insert_with(|| {
-                classes.push(e.ministry.clone());
-                (classes.len() - 1) as u16
-            });
+/// Features of a title for the history classifier: character 2–4-grams (hashed, each size
+/// apart) of the title with the boilerplate and digits removed, plus word unigrams and bigrams
+/// when a segmenter is given. A sorted set: presence, not counts.
+pub fn title_terms(
+    title: &str,
+    strip_boilerplate: bool,
+    words: Option<&praden_thai::Segmenter>,
+) -> Vec<u64> {
+    let mut text = normalize(title).to_lowercase();
+    if strip_boilerplate {
+        for b in BOILERPLATE {
+            text = text.replace(b, " ");
         }
-        let k = classes.len();
-        let mut docs = vec![0u32; k];
-        let mut totals = vec![0u64; k];
-        let mut counts: HashMap<u64, Vec<(u16, u32)>> = HashMap::new();
-        for e in examples {
-            let c = class_ix[e.ministry.as_str()];
-            docs[c as usize] += 1;
-            let grams = char_ngrams(&e.title, sizes);
-            totals[c as usize] += grams.len() as u64;
-            for g in grams {
-                let row = counts.entry(g).or_default();
-                match row.iter_mut().find(|(cc, _)| *cc == c) {
-                    Some((_, n)) => *n += 1,
-                    None => row.push((c, 1)),
+        // Dates, budget years and item numbers say nothing about the proposer.
+        text = text
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() || ('๐'..='๙').contains(&c) {
+                    ' '
+                } else {
+                    c
                 }
-            }
+            })
+            .collect();
+    }
+    let chars: Vec<char> = squeeze(&text).chars().collect();
+    let mut out = Vec::new();
+    for n in 2..=4 {
+        for w in chars.windows(n) {
+            out.push(fnv1a(w));
         }
-        let vocab = counts.len() as f64;
-        let n = examples.len().max(1) as f64;
+    }
+    if let Some(seg) = words {
+        out.extend(word_ngrams(seg, &text));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Training parameters of [`TitleClassifier`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierParams {
+    pub epochs: usize,
+    pub learning_rate: f32,
+    pub l2: f32,
+    pub strip_boilerplate: bool,
+    /// Adds praden-thai word unigrams and bigrams to the character n-grams.
+    pub word_features: bool,
+    /// When set, a row's weight halves every this many days before the newest row: agencies'
+    /// shares of the agenda shift between governments.
+    pub recency_half_life_days: Option<f64>,
+}
+
+impl Default for ClassifierParams {
+    /// Chosen on the validation slice (train < 2022-01-01, validate on 2022; see README).
+    fn default() -> Self {
         Self {
-            log_prior: docs.iter().map(|&d| ((d as f64) / n).ln()).collect(),
-            log_denominator: totals
-                .iter()
-                .map(|&t| (t as f64 + alpha * vocab).ln())
-                .collect(),
-            classes,
-            counts,
-            alpha,
-            sizes: sizes.to_vec(),
+            epochs: 15,
+            learning_rate: 8.0,
+            l2: 1e-5,
+            strip_boilerplate: true,
+            word_features: false,
+            recency_half_life_days: None,
         }
-    }
-
-    pub fn classes(&self) -> &[String] {
-        &self.classes
-    }
-
-    /// Per-class log-likelihood divided by the number of known features: raw naive-Bayes
-    /// scores grow with title length and are wildly over-confident, and this keeps their scale
-    /// comparable across titles so they can be mixed with mention and keyword evidence.
-    pub fn scores(&self, title: &str) -> Vec<f64> {
-        let mut s = self.log_prior.clone();
-        let mut known = 0usize;
-        let mut row_counts = vec![0u32; self.classes.len()];
-        for g in char_ngrams(title, &self.sizes) {
-            let Some(row) = self.counts.get(&g) else {
-                continue;
-            };
-            known += 1;
-            row_counts.iter_mut().for_each(|x| *x = 0);
-            for &(c, n) in row {
-                row_counts[c as usize] = n;
-            }
-            for (c, sc) in s.iter_mut().enumerate() {
-                *sc += (row_counts[c] as f64 + self.alpha).ln() - self.log_denominator[c];
-            }
-        }
-        let max = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let scale = known.max(1) as f64;
-        s.iter().map(|x| (x - max) / scale).collect()
     }
 }
 
-/// Multinomial logistic regression over the same character n-grams, trained by SGD at
-/// start-up. Discriminative weights down-weight n-grams every class shares (ร่างกฎกระทรวง,
-/// ขอความเห็นชอบ) that naive Bayes over-counts.
+/// Multinomial logistic regression over TF-IDF-weighted, L2-normalised title terms, fitted by
+/// SGD. Discriminative weights discount the n-grams every ministry shares; IDF does so before
+/// training starts, which lets a short subject phrase win over a long common frame.
 #[derive(Debug, Clone)]
-pub struct LogisticModel {
+pub struct TitleClassifier {
     classes: Vec<String>,
-    vocab: HashMap<u64, u32>,
-    /// vocab index * classes + class.
+    /// term -> (index, idf).
+    vocab: HashMap<u64, (u32, f32)>,
+    /// index * classes + class.
     weights: Vec<f32>,
     bias: Vec<f32>,
-    sizes: Vec<usize>,
-    /// Adds word features when set (the segmenter is cheap to create: its dictionary is
-    /// shared, and it is not `Debug`).
-    words: bool,
+    params: ClassifierParams,
 }
 
-impl LogisticModel {
-    pub fn train(
-        examples: &[HistoryExample],
-        sizes: &[usize],
-        epochs: usize,
-        learning_rate: f32,
-        l2: f32,
-    ) -> Self {
-        Self::train_with_words(examples, sizes, false, epochs, learning_rate, l2)
-    }
-
-    /// Like [`LogisticModel::train`], with word unigrams and bigrams added when `words`.
-    pub fn train_with_words(
-        examples: &[HistoryExample],
-        sizes: &[usize],
-        words: bool,
-        epochs: usize,
-        learning_rate: f32,
-        l2: f32,
-    ) -> Self {
-        let segmenter = words.then(praden_thai::Segmenter::new);
+impl TitleClassifier {
+    /// Fits the model on `examples`; the classes are their `ministry` codes in first-seen order.
+    pub fn train(examples: &[HistoryExample], params: &ClassifierParams) -> Self {
+        let segmenter = params.word_features.then(praden_thai::Segmenter::new);
         let mut classes: Vec<String> = Vec::new();
-        let mut vocab: HashMap<u64, u32> = HashMap::new();
-        let mut docs: Vec<(Vec<u32>, usize)> = Vec::with_capacity(examples.len());
+        let mut labels = Vec::with_capacity(examples.len());
+        let mut terms = Vec::with_capacity(examples.len());
+        let mut df: HashMap<u64, u32> = HashMap::new();
         for e in examples {
             let c = match classes.iter().position(|x| *x == e.ministry) {
                 Some(c) => c,
@@ -290,95 +275,230 @@ impl LogisticModel {
                     classes.len() - 1
                 }
             };
-            let feats = title_features(&e.title, sizes, segmenter.as_ref())
-                .into_iter()
-                .map(|g| {
-                    let next = vocab.len() as u32;
-                    *vocab.entry(g).or_insert(next)
-                })
-                .collect();
-            docs.push((feats, c));
+            labels.push(c);
+            let t = title_terms(&e.title, params.strip_boilerplate, segmenter.as_ref());
+            for &g in &t {
+                *df.entry(g).or_default() += 1;
+            }
+            terms.push(t);
         }
+        // Sorted so that indices (and so the float summation order) do not depend on hashing.
+        let mut keys: Vec<(u64, u32)> = df.into_iter().collect();
+        keys.sort_unstable();
+        let n = examples.len() as f32;
+        let vocab: HashMap<u64, (u32, f32)> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, (g, d))| (g, (i as u32, ((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0)))
+            .collect();
         let k = classes.len();
-        let mut weights = vec![0f32; vocab.len() * k];
-        let mut bias = vec![0f32; k];
+        let mut model = Self {
+            weights: vec![0.0; vocab.len() * k],
+            bias: vec![0.0; k],
+            classes,
+            vocab,
+            params: params.clone(),
+        };
+        let docs: Vec<Vec<(u32, f32)>> = terms.iter().map(|t| model.vectorize(t)).collect();
+        let newest = examples
+            .iter()
+            .map(|e| day_number(&e.date))
+            .fold(0.0, f64::max);
+        let sample_weight: Vec<f32> = examples
+            .iter()
+            .map(|e| match params.recency_half_life_days {
+                Some(h) if h > 0.0 => 0.5f64.powf((newest - day_number(&e.date)) / h) as f32,
+                _ => 1.0,
+            })
+            .collect();
         let mut probs = vec![0f32; k];
         // Fixed shuffle (LCG) so start-up training is deterministic.
         let mut order: Vec<usize> = (0..docs.len()).collect();
-        let mut seed: u64 = 0x9E3779B97F4A7C15;
-        for epoch in 0..epochs {
+        let mut seed: u64 = 42;
+        let (rate, l2) = (params.learning_rate, params.l2);
+        let mut step = 0f32;
+        for _ in 0..params.epochs {
             for i in (1..order.len()).rev() {
                 seed = seed
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 order.swap(i, (seed >> 33) as usize % (i + 1));
             }
-            let lr = learning_rate / (1.0 + epoch as f32);
             for &d in &order {
-                let (feats, gold) = &docs[d];
-                // Features are binary; scale by 1/sqrt(n) so long titles do not dominate.
-                let x = 1.0 / (feats.len().max(1) as f32).sqrt();
-                probs.copy_from_slice(&bias);
-                for &f in feats {
-                    let row = &weights[f as usize * k..(f as usize + 1) * k];
-                    probs.iter_mut().zip(row).for_each(|(p, w)| *p += w * x);
-                }
+                // Step size shrinks as 1 / (1 + rate·l2·t), the usual schedule for L2-regularised SGD.
+                step += 1.0;
+                let eta = rate / (1.0 + rate * l2 * step);
+                let x = &docs[d];
+                model.raw_scores(x, &mut probs);
                 softmax_in_place(&mut probs);
-                for c in 0..k {
-                    let g = probs[c] - if c == *gold { 1.0 } else { 0.0 };
-                    bias[c] -= lr * g;
-                    for &f in feats {
-                        let w = &mut weights[f as usize * k + c];
-                        *w -= lr * (g * x + l2 * *w);
+                for (c, &p) in probs.iter().enumerate() {
+                    let g = (p - if c == labels[d] { 1.0 } else { 0.0 }) * sample_weight[d];
+                    // The bias moves slowly: it should carry the class shares, not the titles.
+                    model.bias[c] -= 0.1 * eta * g;
+                    if g.abs() < 1e-7 {
+                        continue;
+                    }
+                    for &(f, v) in x {
+                        let w = &mut model.weights[f as usize * k + c];
+                        *w -= eta * (g * v + l2 * *w);
                     }
                 }
             }
         }
-        Self {
-            classes,
-            vocab,
-            weights,
-            bias,
-            sizes: sizes.to_vec(),
-            words,
-        }
+        model
     }
 
     pub fn classes(&self) -> &[String] {
         &self.classes
     }
 
-    /// Log-probabilities per class.
-    pub fn scores(&self, title: &str) -> Vec<f64> {
-        let k = self.classes.len();
-        let segmenter = self.words.then(praden_thai::Segmenter::new);
-        let feats: Vec<u32> = title_features(title, &self.sizes, segmenter.as_ref())
-            .into_iter()
-            .filter_map(|g| self.vocab.get(&g).copied())
-            .collect();
-        let x = 1.0 / (feats.len().max(1) as f32).sqrt();
-        let mut s = self.bias.clone();
-        for f in feats {
-            let row = &self.weights[f as usize * k..(f as usize + 1) * k];
-            s.iter_mut().zip(row).for_each(|(p, w)| *p += w * x);
-        }
+    pub fn params(&self) -> &ClassifierParams {
+        &self.params
+    }
+
+    /// Number of distinct terms in the model (size indicator).
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Log-probability per class (order of [`TitleClassifier::classes`]).
+    pub fn log_probs(&self, title: &str) -> Vec<f64> {
+        let segmenter = self.params.word_features.then(praden_thai::Segmenter::new);
+        let terms = title_terms(title, self.params.strip_boilerplate, segmenter.as_ref());
+        let mut s = vec![0f32; self.classes.len()];
+        self.raw_scores(&self.vectorize(&terms), &mut s);
         softmax_in_place(&mut s);
         s.iter().map(|p| (*p as f64).max(1e-9).ln()).collect()
     }
+
+    fn vectorize(&self, terms: &[u64]) -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|g| self.vocab.get(g).copied())
+            .collect();
+        let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt().max(1e-6);
+        v.iter_mut().for_each(|x| x.1 /= norm);
+        v
+    }
+
+    fn raw_scores(&self, x: &[(u32, f32)], out: &mut [f32]) {
+        let k = self.classes.len();
+        out.copy_from_slice(&self.bias);
+        for &(f, v) in x {
+            let row = &self.weights[f as usize * k..(f as usize + 1) * k];
+            out.iter_mut().zip(row).for_each(|(p, w)| *p += w * v);
+        }
+    }
 }
 
-fn title_features(
-    title: &str,
-    sizes: &[usize],
-    words: Option<&praden_thai::Segmenter>,
-) -> Vec<u64> {
-    let mut feats = char_ngrams(title, sizes);
-    if let Some(seg) = words {
-        feats.extend(word_ngrams(seg, title));
-        feats.sort_unstable();
-        feats.dedup();
+/// Nearest past titles: cosine similarity of IDF-weighted character trigrams. Complements the
+/// classifier on rare subjects, where one near-identical past title ("ผลการประชุม… ครั้งที่ 12"
+/// after "… ครั้งที่ 11") says more than any averaged weight.
+#[derive(Debug, Clone)]
+pub struct TitleKnn {
+    /// (ministry code, title) per training row.
+    rows: Vec<(String, String)>,
+    norms: Vec<f32>,
+    /// trigram -> (idf², rows containing it).
+    postings: HashMap<u64, (f32, Vec<u32>)>,
+}
+
+/// One neighbour found by [`TitleKnn::nearest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neighbour<'a> {
+    pub ministry: &'a str,
+    pub title: &'a str,
+    pub similarity: f64,
+}
+
+impl TitleKnn {
+    pub fn train(examples: &[HistoryExample]) -> Self {
+        let grams: Vec<Vec<u64>> = examples
+            .iter()
+            .map(|e| char_ngrams(&e.title, &[3]))
+            .collect();
+        let mut postings: HashMap<u64, (f32, Vec<u32>)> = HashMap::new();
+        for (i, g) in grams.iter().enumerate() {
+            for &x in g {
+                postings.entry(x).or_default().1.push(i as u32);
+            }
+        }
+        let n = examples.len() as f32;
+        for p in postings.values_mut() {
+            let idf = ((n + 1.0) / (p.1.len() as f32 + 1.0)).ln() + 1.0;
+            p.0 = idf * idf;
+        }
+        let norms = grams
+            .iter()
+            .map(|g| g.iter().map(|x| postings[x].0).sum::<f32>().sqrt())
+            .collect();
+        Self {
+            rows: examples
+                .iter()
+                .map(|e| (e.ministry.clone(), e.title.clone()))
+                .collect(),
+            norms,
+            postings,
+        }
     }
-    feats
+
+    /// The `k` most similar past titles, best first (ties: the earlier row).
+    pub fn nearest(&self, title: &str, k: usize) -> Vec<Neighbour<'_>> {
+        // A dense accumulator: common trigrams post to thousands of rows, and a hash map
+        // per query was most of the suggestion time.
+        let mut acc = vec![0f32; self.rows.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut qn = 0.0;
+        for g in char_ngrams(title, &[3]) {
+            let Some((w, rows)) = self.postings.get(&g) else {
+                continue;
+            };
+            qn += w;
+            for &r in rows {
+                if acc[r as usize] == 0.0 {
+                    touched.push(r);
+                }
+                acc[r as usize] += w;
+            }
+        }
+        let qn = qn.sqrt().max(1e-6);
+        let mut sims: Vec<(u32, f32)> = touched
+            .into_iter()
+            .map(|r| (r, acc[r as usize] / (qn * self.norms[r as usize].max(1e-6))))
+            .collect();
+        let by_similarity =
+            |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if sims.len() > k && k > 0 {
+            sims.select_nth_unstable_by(k - 1, by_similarity);
+            sims.truncate(k);
+        }
+        sims.sort_by(by_similarity);
+        sims.into_iter()
+            .take(k)
+            .map(|(r, s)| {
+                let (m, t) = &self.rows[r as usize];
+                Neighbour {
+                    ministry: m,
+                    title: t,
+                    similarity: s as f64,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Days since year 0 of an ISO date (approximate months are enough for a recency weight);
+/// 0 when the date does not parse.
+fn day_number(date: &str) -> f64 {
+    let mut parts = date
+        .get(..10)
+        .unwrap_or("")
+        .split('-')
+        .map(|p| p.parse::<f64>());
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) => y * 365.25 + (m - 1.0) * 30.44 + d,
+        _ => 0.0,
+    }
 }
 
 fn softmax_in_place(v: &mut [f32]) {
@@ -389,26 +509,4 @@ fn softmax_in_place(v: &mut [f32]) {
         sum += *p;
     }
     v.iter_mut().for_each(|p| *p /= sum);
-}
-
-/// The history model the suggester uses.
-#[derive(Debug, Clone)]
-pub enum HistoryClassifier {
-    NaiveBayes(HistoryModel),
-    Logistic(LogisticModel),
-}
-
-impl HistoryClassifier {
-    pub fn classes(&self) -> &[String] {
-        match self {
-            Self::NaiveBayes(m) => m.classes(),
-            Self::Logistic(m) => m.classes(),
-        }
-    }
-    pub fn scores(&self, title: &str) -> Vec<f64> {
-        match self {
-            Self::NaiveBayes(m) => m.scores(title),
-            Self::Logistic(m) => m.scores(title),
-        }
-    }
 }

@@ -16,14 +16,16 @@ pub mod registry;
 pub mod stream;
 pub mod suggest;
 
-pub use candidate::{agency_ref, agency_refs, candidate_for, Candidate, Sources};
+pub use candidate::{
+    agency_ref, agency_refs, candidate_for, candidate_with_engagement, Candidate, Sources,
+};
 pub use cluster::{
     Assignment, ClusterConfig, ClusterDoc, Clusterer, KindCounts, Story, StoryId, StoryMember,
     StoryMerge,
 };
 pub use criteria::{
     people_affected, Assessment, CriteriaConfig, CriteriaScorer, Criterion, CriterionScore,
-    MisleadingFlag, Policy, PolicyList,
+    MisleadingFlag, Policy, PolicyList, SocialEngagement,
 };
 pub use error::{HistoryError, PolicyError, RegistryError, SuggestError};
 pub use registry::{Agency, AgencyKind, AgencyRegistry};

@@ -1,5 +1,8 @@
-//! Ranks the agencies that should clarify a story, combining explicit mentions, mandate
-//! keywords and the cabinet history model.
+//! Ranks the agencies that should clarify a story. Every ministry-level unit gets a feature
+//! vector — what the cabinet history says (a title classifier and the nearest past titles) and
+//! what the title says outright (names, abbreviations, mandate keywords) — and a linear score
+//! over it; the weights of that combination are learned from the history itself
+//! ([`fit_combiner`]), not set by hand.
 
 use std::collections::HashMap;
 
@@ -7,58 +10,104 @@ use serde::Serialize;
 
 use crate::error::SuggestError;
 use crate::history::{
-    parse_history, HistoryClassifier, HistoryExample, HistoryModel, LogisticModel,
-    DEFAULT_HISTORY_TSV,
+    parse_history, ClassifierParams, HistoryExample, TitleClassifier, TitleKnn, DEFAULT_HISTORY_TSV,
 };
 use crate::mention::{Mention, MentionKind, MentionMatcher};
 use crate::normalize::{normalize, squeeze};
 use crate::registry::{AgencyId, AgencyRegistry};
 
-/// Weights of the evidence. Defaults were tuned on the validation slice of the training
-/// period (see README), never on the test period.
+/// Number of features per ministry-level unit.
+pub const FEATURES: usize = 12;
+
+/// What each feature is, in order (also the names the eval prints the weights under).
+pub const FEATURE_NAMES: [&str; FEATURES] = [
+    "history_log_prob",
+    "neighbour_similarity",
+    "neighbour_rank",
+    "history_rank",
+    "name",
+    "name_in_instrument",
+    "abbreviation",
+    "ambiguous_abbreviation",
+    "english_name",
+    "keyword",
+    "first_named",
+    "named",
+];
+
+// Indices into the feature vector.
+const F_HISTORY: usize = 0;
+const F_NEIGHBOUR: usize = 1;
+const F_NEIGHBOUR_RANK: usize = 2;
+const F_HISTORY_RANK: usize = 3;
+const F_NAME: usize = 4;
+const F_NAME_INSTRUMENT: usize = 5;
+const F_ABBR: usize = 6;
+const F_ABBR_AMBIGUOUS: usize = 7;
+const F_ENGLISH: usize = 8;
+const F_KEYWORD: usize = 9;
+const F_FIRST: usize = 10;
+const F_NAMED: usize = 11;
+/// The features that count the title's own words about one agency (its "own evidence").
+const MENTION_FEATURES: std::ops::Range<usize> = F_NAME..F_FIRST;
+
+/// Log-probabilities are floored here: a ministry the history never saw is not infinitely
+/// unlikely, and the floor keeps the linear score bounded.
+const LOG_PROB_FLOOR: f64 = -20.0;
+
+/// Weights of the linear combination, one per feature of [`FEATURE_NAMES`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Combiner {
+    pub weights: [f64; FEATURES],
+}
+
+impl Default for Combiner {
+    /// Fitted by [`fit_combiner`] (5 time-ordered folds) on the embedded `data/history.tsv`,
+    /// i.e. on cabinet items before 2023-01-01 only; `agency_eval` re-fits them from the
+    /// training rows and says whether they still match.
+    fn default() -> Self {
+        Self {
+            weights: [
+                0.5226,  // history_log_prob
+                0.4572,  // neighbour_similarity
+                0.7557,  // neighbour_rank
+                0.0420,  // history_rank
+                0.3358,  // name
+                -0.4510, // name_in_instrument
+                0.1520,  // abbreviation
+                -0.0006, // ambiguous_abbreviation
+                -0.1451, // english_name
+                0.3842,  // keyword
+                0.9584,  // first_named
+                0.9249,  // named
+            ],
+        }
+    }
+}
+
+/// Settings of the suggester. The classifier settings and the neighbour count were chosen on
+/// the validation slice of the training period (see README), never on the test period.
 #[derive(Debug, Clone)]
 pub struct SuggestConfig {
-    pub history_weight: f64,
-    pub name_weight: f64,
-    pub abbr_weight: f64,
-    pub ambiguous_abbr_weight: f64,
-    pub english_weight: f64,
-    pub keyword_weight: f64,
-    /// Evidence found in the body counts this much relative to the title.
+    pub classifier: ClassifierParams,
+    /// Past titles looked at by the nearest-neighbour features.
+    pub neighbours: usize,
+    pub combiner: Combiner,
+    /// Mentions in the body add `text_factor ×` the combiner's mention score of the body (the
+    /// counts capped, so long bodies that repeat a name do not drown the title). Set by hand,
+    /// not fitted: the cabinet history has no news bodies, and its resolution texts name the
+    /// proposer outright ("ตามที่ … เสนอ"), which would teach the wrong lesson.
     pub text_factor: f64,
-    /// A name right after ระเบียบ/ประกาศ/กฎ/คำสั่ง names a legal instrument ("ระเบียบสำนัก
-    /// นายกรัฐมนตรี ว่าด้วย…"), not the agency acting, so it counts this much.
-    pub instrument_factor: f64,
-    pub ngram_sizes: Vec<usize>,
-    pub nb_alpha: f64,
-    /// Softmax regression (true) or naive Bayes (false) for the history model.
-    pub logistic: bool,
-    /// Adds praden-thai word unigrams and bigrams to the softmax regression's features.
-    pub word_features: bool,
-    pub lr_epochs: usize,
-    pub lr_rate: f32,
-    pub lr_l2: f32,
     pub max_suggestions: usize,
 }
 
 impl Default for SuggestConfig {
     fn default() -> Self {
         Self {
-            history_weight: 0.5,
-            name_weight: 4.0,
-            abbr_weight: 4.0,
-            ambiguous_abbr_weight: 0.3,
-            english_weight: 4.0,
-            keyword_weight: 0.2,
-            text_factor: 0.3,
-            instrument_factor: 0.1,
-            ngram_sizes: vec![2, 3, 4],
-            nb_alpha: 0.01,
-            logistic: true,
-            word_features: false,
-            lr_epochs: 20,
-            lr_rate: 4.0,
-            lr_l2: 1e-6,
+            classifier: ClassifierParams::default(),
+            neighbours: 10,
+            combiner: Combiner::default(),
+            text_factor: 1.0,
             max_suggestions: 5,
         }
     }
@@ -84,20 +133,37 @@ const INSTRUMENT_PREFIXES: [&str; 5] = ["ระเบียบ", "ประก�
 pub struct AgencySuggester {
     registry: AgencyRegistry,
     matcher: MentionMatcher,
-    history: HistoryClassifier,
-    /// history class index -> top-level agency id.
-    class_agency: Vec<Option<AgencyId>>,
+    classifier: TitleClassifier,
+    knn: TitleKnn,
+    /// Ministry-level units, in registry order.
+    units: Vec<AgencyId>,
+    unit_index: HashMap<AgencyId, usize>,
+    /// classifier class index -> unit index.
+    class_unit: Vec<Option<usize>>,
     config: SuggestConfig,
 }
 
-#[derive(Default)]
+/// Mention features of one agency (or, summed, of one unit) with the reasons behind them.
+#[derive(Default, Clone)]
 struct Evidence {
-    score: f64,
+    features: [f64; FEATURES],
     reasons: Vec<(f64, String)>,
+    /// Byte position of the first explicit mention (for `first_named`).
+    first: Option<usize>,
+}
+
+/// Features of every unit for one title, plus what the reasons need.
+struct Scored {
+    features: Vec<[f64; FEATURES]>,
+    /// Mention evidence per agency named in the title.
+    own: HashMap<AgencyId, Evidence>,
+    /// unit index -> (rank among units by the classifier, best neighbour (similarity, title)).
+    history_rank: Vec<usize>,
+    neighbour: Vec<Option<(f64, String)>>,
 }
 
 impl AgencySuggester {
-    /// Suggester with the embedded history and default weights.
+    /// Suggester with the embedded history and default settings.
     pub fn new(registry: &AgencyRegistry) -> Result<Self, SuggestError> {
         let history = parse_history(DEFAULT_HISTORY_TSV)?;
         Ok(Self::with_history(
@@ -112,32 +178,28 @@ impl AgencySuggester {
         history: &[HistoryExample],
         config: SuggestConfig,
     ) -> Self {
-        let model = if config.logistic {
-            HistoryClassifier::Logistic(LogisticModel::train_with_words(
-                history,
-                &config.ngram_sizes,
-                config.word_features,
-                config.lr_epochs,
-                config.lr_rate,
-                config.lr_l2,
-            ))
-        } else {
-            HistoryClassifier::NaiveBayes(HistoryModel::train(
-                history,
-                &config.ngram_sizes,
-                config.nb_alpha,
-            ))
-        };
-        let class_agency = model
+        let classifier = TitleClassifier::train(history, &config.classifier);
+        let knn = TitleKnn::train(history);
+        let units: Vec<AgencyId> = registry.top_level_ids().collect();
+        let unit_index: HashMap<AgencyId, usize> =
+            units.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let class_unit = classifier
             .classes()
             .iter()
-            .map(|c| registry.top_level(c))
+            .map(|c| {
+                registry
+                    .top_level(c)
+                    .and_then(|id| unit_index.get(&id).copied())
+            })
             .collect();
         Self {
             registry: registry.clone(),
             matcher: MentionMatcher::new(registry),
-            history: model,
-            class_agency,
+            classifier,
+            knn,
+            units,
+            unit_index,
+            class_unit,
             config,
         }
     }
@@ -150,103 +212,194 @@ impl AgencySuggester {
         &self.config
     }
 
+    pub fn classifier(&self) -> &TitleClassifier {
+        &self.classifier
+    }
+
     /// Agencies best first. `text` may be empty.
     pub fn suggest(&self, title: &str, text: &str) -> Vec<AgencySuggestion> {
-        let mut own: HashMap<AgencyId, Evidence> = HashMap::new();
-        self.add_mentions(title, 1.0, "title", &mut own);
+        let w = &self.config.combiner.weights;
+        let scored = self.score_title(title);
+        let mut totals: Vec<f64> = scored.features.iter().map(|f| dot(w, f)).collect();
+        let mut unit_reasons: Vec<Vec<(f64, String)>> = vec![Vec::new(); self.units.len()];
+
+        let mut own = scored.own;
         if !text.trim().is_empty() {
-            // Long bodies repeat names; damp them so the body informs without drowning the title.
-            let mut body: HashMap<AgencyId, Evidence> = HashMap::new();
-            self.add_mentions(text, 1.0, "text", &mut body);
+            let body = self.mentions(text, "text");
+            let mut body_units: Vec<Evidence> = vec![Evidence::default(); self.units.len()];
+            for (&id, ev) in &body {
+                if let Some(u) = self.unit_of(id) {
+                    add_evidence(&mut body_units[u], ev);
+                }
+            }
+            let first = first_named_unit(&body_units);
+            for (u, ev) in body_units.iter_mut().enumerate() {
+                finish_unit(ev, first == Some(u));
+                totals[u] += self.config.text_factor * dot(w, &ev.features).max(0.0);
+            }
+            let factor = self.config.text_factor;
             for (id, ev) in body {
                 let e = own.entry(id).or_default();
-                e.score += self.config.text_factor * ev.score.ln_1p();
-                e.reasons.extend(
-                    ev.reasons
-                        .into_iter()
-                        .map(|(w, r)| (w * self.config.text_factor, r)),
-                );
+                e.reasons
+                    .extend(ev.reasons.into_iter().map(|(s, r)| (s * factor, r)));
             }
         }
 
-        // Ministry-level totals: history plus the evidence of every agency in the ministry.
-        let hist = if title.trim().is_empty() {
-            vec![0.0; self.class_agency.len()]
-        } else {
-            self.history.scores(title)
-        };
-        let floor = hist.iter().cloned().fold(0.0, f64::min);
-        let mut top: HashMap<AgencyId, Evidence> = HashMap::new();
-        for id in self.registry.top_level_ids() {
-            top.insert(
-                id,
-                Evidence {
-                    score: self.config.history_weight * floor,
-                    reasons: Vec::new(),
-                },
-            );
+        for (&id, ev) in &own {
+            if let Some(u) = self.unit_of(id) {
+                unit_reasons[u].extend(ev.reasons.iter().cloned());
+            }
         }
-        let mut order: Vec<(usize, f64)> = hist.iter().cloned().enumerate().collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for (rank, (class, h)) in order.iter().enumerate() {
-            if let Some(id) = self.class_agency[*class] {
-                let e = top.entry(id).or_default();
-                e.score = self.config.history_weight * h;
-                if rank < 3 && !title.trim().is_empty() {
-                    e.reasons.push((
+        if !title.trim().is_empty() {
+            for (u, &rank) in scored.history_rank.iter().enumerate() {
+                if rank < 3 {
+                    unit_reasons[u].push((
                         -(rank as f64),
                         format!(
                             "history: similar cabinet titles ranked it #{} of {} ministries",
                             rank + 1,
-                            order.len()
+                            self.classifier.classes().len()
                         ),
                     ));
                 }
             }
-        }
-        for (&id, ev) in &own {
-            let Some(t) = self.top_of(id) else { continue };
-            let e = top.entry(t).or_default();
-            e.score += ev.score;
-            e.reasons.extend(ev.reasons.iter().cloned());
+            for (u, n) in scored.neighbour.iter().enumerate() {
+                if let Some((sim, past)) = n {
+                    if scored.features[u][F_NEIGHBOUR_RANK] >= 0.5 {
+                        let short: String = past.chars().take(90).collect();
+                        let ellipsis = if short.len() < past.len() { "…" } else { "" };
+                        unit_reasons[u].push((
+                            -3.0 - (1.0 - sim),
+                            format!(
+                                "history: past cabinet title {sim:.2} similar: {short}{ellipsis}"
+                            ),
+                        ));
+                    }
+                }
+            }
         }
 
         // Ministries are ranked by their totals; within a ministry the agency with the strongest
         // own evidence is listed first, so "กรมควบคุมโรค" leads when it is named but a bare
         // keyword hit on a department never outranks a ministry named outright.
-        let mut ministries: Vec<(AgencyId, f64)> =
-            top.iter().map(|(&id, e)| (id, e.score)).collect();
-        ministries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let max = ministries.first().map_or(0.0, |m| m.1);
-        let total: f64 = ministries.iter().map(|m| (m.1 - max).exp()).sum();
+        let mut order: Vec<usize> = (0..self.units.len()).collect();
+        order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
+        let max = order.first().map_or(0.0, |&u| totals[u]);
+        let sum: f64 = totals.iter().map(|t| (t - max).exp()).sum();
+        let own_score = |ev: &Evidence| dot_range(w, &ev.features, MENTION_FEATURES);
         let mut out = Vec::new();
-        for (tid, s) in ministries {
+        for u in order {
             if out.len() >= self.config.max_suggestions {
                 break;
             }
-            let score = (s - max).exp() / total;
-            let own_top = own.get(&tid).map_or(0.0, |e| e.score);
+            let score = (totals[u] - max).exp() / sum;
+            let tid = self.units[u];
+            let own_top = own.get(&tid).map_or(0.0, own_score);
             let best_dept = own
                 .iter()
-                .filter(|(&id, ev)| id != tid && ev.score > own_top && self.top_of(id) == Some(tid))
-                .max_by(|a, b| a.1.score.total_cmp(&b.1.score).then(b.0.cmp(a.0)));
-            let history_reasons: Vec<(f64, String)> = top[&tid]
-                .reasons
-                .iter()
-                .filter(|r| r.1.starts_with("history"))
-                .cloned()
-                .collect();
+                .filter(|(&id, ev)| {
+                    id != tid && self.unit_of(id) == Some(u) && own_score(ev) > own_top
+                })
+                .max_by(|a, b| own_score(a.1).total_cmp(&own_score(b.1)).then(b.0.cmp(a.0)));
             if let Some((&did, ev)) = best_dept {
                 let mut reasons = ev.reasons.clone();
-                reasons.extend(history_reasons);
+                reasons.extend(
+                    unit_reasons[u]
+                        .iter()
+                        .filter(|r| r.1.starts_with("history"))
+                        .cloned(),
+                );
                 out.push(self.suggestion(did, score, reasons));
                 if out.len() >= self.config.max_suggestions {
                     break;
                 }
             }
-            out.push(self.suggestion(tid, score, top[&tid].reasons.clone()));
+            out.push(self.suggestion(tid, score, unit_reasons[u].clone()));
         }
         out
+    }
+
+    /// Feature vector of every ministry-level unit for `title`, in the order of
+    /// [`AgencySuggester::unit_codes`]. Used by [`fit_combiner`] and by the eval.
+    pub fn unit_features(&self, title: &str) -> Vec<[f64; FEATURES]> {
+        self.score_title(title).features
+    }
+
+    /// `ministry_abbr` of each unit, in the order of [`AgencySuggester::unit_features`].
+    pub fn unit_codes(&self) -> Vec<&str> {
+        self.units
+            .iter()
+            .map(|&id| self.registry.get(id).ministry_abbr())
+            .collect()
+    }
+
+    fn score_title(&self, title: &str) -> Scored {
+        let n = self.units.len();
+        let mut features = vec![[0.0; FEATURES]; n];
+        let mut history_rank = vec![usize::MAX; n];
+        let mut neighbour: Vec<Option<(f64, String)>> = vec![None; n];
+        if !title.trim().is_empty() {
+            for f in features.iter_mut() {
+                f[F_HISTORY] = LOG_PROB_FLOOR;
+            }
+            let lp = self.classifier.log_probs(title);
+            for (c, &p) in lp.iter().enumerate() {
+                if let Some(u) = self.class_unit[c] {
+                    features[u][F_HISTORY] = p.max(LOG_PROB_FLOOR);
+                }
+            }
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| {
+                features[b][F_HISTORY]
+                    .total_cmp(&features[a][F_HISTORY])
+                    .then(a.cmp(&b))
+            });
+            for (r, &u) in order.iter().enumerate() {
+                features[u][F_HISTORY_RANK] = 1.0 / (1.0 + r as f64);
+                history_rank[u] = r;
+            }
+            let mut ranked = 0usize;
+            for nb in self.knn.nearest(title, self.config.neighbours) {
+                let Some(u) = self
+                    .registry
+                    .top_level(nb.ministry)
+                    .and_then(|id| self.unit_index.get(&id).copied())
+                else {
+                    continue;
+                };
+                // Neighbours come best first, so a unit's first one is its best.
+                if neighbour[u].is_none() {
+                    features[u][F_NEIGHBOUR] = nb.similarity;
+                    features[u][F_NEIGHBOUR_RANK] = 1.0 / (1.0 + ranked as f64);
+                    ranked += 1;
+                    neighbour[u] = Some((nb.similarity, nb.title.to_string()));
+                }
+            }
+        }
+        let own = self.mentions(title, "title");
+        let mut units: Vec<Evidence> = vec![Evidence::default(); n];
+        for (&id, ev) in &own {
+            if let Some(u) = self.unit_of(id) {
+                add_evidence(&mut units[u], ev);
+            }
+        }
+        let first = first_named_unit(&units);
+        for (u, ev) in units.iter_mut().enumerate() {
+            finish_unit(ev, first == Some(u));
+            features[u][F_NAME..].copy_from_slice(&ev.features[F_NAME..]);
+        }
+        Scored {
+            features,
+            own,
+            history_rank,
+            neighbour,
+        }
+    }
+
+    fn unit_of(&self, id: AgencyId) -> Option<usize> {
+        self.registry
+            .top_level(self.registry.get(id).ministry_abbr())
+            .and_then(|t| self.unit_index.get(&t).copied())
     }
 
     fn suggestion(
@@ -272,52 +425,173 @@ impl AgencySuggester {
         }
     }
 
-    fn top_of(&self, id: AgencyId) -> Option<AgencyId> {
-        self.registry
-            .top_level(self.registry.get(id).ministry_abbr())
-    }
-
-    fn add_mentions(
-        &self,
-        text: &str,
-        factor: f64,
-        place: &str,
-        into: &mut HashMap<AgencyId, Evidence>,
-    ) {
+    /// Mention features per agency named in `text`, with reasons weighted by the combiner.
+    fn mentions(&self, text: &str, place: &str) -> HashMap<AgencyId, Evidence> {
+        let w = &self.config.combiner.weights;
         let squeezed = squeeze(&normalize(text));
+        let mut out: HashMap<AgencyId, Evidence> = HashMap::new();
         for m in self.matcher.find(text) {
-            let w = factor * self.mention_weight(&m, &squeezed);
-            if w <= 0.0 {
-                continue;
-            }
-            let e = into.entry(m.agency).or_default();
-            e.score += w;
-            e.reasons
-                .push((w, format!("{place} {}: {}", m.kind.label(), m.matched)));
-        }
-    }
-
-    fn mention_weight(&self, m: &Mention, squeezed: &str) -> f64 {
-        let c = &self.config;
-        match m.kind {
-            MentionKind::NameTh => {
-                let before = &squeezed[..m.position.min(squeezed.len())];
-                if INSTRUMENT_PREFIXES
-                    .iter()
-                    .any(|p| before.ends_with(p) || before.ends_with(&format!("ร่าง{p}")))
-                {
-                    c.name_weight * c.instrument_factor
-                } else {
-                    c.name_weight
+            let (feature, amount) = mention_feature(&m, &squeezed);
+            let e = out.entry(m.agency).or_default();
+            e.features[feature] += amount;
+            if !matches!(m.kind, MentionKind::Keyword | MentionKind::AbbrAmbiguous) {
+                e.features[F_NAMED] = 1.0;
+                if e.first.is_none_or(|p| m.position < p) {
+                    e.first = Some(m.position);
                 }
             }
-            MentionKind::Abbr => c.abbr_weight,
-            MentionKind::AbbrAmbiguous => c.ambiguous_abbr_weight / m.shared_by as f64,
-            MentionKind::NameEn => c.english_weight,
-            // Longer keywords are more specific; shared ones are split between their agencies.
-            MentionKind::Keyword => {
-                c.keyword_weight * (m.matched.chars().count() as f64).sqrt() / m.shared_by as f64
-            }
+            e.reasons.push((
+                w[feature] * amount,
+                format!("{place} {}: {}", m.kind.label(), m.matched),
+            ));
+        }
+        for e in out.values_mut() {
+            clamp_counts(&mut e.features);
+        }
+        out
+    }
+}
+
+/// The feature a mention feeds and by how much.
+fn mention_feature(m: &Mention, squeezed: &str) -> (usize, f64) {
+    match m.kind {
+        MentionKind::NameTh => {
+            // A name right after ระเบียบ/ประกาศ/กฎ/คำสั่ง names a legal instrument
+            // ("ระเบียบสำนักนายกรัฐมนตรี ว่าด้วย…"), not the agency acting.
+            let before = &squeezed[..m.position.min(squeezed.len())];
+            let instrument = INSTRUMENT_PREFIXES
+                .iter()
+                .any(|p| before.ends_with(p) || before.ends_with(&format!("ร่าง{p}")));
+            (
+                if instrument {
+                    F_NAME_INSTRUMENT
+                } else {
+                    F_NAME
+                },
+                1.0,
+            )
+        }
+        MentionKind::Abbr => (F_ABBR, 1.0),
+        // Split between the agencies sharing the abbreviation.
+        MentionKind::AbbrAmbiguous => (F_ABBR_AMBIGUOUS, 1.0 / m.shared_by as f64),
+        MentionKind::NameEn => (F_ENGLISH, 1.0),
+        // Longer keywords are more specific; shared ones are split between their agencies.
+        MentionKind::Keyword => (
+            F_KEYWORD,
+            (m.matched.chars().count() as f64).sqrt() / m.shared_by as f64,
+        ),
+    }
+}
+
+/// Repeating a name does not make it twice as telling; the caps keep one long title from
+/// dominating the linear score.
+fn clamp_counts(f: &mut [f64; FEATURES]) {
+    for i in [F_NAME, F_NAME_INSTRUMENT, F_ABBR, F_ENGLISH] {
+        f[i] = f[i].min(2.0);
+    }
+    f[F_KEYWORD] = f[F_KEYWORD].min(6.0);
+}
+
+fn add_evidence(unit: &mut Evidence, agency: &Evidence) {
+    for i in MENTION_FEATURES {
+        unit.features[i] += agency.features[i];
+    }
+    unit.features[F_NAMED] = unit.features[F_NAMED].max(agency.features[F_NAMED]);
+    if let Some(p) = agency.first {
+        if unit.first.is_none_or(|q| p < q) {
+            unit.first = Some(p);
         }
     }
+}
+
+/// The unit whose agency is named first (names and unambiguous abbreviations only).
+fn first_named_unit(units: &[Evidence]) -> Option<usize> {
+    units
+        .iter()
+        .enumerate()
+        .filter_map(|(u, e)| e.first.map(|p| (p, u)))
+        .min()
+        .map(|(_, u)| u)
+}
+
+fn finish_unit(unit: &mut Evidence, first: bool) {
+    clamp_counts(&mut unit.features);
+    if first {
+        unit.features[F_FIRST] = 1.0;
+    }
+}
+
+fn dot(w: &[f64; FEATURES], f: &[f64; FEATURES]) -> f64 {
+    w.iter().zip(f).map(|(a, b)| a * b).sum()
+}
+
+fn dot_range(w: &[f64; FEATURES], f: &[f64; FEATURES], r: std::ops::Range<usize>) -> f64 {
+    r.map(|i| w[i] * f[i]).sum()
+}
+
+/// Learns the combiner weights from `history` alone by cross-fitting: the rows (in date
+/// order) are cut into `folds` consecutive blocks; each block's features come from a model
+/// trained on the other blocks, so the classifier and neighbour features look as they will
+/// on unseen titles. The weights then maximise the likelihood of the true unit under a
+/// softmax over units (conditional logit, small L2), fitted by full-batch Adam.
+pub fn fit_combiner(
+    registry: &AgencyRegistry,
+    history: &[HistoryExample],
+    config: &SuggestConfig,
+    folds: usize,
+) -> Combiner {
+    let folds = folds.max(2);
+    let n = history.len();
+    let mut rows: Vec<(Vec<[f64; FEATURES]>, usize)> = Vec::with_capacity(n);
+    for fold in 0..folds {
+        let (a, b) = (fold * n / folds, (fold + 1) * n / folds);
+        let train: Vec<HistoryExample> =
+            history[..a].iter().chain(&history[b..]).cloned().collect();
+        let s = AgencySuggester::with_history(registry, &train, config.clone());
+        let codes = s.unit_codes();
+        for e in &history[a..b] {
+            let Some(gold) = codes.iter().position(|c| *c == e.ministry) else {
+                continue;
+            };
+            rows.push((s.unit_features(&e.title), gold));
+        }
+    }
+    Combiner {
+        weights: fit_conditional_logit(&rows, 1e-3, 600),
+    }
+}
+
+fn fit_conditional_logit(
+    rows: &[(Vec<[f64; FEATURES]>, usize)],
+    l2: f64,
+    iterations: i32,
+) -> [f64; FEATURES] {
+    let mut w = [0.0; FEATURES];
+    let (mut m1, mut m2) = ([0.0; FEATURES], [0.0; FEATURES]);
+    let (b1, b2, step) = (0.9f64, 0.999f64, 0.05);
+    let mut scores = Vec::new();
+    for it in 1..=iterations {
+        let mut grad = [0.0; FEATURES];
+        for (units, gold) in rows {
+            scores.clear();
+            scores.extend(units.iter().map(|f| dot(&w, f)));
+            let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+            for (u, f) in units.iter().enumerate() {
+                let p = (scores[u] - max).exp() / z - if u == *gold { 1.0 } else { 0.0 };
+                for j in 0..FEATURES {
+                    grad[j] += p * f[j];
+                }
+            }
+        }
+        for j in 0..FEATURES {
+            let g = grad[j] / rows.len().max(1) as f64 + l2 * w[j];
+            m1[j] = b1 * m1[j] + (1.0 - b1) * g;
+            m2[j] = b2 * m2[j] + (1.0 - b2) * g * g;
+            let mh = m1[j] / (1.0 - b1.powi(it));
+            let vh = m2[j] / (1.0 - b2.powi(it));
+            w[j] -= step * mh / (vh.sqrt() + 1e-8);
+        }
+    }
+    w
 }

@@ -1,7 +1,7 @@
 use praden_core::SourceKind;
 use praden_detect::{
     candidate_for, people_affected, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
-    Clusterer, CriteriaConfig, CriteriaScorer, Criterion, PolicyList, Story,
+    Clusterer, CriteriaConfig, CriteriaScorer, Criterion, PolicyList, SocialEngagement, Story,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -168,6 +168,46 @@ fn social_growth_scores_public_interest() {
         .evidence
         .join(" ")
         .contains("ค่าครองชีพและราคาสินค้า"));
+}
+
+#[test]
+fn engagement_growth_raises_public_interest_and_says_so() {
+    let docs: Vec<Doc> = (0..3)
+        .map(|h| Doc {
+            hours: h,
+            outlet: "x",
+            kind: SourceKind::Social,
+            title: "",
+            body: "ค่าไฟแพงมาก บิลค่าไฟเดือนนี้ขึ้นราคาอีกแล้ว",
+        })
+        .collect();
+    let s = story(&docs);
+    let now = t0() + Duration::hours(3);
+    let quiet = scorer().assess(&s, now).score(Criterion::PublicInterest);
+    let viral = scorer().assess_with(
+        &s,
+        now,
+        Some(SocialEngagement {
+            posts_observed: 3,
+            interactions_gained: 25_000,
+        }),
+    );
+    let interest = &viral.scores[5];
+    assert!(interest.score > quiet + 0.15, "{quiet} -> {interest:?}");
+    assert!(
+        interest.evidence[1].contains("25000 interactions gained"),
+        "{interest:?}"
+    );
+    // Engagement that fell (deleted posts) never lowers the score below volume alone.
+    let fell = scorer().assess_with(
+        &s,
+        now,
+        Some(SocialEngagement {
+            posts_observed: 3,
+            interactions_gained: -500,
+        }),
+    );
+    assert!(fell.score(Criterion::PublicInterest) >= quiet);
 }
 
 #[test]

@@ -1,4 +1,4 @@
-use praden_detect::history::word_ngrams;
+use praden_detect::history::{word_ngrams, ClassifierParams};
 use praden_detect::{AgencyRegistry, AgencySuggester, SuggestConfig};
 
 #[test]
@@ -18,7 +18,10 @@ fn suggester_with_word_features_still_ranks_a_named_ministry_first() {
     let history =
         praden_detect::history::parse_history(include_str!("../data/history.tsv")).unwrap();
     let config = SuggestConfig {
-        word_features: true,
+        classifier: ClassifierParams {
+            word_features: true,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let s = AgencySuggester::with_history(&registry, &history, config);

@@ -111,3 +111,31 @@ fn json_lines_contract_keeps_alignment_on_bad_lines() {
     let err = String::from_utf8(err).unwrap();
     assert!(err.contains("line 2:") && err.contains("line 4:"), "{err}");
 }
+
+#[test]
+fn a_ministry_named_in_the_title_outranks_one_named_only_in_the_body() {
+    let text = "กระทรวงมหาดไทยร่วมกับกระทรวงมหาดไทยและจังหวัดต่าง ๆ ติดตามสถานการณ์";
+    assert_eq!(
+        top("กระทรวงเกษตรและสหกรณ์เร่งช่วยเหลือเกษตรกรผู้ประสบภัยแล้ง", text).1,
+        "กษ."
+    );
+}
+
+#[test]
+fn reasons_cite_the_history() {
+    // A title close to past cabinet items: the reasons say which history evidence counted.
+    let s = suggester().suggest("ร่างกฎกระทรวงกำหนดอัตราค่าธรรมเนียมการตรวจเรือ", "");
+    let reasons: Vec<&String> = s.iter().flat_map(|x| &x.reasons).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("history: similar cabinet titles ranked it #1")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("history: past cabinet title")),
+        "{reasons:?}"
+    );
+}

@@ -146,10 +146,23 @@ impl Fetcher {
         validators: &Validators,
         allow_private_network: bool,
     ) -> Result<Fetched, FetchError> {
+        self.fetch_with_headers(url, validators, allow_private_network, &[])
+            .await
+    }
+
+    /// `fetch` with extra request headers (a JSON API's credential). Mark secret values
+    /// sensitive (`HeaderValue::set_sensitive`) so that no debug output shows them.
+    pub async fn fetch_with_headers(
+        &self,
+        url: &str,
+        validators: &Validators,
+        allow_private_network: bool,
+        headers: &[(String, reqwest::header::HeaderValue)],
+    ) -> Result<Fetched, FetchError> {
         // reqwest's own timeout covers this too; ours names the cause in the error.
         match tokio::time::timeout(
             self.timeout,
-            self.fetch_unbounded(url, validators, allow_private_network),
+            self.fetch_unbounded(url, validators, allow_private_network, headers),
         )
         .await
         {
@@ -166,6 +179,7 @@ impl Fetcher {
         url: &str,
         validators: &Validators,
         allow_private_network: bool,
+        headers: &[(String, reqwest::header::HeaderValue)],
     ) -> Result<Fetched, FetchError> {
         let client = if allow_private_network {
             &self.any_address
@@ -179,6 +193,9 @@ impl Fetcher {
             &self.public_only
         };
         let mut request = client.get(url);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.clone());
+        }
         if let Some(etag) = &validators.etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }

@@ -286,6 +286,8 @@ mod tests {
             enabled: true,
             allow_private_network: false,
             html: Some(sel),
+            json_api: None,
+            transcripts: None,
         }
     }
 

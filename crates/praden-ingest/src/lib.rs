@@ -9,8 +9,10 @@ pub mod fetch;
 pub mod html;
 pub mod poll;
 pub mod schedule;
+pub mod social;
 pub mod sources;
 pub mod text;
+pub mod transcript;
 
 pub use fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 pub use poll::{IngestLimits, Ingester, PollError, PollReport};

@@ -26,6 +26,10 @@ pub enum PollError {
     Store(#[from] praden_store::StoreError),
     #[error("robots.txt disallows {0}")]
     Disallowed(String),
+    #[error(transparent)]
+    JsonApi(#[from] crate::social::SocialError),
+    #[error(transparent)]
+    Transcript(#[from] crate::transcript::TranscriptError),
 }
 
 /// What one poll of one source found.
@@ -89,6 +93,8 @@ pub struct Ingester {
     limits: IngestLimits,
     in_flight: Arc<Semaphore>,
     hosts: Arc<HostGates>,
+    /// Transcript files already read (see `transcript::SeenFiles`).
+    seen_files: Arc<crate::transcript::SeenFiles>,
 }
 
 impl Ingester {
@@ -109,7 +115,33 @@ impl Ingester {
             limits,
             in_flight: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             hosts: Arc::new(HostGates::default()),
+            seen_files: Arc::default(),
         }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn seen_files(&self) -> &crate::transcript::SeenFiles {
+        &self.seen_files
+    }
+
+    /// Stores the documents that are new, counts them in the report, links near-duplicates
+    /// and wakes the index follower.
+    pub(crate) async fn store_new_documents(
+        &self,
+        docs: &[praden_core::NewDocument],
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let outcome = self.store.insert_documents(docs).await?;
+        report.new += outcome.inserted.len();
+        report.already_stored += outcome.existing;
+        if !outcome.inserted.is_empty() {
+            self.link_near_duplicates(&outcome.inserted).await;
+            self.stored.notify_one();
+        }
+        Ok(())
     }
 
     /// Polls `source` once and records the result in its state (errors included).
@@ -171,6 +203,15 @@ impl Ingester {
         source: &Source,
         validators: &Validators,
     ) -> (Result<PollReport, PollError>, Option<Validators>) {
+        match (source.format, &source.json_api, &source.transcripts) {
+            (SourceFormat::JsonApi, Some(config), _) => {
+                return (self.poll_json_api(source, config).await, None)
+            }
+            (SourceFormat::Transcripts, _, Some(config)) => {
+                return self.poll_transcripts(source, config, validators).await
+            }
+            _ => {}
+        }
         let robots = match source.format {
             SourceFormat::Html => {
                 let robots = self.robots_txt(source).await;
@@ -395,6 +436,17 @@ impl Ingester {
         url: &url::Url,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
+        self.fetch_politely_with(source, url, validators, &[]).await
+    }
+
+    /// `fetch_politely` with extra request headers.
+    pub(crate) async fn fetch_politely_with(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        validators: &Validators,
+        headers: &[(String, reqwest::header::HeaderValue)],
+    ) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or_default();
         let gate = self.hosts.gate(host);
         let mut last = gate.lock().await;
@@ -408,7 +460,12 @@ impl Ingester {
                 .await
                 .expect("the semaphore is never closed");
             self.fetcher
-                .fetch(url.as_str(), validators, source.allow_private_network)
+                .fetch_with_headers(
+                    url.as_str(),
+                    validators,
+                    source.allow_private_network,
+                    headers,
+                )
                 .await
         };
         *last = Some(tokio::time::Instant::now());

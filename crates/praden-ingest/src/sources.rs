@@ -19,10 +19,15 @@ pub enum SourceFormat {
     /// An HTML listing page: article links picked by CSS selectors, each article page fetched
     /// and read with the selectors of `[source.html]`.
     Html,
+    /// A JSON API of social posts, read with the paths of `[source.json_api]`.
+    JsonApi,
+    /// Broadcast transcripts (WebVTT, SRT, plain text with sidecar JSON) from a watched
+    /// directory (`[source.transcripts] dir`) or an HTTP listing at `url`.
+    Transcripts,
 }
 
 impl SourceFormat {
-    const NAMES: &'static str = "rss, atom, jsonfeed, html";
+    const NAMES: &'static str = "rss, atom, jsonfeed, html, json_api, transcripts";
 
     fn parse(s: &str) -> Option<Self> {
         match s {
@@ -30,6 +35,8 @@ impl SourceFormat {
             "atom" => Some(Self::Atom),
             "jsonfeed" => Some(Self::JsonFeed),
             "html" => Some(Self::Html),
+            "json_api" => Some(Self::JsonApi),
+            "transcripts" => Some(Self::Transcripts),
             _ => None,
         }
     }
@@ -55,6 +62,11 @@ pub struct Source {
     pub allow_private_network: bool,
     /// The selectors of an HTML source (`format = "html"`), validated at load.
     pub html: Option<HtmlSelectors>,
+    /// The field paths, auth and pagination of a `json_api` source.
+    pub json_api: Option<crate::social::JsonApiConfig>,
+    /// The directory (or, without one, the listing at `url`) and segment rule of a
+    /// `transcripts` source. A directory source's `url` is the directory's `file://` URL.
+    pub transcripts: Option<crate::transcript::TranscriptsConfig>,
 }
 
 /// CSS selectors for an HTML source; title, body and date fall back to generic extraction
@@ -102,6 +114,8 @@ struct RawSource {
     enabled: Option<bool>,
     allow_private_network: Option<bool>,
     html: Option<RawHtml>,
+    json_api: Option<crate::social::RawJsonApi>,
+    transcripts: Option<crate::transcript::RawTranscripts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,7 +188,14 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
     let name = required(r.name, "name");
     let kind = required(r.kind, "kind");
     let outlet = required(r.outlet, "outlet");
-    let url = required(r.url, "url");
+    // A watched directory of transcripts needs no URL.
+    let dir_source = r.format.as_deref().map(str::trim) == Some("transcripts")
+        && r.transcripts.as_ref().is_some_and(|t| t.dir().is_some());
+    let url = if dir_source && r.url.is_none() {
+        String::new()
+    } else {
+        required(r.url, "url")
+    };
     let format = required(r.format, "format");
     let interval = required(r.interval, "interval");
 
@@ -277,6 +298,40 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
         }
         (_, None) => None,
     };
+    let json_api = match (format, r.json_api) {
+        (Some(SourceFormat::JsonApi), Some(raw)) => crate::social::validate(raw, &mut errs),
+        (Some(SourceFormat::JsonApi), None) => {
+            errs.push(
+                "format \"json_api\" needs a [source.json_api] table with items, id and text"
+                    .into(),
+            );
+            None
+        }
+        (_, Some(_)) => {
+            errs.push("[source.json_api] is only for format = \"json_api\"".into());
+            None
+        }
+        (_, None) => None,
+    };
+    let transcripts = match (format, r.transcripts) {
+        (Some(SourceFormat::Transcripts), raw) => {
+            crate::transcript::validate(raw.unwrap_or_default(), &mut errs)
+        }
+        (_, Some(_)) => {
+            errs.push("[source.transcripts] is only for format = \"transcripts\"".into());
+            None
+        }
+        (_, None) => None,
+    };
+    let parsed_url = match (&transcripts, parsed_url) {
+        (Some(crate::transcript::TranscriptsConfig { dir: Some(dir), .. }), u) => {
+            if u.is_some() {
+                errs.push("give either url (an HTTP listing of transcripts) or transcripts.dir (a watched directory), not both".into());
+            }
+            url::Url::from_directory_path(dir).ok()
+        }
+        (_, u) => u,
+    };
     let bounds = interval.and_then(|interval| {
         let (min, max) = default_bounds(interval);
         let mut bound = |v: &Option<String>, key: &str, default: Duration| match v.as_deref() {
@@ -331,6 +386,8 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             enabled: r.enabled.unwrap_or(true),
             allow_private_network: r.allow_private_network.unwrap_or(false),
             html,
+            json_api,
+            transcripts,
         }),
         _ => Err(errs),
     }
@@ -500,6 +557,74 @@ enabled = false
         let stray = html.replacen("format = \"html\"", "format = \"rss\"", 1);
         let err = parse(&stray, "sources.toml").unwrap_err().to_string();
         assert!(err.contains("only for format = \"html\""), "{err}");
+    }
+
+    #[test]
+    fn json_api_and_transcript_sources() {
+        let base = "[[source]]\nid = \"s\"\nname = \"s\"\nkind = \"social\"\noutlet = \"x\"\ninterval = \"5m\"\n";
+        let api = format!(
+            "{base}url = \"https://api.example/posts\"\nformat = \"json_api\"\n[source.json_api]\n\
+             items = \"data[*]\"\nid = \"id\"\ntext = \"text\"\nauth_header = \"Authorization\"\n\
+             auth_env = \"VENDOR_TOKEN\"\ncursor = \"meta.next\"\ncursor_param = \"cursor\"\n"
+        );
+        let s = parse(&api, "sources.toml").unwrap();
+        assert_eq!(s[0].format, SourceFormat::JsonApi);
+        let c = s[0].json_api.as_ref().unwrap();
+        assert_eq!(
+            c.auth,
+            Some(("Authorization".into(), "VENDOR_TOKEN".into()))
+        );
+        assert_eq!(c.max_pages, 5);
+        let err = parse(&api.replace("id = \"id\"\n", ""), "sources.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("#1 (id \"s\"): json_api.id (the path of the id field) is missing"),
+            "{err}"
+        );
+        let err = parse(
+            api.split("[source.json_api]").next().unwrap(),
+            "sources.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("needs a [source.json_api] table"), "{err}");
+
+        let dir = format!("{base}format = \"transcripts\"\n[source.transcripts]\ndir = \"/srv/radio\"\nsegment_gap = \"45s\"\n");
+        let s = parse(&dir, "sources.toml").unwrap();
+        let t = s[0].transcripts.as_ref().unwrap();
+        assert_eq!(t.dir.as_deref(), Some(Path::new("/srv/radio")));
+        assert_eq!(t.segment_gap, Duration::from_secs(45));
+        assert_eq!(s[0].url.as_str(), "file:///srv/radio/");
+        let both = dir.replace("format =", "url = \"https://a.example/list\"\nformat =");
+        let err = parse(&both, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("either url (an HTTP listing of transcripts) or transcripts.dir"),
+            "{err}"
+        );
+        let listing = format!("{base}url = \"https://a.example/list\"\nformat = \"transcripts\"\n");
+        let s = parse(&listing, "sources.toml").unwrap();
+        assert_eq!(s[0].transcripts.as_ref().unwrap().dir, None);
+        let err = parse(
+            &listing.replace("https://a.example/list", ""),
+            "sources.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("url is missing"), "{err}");
+        let err = parse(&dir.replace("45s", "0s"), "sources.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("transcripts.segment_gap \"0s\" is out of range"),
+            "{err}"
+        );
+        let stray = format!("{api}[source.transcripts]\ndir = \"/x\"\n");
+        let err = parse(&stray, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("[source.transcripts] is only for format = \"transcripts\""),
+            "{err}"
+        );
     }
 
     #[test]

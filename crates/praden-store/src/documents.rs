@@ -86,7 +86,8 @@ pub struct Fingerprint {
     pub duplicate_of: Option<i64>,
 }
 
-pub(crate) const SELECT_DOCUMENT: &str = "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
+pub(crate) const SELECT_DOCUMENT: &str =
+    "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
     published_at, fetched_at, content_hash, language FROM documents";
 
 impl Store {

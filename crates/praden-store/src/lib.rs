@@ -5,19 +5,32 @@
 //! each query is compiled once per backend by the `on_pool!` macro, and one conformance suite
 //! (tests/conformance.rs) runs against both.
 
+mod accounts;
 mod audit;
+mod briefs;
 mod documents;
+mod engagement;
 pub mod review;
 mod source_state;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod webhooks;
 
+pub use accounts::{
+    AccountError, ApiToken, NewToken, NewUser, Session, User, TOKEN_USE_RESOLUTION,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use briefs::{
+    AttemptResult, BriefDelivery, BriefRevision, BriefTrigger, DeliveryStatus, NewBrief, Published,
+    StoredBrief,
+};
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome};
+pub use engagement::{EngagementGrowth, EngagementObservation};
 pub use review::{
     Approval, CandidateFilter, DecisionContext, DecisionError, ProposalChange, ProposalOutcome,
 };
 pub use source_state::{ItemFailure, SourceState, SourceStatus};
+pub use webhooks::{DeadLetter, WebhookCursor};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

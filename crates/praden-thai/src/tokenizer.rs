@@ -41,7 +41,7 @@ pub struct ThaiTokenizer {
     /// Sub-word byte ranges by token surface. Finding them costs a dictionary prefix search
     /// at every character, and news repeats its compounds (ทำเนียบรัฐบาล, คณะรัฐมนตรี) in
     /// nearly every article, so each distinct surface is searched once.
-    sub_cache: HashMap<Box<str>, Box<[(u32, u32)]>>,
+    sub_cache: SubWordCache,
 }
 
 /// Bounds the sub-word cache; when full it starts again (a long indexing run sees an
@@ -130,10 +130,13 @@ impl ThaiTokenizer {
     }
 }
 
+/// Sub-word character ranges per compound surface, so each compound is split once.
+type SubWordCache = HashMap<Box<str>, Box<[(u32, u32)]>>;
+
 /// The distinct sub-word ranges of `surface`, from the cache or found and cached.
 fn sub_word_ranges<'c>(
     segmenter: &Segmenter,
-    cache: &'c mut HashMap<Box<str>, Box<[(u32, u32)]>>,
+    cache: &'c mut SubWordCache,
     surface: &str,
 ) -> &'c [(u32, u32)] {
     if !cache.contains_key(surface) {

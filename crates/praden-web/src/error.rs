@@ -11,6 +11,20 @@ pub enum ApiError {
     BadQuery(String),
     #[error("{0}")]
     BadParameter(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone else changed the thing first; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
+    /// Nobody is logged in, or the credentials are unknown, expired or revoked.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A cookie-authenticated request that changes state without the session's CSRF token.
+    #[error("{0}")]
+    CsrfFailed(String),
     #[error("the store is unavailable")]
     StoreUnavailable(#[source] praden_store::StoreError),
     #[error("internal error")]
@@ -22,6 +36,11 @@ impl ApiError {
         match self {
             Self::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
             Self::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad_parameter"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::CsrfFailed(_) => (StatusCode::FORBIDDEN, "csrf_failed"),
             Self::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -49,5 +68,23 @@ impl From<praden_index::IndexError> for ApiError {
             praden_index::IndexError::BadQuery { .. } => Self::BadQuery(e.to_string()),
             other => Self::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<praden_store::DecisionError> for ApiError {
+    fn from(e: praden_store::DecisionError) -> Self {
+        use praden_store::DecisionError as D;
+        match e {
+            D::NotFound { .. } => Self::NotFound(e.to_string()),
+            D::Conflict { .. } | D::InvalidState { .. } => Self::Conflict(e.to_string()),
+            D::Invalid(_) => Self::BadParameter(e.to_string()),
+            D::Store(inner) => Self::StoreUnavailable(inner),
+        }
+    }
+}
+
+impl From<praden_store::StoreError> for ApiError {
+    fn from(e: praden_store::StoreError) -> Self {
+        Self::StoreUnavailable(e)
     }
 }

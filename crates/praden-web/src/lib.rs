@@ -1,36 +1,166 @@
-//! HTTP: the JSON API and, later, the HTML pages. Holds no business logic of its own: it calls
-//! the store and the index.
+//! HTTP: the JSON API and the HTML pages. Holds no business logic of its own: it calls the
+//! store and the index.
 
+mod audit;
+pub mod auth;
+mod briefs;
 mod error;
 mod export;
+mod feed;
+mod html;
+pub mod ingest;
 mod pages;
+mod review;
+mod review_pages;
 mod search;
 pub mod sources;
+pub mod webhooks;
 
 pub use error::ApiError;
 pub use search::{DEFAULT_LIMIT, MAX_LIMIT};
 
+use auth::{Access, RouteInfo, Routes};
 use axum::extract::State;
-use axum::routing::get;
 use axum::{Json, Router};
+use praden_core::review::AgencyRef;
+use praden_core::Role;
 use praden_index::SearchIndex;
 use praden_store::Store;
 use serde::Serialize;
 use std::future::Future;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub index: SearchIndex,
+    /// The agency registry, ministries first: what monitors choose the responsible agency
+    /// from.
+    pub agencies: Arc<Vec<AgencyRef>>,
+    /// The sources in sources.toml, for `/api/v1/sources` (the binary reads the file).
+    pub sources: Arc<[sources::SourceConfig]>,
+    /// The feed's webhook subscribers, for the admins' delivery view.
+    pub webhooks: Arc<[webhooks::WebhookSubscriber]>,
+    /// Sessions, cookies and the login rate limit.
+    pub auth: auth::Auth,
+    /// Who sends the official assignment message, and in whose name (`[assignment]`).
+    pub assignment: Arc<praden_brief::AssignmentSettings>,
+}
+
+/// Who may use search: editors, monitors (and admins).
+const SEARCHERS: Access = Access::Roles(&[Role::Monitor, Role::Editor]);
+/// The review queue: monitors (and admins).
+const MONITORS: Access = Access::Roles(&[Role::Monitor]);
+/// The approved-issues feed: the assignment system, monitors (and admins).
+const FEED_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer]);
+const ADMINS: Access = Access::Roles(&[Role::Admin]);
+/// Social-listening vendors pushing posts (and admins).
+const PUSHERS: Access = Access::Roles(&[Role::Ingest]);
+
+/// Every route and who may call it. Mount routes only here, through [`Routes`] (a test in
+/// this crate refuses axum route calls anywhere else): the router and [`route_table`] are
+/// both built from this, and tests/tests/access.rs checks every route against every role.
+fn routes() -> Routes<AppState> {
+    let r = Routes::new()
+        .get("/", Access::Public, auth::home)
+        .get("/healthz", Access::Public, healthz)
+        .get("/login", Access::Public, auth::login_page)
+        .post("/login", Access::Public, auth::login)
+        .post("/logout", Access::Public, auth::logout)
+        .get("/api/v1/openapi.json", Access::Public, openapi)
+        .get("/api/v1/search", SEARCHERS, search::search)
+        .get("/api/v1/search/export", SEARCHERS, export::export)
+        .get("/search", SEARCHERS, pages::search_page)
+        .get("/api/v1/sources", MONITORS, sources::list)
+        .post("/api/v1/ingest/social", PUSHERS, ingest::push);
+    let r = brief_routes(audit_routes(feed_routes(review_routes(r))));
+    account_routes(r)
+}
+
+/// Users and tokens (admins only; `praden user` and `praden token` do the same).
+fn account_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/admin/accounts", ADMINS, auth::accounts)
+        .post("/admin/users", ADMINS, auth::add_user)
+        .post("/admin/users/{name}/disable", ADMINS, auth::disable_user)
+        .post("/admin/users/{name}/enable", ADMINS, auth::enable_user)
+        .post("/admin/tokens", ADMINS, auth::create_token)
+        .post("/admin/tokens/{name}/revoke", ADMINS, auth::revoke_token)
+}
+
+/// The route table the router is built from: method, path and who may call it.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().into_parts().1
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/search", get(search::search))
-        .route("/api/v1/search/export", get(export::export))
-        .route("/search", get(pages::search_page))
+    let (routes, _) = routes().into_parts();
+    routes
+        // Resolves the caller (token or session) and checks CSRF before any route's
+        // `require` looks at the caller's role.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
         .with_state(state)
+        // Every request gets an id (or keeps the caller's x-request-id): the audit trail
+        // records it, and the response echoes it, so a decision can be traced to its request.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The review queue: monitors (and admins).
+fn review_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/queue", MONITORS, review_pages::queue)
+        .get("/candidates/{id}", MONITORS, review_pages::candidate)
+        .post("/candidates/{id}/approve", MONITORS, review_pages::approve)
+        .post("/candidates/{id}/reject", MONITORS, review_pages::reject)
+        .post("/candidates/{id}/snooze", MONITORS, review_pages::snooze)
+        .post("/candidates/{id}/merge", MONITORS, review_pages::merge)
+        .get("/api/v1/agencies", MONITORS, review::agencies)
+        .get("/api/v1/candidates", MONITORS, review::list)
+        .get("/api/v1/candidates/{id}", MONITORS, review::detail)
+        .post("/api/v1/candidates/{id}/approve", MONITORS, review::approve)
+        .post("/api/v1/candidates/{id}/reject", MONITORS, review::reject)
+        .post("/api/v1/candidates/{id}/snooze", MONITORS, review::snooze)
+        .post("/api/v1/candidates/{id}/merge", MONITORS, review::merge)
+        .get("/api/v1/issues/{id}", MONITORS, review::issue)
+        .post("/api/v1/issues/{id}/edit", MONITORS, review::edit_issue)
+        .post(
+            "/api/v1/issues/{id}/withdraw",
+            MONITORS,
+            review::withdraw_issue,
+        )
+}
+
+/// The approved-issues feed: the assignment system (consumer), monitors and admins.
+fn feed_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/api/v1/issues/approved", FEED_READERS, feed::approved)
+}
+
+/// Who reads the 09:30 brief: monitors, editors (and admins).
+const BRIEF_READERS: Access = Access::Roles(&[Role::Monitor, Role::Editor]);
+/// Who reads the official assignment message: monitors, the assignment system (and admins).
+const ASSIGNMENT_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer]);
+
+/// The published briefs and the day's assignment message.
+fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/briefs/{date}", BRIEF_READERS, briefs::page)
+        .get("/api/v1/briefs/{date}", BRIEF_READERS, briefs::api)
+        .get(
+            "/api/v1/assignments/{date}/message",
+            ASSIGNMENT_READERS,
+            briefs::assignment_message,
+        )
+}
+
+/// The audit trail: admins only.
+fn audit_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/audit", ADMINS, audit::page)
+        .get("/api/v1/audit", ADMINS, audit::list)
+        .get("/api/v1/audit/export", ADMINS, audit::export)
+        .get("/api/v1/webhooks", ADMINS, webhooks::overview)
+        .post("/api/v1/webhooks/{name}/replay", ADMINS, webhooks::replay)
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
@@ -40,9 +170,24 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address feeds the login rate limit.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The API's description, written by hand beside the code (tests check that every
+/// `/api/v1` route is in it).
+pub const OPENAPI: &str = include_str!("../api/openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 #[derive(Serialize)]

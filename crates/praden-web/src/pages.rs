@@ -1,10 +1,13 @@
 //! Server-rendered HTML pages, in Thai, usable without JavaScript.
 
+use crate::auth::Identity;
+use crate::html::{esc, url_encode};
 use crate::search::SearchParams;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
+use axum::Extension;
 use praden_core::thai_time::{format_thai_date_short, to_bangkok, THAI_MONTHS_ABBR};
 use praden_index::{FacetCount, SearchResults};
 use std::fmt::Write;
@@ -72,8 +75,11 @@ impl SearchForm {
 
 pub async fn search_page(
     State(state): State<AppState>,
+    who: Option<Extension<Identity>>,
     Query(form): Query<SearchForm>,
 ) -> (StatusCode, Html<String>) {
+    let user = who.as_ref().map(|Extension(who)| who);
+    let page = |form: &SearchForm, body: &str| page(form, user, body);
     if form.q.trim().is_empty() {
         return (StatusCode::OK, Html(page(&form, "")));
     }
@@ -132,7 +138,8 @@ fn kind_th(kind: &str) -> &str {
         .map_or(kind, |(_, th)| th)
 }
 
-fn page(form: &SearchForm, body: &str) -> String {
+fn page(form: &SearchForm, user: Option<&Identity>, body: &str) -> String {
+    let user_bar = user.map(Identity::user_bar).unwrap_or_default();
     let mut kinds = String::new();
     for (value, label) in KINDS {
         let selected = if form.kind == value { " selected" } else { "" };
@@ -163,8 +170,10 @@ input[name=q]{{min-width:20rem}}
 .hit{{margin-bottom:1.2rem}} .hit h2{{font-size:1.05rem;margin:0}} .meta{{color:#555;font-size:.85rem}}
 .snippet b{{background:#fff3a0}} .facets h3{{font-size:.9rem;margin:.8rem 0 .3rem}} .facets ul{{list-style:none;padding:0;margin:0;font-size:.85rem}}
 .error{{color:#a00}} a:focus,input:focus,select:focus,button:focus{{outline:2px solid #2060c0}}
+form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
 </style></head>
 <body>
+{user_bar}
 <h1>ค้นหาข่าว</h1>
 <form method="get" action="/search" role="search">
 <label>คำค้น<input name="q" value="{q}" autofocus placeholder="เช่น ค่าไฟฟ้า หรือ &quot;วัคซีนโควิด&quot;"></label>
@@ -295,36 +304,6 @@ fn month_range(ym: &str) -> Option<(String, String)> {
     Some((format!("{be}-{m:02}-01"), format!("{be}-{m:02}-{last:02}")))
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,14 +314,6 @@ mod tests {
         assert_eq!(
             month_range("2024-02"),
             Some(("2567-02-01".into(), "2567-02-29".into()))
-        );
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            esc("<script>\"x\" & 'y'"),
-            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
         );
     }
 }

@@ -1,14 +1,12 @@
 //! `GET /api/v1/sources`: every source in sources.toml with its polling state from the store,
 //! so monitors see which sources deliver and which are failing.
 
-use crate::ApiError;
+use crate::{ApiError, AppState};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use praden_store::{SourceState, Store};
+use axum::Json;
+use praden_store::SourceState;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -24,24 +22,8 @@ pub struct SourceConfig {
     pub enabled: bool,
 }
 
-#[derive(Clone)]
-struct SourcesState {
-    store: Store,
-    sources: Arc<[SourceConfig]>,
-}
-
-/// The routes under `/api/v1/sources`, to merge into the main router.
-pub fn routes(store: Store, sources: Vec<SourceConfig>) -> Router {
-    Router::new()
-        .route("/api/v1/sources", get(list))
-        .with_state(SourcesState {
-            store,
-            sources: sources.into(),
-        })
-}
-
 #[derive(Serialize)]
-struct SourcesBody {
+pub(crate) struct SourcesBody {
     sources: Vec<SourceView>,
 }
 
@@ -103,7 +85,8 @@ impl SourceView {
     }
 }
 
-async fn list(State(state): State<SourcesState>) -> Result<Json<SourcesBody>, ApiError> {
+/// `GET /api/v1/sources`: monitors and admins (mounted in lib.rs's route table).
+pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<SourcesBody>, ApiError> {
     let mut stored: HashMap<String, SourceState> = state
         .store
         .source_states()

@@ -67,6 +67,15 @@ fn web_source(s: &Source) -> praden_web::sources::SourceConfig {
     }
 }
 
+/// The web layer's sessions and cookies, from `[auth]`.
+fn web_auth(config: &Config) -> praden_web::auth::Auth {
+    praden_web::auth::Auth::new(praden_web::auth::AuthConfig {
+        secure_cookies: config.auth.secure_cookies,
+        session_ttl: config.auth.session_ttl,
+        ..Default::default()
+    })
+}
+
 /// `praden serve`, built but not yet running: the listener is bound, so the port is known
 /// (tests bind port 0 and read it back).
 pub struct Application {
@@ -74,12 +83,15 @@ pub struct Application {
     parts: Parts,
     sources: Vec<Source>,
     config: Config,
+    /// What the brief scheduler reads the time from.
+    clock: Arc<dyn crate::brief_schedule::Clock>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let sources = load_sources(&config)?;
         let parts = Parts::open(&config).await?;
+        crate::accounts::ensure_initial_admin(&parts.store, &config.data_dir).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -88,7 +100,15 @@ impl Application {
             parts,
             sources,
             config,
+            clock: crate::brief_schedule::system_clock(),
         })
+    }
+
+    /// Runs the brief scheduler and its deliveries on `clock` instead of the system clock
+    /// (tests move a manual clock rather than wait until 09:30).
+    pub fn with_clock(mut self, clock: Arc<dyn crate::brief_schedule::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -128,10 +148,13 @@ impl Application {
                 }
             })
         });
+        let briefs =
+            crate::brief_schedule::spawn(&store, &self.config, self.clock.clone(), &shutdown)?;
+        let pushers = crate::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
         let ingester = Ingester::with_limits(
             store.clone(),
             fetcher(&self.config)?,
-            stored,
+            stored.clone(),
             ingest_limits(&self.config),
         );
         let enabled = self.sources.iter().filter(|s| s.enabled).count();
@@ -147,11 +170,27 @@ impl Application {
             sources = enabled,
             "praden is serving"
         );
+        let registry = praden_detect::AgencyRegistry::load_default()?;
         let router = praden_web::router(praden_web::AppState {
             store: store.clone(),
             index,
-        })
-        .merge(praden_web::sources::routes(store.clone(), source_configs));
+            agencies: Arc::new(praden_detect::agency_refs(&registry)),
+            webhooks: self
+                .config
+                .feed
+                .webhooks
+                .iter()
+                .map(|w| praden_web::webhooks::WebhookSubscriber {
+                    name: w.name.clone(),
+                    url: w.url.clone(),
+                })
+                .collect(),
+            sources: source_configs.into(),
+            auth: web_auth(&self.config),
+            assignment: Arc::new(self.config.assignment.clone()),
+        });
+        // Pushed posts wake the index follower and the detector like polled ones.
+        let router = praden_web::ingest::with_stored_wake(router, stored);
         let served =
             praden_web::serve(self.listener, router, shutdown.clone().cancelled_owned()).await;
 
@@ -159,6 +198,12 @@ impl Application {
         let _ = pollers.await;
         if let Some(d) = detector {
             let _ = d.await;
+        }
+        for task in pushers {
+            let _ = task.await;
+        }
+        for task in briefs {
+            let _ = task.await;
         }
         let indexed = follower.await.context("the index follower panicked")?;
         store.close().await;

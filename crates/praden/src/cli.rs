@@ -37,6 +37,33 @@ pub enum Command {
     /// Run the service: HTTP API, polling of the enabled sources on their intervals, indexing.
     /// Stops cleanly on Ctrl-C or SIGTERM.
     Serve,
+    /// Generate the 09:30 brief of a day now and print it. Stored as the day's brief if it has
+    /// none (marked late), else as a new revision (the first is kept), and sent to the
+    /// configured webhooks (a running server retries failed sends).
+    Brief {
+        /// The Bangkok day, YYYY-MM-DD (B.E. or C.E. year).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// What to print: text, line (the LINE messages), markdown or json.
+        #[arg(long, default_value = "text")]
+        format: crate::brief_schedule::BriefFormat,
+        /// Print the brief without storing or sending it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Store the brief but leave sending it to a running server.
+        #[arg(long)]
+        no_deliver: bool,
+    },
+    /// Print the official assignment message (ข้าพเจ้า … จบการส่งประเด็น) for the issues
+    /// approved on a day and not withdrawn; names and titles come from [assignment].
+    AssignmentMessage {
+        /// The Bangkok day, YYYY-MM-DD (B.E. or C.E. year).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// Print JSON (the issues and the text) instead of the text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Poll the enabled sources without the HTTP server.
     Ingest {
         /// Poll every enabled source once, index what is new, and exit (non-zero if any
@@ -82,8 +109,22 @@ pub enum Command {
         #[arg(long, default_value_t = 72.0)]
         window_hours: f64,
     },
+    /// People's accounts: add, change a password, disable, enable, list. Every change is in
+    /// the audit trail.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Machines' API tokens (the assignment system, social-listening vendors): create, revoke,
+    /// list. A token is printed once, when created; only its hash is stored.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
     /// Bulk-load documents from a JSON-lines file (.jsonl or .jsonl.gz) with the fields id,
-    /// pub_date, category, title, body, url. Running it again adds nothing.
+    /// pub_date, category, title, body, url (social posts: id, text). Running it again adds
+    /// nothing. Social and broadcast documents are keyed by SOURCE#ID; a broadcast's outlet is
+    /// its channel or category (the programme).
     Import {
         file: PathBuf,
         /// Source id recorded on each document (default: the file name).
@@ -98,11 +139,72 @@ pub enum Command {
     },
 }
 
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a person: admin, monitor or editor. The password is prompted for on a terminal, or
+    /// read from the first line of standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: praden_core::Role,
+        /// The name shown on pages (default: NAME), e.g. "สมชาย ใจดี".
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password; the user's sessions end.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Stop a user from logging in; their sessions end at once.
+    Disable { name: String },
+    /// Let a disabled user log in again.
+    Enable { name: String },
+    /// List the users and their roles.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a machine and print it (shown this once).
+    Create {
+        name: String,
+        /// consumer (reads approved issues), ingest (pushes social posts), or a person's role.
+        #[arg(long)]
+        role: praden_core::Role,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke { name: String },
+    /// List tokens with their role, creation, last use and revocation (never the tokens).
+    List,
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Loaded per command, so commands that need no configuration work without one.
     let config = || Config::load(cli.config.as_deref(), &|k| std::env::var(k).ok());
     match cli.command {
         Command::Serve => serve(config()?).await,
+        Command::Brief {
+            ref date,
+            format,
+            dry_run,
+            no_deliver,
+        } => brief(config()?, date, format, dry_run, no_deliver).await,
+        Command::AssignmentMessage { ref date, json } => {
+            let day = praden_core::thai_time::parse_date_any_era(date)?;
+            let config = config()?;
+            let store = praden_store::Store::connect(&config.database_url).await?;
+            let text =
+                crate::brief_schedule::assignment_message(&store, &config.assignment, day, json)
+                    .await;
+            store.close().await;
+            println!("{}", text?);
+            Ok(())
+        }
         Command::Ingest { once: true } => ingest_once(config()?).await,
         Command::Ingest { once: false } => ingest_forever(config()?).await,
         Command::Search {
@@ -113,6 +215,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SuggestAgency { ref registry } => suggest_agency(registry.as_deref()),
         Command::Tokenize { ref user_dict } => tokenize(user_dict.as_deref()),
         Command::Cluster { window_hours } => cluster(window_hours),
+        Command::User { ref action } => user(config()?, action).await,
+        Command::Token { ref action } => token(config()?, action).await,
         Command::Import {
             ref file,
             ref source,
@@ -128,6 +232,76 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             import(config()?, file, options).await
         }
     }
+}
+
+async fn user(config: Config, action: &UserCommand) -> anyhow::Result<()> {
+    use crate::accounts::{self, PasswordFrom};
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let result = match action {
+        UserCommand::Add {
+            name,
+            role,
+            display_name,
+            password_stdin,
+        } => {
+            let from = PasswordFrom::choose(*password_stdin);
+            accounts::user_add(&store, name, *role, display_name.as_deref(), from).await
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => accounts::user_passwd(&store, name, PasswordFrom::choose(*password_stdin)).await,
+        UserCommand::Disable { name } => accounts::user_set_disabled(&store, name, true).await,
+        UserCommand::Enable { name } => accounts::user_set_disabled(&store, name, false).await,
+        UserCommand::List => accounts::user_list(&store).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn token(config: Config, action: &TokenCommand) -> anyhow::Result<()> {
+    use crate::accounts;
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let result = match action {
+        TokenCommand::Create { name, role } => accounts::token_create(&store, name, *role).await,
+        TokenCommand::Revoke { name } => accounts::token_revoke(&store, name).await,
+        TokenCommand::List => accounts::token_list(&store).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn brief(
+    config: Config,
+    date: &str,
+    format: crate::brief_schedule::BriefFormat,
+    dry_run: bool,
+    no_deliver: bool,
+) -> anyhow::Result<()> {
+    use crate::brief_schedule::{on_demand, render, SystemClock};
+    let slot = praden_core::thai_time::parse_date_any_era(date)?;
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let (brief, stored) = on_demand(&store, &config.brief, &SystemClock, slot, dry_run).await?;
+    println!("{}", render(&brief, format));
+    if let Some(stored) = stored {
+        eprintln!(
+            "stored as revision {} of the brief of {slot}{}",
+            stored.revision,
+            if stored.late { " (late)" } else { "" }
+        );
+        if !no_deliver {
+            let user_agent = format!("praden/{} (+{})", env!("CARGO_PKG_VERSION"), config.contact);
+            crate::brief_delivery::Deliverer::new(&config.brief, &user_agent)?
+                .deliver_due(&store, &SystemClock)
+                .await?;
+        }
+        let now = time::OffsetDateTime::now_utc();
+        for d in store.brief_deliveries(stored.id).await? {
+            eprintln!("  {}", crate::brief_delivery::describe(&d, now));
+        }
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -18,6 +18,93 @@ pub struct Config {
     pub index: IndexConfig,
     pub ingest: IngestConfig,
     pub detect: DetectConfig,
+    pub feed: FeedConfig,
+    pub brief: BriefConfig,
+    /// Who sends the official assignment message, and in whose name.
+    pub assignment: praden_brief::AssignmentSettings,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Mark the session cookie Secure (HTTPS only): on behind TLS.
+    pub secure_cookies: bool,
+    /// A login session ends after this long without a request.
+    pub session_ttl: Duration,
+}
+
+/// The 09:30 brief (`[brief]`).
+#[derive(Debug, Clone)]
+pub struct BriefConfig {
+    /// Run the brief scheduler and delivery inside `praden serve`.
+    pub enabled: bool,
+    pub schedule: crate::brief_schedule::BriefSchedule,
+    /// Pending candidates listed, best first.
+    pub top_candidates: usize,
+    pub webhooks: Vec<WebhookConfig>,
+    /// Attempts per delivery before giving up.
+    pub delivery_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each further one.
+    pub delivery_backoff: time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookKind {
+    /// The LINE Messaging API push endpoint.
+    Line,
+    /// Any receiver of a JSON POST.
+    Json,
+}
+
+/// One `[[brief.webhooks]]` entry.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub name: String,
+    pub url: String,
+    pub kind: WebhookKind,
+    /// LINE: the user, group or room id to push to.
+    pub to: Option<String>,
+    /// Sent as `Authorization: Bearer`; read from the environment variable the entry names.
+    pub token: Option<Secret>,
+}
+
+/// A credential: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Push delivery of the approved-issues feed (`[feed]`).
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub webhooks: Vec<FeedWebhook>,
+    /// Attempts at one event before it becomes a dead letter.
+    pub attempts: u32,
+    /// The wait after the first failure; it doubles after each further one (at most 10 min).
+    pub backoff: Duration,
+}
+
+/// One `[[feed.webhooks]]` subscriber.
+#[derive(Debug, Clone)]
+pub struct FeedWebhook {
+    pub name: String,
+    pub url: String,
+    /// The HMAC-SHA256 key that signs each delivery; read from the variable `secret_env`.
+    pub secret: Secret,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +237,86 @@ const KEYS: &[Key] = &[
         env: &["PRADEN_DETECT_REGROWTH_FACTOR"],
         default: Some("2.0"),
     },
+    Key {
+        name: "auth.secure_cookies",
+        env: &["PRADEN_AUTH_SECURE_COOKIES"],
+        default: Some("false"),
+    },
+    Key {
+        name: "auth.session_ttl",
+        env: &["PRADEN_AUTH_SESSION_TTL"],
+        default: Some("12h"),
+    },
+    Key {
+        name: "feed.webhooks",
+        env: &["PRADEN_FEED_WEBHOOKS"],
+        default: Some("[]"),
+    },
+    Key {
+        name: "feed.webhook_attempts",
+        env: &["PRADEN_FEED_WEBHOOK_ATTEMPTS"],
+        default: Some("8"),
+    },
+    Key {
+        name: "feed.webhook_backoff",
+        env: &["PRADEN_FEED_WEBHOOK_BACKOFF"],
+        default: Some("2s"),
+    },
+    Key {
+        name: "brief.enabled",
+        env: &["PRADEN_BRIEF_ENABLED"],
+        default: Some("true"),
+    },
+    Key {
+        name: "brief.schedule",
+        env: &["PRADEN_BRIEF_SCHEDULE"],
+        default: Some("30 9 * * *"),
+    },
+    Key {
+        name: "brief.top_candidates",
+        env: &["PRADEN_BRIEF_TOP_CANDIDATES"],
+        default: Some("10"),
+    },
+    Key {
+        name: "brief.webhooks",
+        env: &["PRADEN_BRIEF_WEBHOOKS"],
+        default: Some("[]"),
+    },
+    Key {
+        name: "brief.delivery_attempts",
+        env: &["PRADEN_BRIEF_DELIVERY_ATTEMPTS"],
+        default: Some("6"),
+    },
+    Key {
+        name: "brief.delivery_backoff",
+        env: &["PRADEN_BRIEF_DELIVERY_BACKOFF"],
+        default: Some("30s"),
+    },
+    Key {
+        name: "assignment.sender_name",
+        env: &["PRADEN_ASSIGNMENT_SENDER_NAME"],
+        default: Some(""),
+    },
+    Key {
+        name: "assignment.sender_title",
+        env: &["PRADEN_ASSIGNMENT_SENDER_TITLE"],
+        default: Some("ผู้อำนวยการสำนักข่าว"),
+    },
+    Key {
+        name: "assignment.on_behalf_name",
+        env: &["PRADEN_ASSIGNMENT_ON_BEHALF_NAME"],
+        default: Some(""),
+    },
+    Key {
+        name: "assignment.on_behalf_title",
+        env: &["PRADEN_ASSIGNMENT_ON_BEHALF_TITLE"],
+        default: Some("โฆษกประจำสำนักนายกรัฐมนตรี และอธิบดีกรมประชาสัมพันธ์"),
+    },
+    Key {
+        name: "assignment.thai_digits",
+        env: &["PRADEN_ASSIGNMENT_THAI_DIGITS"],
+        default: Some("true"),
+    },
 ];
 
 /// The raw value of each key and where it came from.
@@ -180,10 +347,13 @@ impl Config {
                 layers.insert(key.name, (v, format!("environment variable {var}")));
             }
         }
-        Self::from_layers(layers)
+        Self::from_layers(layers, env)
     }
 
-    fn from_layers(layers: Layers) -> Result<Self, ConfigError> {
+    fn from_layers(
+        layers: Layers,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let get = |key: &'static str| layers.get(key).map(|(v, o)| (v.as_str(), o.as_str()));
         let invalid = |key: &'static str, expected: &str| {
             let (value, origin) = get(key).unwrap_or(("", "nowhere"));
@@ -261,7 +431,26 @@ impl Config {
         let host_gap = praden_ingest::sources::parse_duration(&text("ingest.host_gap"))
             .filter(|d| *d <= Duration::from_secs(60))
             .ok_or_else(|| invalid("ingest.host_gap", "a duration from 0s to 60s, e.g. \"1s\""))?;
+        let auth = AuthConfig {
+            secure_cookies: match text("auth.secure_cookies").as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(invalid("auth.secure_cookies", "true or false")),
+            },
+            session_ttl: praden_ingest::sources::parse_duration(&text("auth.session_ttl"))
+                .filter(|d| (Duration::from_secs(60)..=Duration::from_secs(30 * 86400)).contains(d))
+                .ok_or_else(|| {
+                    invalid(
+                        "auth.session_ttl",
+                        "a duration from 1m to 720h, e.g. \"12h\"",
+                    )
+                })?,
+        };
+        let (brief, assignment) = brief_and_assignment(&layers, env)?;
         Ok(Self {
+            brief,
+            assignment,
+            auth,
             data_dir,
             database_url,
             listen,
@@ -276,6 +465,22 @@ impl Config {
                 max_concurrent: number("ingest.max_concurrent", 1, 256)?,
                 host_gap,
             },
+            feed: FeedConfig {
+                webhooks: parse_feed_webhooks(&text("feed.webhooks"), env)
+                    .map_err(|reason| invalid("feed.webhooks", &reason))?,
+                attempts: text("feed.webhook_attempts")
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=50).contains(n))
+                    .ok_or_else(|| {
+                        invalid("feed.webhook_attempts", "a whole number from 1 to 50")
+                    })?,
+                backoff: praden_ingest::sources::parse_duration(&text("feed.webhook_backoff"))
+                    .filter(|d| *d <= Duration::from_secs(600))
+                    .ok_or_else(|| {
+                        invalid("feed.webhook_backoff", "a duration up to 10m, e.g. \"2s\"")
+                    })?,
+            },
             detect: DetectConfig {
                 enabled: match text("detect.enabled").as_str() {
                     "true" => true,
@@ -288,11 +493,221 @@ impl Config {
                     .ok()
                     .filter(|f| (1.0..=100.0).contains(f))
                     .ok_or_else(|| {
-                        invalid("detect.regrowth_factor", "a number from 1.0 to 100.0, e.g. 2.0")
+                        invalid(
+                            "detect.regrowth_factor",
+                            "a number from 1.0 to 100.0, e.g. 2.0",
+                        )
                     })?,
             },
         })
     }
+}
+
+/// `[brief]` and `[assignment]`.
+fn brief_and_assignment(
+    layers: &Layers,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(BriefConfig, praden_brief::AssignmentSettings), ConfigError> {
+    let get = |key: &'static str| layers.get(key).map(|(v, o)| (v.as_str(), o.as_str()));
+    let invalid = |key: &'static str, expected: &str| {
+        let (value, origin) = get(key).unwrap_or(("", "nowhere"));
+        ConfigError::Invalid {
+            key,
+            value: value.to_string(),
+            origin: origin.to_string(),
+            expected: expected.to_string(),
+        }
+    };
+    let text = |key| {
+        get(key)
+            .map(|(v, _)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let flag = |key| match text(key).as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(key, "true or false")),
+    };
+    let schedule =
+        crate::brief_schedule::BriefSchedule::parse(&text("brief.schedule")).map_err(|reason| {
+            invalid(
+                "brief.schedule",
+                &format!("a cron expression in Bangkok time such as \"30 9 * * *\" ({reason})"),
+            )
+        })?;
+    let top_candidates = text("brief.top_candidates")
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n <= 500)
+        .ok_or_else(|| invalid("brief.top_candidates", "a whole number from 0 to 500"))?;
+    let delivery_attempts = text("brief.delivery_attempts")
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=50).contains(n))
+        .ok_or_else(|| invalid("brief.delivery_attempts", "a whole number from 1 to 50"))?;
+    let delivery_backoff = praden_ingest::sources::parse_duration(&text("brief.delivery_backoff"))
+        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
+        .and_then(|d| time::Duration::try_from(d).ok())
+        .ok_or_else(|| {
+            invalid(
+                "brief.delivery_backoff",
+                "a duration from 1s to 1h, e.g. \"30s\"",
+            )
+        })?;
+    let webhooks = parse_webhooks(&text("brief.webhooks"), env)
+        .map_err(|reason| invalid("brief.webhooks", &reason))?;
+    let brief = BriefConfig {
+        enabled: flag("brief.enabled")?,
+        schedule,
+        top_candidates,
+        webhooks,
+        delivery_attempts,
+        delivery_backoff,
+    };
+    let assignment = praden_brief::AssignmentSettings {
+        sender_name: text("assignment.sender_name"),
+        sender_title: text("assignment.sender_title"),
+        on_behalf_name: text("assignment.on_behalf_name"),
+        on_behalf_title: text("assignment.on_behalf_title"),
+        thai_digits: flag("assignment.thai_digits")?,
+    };
+    Ok((brief, assignment))
+}
+
+/// `[[brief.webhooks]]` (in praden.toml) or the same as an inline TOML array (in
+/// PRADEN_BRIEF_WEBHOOKS): `name`, `url`, `kind` ("line" or "json"), `to` (LINE) and
+/// `token_env`, the environment variable holding the bearer token (required for LINE).
+fn parse_webhooks(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<WebhookConfig>, String> {
+    const SHAPE: &str = "an array of tables {name, url, kind = \"line\" | \"json\", to, token_env}";
+    let table: toml::Table = format!("webhooks = {text}")
+        .parse()
+        .map_err(|_| SHAPE.to_string())?;
+    let Some(toml::Value::Array(entries)) = table.get("webhooks") else {
+        return Err(SHAPE.to_string());
+    };
+    let mut out: Vec<WebhookConfig> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("webhook #{}", i + 1);
+        let toml::Value::Table(t) = entry else {
+            return Err(format!("{SHAPE}; {at} is not a table"));
+        };
+        for key in t.keys() {
+            if !["name", "url", "kind", "to", "token_env"].contains(&key.as_str()) {
+                return Err(format!(
+                    "{at} has the unknown key {key:?} (known: name, url, kind, to, token_env)"
+                ));
+            }
+        }
+        let field = |k: &str| t.get(k).and_then(|v| v.as_str()).map(str::trim);
+        let name = field("name")
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| format!("{at} needs a name"))?
+            .to_string();
+        let at = format!("webhook {name:?}");
+        if out.iter().any(|w| w.name == name) {
+            return Err(format!("{at} is listed twice: names must be unique"));
+        }
+        let url = field("url").unwrap_or_default().to_string();
+        match reqwest::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => return Err(format!("{at} needs an http(s) url, got {url:?}")),
+        }
+        let kind = match field("kind") {
+            Some("line") => WebhookKind::Line,
+            Some("json") => WebhookKind::Json,
+            other => {
+                return Err(format!(
+                    "{at}: kind must be \"line\" or \"json\", got {:?}",
+                    other.unwrap_or("")
+                ))
+            }
+        };
+        let to = field("to").filter(|s| !s.is_empty()).map(str::to_string);
+        let token = match field("token_env").filter(|s| !s.is_empty()) {
+            Some(var) => Some(Secret::new(
+                env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                    format!("{at}: the environment variable {var} (token_env) is not set")
+                })?,
+            )),
+            None => None,
+        };
+        if kind == WebhookKind::Line && (to.is_none() || token.is_none()) {
+            return Err(format!(
+                "{at}: a LINE webhook needs `to` (the user, group or room id) and `token_env` \
+                 (the variable holding the channel access token)"
+            ));
+        }
+        out.push(WebhookConfig {
+            name,
+            url,
+            kind,
+            to,
+            token,
+        });
+    }
+    Ok(out)
+}
+
+/// `[[feed.webhooks]]`: `name`, `url` and `secret_env`, the environment variable holding the
+/// signing key (required: an unsigned push could be forged).
+fn parse_feed_webhooks(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<FeedWebhook>, String> {
+    const SHAPE: &str = "an array of tables {name, url, secret_env}";
+    let table: toml::Table = format!("webhooks = {text}")
+        .parse()
+        .map_err(|_| SHAPE.to_string())?;
+    let Some(toml::Value::Array(entries)) = table.get("webhooks") else {
+        return Err(SHAPE.to_string());
+    };
+    let mut out: Vec<FeedWebhook> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let toml::Value::Table(t) = entry else {
+            return Err(format!("{SHAPE}; entry #{} is not a table", i + 1));
+        };
+        let field = |k: &str| {
+            t.get(k)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        if let Some(key) = t
+            .keys()
+            .find(|k| !["name", "url", "secret_env"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "entry #{} has the unknown key {key:?} (known: name, url, secret_env)",
+                i + 1
+            ));
+        }
+        let name = field("name").to_string();
+        if name.is_empty() || out.iter().any(|w| w.name == name) {
+            return Err(format!("entry #{} needs a unique name", i + 1));
+        }
+        let url = field("url").to_string();
+        match reqwest::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => {
+                return Err(format!(
+                    "webhook {name:?} needs an http(s) url, got {url:?}"
+                ))
+            }
+        }
+        let var = field("secret_env");
+        let secret = env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+            format!("webhook {name:?}: secret_env must name a set environment variable holding the signing key (got {var:?})")
+        })?;
+        out.push(FeedWebhook {
+            name,
+            url,
+            secret: Secret::new(secret),
+        });
+    }
+    Ok(out)
 }
 
 fn read_file(path: &Path, layers: &mut Layers) -> Result<(), ConfigError> {
@@ -427,5 +842,74 @@ mod tests {
         assert!(e.contains("unknown key \"listne\""), "{e}");
         let e = load_with(Some("listen = \n"), &[]).unwrap_err().to_string();
         assert!(e.contains("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn brief_and_assignment_settings_load_with_webhooks_and_tokens_from_the_environment() {
+        let c = load_with(None, &[]).unwrap();
+        assert!(c.brief.enabled);
+        assert_eq!(c.brief.schedule.expression(), "30 9 * * *");
+        assert_eq!(c.brief.top_candidates, 10);
+        assert!(c.brief.webhooks.is_empty());
+        assert_eq!(c.assignment.sender_title, "ผู้อำนวยการสำนักข่าว");
+        assert!(c.assignment.thai_digits);
+
+        let file = "[brief]\nschedule = \"0 0 8 * * MON-FRI\"\ntop_candidates = 5\n\
+                    [[brief.webhooks]]\nname = \"idchat\"\nkind = \"line\"\n\
+                    url = \"https://api.line.me/v2/bot/message/push\"\nto = \"C0123\"\n\
+                    token_env = \"LINE_TOKEN\"\n\
+                    [[brief.webhooks]]\nname = \"archive\"\nkind = \"json\"\n\
+                    url = \"http://127.0.0.1:9000/hook\"\n\
+                    [assignment]\nsender_name = \"นายสมชาย ใจดี\"\nthai_digits = false\n";
+        let c = load_with(Some(file), &[("LINE_TOKEN", "secret-token")]).unwrap();
+        assert_eq!(c.brief.top_candidates, 5);
+        assert_eq!(c.brief.webhooks.len(), 2);
+        let line = &c.brief.webhooks[0];
+        assert_eq!(
+            (line.name.as_str(), line.kind, line.to.as_deref()),
+            ("idchat", WebhookKind::Line, Some("C0123"))
+        );
+        assert_eq!(line.token.as_ref().unwrap().expose(), "secret-token");
+        assert!(
+            !format!("{c:?}").contains("secret-token"),
+            "tokens are never printed"
+        );
+        assert_eq!(c.brief.webhooks[1].kind, WebhookKind::Json);
+        assert_eq!(c.assignment.sender_name, "นายสมชาย ใจดี");
+        assert!(!c.assignment.thai_digits);
+
+        let env_hooks = "[{name = \"h\", kind = \"json\", url = \"http://127.0.0.1:1/x\"}]";
+        let c = load_with(None, &[("PRADEN_BRIEF_WEBHOOKS", env_hooks)]).unwrap();
+        assert_eq!(c.brief.webhooks[0].name, "h");
+    }
+
+    #[test]
+    fn bad_brief_settings_name_the_key_and_the_reason() {
+        let e = load_with(None, &[("PRADEN_BRIEF_SCHEDULE", "30 9 * * 1-5")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("brief.schedule") && e.contains("MON-FRI"), "{e}");
+        let file = "[[brief.webhooks]]\nname = \"idchat\"\nkind = \"line\"\n\
+                    url = \"https://api.line.me/v2/bot/message/push\"\nto = \"C1\"\n\
+                    token_env = \"NO_SUCH_TOKEN_VAR\"\n";
+        let e = load_with(Some(file), &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("NO_SUCH_TOKEN_VAR") && e.contains("is not set"),
+            "{e}"
+        );
+        let e = load_with(
+            None,
+            &[(
+                "PRADEN_BRIEF_WEBHOOKS",
+                "[{name = \"x\", kind = \"sms\", url = \"http://h/\"}]",
+            )],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("kind must be"), "{e}");
+        let e = load_with(None, &[("PRADEN_BRIEF_TOP_CANDIDATES", "-1")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("brief.top_candidates"), "{e}");
     }
 }

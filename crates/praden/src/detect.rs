@@ -12,11 +12,11 @@ use anyhow::Context;
 use praden_core::review::Proposal;
 use praden_core::Document;
 use praden_detect::{
-    candidate_for, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc, Clusterer,
-    CriteriaScorer, StoryId,
+    candidate_with_engagement, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
+    Clusterer, CriteriaScorer, SocialEngagement, StoryId,
 };
 use praden_store::{ProposalChange, Store};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -79,25 +79,58 @@ impl Detector {
     }
 
     /// The review-queue proposals for `stories` as of `now`: each with its documents' ids.
+    /// `engagement` is the interactions each social post gained recently (by document id).
     pub fn proposals(
         &self,
         stories: &BTreeSet<StoryId>,
         now: OffsetDateTime,
+        engagement: &HashMap<i64, i64>,
     ) -> Vec<(Vec<i64>, Proposal)> {
         let live: BTreeSet<StoryId> = stories.iter().map(|s| self.clusterer.resolve(*s)).collect();
         live.into_iter()
             .filter_map(|id| self.clusterer.story(id))
             .filter_map(|story| {
-                let candidate = candidate_for(story, now, &self.scorer, &self.suggester)?;
-                let ids = story
+                let ids: Vec<i64> = story
                     .members
                     .iter()
                     .filter_map(|m| m.doc_id.parse().ok())
                     .collect();
+                let mut social = SocialEngagement::default();
+                for gained in ids.iter().filter_map(|id| engagement.get(id)) {
+                    social.posts_observed += 1;
+                    social.interactions_gained += gained;
+                }
+                let candidate = candidate_with_engagement(
+                    story,
+                    now,
+                    &self.scorer,
+                    &self.suggester,
+                    Some(social),
+                )?;
                 Some((ids, candidate.to_proposal(&self.registry)))
             })
             .collect()
     }
+
+    /// The hours over which engagement growth counts (the criteria's recent window).
+    fn recent(&self) -> time::Duration {
+        time::Duration::hours(self.scorer.config().recent_hours)
+    }
+}
+
+/// What the social posts observed by ingestion gained in the recent window, by document id.
+async fn engagement_growth(
+    store: &Store,
+    recent: time::Duration,
+    now: OffsetDateTime,
+) -> anyhow::Result<HashMap<i64, i64>> {
+    // The most-grown posts are the ones that can move a score; the cap bounds one query.
+    Ok(store
+        .fastest_growing(now - recent, now, 10_000)
+        .await?
+        .into_iter()
+        .map(|g| (g.document_id, g.interactions()))
+        .collect())
 }
 
 /// Runs `f` on the detector on a blocking thread and hands the detector back.
@@ -175,8 +208,10 @@ pub async fn warm_up(
         (detector, stories) = on_blocking(detector, move |d| d.absorb(&page, now)).await?;
         touched.extend(stories);
     }
+    let engagement = engagement_growth(store, detector.recent(), now).await?;
     let proposals;
-    (detector, proposals) = on_blocking(detector, move |d| d.proposals(&touched, now)).await?;
+    (detector, proposals) =
+        on_blocking(detector, move |d| d.proposals(&touched, now, &engagement)).await?;
     write(store, proposals, config.regrowth_factor, now, &mut report).await?;
     Ok((detector, report))
 }
@@ -198,10 +233,11 @@ pub async fn catch_up(
         };
         report.documents += page.len();
         let at = now();
+        let engagement = engagement_growth(store, detector.recent(), at).await?;
         let proposals;
         (detector, proposals) = on_blocking(detector, move |d| {
             let stories = d.absorb(&page, at);
-            d.proposals(&stories, at)
+            d.proposals(&stories, at, &engagement)
         })
         .await?;
         write(store, proposals, regrowth_factor, at, &mut report).await?;
@@ -272,5 +308,89 @@ pub async fn follow(
             _ = wake.notified() => {}
             _ = tokio::time::sleep(IDLE_RECHECK) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use praden_core::{NewDocument, SourceKind};
+    use std::io::BufRead;
+
+    /// Real coverage (a cabinet decision on rubber payments, from ../shared) carried by three
+    /// outlets becomes one candidate; a restart rebuilds the story and changes nothing; more
+    /// coverage updates the same candidate.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn coverage_becomes_one_candidate_across_restarts() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
+        let file = std::fs::File::open(&corpus).unwrap();
+        let line = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+            .lines()
+            .nth(2641)
+            .unwrap()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let (title, body) = (v["title"].as_str().unwrap(), v["body"].as_str().unwrap());
+        let now = OffsetDateTime::now_utc();
+        let doc = |outlet: &str, i: i64| {
+            NewDocument::new(
+                outlet,
+                SourceKind::News,
+                outlet,
+                Some(&format!("https://{outlet}/{i}")),
+                None,
+                title,
+                body,
+                Some(now - time::Duration::minutes(60 - i)),
+                now,
+            )
+            .unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}/p.db", dir.path().display()))
+            .await
+            .unwrap();
+        store
+            .insert_documents(&[doc("matichon.co.th", 1), doc("khaosod.co.th", 2)])
+            .await
+            .unwrap();
+        let config = DetectConfig {
+            enabled: true,
+            window_hours: 72,
+            regrowth_factor: 2.0,
+        };
+        let (d, report) = catch_up(
+            &store,
+            Detector::new(&config).unwrap(),
+            2.0,
+            OffsetDateTime::now_utc,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.documents, 2);
+        assert_eq!(report.created, 1, "{report:?}");
+        drop(d);
+
+        // A restart: the window's stories are rebuilt and the candidate is left as it was.
+        let (d, warm) = warm_up(&store, Detector::new(&config).unwrap(), &config, now)
+            .await
+            .unwrap();
+        assert_eq!(warm.documents, 2);
+        assert_eq!(warm.created, 0, "{warm:?}");
+        store
+            .insert_documents(&[doc("thairath.co.th", 3)])
+            .await
+            .unwrap();
+        let (_, more) = catch_up(&store, d, 2.0, OffsetDateTime::now_utc)
+            .await
+            .unwrap();
+        assert_eq!((more.created, more.updated), (0, 1), "{more:?}");
+        let queue = store
+            .candidates(&praden_store::CandidateFilter::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].proposal.outlets.len(), 3);
     }
 }

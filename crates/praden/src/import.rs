@@ -1,6 +1,15 @@
 //! `praden import`: bulk-load documents from JSON lines (optionally gzip-compressed) shaped
 //! like the thaigov corpus: id, pub_date, category, title, body, url. Re-running adds nothing;
 //! a bad line is reported with its number and skipped.
+//!
+//! Social posts (`--kind social`, e.g. the wisesight messages: id, text) and broadcast
+//! transcripts (`--kind broadcast`, e.g. the ไทยคู่ฟ้า radio programme) are keyed by
+//! `SOURCE#ID`, not by URL: a transcript that is also published as a web article (every
+//! ไทยคู่ฟ้า transcript is on thaigov.go.th) is then stored as the broadcast too, linked to the
+//! article as a copy, instead of being taken for the article already stored. A social line
+//! without an id gets one from its text (`text-` and 16 hex digits of its SHA-256), so
+//! re-importing finds it again; a line without a date stays undated (its import time is in
+//! `fetched_at`), so re-importing stores nothing and changes nothing.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,6 +48,12 @@ struct Line {
     pub_date: Option<String>,
     title: Option<String>,
     body: Option<String>,
+    /// Social posts carry `text` instead of `body`.
+    text: Option<String>,
+    author: Option<String>,
+    /// The programme of a broadcast (the outlet when `--outlet` is not given).
+    category: Option<String>,
+    channel: Option<String>,
     url: Option<String>,
 }
 
@@ -139,7 +154,7 @@ fn to_document(
     let l: Line = serde_json::from_str(line)
         .map_err(|e| format!("not a JSON object of the expected shape: {e}"))?;
     let title = l.title.unwrap_or_default();
-    let body = l.body.unwrap_or_default();
+    let body = l.body.or(l.text).unwrap_or_default();
     if title.trim().is_empty() && body.trim().is_empty() {
         return Err("it has neither a title nor a body".into());
     }
@@ -151,11 +166,56 @@ fn to_document(
     };
     let published_at = l.pub_date.as_deref().map(parse_pub_date).transpose()?;
     let url = l.url.filter(|u| !u.trim().is_empty());
-    let outlet = match (&o.outlet, &url) {
-        (Some(outlet), _) => outlet.clone(),
-        (None, Some(u)) => url_host(u).unwrap_or_else(|| o.source_id.clone()),
-        (None, None) => o.source_id.clone(),
+    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    // A broadcast's outlet is its channel or programme, not the web site that hosts it.
+    let programme = match o.kind {
+        SourceKind::Broadcast => nonempty(l.channel).or(nonempty(l.category)),
+        _ => None,
     };
+    let outlet = match (&o.outlet, programme, &url) {
+        (Some(outlet), _, _) => outlet.clone(),
+        (None, Some(p), _) => p,
+        (None, None, Some(u)) if o.kind != SourceKind::Social => {
+            url_host(u).unwrap_or_else(|| o.source_id.clone())
+        }
+        (None, None, _) => o.source_id.clone(),
+    };
+    if o.kind == SourceKind::Social {
+        let text = if body.trim().is_empty() {
+            &title
+        } else {
+            &body
+        };
+        let id =
+            id.unwrap_or_else(|| format!("text-{}", &praden_core::content_hash("", text)[..16]));
+        let post = praden_core::social::SocialPost {
+            id,
+            text: text.clone(),
+            author: l.author,
+            created_at: published_at,
+            url,
+            engagement: Default::default(),
+        };
+        return post
+            .to_document(&o.source_id, &outlet, fetched_at)
+            .map_err(|e| e.to_string());
+    }
+    if o.kind == SourceKind::Broadcast && id.is_some() {
+        let mut doc = NewDocument::new(
+            &o.source_id,
+            o.kind,
+            &outlet,
+            None,
+            id.as_deref(),
+            &title,
+            &body,
+            published_at,
+            fetched_at,
+        )
+        .map_err(|e| e.to_string())?;
+        doc.url = url;
+        return Ok(doc);
+    }
     NewDocument::new(
         &o.source_id,
         o.kind,
@@ -212,6 +272,55 @@ mod tests {
             "2020-08-23 17:00:00.0 +00:00:00"
         );
         assert_eq!(d.kind, SourceKind::Official);
+    }
+
+    #[test]
+    fn social_and_broadcast_lines() {
+        let now = OffsetDateTime::now_utc();
+        let social = ImportOptions {
+            source_id: "wisesight".into(),
+            kind: SourceKind::Social,
+            outlet: None,
+        };
+        let d = to_document(
+            r#"{"id": "neg-5003", "sentiment": "neg", "text": "แค่นั้นเอง 5555555555 😁…"}"#,
+            &social,
+            now,
+        )
+        .unwrap();
+        assert_eq!(d.item_key, "wisesight#neg-5003");
+        assert_eq!(
+            (d.outlet.as_str(), d.kind),
+            ("wisesight", SourceKind::Social)
+        );
+        assert_eq!(d.title, "แค่นั้นเอง 5555555555 😁…");
+        assert_eq!(d.published_at, None);
+        // Without an id: one from the text, the same on every import.
+        let a = to_document(r#"{"text": "ไม่มีไอดี 555"}"#, &social, now).unwrap();
+        let b = to_document(r#"{"text": "ไม่มีไอดี 555"}"#, &social, now).unwrap();
+        assert!(a.item_key.starts_with("wisesight#text-"), "{}", a.item_key);
+        assert_eq!(a.item_key, b.item_key);
+        assert_ne!(
+            a.item_key,
+            to_document(r#"{"text": "อีกข้อความ"}"#, &social, now)
+                .unwrap()
+                .item_key
+        );
+
+        let broadcast = ImportOptions {
+            source_id: "thaikufah".into(),
+            kind: SourceKind::Broadcast,
+            outlet: None,
+        };
+        let line = r#"{"id": "34464", "pub_date": "2020-08-24", "category": "รายการวิทยุไทยคู่ฟ้า", "title": "โคก หนอง นา", "body": "ต่อจากนี้ไป ขอเชิญรับฟังไทยคู่ฟ้า", "url": "https://www.thaigov.go.th/news/contents/details/34464"}"#;
+        let d = to_document(line, &broadcast, now).unwrap();
+        assert_eq!(d.item_key, "thaikufah#34464");
+        assert_eq!(d.outlet, "รายการวิทยุไทยคู่ฟ้า");
+        assert_eq!(
+            d.url.as_deref(),
+            Some("https://www.thaigov.go.th/news/contents/details/34464")
+        );
+        assert_eq!(d.kind, SourceKind::Broadcast);
     }
 
     #[test]

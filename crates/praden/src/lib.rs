@@ -2,10 +2,14 @@
 //! only parses the command line and calls into here, so the end-to-end tests can run the whole
 //! application in-process.
 
+pub mod accounts;
 pub mod app;
+pub mod brief_delivery;
+pub mod brief_schedule;
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod feed_webhooks;
 pub mod follow;
 pub mod import;
 

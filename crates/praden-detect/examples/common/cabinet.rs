@@ -7,13 +7,18 @@ use praden_detect::history::{label_proposer, mine_proposer, HistoryExample};
 use praden_detect::mention::MentionMatcher;
 use praden_detect::AgencyRegistry;
 
-pub const DEFAULT_CABINET: &str =
-    "../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz";
+/// The shared data sit beside the repository; resolved from the crate directory, so the
+/// examples run from any working directory (`cargo run -p praden-detect --example …`).
+pub const DEFAULT_CABINET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz"
+);
 /// Items published on or after this date are the test period; everything before trains.
 pub const TEST_START: &str = "2023-01-01";
-/// The last six months of the training period are the validation slice used for tuning.
+/// The last year of the training period is the validation slice used for tuning (models
+/// trained on the rows before it).
 #[allow(dead_code)] // only agency_eval tunes
-pub const VALIDATION_START: &str = "2022-07-01";
+pub const VALIDATION_START: &str = "2022-01-01";
 
 #[derive(Debug, serde::Deserialize)]
 pub struct CabinetItem {

@@ -1,0 +1,99 @@
+//! The history side of the suggester: title features, the classifier, the neighbour index and
+//! the learned combination.
+
+use praden_detect::history::{
+    parse_history, title_terms, ClassifierParams, HistoryExample, TitleClassifier, TitleKnn,
+    DEFAULT_HISTORY_TSV,
+};
+use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
+use praden_detect::{AgencyRegistry, SuggestConfig};
+
+fn row(date: &str, ministry: &str, title: &str) -> HistoryExample {
+    HistoryExample {
+        date: date.into(),
+        ministry: ministry.into(),
+        title: title.into(),
+    }
+}
+
+#[test]
+fn boilerplate_and_numbers_do_not_change_title_terms() {
+    let plain = title_terms("โครงการก่อสร้างสวนสัตว์แห่งใหม่", true, None);
+    let framed = title_terms("ขออนุมัติโครงการก่อสร้างสวนสัตว์แห่งใหม่ พ.ศ. 2565", true, None);
+    assert_eq!(plain, framed);
+    // Without stripping, the frame adds its own n-grams.
+    assert_ne!(
+        plain,
+        title_terms("ขออนุมัติโครงการก่อสร้างสวนสัตว์แห่งใหม่ พ.ศ. 2565", false, None)
+    );
+    assert_ne!(plain, title_terms("โครงการก่อสร้างสะพานแห่งใหม่", true, None));
+}
+
+#[test]
+fn classifier_learns_subjects_despite_a_shared_frame() {
+    let mut rows = Vec::new();
+    for i in 0..20 {
+        rows.push(row(
+            "2021-01-01",
+            "สธ.",
+            &format!("ขออนุมัติงบประมาณ โครงการวัคซีนป้องกันโรค ระยะที่ {i}"),
+        ));
+        rows.push(row(
+            "2021-01-01",
+            "คค.",
+            &format!("ขออนุมัติงบประมาณ โครงการก่อสร้างทางหลวง ระยะที่ {i}"),
+        ));
+    }
+    let m = TitleClassifier::train(&rows, &ClassifierParams::default());
+    let lp = m.log_probs("ขออนุมัติงบประมาณ โครงการจัดหาวัคซีน");
+    let ix = |c: &str| m.classes().iter().position(|x| x == c).unwrap();
+    assert!(lp[ix("สธ.")] > lp[ix("คค.")], "{lp:?}");
+    let lp = m.log_probs("โครงการก่อสร้างทางหลวงสายใหม่");
+    assert!(lp[ix("คค.")] > lp[ix("สธ.")], "{lp:?}");
+    let total: f64 = lp.iter().map(|p| p.exp()).sum();
+    assert!((total - 1.0).abs() < 1e-3, "{total}");
+}
+
+#[test]
+fn nearest_titles_come_best_first() {
+    let rows = vec![
+        row(
+            "2021-01-01",
+            "กต.",
+            "ผลการประชุมรัฐมนตรีต่างประเทศอาเซียน ครั้งที่ 54",
+        ),
+        row("2021-01-01", "คค.", "โครงการรถไฟความเร็วสูงเชื่อมสามสนามบิน"),
+        row("2021-01-01", "สธ.", "แผนปฏิบัติการควบคุมยาสูบแห่งชาติ"),
+    ];
+    let knn = TitleKnn::train(&rows);
+    let n = knn.nearest("ผลการประชุมรัฐมนตรีต่างประเทศอาเซียน ครั้งที่ 55", 2);
+    assert_eq!(n[0].ministry, "กต.");
+    assert!(n[0].similarity > 0.8, "{n:?}");
+    assert!(n.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+    let same = knn.nearest("โครงการรถไฟความเร็วสูงเชื่อมสามสนามบิน", 1);
+    assert!((same[0].similarity - 1.0).abs() < 1e-4, "{same:?}");
+    assert!(knn.nearest("", 3).is_empty());
+}
+
+/// The shipped weights must be what the documented procedure gives on the shipped history;
+/// if the history, the features or the classifier change, re-fit and update
+/// `Combiner::default` (agency_eval prints the new weights).
+#[test]
+fn shipped_combiner_is_the_one_fitted_on_the_embedded_history() {
+    let registry = AgencyRegistry::load_default().unwrap();
+    let history = parse_history(DEFAULT_HISTORY_TSV).unwrap();
+    let fitted = fit_combiner(&registry, &history, &SuggestConfig::default(), 5);
+    let shipped = Combiner::default();
+    for ((name, f), s) in FEATURE_NAMES
+        .iter()
+        .zip(fitted.weights)
+        .zip(shipped.weights)
+    {
+        assert!(
+            (f - s).abs() < 2e-3,
+            "{name}: fitted {f:.4}, shipped {s:.4}"
+        );
+    }
+    // What the weights must mean: history and naming count for a ministry.
+    assert!(fitted.weights[0] > 0.0 && fitted.weights[11] > 0.0);
+}

@@ -1,0 +1,328 @@
+//! The published 09:30 briefs — the page `/briefs/{date}` (Thai, with each webhook's
+//! delivery status) and `/api/v1/briefs/{date}` (JSON), both `?revision=N` (default: the
+//! latest) — and the official assignment message of a day,
+//! `/api/v1/assignments/{date}/message` (text/plain, or JSON when asked).
+
+use crate::html::{esc, shell};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use praden_brief::{assignment_message as compose, html_fragment, AssignmentLine, Brief};
+use praden_core::thai_time::{
+    bangkok_midnight, format_thai_date_long, format_thai_date_short, parse_date_any_era, to_bangkok,
+};
+use praden_store::{BriefDelivery, BriefRevision, DeliveryStatus, StoredBrief};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+use time::{Date, Duration, OffsetDateTime};
+
+#[derive(Deserialize)]
+pub struct BriefParams {
+    revision: Option<i64>,
+}
+
+/// `YYYY-MM-DD` in either era (2569-11-23 or 2026-11-23), Thai digits allowed.
+fn parse_day(s: &str) -> Result<Date, ApiError> {
+    parse_date_any_era(s).map_err(|e| {
+        ApiError::BadParameter(format!(
+            "date: {e} (expected YYYY-MM-DD, B.E. or C.E., e.g. 2026-11-23)"
+        ))
+    })
+}
+
+struct Loaded {
+    stored: StoredBrief,
+    brief: Brief,
+    revisions: Vec<BriefRevision>,
+    deliveries: Vec<BriefDelivery>,
+}
+
+async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loaded, ApiError> {
+    if let Some(r) = revision.filter(|r| *r < 1) {
+        return Err(ApiError::BadParameter(format!(
+            "revision {r} is out of range (revisions start at 1)"
+        )));
+    }
+    let stored = state.store.brief(slot, revision).await?.ok_or_else(|| {
+        ApiError::NotFound(match revision {
+            Some(r) => format!("the brief of {slot} has no revision {r}"),
+            None => format!("no brief has been published for {slot}"),
+        })
+    })?;
+    let brief: Brief = serde_json::from_str(&stored.content).map_err(|e| {
+        ApiError::Internal(format!(
+            "brief {} (revision {}) is not readable: {e}",
+            stored.id, stored.revision
+        ))
+    })?;
+    let revisions = state.store.brief_revisions(slot).await?;
+    let deliveries = state.store.brief_deliveries(stored.id).await?;
+    Ok(Loaded {
+        stored,
+        brief,
+        revisions,
+        deliveries,
+    })
+}
+
+#[derive(Serialize)]
+pub struct RevisionView {
+    revision: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    generated_at: OffsetDateTime,
+    late: bool,
+    trigger: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct DeliveryView {
+    target: String,
+    status: &'static str,
+    attempts: i64,
+    last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    next_attempt_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    delivered_at: Option<OffsetDateTime>,
+}
+
+#[derive(Serialize)]
+pub struct BriefResponse {
+    slot: String,
+    revision: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    scheduled_for: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    generated_at: OffsetDateTime,
+    late: bool,
+    trigger: &'static str,
+    revisions: Vec<RevisionView>,
+    brief: Brief,
+    /// The LINE messages as sent.
+    messages: Vec<String>,
+    markdown: String,
+    deliveries: Vec<DeliveryView>,
+}
+
+pub async fn api(
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+    Query(p): Query<BriefParams>,
+) -> Result<Json<BriefResponse>, ApiError> {
+    let slot = parse_day(&date)?;
+    let l = load(&state, slot, p.revision).await?;
+    Ok(Json(BriefResponse {
+        slot: iso(slot),
+        revision: l.stored.revision,
+        scheduled_for: l.stored.scheduled_for,
+        generated_at: l.stored.generated_at,
+        late: l.stored.late,
+        trigger: l.stored.trigger.as_str(),
+        revisions: l
+            .revisions
+            .iter()
+            .map(|r| RevisionView {
+                revision: r.revision,
+                generated_at: r.generated_at,
+                late: r.late,
+                trigger: r.trigger.as_str(),
+            })
+            .collect(),
+        brief: l.brief,
+        messages: l.stored.messages,
+        markdown: l.stored.markdown,
+        deliveries: l
+            .deliveries
+            .into_iter()
+            .map(|d| DeliveryView {
+                target: d.target,
+                status: d.status.as_str(),
+                attempts: d.attempts,
+                last_error: d.last_error,
+                next_attempt_at: d.next_attempt_at,
+                delivered_at: d.delivered_at,
+            })
+            .collect(),
+    }))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+    Query(p): Query<BriefParams>,
+) -> Result<Html<String>, ApiError> {
+    let slot = parse_day(&date)?;
+    let l = load(&state, slot, p.revision).await?;
+    let day = iso(slot);
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<nav class=\"meta\" aria-label=\"ฉบับของสรุปประเด็น\">ฉบับ: "
+    );
+    for (i, r) in l.revisions.iter().enumerate() {
+        if i > 0 {
+            body.push_str(" · ");
+        }
+        let label = format!(
+            "ฉบับที่ {} ({}{})",
+            r.revision,
+            trigger_th(r.trigger.as_str()),
+            if r.late {
+                ", ส่งล่าช้า"
+            } else {
+                ""
+            }
+        );
+        if r.revision == l.stored.revision {
+            let _ = write!(
+                body,
+                "<strong aria-current=\"page\">{}</strong>",
+                esc(&label)
+            );
+        } else {
+            let _ = write!(
+                body,
+                "<a href=\"/briefs/{day}?revision={}\">{}</a>",
+                r.revision,
+                esc(&label)
+            );
+        }
+    }
+    let _ = write!(
+        body,
+        " · <a href=\"/api/v1/briefs/{day}?revision={}\">JSON</a></nav>",
+        l.stored.revision
+    );
+    body.push_str(&html_fragment(&l.brief));
+    body.push_str("<section><h2>การส่งสรุปประเด็น</h2>");
+    if l.deliveries.is_empty() {
+        body.push_str("<p>ไม่ได้กำหนดปลายทางสำหรับส่งสรุปประเด็น</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>ปลายทาง</th><th>สถานะ</th><th>จำนวนครั้งที่ส่ง</th>\
+             <th>เวลา</th><th>ข้อผิดพลาดล่าสุด</th></tr></thead><tbody>",
+        );
+        for d in &l.deliveries {
+            let when = match d.status {
+                DeliveryStatus::Delivered => d.delivered_at.map(|t| format!("ส่งเมื่อ {}", moment(t))),
+                DeliveryStatus::Pending => d
+                    .next_attempt_at
+                    .map(|t| format!("ส่งครั้งต่อไป {}", moment(t))),
+                DeliveryStatus::Sending | DeliveryStatus::Failed => None,
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td><span class=\"badge{}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.target),
+                if d.status == DeliveryStatus::Failed { " warn" } else { "" },
+                d.status.label_th(),
+                d.attempts,
+                esc(&when.unwrap_or_default()),
+                esc(d.last_error.as_deref().unwrap_or(""))
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    body.push_str("</section>");
+    let title = format!("สรุปประเด็น {}", format_thai_date_short(slot));
+    Ok(Html(shell(&title, &body)))
+}
+
+fn trigger_th(trigger: &str) -> &'static str {
+    match trigger {
+        "schedule" => "ตามกำหนด",
+        "catch_up" => "จัดทำย้อนหลัง",
+        _ => "จัดทำใหม่",
+    }
+}
+
+fn moment(t: OffsetDateTime) -> String {
+    let b = to_bangkok(t);
+    format!(
+        "{} {:02}:{:02} น.",
+        format_thai_date_short(b.date()),
+        b.hour(),
+        b.minute()
+    )
+}
+
+fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+#[derive(Deserialize)]
+pub struct MessageParams {
+    format: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MessageResponse {
+    date: String,
+    /// The date as the message writes it.
+    date_th: String,
+    count: usize,
+    issues: Vec<AssignmentLine>,
+    text: String,
+}
+
+/// The official assignment message for the issues approved on `date` (a Bangkok day) that
+/// are not withdrawn. `text/plain` unless `?format=json` or `Accept: application/json`.
+pub async fn assignment_message(
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+    Query(p): Query<MessageParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let day = parse_day(&date)?;
+    let json = match p.format.as_deref() {
+        Some("json") => true,
+        Some("text") => false,
+        Some(other) => {
+            return Err(ApiError::BadParameter(format!(
+                "format {other:?} is not known (expected text or json)"
+            )))
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/json")),
+    };
+    let from = bangkok_midnight(day);
+    let issues = state
+        .store
+        .issues_approved_between(from, from + Duration::days(1))
+        .await?;
+    let (text, lines) = compose(day, &issues, &state.assignment);
+    if json {
+        let date_th = if state.assignment.thai_digits {
+            format_thai_date_long(day, true)
+        } else {
+            format_thai_date_short(day)
+        };
+        return Ok(Json(MessageResponse {
+            date: iso(day),
+            date_th,
+            count: lines.len(),
+            issues: lines,
+            text,
+        })
+        .into_response());
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn days_are_read_in_either_era() {
+        assert_eq!(parse_day("2569-11-23").unwrap(), date!(2026 - 11 - 23));
+        assert_eq!(parse_day("2026-11-23").unwrap(), date!(2026 - 11 - 23));
+        assert!(parse_day("23/11/2026").is_err());
+        assert_eq!(iso(date!(2026 - 01 - 05)), "2026-01-05");
+    }
+}

@@ -1,0 +1,288 @@
+//! `POST /api/v1/ingest/social?source=ID`: social-listening vendors push posts as JSON lines.
+//!
+//! Each line is one post: `{"id", "text", "author"?, "created_at"?, "url"?, "outlet"?,
+//! "likes"?, "shares"?, "comments"?, "views"?, "observed_at"?}` (`platform` is accepted for
+//! `outlet`; without either the outlet is the source id). A post is stored once per
+//! (source, id): pushing it again stores nothing new but records its engagement as another
+//! observation, at `observed_at` (the vendor's snapshot time) or else the time of the
+//! request. Each bad line is rejected with its line number and reason; the good lines are
+//! kept. The answer is 200 whenever the request itself was acceptable, even if every line was
+//! rejected: `{"accepted", "duplicates", "rejected": [{"line", "reason"}], "observations"}`.
+//! The body is at most 10 MiB and 10,000 lines (413 beyond).
+
+use crate::{ApiError, AppState};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json, Router};
+use praden_core::social::{parse_post_time, Engagement, SocialPost};
+use praden_store::EngagementObservation;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+pub const MAX_BODY_BYTES: usize = 10 << 20;
+pub const MAX_LINES: usize = 10_000;
+
+/// Woken after pushed posts are stored, so the index follower (and the detector) pick them
+/// up at once, as after a poll. The binary adds it with [`with_stored_wake`].
+#[derive(Clone)]
+pub struct StoredWake(pub Arc<Notify>);
+
+/// Hands the push endpoint the notifier that pollers wake after storing documents. Without
+/// it pushed posts are still indexed, at the follower's next periodic look.
+pub fn with_stored_wake(router: Router, stored: Arc<Notify>) -> Router {
+    router.layer(Extension(StoredWake(stored)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PushParams {
+    source: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct PushReport {
+    /// Posts stored for the first time.
+    pub accepted: usize,
+    /// Posts already stored (same source and id), left as they were.
+    pub duplicates: usize,
+    pub rejected: Vec<Rejected>,
+    /// Engagement observations recorded (new and known posts).
+    pub observations: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    id: Option<serde_json::Value>,
+    text: Option<String>,
+    author: Option<String>,
+    created_at: Option<serde_json::Value>,
+    url: Option<String>,
+    #[serde(alias = "platform")]
+    outlet: Option<String>,
+    likes: Option<i64>,
+    shares: Option<i64>,
+    comments: Option<i64>,
+    views: Option<i64>,
+    observed_at: Option<serde_json::Value>,
+}
+
+/// One accepted line: the post, its outlet and when its counts were observed.
+#[derive(Debug)]
+struct Parsed {
+    post: SocialPost,
+    outlet: Option<String>,
+    observed_at: Option<OffsetDateTime>,
+}
+
+fn parse_line(text: &str, now: OffsetDateTime) -> Result<Parsed, String> {
+    let l: Line = serde_json::from_str(text).map_err(|e| format!("not a post object: {e}"))?;
+    let id = match l.id {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(_)) | None => return Err("id is missing".into()),
+        Some(other) => return Err(format!("id {other} is neither a string nor a number")),
+    };
+    let text = l
+        .text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("text is missing or empty")?;
+    let created_at = l
+        .created_at
+        .map(|v| parse_post_time(&v, now).map_err(|e| format!("created_at: {e}")))
+        .transpose()?;
+    let observed_at = l
+        .observed_at
+        .map(|v| parse_post_time(&v, now).map_err(|e| format!("observed_at: {e}")))
+        .transpose()?;
+    for (name, v) in [
+        ("likes", l.likes),
+        ("shares", l.shares),
+        ("comments", l.comments),
+        ("views", l.views),
+    ] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(format!("{name} is negative"));
+        }
+    }
+    Ok(Parsed {
+        post: SocialPost {
+            id,
+            text,
+            author: l.author,
+            created_at,
+            url: l.url,
+            engagement: Engagement {
+                likes: l.likes,
+                shares: l.shares,
+                comments: l.comments,
+                views: l.views,
+            },
+        },
+        outlet: l
+            .outlet
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty()),
+        observed_at,
+    })
+}
+
+fn valid_source_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn too_large(message: String) -> Response {
+    let body = serde_json::json!({ "error": { "code": "too_large", "message": message } });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+}
+
+pub(crate) async fn push(
+    State(state): State<AppState>,
+    wake: Option<Extension<StoredWake>>,
+    Query(params): Query<PushParams>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return Ok(too_large(format!(
+            "the body is larger than {MAX_BODY_BYTES} bytes (or was cut off)"
+        )));
+    };
+    let source = params.source.unwrap_or_default();
+    if !valid_source_id(&source) {
+        return Err(ApiError::BadParameter(format!(
+            "source {source:?}: give ?source=ID, lower-case ASCII letters, digits, '-' or '_'"
+        )));
+    }
+    let lines: Vec<&[u8]> = body
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    let non_empty = lines
+        .iter()
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count();
+    if non_empty == 0 {
+        return Err(ApiError::BadParameter(
+            "the body has no lines: send one JSON post per line".into(),
+        ));
+    }
+    if non_empty > MAX_LINES {
+        return Ok(too_large(format!(
+            "{non_empty} lines; at most {MAX_LINES} per request"
+        )));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut report = PushReport::default();
+    let mut accepted = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = i + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
+            Err(e) => {
+                report.rejected.push(Rejected {
+                    line,
+                    reason: format!("not UTF-8: {e}"),
+                });
+                continue;
+            }
+        };
+        let parsed = parse_line(text, now).and_then(|p| {
+            let outlet = p.outlet.clone().unwrap_or_else(|| source.clone());
+            let doc = p
+                .post
+                .to_document(&source, &outlet, now)
+                .map_err(|e| e.to_string())?;
+            Ok((p, doc))
+        });
+        match parsed {
+            Ok(ok) => accepted.push(ok),
+            Err(reason) => report.rejected.push(Rejected { line, reason }),
+        }
+    }
+    let docs: Vec<_> = accepted.iter().map(|(_, d)| d.clone()).collect();
+    let outcome = state.store.insert_documents(&docs).await?;
+    report.accepted = outcome.inserted.len();
+    report.duplicates = outcome.existing;
+    if let (false, Some(Extension(StoredWake(wake)))) = (outcome.inserted.is_empty(), wake) {
+        wake.notify_one();
+    }
+    let keys: Vec<String> = docs.iter().map(|d| d.item_key.clone()).collect();
+    let ids = state.store.document_ids_by_item_key(&keys).await?;
+    let observations: Vec<_> = accepted
+        .iter()
+        .filter_map(|(p, d)| {
+            Some(EngagementObservation {
+                document_id: *ids.get(&d.item_key)?,
+                observed_at: p.observed_at.unwrap_or(now),
+                counts: p.post.engagement,
+            })
+        })
+        .collect();
+    report.observations = state.store.insert_engagement(&observations).await?;
+    tracing::info!(
+        source,
+        accepted = report.accepted,
+        duplicates = report.duplicates,
+        rejected = report.rejected.len(),
+        "social posts pushed"
+    );
+    Ok(Json(report).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2024-03-05 05:00 UTC);
+
+    #[test]
+    fn lines_become_posts() {
+        let p = parse_line(
+            r#"{"id": 42, "text": "ค่าไฟแพงงงง 😤", "author": "ป้า", "platform": "facebook", "likes": 5, "observed_at": 1709614800}"#,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(p.post.id, "42");
+        assert_eq!(p.outlet.as_deref(), Some("facebook"));
+        assert_eq!(p.post.engagement.likes, Some(5));
+        assert_eq!(p.observed_at, Some(datetime!(2024-03-05 05:00 UTC)));
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let why = |l: &str| parse_line(l, NOW).unwrap_err();
+        assert!(why("{").contains("not a post object"));
+        assert!(why(r#"{"text": "x"}"#).contains("id is missing"));
+        assert!(why(r#"{"id": "1", "text": "  "}"#).contains("text is missing"));
+        assert!(why(r#"{"id": [1], "text": "x"}"#).contains("neither a string nor a number"));
+        assert!(why(r#"{"id": "1", "text": "x", "created_at": "ไม่รู้"}"#).contains("created_at"));
+        assert!(why(r#"{"id": "1", "text": "x", "likes": -1}"#).contains("likes is negative"));
+        assert!(why(r#"{"id": "1", "text": "x", "likes": "many"}"#).contains("not a post object"));
+        assert!(why(r#"{"id": "1", "text": "x", "lieks": 1}"#).contains("unknown field"));
+    }
+
+    #[test]
+    fn source_ids() {
+        assert!(valid_source_id("wisesight-push"));
+        assert!(!valid_source_id(""));
+        assert!(!valid_source_id("Vendor"));
+        assert!(!valid_source_id("a/b"));
+    }
+}

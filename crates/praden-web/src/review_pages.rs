@@ -1,0 +1,562 @@
+//! The monitors' pages: the queue and one candidate with its actions. Server-rendered Thai
+//! HTML; every action is a plain form (no JavaScript), carries the version the monitor saw
+//! and the session's CSRF token, and answers with a redirect or a clear conflict page.
+
+use crate::auth::Identity;
+use crate::html::{esc, shell};
+use crate::review::{
+    approval_from, context, default_source, documents_of, load_candidate, snooze_until,
+    ApproveBody, DocumentSummary,
+};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use praden_core::review::{Candidate, CandidateStatus, Criterion};
+use praden_core::thai_time::{format_thai_date_short, to_bangkok};
+use praden_store::CandidateFilter;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use time::{Duration, OffsetDateTime};
+
+/// A criterion counts as fired (a badge) from this score.
+const BADGE_SCORE: f64 = 0.5;
+/// The sparkline covers this many hours in buckets of `BUCKET_HOURS`.
+const SPARK_HOURS: i64 = 72;
+const BUCKET_HOURS: i64 = 6;
+
+fn badges(c: &Candidate) -> String {
+    let mut out = String::new();
+    for r in &c.proposal.criteria {
+        if r.score >= BADGE_SCORE {
+            let _ = write!(
+                out,
+                "<span class=\"badge\" title=\"{:.2}\">{}</span>",
+                r.score,
+                r.criterion.label_th()
+            );
+        }
+    }
+    if c.proposal.misleading.is_some() {
+        out.push_str("<span class=\"badge warn\">อาจคลาดเคลื่อน</span>");
+    }
+    out
+}
+
+/// An inline SVG of documents per bucket over the last `SPARK_HOURS`.
+fn sparkline(times: &[OffsetDateTime], now: OffsetDateTime) -> String {
+    let buckets = (SPARK_HOURS / BUCKET_HOURS) as usize;
+    let mut counts = vec![0u32; buckets];
+    for t in times {
+        let age = (now - *t).whole_hours();
+        if (0..SPARK_HOURS).contains(&age) {
+            counts[buckets - 1 - (age / BUCKET_HOURS) as usize] += 1;
+        }
+    }
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let (w, h) = (96.0, 20.0);
+    let step = w / (buckets - 1) as f64;
+    let points: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                h - 1.0 - (*c as f64 / max) * (h - 2.0)
+            )
+        })
+        .collect();
+    let total: u32 = counts.iter().sum();
+    format!(
+        "<svg class=\"spark\" width=\"96\" height=\"20\" viewBox=\"0 0 96 20\" role=\"img\" \
+         aria-label=\"ข่าว {total} ชิ้นใน {SPARK_HOURS} ชั่วโมง\"><polyline fill=\"none\" \
+         stroke=\"#2060c0\" stroke-width=\"1.5\" points=\"{}\"/></svg>",
+        points.join(" ")
+    )
+}
+
+fn age_th(since: OffsetDateTime, now: OffsetDateTime) -> String {
+    let d = now - since;
+    if d < Duration::hours(1) {
+        format!("{} นาที", d.whole_minutes().max(0))
+    } else if d < Duration::days(2) {
+        format!("{} ชม.", d.whole_hours())
+    } else {
+        format!("{} วัน", d.whole_days())
+    }
+}
+
+fn bangkok_time(t: OffsetDateTime) -> String {
+    let b = to_bangkok(t);
+    format!(
+        "{} {:02}:{:02} น.",
+        format_thai_date_short(b.date()),
+        b.hour(),
+        b.minute()
+    )
+}
+
+pub async fn queue(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let now = OffsetDateTime::now_utc();
+    let candidates = state
+        .store
+        .candidates(
+            &CandidateFilter {
+                statuses: vec![CandidateStatus::Pending],
+                limit: 100,
+                offset: 0,
+            },
+            now,
+        )
+        .await?;
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let mut times: BTreeMap<i64, Vec<OffsetDateTime>> = BTreeMap::new();
+    for (id, t) in state.store.candidate_timelines(&ids).await? {
+        times.entry(id).or_default().push(t);
+    }
+    let mut body = format!(
+        "<h1>คิวประเด็นรอพิจารณา</h1><p class=\"meta\">{} ประเด็น เรียงตามคะแนน</p>",
+        candidates.len()
+    );
+    if candidates.is_empty() {
+        body.push_str("<p>ยังไม่มีประเด็นรอพิจารณา</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>ประเด็น</th><th>คะแนน</th><th>เกณฑ์</th><th>ข่าว / สื่อ</th>\
+             <th>ความถี่ 72 ชม.</th><th>หน่วยงานที่เสนอ</th><th>อายุ</th></tr></thead><tbody>",
+        );
+        for c in &candidates {
+            let p = &c.proposal;
+            let agency = p
+                .agencies
+                .first()
+                .map_or(String::new(), |a| esc(&a.agency.name_th));
+            let development = c.development.as_deref().map_or(String::new(), |d| {
+                format!("<br><small class=\"badge warn\">{}</small>", esc(d))
+            });
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"/candidates/{id}\">{title}</a>{development}</td><td>{score:.2}</td>\
+                 <td>{badges}</td><td>{articles} / {outlets}</td><td>{spark}</td><td>{agency}</td>\
+                 <td>{age}</td></tr>",
+                id = c.id,
+                title = esc(&p.title),
+                score = p.score,
+                badges = badges(c),
+                articles = p.articles,
+                outlets = p.outlets.len(),
+                spark = sparkline(times.get(&c.id).map_or(&[][..], |v| v), now),
+                age = age_th(p.first_seen, now),
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    Ok(Html(shell("คิวประเด็น", &body)))
+}
+
+fn documents_html(docs: &[DocumentSummary]) -> String {
+    let mut groups: BTreeMap<(&str, &str), Vec<&DocumentSummary>> = BTreeMap::new();
+    for d in docs {
+        groups.entry((&d.kind, &d.outlet)).or_default().push(d);
+    }
+    let mut out = String::new();
+    let mut last_kind = "";
+    for ((kind, outlet), docs) in groups {
+        if kind != last_kind {
+            let _ = write!(out, "<h3>{}</h3>", kind_th(kind));
+            last_kind = kind;
+        }
+        let _ = write!(out, "<p><b>{}</b> ({} ชิ้น)</p><ul>", esc(outlet), docs.len());
+        for d in docs {
+            let title = esc(&d.title);
+            let link = match &d.url {
+                Some(u) => format!("<a href=\"{}\" rel=\"noopener\">{title}</a>", esc(u)),
+                None => title,
+            };
+            let when = d.published_at.map_or(String::new(), bangkok_time);
+            let _ = write!(out, "<li>{link} <span class=\"meta\">{when}</span></li>");
+        }
+        out.push_str("</ul>");
+    }
+    out
+}
+
+fn kind_th(kind: &str) -> &str {
+    match kind {
+        "news" => "ข่าว",
+        "social" => "โซเชียลมีเดีย",
+        "broadcast" => "วิทยุ/โทรทัศน์",
+        "official" => "หน่วยงานรัฐ",
+        other => other,
+    }
+}
+
+fn agency_options(state: &AppState, c: &Candidate) -> String {
+    let suggested: Vec<&str> = c
+        .proposal
+        .agencies
+        .iter()
+        .map(|a| a.agency.name_th.as_str())
+        .collect();
+    let mut out = String::from("<optgroup label=\"ที่ระบบเสนอ\">");
+    for (i, a) in c.proposal.agencies.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<option value=\"{v}\"{sel}>{v} ({abbr}) · {score:.2}</option>",
+            v = esc(&a.agency.name_th),
+            sel = if i == 0 { " selected" } else { "" },
+            abbr = esc(&a.agency.abbr),
+            score = a.score,
+        );
+    }
+    out.push_str("</optgroup><optgroup label=\"ทุกหน่วยงาน\">");
+    for a in state.agencies.iter() {
+        if suggested.contains(&a.name_th.as_str()) {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<option value=\"{v}\">{v}{abbr}</option>",
+            v = esc(&a.name_th),
+            abbr = if a.abbr.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", esc(&a.abbr))
+            },
+        );
+    }
+    out.push_str("</optgroup>");
+    out
+}
+
+pub async fn candidate(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, ApiError> {
+    let c = load_candidate(&state, id).await?;
+    let docs = documents_of(&state, id).await?;
+    let now = OffsetDateTime::now_utc();
+    let p = &c.proposal;
+    let mut body = format!(
+        "<h1>{title}</h1><p class=\"meta\">ประเด็นที่ {id} · สถานะ: {status} · คะแนน {score:.2} · \
+         ข่าว {articles} ชิ้นจาก {outlets} แหล่ง · พบครั้งแรก {first} · ล่าสุด {last}</p>\
+         <p>{badges}</p><p>{summary}</p>",
+        title = esc(&p.title),
+        id = c.id,
+        status = c.status.label_th(),
+        score = p.score,
+        articles = p.articles,
+        outlets = p.outlets.len(),
+        first = bangkok_time(p.first_seen),
+        last = bangkok_time(p.last_seen),
+        badges = badges(&c),
+        summary = esc(&p.summary),
+    );
+    if let Some(d) = &c.development {
+        let _ = write!(body, "<p class=\"notice\">{}</p>", esc(d));
+    }
+    if let Some(reason) = &c.reject_reason {
+        let _ = write!(body, "<p class=\"meta\">เหตุผลที่ไม่รับ: {}</p>", esc(reason));
+    }
+    if let Some(into) = c.merged_into {
+        let _ = write!(
+            body,
+            "<p class=\"notice\">รวมเข้ากับ <a href=\"/candidates/{into}\">ประเด็นที่ {into}</a> แล้ว</p>"
+        );
+    }
+    if let Some(issue) = c.issue_id {
+        let _ = write!(
+            body,
+            "<p class=\"notice\">อนุมัติแล้วเป็นประเด็นเลขที่ {issue} \
+             (<a href=\"/api/v1/issues/{issue}\">ข้อมูล</a>)</p>"
+        );
+    }
+
+    body.push_str("<h2>เหตุผลตามเกณฑ์</h2><table><thead><tr><th>เกณฑ์</th><th>คะแนน</th><th>หลักฐาน</th></tr></thead><tbody>");
+    for criterion in Criterion::ALL {
+        let Some(r) = p.criteria.iter().find(|r| r.criterion == criterion) else {
+            continue;
+        };
+        let evidence: Vec<String> = r.evidence.iter().map(|e| esc(e)).collect();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
+            criterion.label_th(),
+            r.score,
+            evidence.join("<br>")
+        );
+    }
+    if let Some(m) = &p.misleading {
+        let evidence: Vec<String> = m.iter().map(|e| esc(e)).collect();
+        let _ = write!(
+            body,
+            "<tr><td>อาจคลาดเคลื่อน</td><td></td><td>{}</td></tr>",
+            evidence.join("<br>")
+        );
+    }
+    body.push_str("</tbody></table>");
+
+    body.push_str("<h2>หน่วยงานที่ควรชี้แจง (ระบบเสนอ)</h2><ol>");
+    for a in &p.agencies {
+        let reasons: Vec<String> = a.reasons.iter().map(|r| esc(r)).collect();
+        let _ = write!(
+            body,
+            "<li>{} ({}) · {} · {:.2}<br><small class=\"meta\">{}</small></li>",
+            esc(&a.agency.name_th),
+            esc(&a.agency.abbr),
+            esc(&a.agency.ministry_th),
+            a.score,
+            reasons.join(" · ")
+        );
+    }
+    body.push_str("</ol>");
+
+    if matches!(
+        c.status,
+        CandidateStatus::Pending | CandidateStatus::Snoozed
+    ) {
+        body.push_str(&action_forms(&state, &c, &who, now).await?);
+    }
+    let _ = write!(
+        body,
+        "<h2>ข่าวทั้งหมด ({} ชิ้น)</h2>{}",
+        docs.len(),
+        documents_html(&docs)
+    );
+    Ok(Html(shell(&p.title, &body)))
+}
+
+async fn action_forms(
+    state: &AppState,
+    c: &Candidate,
+    who: &Identity,
+    now: OffsetDateTime,
+) -> Result<String, ApiError> {
+    let csrf = who.csrf.as_deref().map_or(String::new(), |t| {
+        format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(t))
+    });
+    let hidden = format!(
+        "{csrf}<input type=\"hidden\" name=\"version\" value=\"{}\">",
+        c.version
+    );
+    let others = state
+        .store
+        .candidates(
+            &CandidateFilter {
+                statuses: vec![CandidateStatus::Pending, CandidateStatus::Approved],
+                limit: 100,
+                offset: 0,
+            },
+            now,
+        )
+        .await?;
+    let mut merge_options = String::new();
+    for o in others.iter().filter(|o| o.id != c.id) {
+        let _ = write!(
+            merge_options,
+            "<option value=\"{}:{}\">{} · {}</option>",
+            o.id,
+            o.version,
+            o.id,
+            esc(&o.proposal.title)
+        );
+    }
+    let id = c.id;
+    Ok(format!(
+        r#"<h2>ดำเนินการ</h2>
+<form class="action" method="post" action="/candidates/{id}/approve"><h3>อนุมัติเป็นประเด็น</h3>{hidden}
+<label>ชื่อประเด็น<input type="text" name="title" value="{title}" required></label>
+<label>หน่วยงานที่ต้องชี้แจง<select name="agency">{agencies}</select></label>
+<label>ภายใน (วัน)<input type="number" name="deadline_days" min="1" max="90" value="{deadline}" required></label>
+<label>ที่มา<input type="text" name="source" value="{source}" required></label>
+<button type="submit">อนุมัติ</button></form>
+<form class="action" method="post" action="/candidates/{id}/reject"><h3>ไม่รับ</h3>{hidden}
+<label>เหตุผล<input type="text" name="reason" required></label>
+<button type="submit">ไม่รับประเด็นนี้</button></form>
+<form class="action" method="post" action="/candidates/{id}/snooze"><h3>พักไว้</h3>{hidden}
+<label>พักไว้นาน<select name="hours"><option value="2">2 ชั่วโมง</option><option value="6">6 ชั่วโมง</option><option value="24" selected>1 วัน</option><option value="72">3 วัน</option></select></label>
+<button type="submit">พักไว้</button></form>
+<form class="action" method="post" action="/candidates/{id}/merge"><h3>รวมกับประเด็นอื่น</h3>{hidden}
+<label>รวมเข้ากับ<select name="into">{merge_options}</select></label>
+<button type="submit">รวม</button></form>"#,
+        title = esc(&c.proposal.title),
+        agencies = agency_options(state, c),
+        deadline = c.proposal.deadline_days,
+        source = esc(&default_source(c)),
+    ))
+}
+
+/// A refused action: the reason in Thai terms plus the store's exact words, and the way back.
+fn refused(id: i64, e: ApiError) -> Response {
+    let (status, lead) = match &e {
+        ApiError::Conflict(_) => (
+            StatusCode::CONFLICT,
+            "มีผู้ดำเนินการกับประเด็นนี้ก่อนคุณ การดำเนินการของคุณยังไม่ถูกบันทึก กรุณาเปิดหน้าใหม่แล้วตัดสินใจอีกครั้ง",
+        ),
+        ApiError::BadParameter(_) => (StatusCode::BAD_REQUEST, "ข้อมูลไม่ครบหรือไม่ถูกต้อง"),
+        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "ไม่พบประเด็นนี้"),
+        _ => return e.into_response(),
+    };
+    let body = format!(
+        "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
+         <p><a href=\"/candidates/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/queue\">กลับไปที่คิว</a></p>",
+        esc(&e.to_string())
+    );
+    (status, Html(shell("ดำเนินการไม่สำเร็จ", &body))).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    version: i64,
+    title: String,
+    agency: String,
+    deadline_days: u32,
+    source: String,
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<ApproveForm>,
+) -> Response {
+    let result = async {
+        let c = load_candidate(&state, id).await?;
+        let body = ApproveBody {
+            version: f.version,
+            title: Some(f.title),
+            agency: Some(f.agency),
+            deadline_days: Some(f.deadline_days),
+            source: Some(f.source),
+        };
+        let approval = approval_from(&state, &c, &body)?;
+        Ok::<_, ApiError>(
+            state
+                .store
+                .approve_candidate(id, f.version, &approval, &context(&who, &headers))
+                .await?,
+        )
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/candidates/{id}")).into_response(),
+        Err(e) => refused(id, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RejectForm {
+    version: i64,
+    reason: String,
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<RejectForm>,
+) -> Response {
+    match state
+        .store
+        .reject_candidate(id, f.version, &f.reason, &context(&who, &headers))
+        .await
+    {
+        Ok(_) => Redirect::to("/queue").into_response(),
+        Err(e) => refused(id, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SnoozeForm {
+    version: i64,
+    hours: i64,
+}
+
+pub async fn snooze(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<SnoozeForm>,
+) -> Response {
+    let result = async {
+        let until = snooze_until(f.hours)?;
+        Ok::<_, ApiError>(
+            state
+                .store
+                .snooze_candidate(id, f.version, until, &context(&who, &headers))
+                .await?,
+        )
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/queue").into_response(),
+        Err(e) => refused(id, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    version: i64,
+    /// `ID:VERSION` of the candidate to merge into.
+    into: String,
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> Response {
+    let result = async {
+        let (into, into_version) = f
+            .into
+            .split_once(':')
+            .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)))
+            .ok_or_else(|| {
+                ApiError::BadParameter(format!("into {:?} is not ID:VERSION", f.into))
+            })?;
+        Ok::<_, ApiError>(
+            state
+                .store
+                .merge_candidates(id, f.version, into, into_version, &context(&who, &headers))
+                .await?,
+        )
+    }
+    .await;
+    match result {
+        Ok(kept) => Redirect::to(&format!("/candidates/{}", kept.id)).into_response(),
+        Err(e) => refused(id, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_sparkline_puts_recent_coverage_on_the_right() {
+        let now = datetime!(2026-11-23 12:00 UTC);
+        let svg = sparkline(&[now - Duration::hours(1), now - Duration::hours(2)], now);
+        assert!(svg.contains("ข่าว 2 ชิ้น"), "{svg}");
+        // Last point (the newest bucket) is at the top, the first at the bottom.
+        assert!(svg.contains("96.0,1.0"), "{svg}");
+        assert!(svg.contains("0.0,19.0"), "{svg}");
+    }
+
+    #[test]
+    fn ages_read_in_thai() {
+        let now = datetime!(2026-11-23 12:00 UTC);
+        assert_eq!(age_th(now - Duration::minutes(5), now), "5 นาที");
+        assert_eq!(age_th(now - Duration::hours(5), now), "5 ชม.");
+        assert_eq!(age_th(now - Duration::days(3), now), "3 วัน");
+    }
+}
