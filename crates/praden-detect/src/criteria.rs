@@ -436,7 +436,7 @@ impl CriteriaScorer {
             criterion: Criterion::CurrentSituation,
             score,
             evidence: vec![format!(
-                "{recent} documents in the last {} h; expected {expected:.1} (background {:.1}/day, story's own earlier rate {own_daily:.1}/day); z = {z:.2}",
+                "ข่าว {recent} ชิ้นใน {} ชม. ล่าสุด; ปกติราว {expected:.1} ชิ้น (ข่าวทั่วไป {:.1} ชิ้น/วัน, เรื่องนี้ก่อนหน้า {own_daily:.1} ชิ้น/วัน); z = {z:.2}",
                 c.recent_hours, c.background_daily_docs
             )],
         }
@@ -459,11 +459,11 @@ impl CriteriaScorer {
             score,
             evidence: vec![
                 format!(
-                    "{} distinct outlets: {}",
+                    "สื่อ {} แหล่ง: {}",
                     outlets.len(),
                     outlets.iter().copied().collect::<Vec<_>>().join(", ")
                 ),
-                format!("{broadcast} broadcast mentions"),
+                format!("ออกอากาศทางวิทยุ/โทรทัศน์ {broadcast} ครั้ง"),
             ],
         }
     }
@@ -490,9 +490,13 @@ impl CriteriaScorer {
             }
             if let Some((s, k, id)) = hit {
                 score = score.max(s);
-                let place = if s >= 1.0 { "title" } else { "text" };
+                let place = if s >= 1.0 {
+                    "หัวข่าว"
+                } else {
+                    "เนื้อข่าว"
+                };
                 evidence.push(format!(
-                    "policy {} ({}): \"{k}\" in the {place} of {id}",
+                    "นโยบาย {} ({}): พบ \"{k}\" ใน{place}ของข่าว #{id}",
                     p.id, p.name_th
                 ));
             }
@@ -521,8 +525,12 @@ impl CriteriaScorer {
                 };
                 score = score.max(s);
                 if evidence.len() < 5 {
-                    let place = if s >= 1.0 { "title" } else { "text" };
-                    evidence.push(format!("\"{phrase}\" in the {place} of {id}"));
+                    let place = if s >= 1.0 {
+                        "หัวข่าว"
+                    } else {
+                        "เนื้อข่าว"
+                    };
+                    evidence.push(format!("พบ \"{phrase}\" ใน{place}ของข่าว #{id}"));
                 }
                 break;
             }
@@ -560,12 +568,12 @@ impl CriteriaScorer {
         let people = people_affected(&praden_thai::matching_form(&all));
         let max_people = people.iter().map(|p| p.0).fold(0.0, f64::max);
         if let Some((n, quote)) = people.iter().max_by(|a, b| a.0.total_cmp(&b.0)) {
-            evidence.push(format!("people affected: {n:.0} (\"{quote}\")"));
+            evidence.push(format!("ผู้ได้รับผลกระทบ {n:.0} (\"{quote}\")"));
         }
         let provinces = self.provinces_named(&text);
         if !provinces.is_empty() {
             evidence.push(format!(
-                "{} provinces named: {}",
+                "กล่าวถึง {} จังหวัด: {}",
                 provinces.len(),
                 provinces.join(", ")
             ));
@@ -623,7 +631,7 @@ impl CriteriaScorer {
         let volume = (social.len() as f64 / c.social_full).min(1.0);
         let posting = (growth / 2.0).clamp(0.0, 1.0);
         let mut evidence = vec![format!(
-            "{} social posts; {recent} in the last {} h vs {previous} in the {} h before (growth {growth:+.2})",
+            "โพสต์โซเชียล {} รายการ; {recent} รายการใน {} ชม. ล่าสุด เทียบกับ {previous} ใน {} ชม. ก่อนหน้า (เติบโต {growth:+.2})",
             social.len(),
             c.recent_hours,
             c.recent_hours
@@ -633,7 +641,7 @@ impl CriteriaScorer {
             Some(e) => {
                 let gained = (e.interactions_gained.max(0) as f64 / c.engagement_full).min(1.0);
                 evidence.push(format!(
-                    "{} interactions gained in the last {} h across {} observed posts",
+                    "มีการกดถูกใจ แชร์ และแสดงความเห็นเพิ่มขึ้น {} ครั้งใน {} ชม. ล่าสุด จาก {} โพสต์",
                     e.interactions_gained, c.recent_hours, e.posts_observed
                 ));
                 (0.4 * volume + 0.2 * posting + 0.4 * gained).max(0.6 * volume + 0.4 * posting)
@@ -656,7 +664,7 @@ impl CriteriaScorer {
         for (id, title, lead) in texts {
             for phrase in MISLEADING_PHRASES {
                 if title.contains(phrase) || lead.contains(phrase) {
-                    evidence.push(format!("\"{phrase}\" in {id}"));
+                    evidence.push(format!("พบ \"{phrase}\" ในข่าว #{id}"));
                     break;
                 }
             }
@@ -672,7 +680,7 @@ impl CriteriaScorer {
                     .find(|p| title.contains(*p) || lead.contains(*p))
                 {
                     evidence.push(format!(
-                        "official statement {} (\"{p}\") alongside other coverage",
+                        "คำชี้แจงของหน่วยงานรัฐ ข่าว #{} (\"{p}\") ขณะที่สื่ออื่นนำเสนอเรื่องเดียวกัน",
                         m.doc_id
                     ));
                 }

@@ -95,13 +95,13 @@ fn a_flood_burst_scores_current_situation_media_and_wide_impact() {
     assert!(current.evidence[0].contains("z ="));
     let media = &a.scores[1];
     assert!(media.score > 0.8, "{media:?}");
-    assert!(media.evidence[0].contains("6 distinct outlets"));
+    assert!(media.evidence[0].contains("สื่อ 6 แหล่ง"));
     let impact = &a.scores[4];
     assert!(impact.score > 0.8, "{impact:?}");
     let ev = impact.evidence.join(" | ");
     assert!(ev.contains("ภัยพิบัติ: น้ำท่วม, อุทกภัย"), "{ev}");
-    assert!(ev.contains("people affected: 1200000"), "{ev}");
-    assert!(ev.contains("6 provinces named"), "{ev}");
+    assert!(ev.contains("ผู้ได้รับผลกระทบ 1200000"), "{ev}");
+    assert!(ev.contains("กล่าวถึง 6 จังหวัด"), "{ev}");
     assert!(a.misleading.is_none());
 }
 
@@ -138,7 +138,7 @@ fn cabinet_resolution_and_policy_are_recognised_with_evidence() {
     );
     // No social posts: public interest is 0 and says why.
     assert_eq!(a.score(Criterion::PublicInterest), 0.0);
-    assert!(a.scores[5].evidence[0].starts_with("0 social posts"));
+    assert!(a.scores[5].evidence[0].starts_with("โพสต์โซเชียล 0 รายการ"));
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn social_growth_scores_public_interest() {
     let a = scorer().assess(&s, t0() + Duration::hours(40));
     let interest = &a.scores[5];
     assert!(interest.score > 0.5, "{interest:?}");
-    assert!(interest.evidence[0].contains("11 social posts"));
+    assert!(interest.evidence[0].contains("โพสต์โซเชียล 11 รายการ"));
     assert!(a.scores[4]
         .evidence
         .join(" ")
@@ -195,7 +195,7 @@ fn engagement_growth_raises_public_interest_and_says_so() {
     let interest = &viral.scores[5];
     assert!(interest.score > quiet + 0.15, "{quiet} -> {interest:?}");
     assert!(
-        interest.evidence[1].contains("25000 interactions gained"),
+        interest.evidence[1].contains("เพิ่มขึ้น 25000 ครั้ง"),
         "{interest:?}"
     );
     // Engagement that fell (deleted posts) never lowers the score below volume alone.
@@ -232,7 +232,7 @@ fn false_claim_phrasing_is_flagged() {
     let flag = a.misleading.expect("flagged");
     let ev = flag.evidence.join(" | ");
     assert!(ev.contains("ข่าวปลอม"), "{ev}");
-    assert!(ev.contains("official statement d1"), "{ev}");
+    assert!(ev.contains("คำชี้แจงของหน่วยงานรัฐ ข่าว #d1"), "{ev}");
 }
 
 #[test]

@@ -380,10 +380,17 @@ async fn action_forms(
 <form class="action" method="post" action="/candidates/{id}/snooze"><h3>พักไว้</h3>{hidden}
 <label>พักไว้นาน<select name="hours"><option value="2">2 ชั่วโมง</option><option value="6">6 ชั่วโมง</option><option value="24" selected>1 วัน</option><option value="72">3 วัน</option></select></label>
 <button type="submit">พักไว้</button></form>
-<form class="action" method="post" action="/candidates/{id}/merge"><h3>รวมกับประเด็นอื่น</h3>{hidden}
-<label>รวมเข้ากับ<select name="into">{merge_options}</select></label>
-<button type="submit">รวม</button></form>"#,
+{merge}"#,
         title = esc(&c.proposal.title),
+        merge = if merge_options.is_empty() {
+            String::new()
+        } else {
+            format!(
+                r#"<form class="action" method="post" action="/candidates/{id}/merge"><h3>รวมกับประเด็นอื่น</h3>{hidden}
+<label>รวมเข้ากับ<select name="into">{merge_options}</select></label>
+<button type="submit">รวม</button></form>"#
+            )
+        },
         agencies = agency_options(state, c),
         deadline = c.proposal.deadline_days,
         source = esc(&default_source(c)),
