@@ -169,6 +169,49 @@ async fn coverage_becomes_a_candidate_that_monitors_approve_into_the_feed(db: Db
     assert_eq!(status, 200);
     assert_eq!(detail["documents"].as_array().unwrap().len(), 5);
 
+    // Editors reach the story from a search hit: each hit names its candidate, and the
+    // candidate filter lists the story's whole coverage.
+    let editor = client(&app, Role::Editor).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let hits = loop {
+        let (status, body) = get(
+            &editor,
+            &app,
+            "/api/v1/search?q=%E0%B8%A2%E0%B8%B2%E0%B8%87%E0%B8%9E%E0%B8%B2%E0%B8%A3%E0%B8%B2",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        if body["total"].as_u64() == Some(5) {
+            break body["hits"].as_array().unwrap().clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        hits.iter().all(|h| h["candidate_id"].as_i64() == Some(id)),
+        "{hits:?}"
+    );
+    let (status, story) = get(&editor, &app, &format!("/api/v1/search?candidate={id}")).await;
+    assert_eq!(status, 200, "{story}");
+    assert_eq!(story["total"], 5);
+    let (status, missing) = get(&editor, &app, "/api/v1/search?candidate=9999").await;
+    assert_eq!(status, 404, "{missing}");
+    let page = editor
+        .get(format!(
+            "{}/search?q=%E0%B8%A2%E0%B8%B2%E0%B8%87%E0%B8%9E%E0%B8%B2%E0%B8%A3%E0%B8%B2",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("candidate={id}")),
+        "a link to the story"
+    );
+
     // The HTML queue and candidate page show it.
     let html = monitor
         .get(format!("{}/queue", app.base))

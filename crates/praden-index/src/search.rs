@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -47,6 +47,8 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Highlighted passages cost a pass over each hit's body; exports do without.
     pub snippets: bool,
+    /// Only these store documents (a story's or an issue's coverage), when given.
+    pub documents: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +65,10 @@ pub struct SearchHit {
     pub published_at: Option<String>,
     /// A passage of the body with the matching words in `<b>…</b>`, HTML-escaped.
     pub snippet_html: String,
+    /// The review-queue candidate (story) the document belongs to; the index does not know
+    /// it, the HTTP layer fills it in from the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,7 +103,9 @@ impl SearchIndex {
             query: req.query.clone(),
             reason,
         };
-        if req.query.trim().is_empty() {
+        // An empty query lists a story's coverage; elsewhere it is a mistake.
+        let browsing = req.query.trim().is_empty();
+        if browsing && req.documents.is_none() {
             return Err(bad("the query is empty".into()));
         }
         let cursor = req
@@ -114,9 +122,13 @@ impl SearchIndex {
         );
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        let text = parser
-            .parse_query(&req.query)
-            .map_err(|e| bad(e.to_string()))?;
+        let text: Box<dyn Query> = if browsing {
+            Box::new(AllQuery)
+        } else {
+            parser
+                .parse_query(&req.query)
+                .map_err(|e| bad(e.to_string()))?
+        };
         let query = self.with_filters(text.box_clone(), req);
 
         let sort = req.sort;
@@ -209,6 +221,7 @@ impl SearchIndex {
                         g.snippet(snippet_window(&body, &words)).to_html()
                     })
                     .unwrap_or_default(),
+                candidate_id: None,
             });
         }
         Ok(SearchResults {
@@ -240,6 +253,13 @@ impl SearchIndex {
                 .outlets
                 .iter()
                 .map(|o| Term::from_field_text(f.outlet, o));
+            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
+        }
+        if let Some(ids) = &req.documents {
+            let terms = ids
+                .iter()
+                .filter_map(|id| u64::try_from(*id).ok())
+                .map(|id| Term::from_field_u64(f.doc_id, id));
             clauses.push(filter(Box::new(TermSetQuery::new(terms))));
         }
         if req.from.is_some() || req.until.is_some() {

@@ -554,6 +554,50 @@ impl Store {
         rows.into_iter().map(Document::try_from).collect()
     }
 
+    /// The ids of the documents a candidate covers, following merges to the candidate that
+    /// holds them now; `None` if there is no such candidate.
+    pub async fn candidate_document_ids(&self, id: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        let ids = on_pool!(self, p => {
+            let mut conn = p.acquire().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM candidates WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let root = resolve_merged!(conn, id);
+            sqlx::query_scalar::<_, i64>(
+                "SELECT document_id FROM candidate_documents WHERE candidate_id = $1 ORDER BY document_id")
+                .bind(root)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        Ok(Some(ids))
+    }
+
+    /// Which candidate each of `document_ids` belongs to (documents in none are absent).
+    pub async fn candidates_of_documents(
+        &self,
+        document_ids: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        if document_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT document_id, candidate_id FROM candidate_documents WHERE document_id IN ({})",
+            placeholders(document_ids.len())
+        );
+        let rows = on_pool!(self, p => {
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for id in document_ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(p).await?
+        });
+        Ok(rows)
+    }
+
     /// When each document of each candidate appeared (published, else fetched): the queue's
     /// coverage sparklines.
     pub async fn candidate_timelines(

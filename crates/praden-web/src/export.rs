@@ -45,7 +45,7 @@ pub async fn export(
             )))
         }
     };
-    let mut request = params.search.into_request()?;
+    let mut request = params.search.into_resolved(&state).await?;
     request.limit = PAGE;
     request.facets = false;
     request.snippets = false;

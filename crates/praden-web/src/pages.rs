@@ -2,7 +2,8 @@
 
 use crate::auth::Identity;
 use crate::html::{esc, url_encode};
-use crate::search::SearchParams;
+use crate::search::{link_candidates, SearchParams};
+use crate::ApiError;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -30,6 +31,9 @@ pub struct SearchForm {
     sort: String,
     #[serde(default)]
     after: String,
+    /// Only this story's coverage (a link from a hit).
+    #[serde(default)]
+    candidate: String,
 }
 
 impl SearchForm {
@@ -45,6 +49,7 @@ impl SearchForm {
             sort: opt(&self.sort),
             after: opt(&self.after),
             facets: Some("true".into()),
+            candidate: opt(&self.candidate),
         }
     }
 
@@ -57,6 +62,7 @@ impl SearchForm {
             ("from", self.from.as_str()),
             ("to", self.to.as_str()),
             ("sort", self.sort.as_str()),
+            ("candidate", self.candidate.as_str()),
         ];
         for (k, v) in changes {
             match fields.iter_mut().find(|(name, _)| name == k) {
@@ -80,18 +86,22 @@ pub async fn search_page(
 ) -> (StatusCode, Html<String>) {
     let user = who.as_ref().map(|Extension(who)| who);
     let page = |form: &SearchForm, body: &str| page(form, user, body);
-    if form.q.trim().is_empty() {
+    if form.q.trim().is_empty() && form.candidate.trim().is_empty() {
         return (StatusCode::OK, Html(page(&form, "")));
     }
-    let outcome = match form.params().into_request() {
+    let outcome = match form.params().into_resolved(&state).await {
         Ok(request) => {
             let index = state.index.clone();
             match tokio::task::spawn_blocking(move || index.search_with(&request)).await {
-                Ok(Ok(results)) => Ok(results),
+                Ok(Ok(mut results)) => match link_candidates(&state, &mut results).await {
+                    Ok(()) => Ok(results),
+                    Err(e) => Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+                },
                 Ok(Err(e)) => Err((StatusCode::BAD_REQUEST, e.to_string())),
                 Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
             }
         }
+        Err(e @ ApiError::NotFound(_)) => Err((StatusCode::NOT_FOUND, e.to_string())),
         Err(e) => Err((StatusCode::BAD_REQUEST, e.to_string())),
     };
     match outcome {
@@ -182,7 +192,7 @@ form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
 <label>ตั้งแต่วันที่ (พ.ศ. หรือ ค.ศ.)<input name="from" value="{from}" placeholder="2567-01-31" size="10"></label>
 <label>ถึงวันที่<input name="to" value="{to}" placeholder="2567-03-31" size="10"></label>
 <label>เรียงตาม<select name="sort">{sorts}</select></label>
-<button type="submit">ค้นหา</button>
+{story}<button type="submit">ค้นหา</button>
 </form>
 {body}
 </body></html>"#,
@@ -190,6 +200,15 @@ form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
         outlet = esc(&form.outlet),
         from = esc(&form.from),
         to = esc(&form.to),
+        story = if form.candidate.trim().is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<label><span>เฉพาะข่าวในเรื่องเดียวกัน (ประเด็นที่ {c})</span>\
+                 <input type=\"hidden\" name=\"candidate\" value=\"{c}\"></label>",
+                c = esc(&form.candidate)
+            )
+        },
     )
 }
 
@@ -213,10 +232,17 @@ fn results_html(form: &SearchForm, r: &SearchResults) -> String {
             Some(url) => format!("<a href=\"{}\">{}</a>", esc(url), esc(&hit.title)),
             None => esc(&hit.title),
         };
+        // The story the document is part of: its whole coverage, as a search editors may run.
+        let story = hit.candidate_id.map_or(String::new(), |id| {
+            format!(
+                " · <a class=\"story\" href=\"{}\">ข่าวในเรื่องเดียวกัน</a>",
+                esc(&form.url_with(&[("candidate", &id.to_string()), ("q", ""), ("after", "")]))
+            )
+        });
         // snippet_html is produced by the index with its text already escaped.
         let _ = write!(
             out,
-            "<article class=\"hit\"><h2>{title}</h2><div class=\"meta\">{} · {} · {}</div><p class=\"snippet\">{}</p></article>",
+            "<article class=\"hit\"><h2>{title}</h2><div class=\"meta\">{} · {} · {}{story}</div><p class=\"snippet\">{}</p></article>",
             esc(&hit.outlet),
             kind_th(&hit.kind),
             date,

@@ -4,7 +4,8 @@
 //! (comma-separated lists), `from` and `to` (`YYYY-MM-DD`, whole Bangkok days, both
 //! inclusive, B.E. or C.E. years, Thai digits allowed), `sort` (`relevance` | `newest` |
 //! `oldest`), `after` (the `next_cursor` of the previous page), `facets` (`true` adds counts by
-//! kind, outlet and month).
+//! kind, outlet and month), `candidate` (only that story's coverage; `q` may then be empty).
+//! Each hit names the candidate it belongs to, if any.
 
 use crate::{ApiError, AppState};
 use axum::extract::{Query, State};
@@ -28,6 +29,8 @@ pub struct SearchParams {
     pub(crate) sort: Option<String>,
     pub(crate) after: Option<String>,
     pub(crate) facets: Option<String>,
+    /// Only the coverage of this review-queue candidate (its story).
+    pub(crate) candidate: Option<String>,
 }
 
 fn bad(param: &str, value: &str, expected: &str) -> ApiError {
@@ -48,12 +51,44 @@ fn list(value: &Option<String>) -> Vec<String> {
 }
 
 impl SearchParams {
-    /// Checks every parameter and builds the index request; the first bad one is named.
-    pub fn into_request(self) -> Result<SearchRequest, ApiError> {
-        let query = self
-            .q
-            .filter(|q| !q.trim().is_empty())
-            .ok_or_else(|| ApiError::BadParameter("parameter q (the query) is required".into()))?;
+    /// Checks every parameter and builds the index request, narrowed to a candidate's
+    /// coverage when `candidate` is given (then `q` may be empty); the first bad parameter is
+    /// named.
+    pub async fn into_resolved(self, state: &AppState) -> Result<SearchRequest, ApiError> {
+        let candidate = match self.candidate.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| bad("candidate", c, "a candidate id (a whole number)"))?,
+            ),
+        };
+        let mut request = self.into_request()?;
+        if let Some(id) = candidate {
+            let ids = state
+                .store
+                .candidate_document_ids(id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("candidate {id} does not exist")))?;
+            request.documents = Some(ids);
+        }
+        Ok(request)
+    }
+
+    /// Checks every parameter but `candidate` and builds the index request.
+    fn into_request(self) -> Result<SearchRequest, ApiError> {
+        let browsing = self
+            .candidate
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty());
+        let query = match self.q.filter(|q| !q.trim().is_empty()) {
+            Some(q) => q,
+            None if browsing => String::new(),
+            None => {
+                return Err(ApiError::BadParameter(
+                    "parameter q (the query) is required".into(),
+                ))
+            }
+        };
         let limit = match self.limit.as_deref() {
             None => DEFAULT_LIMIT,
             Some(l) => l
@@ -111,6 +146,7 @@ impl SearchParams {
             after: self.after.filter(|a| !a.is_empty()),
             facets,
             snippets: true,
+            documents: None,
         })
     }
 }
@@ -119,10 +155,30 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let request = params.into_request()?;
+    let request = params.into_resolved(&state).await?;
     // tantivy searches block; keep them off the async workers.
-    let results = tokio::task::spawn_blocking(move || state.index.search_with(&request))
+    let index = state.index.clone();
+    let mut results = tokio::task::spawn_blocking(move || index.search_with(&request))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
+    link_candidates(&state, &mut results).await?;
     Ok(Json(results))
+}
+
+/// Marks each hit with the review-queue candidate (story) it belongs to.
+pub(crate) async fn link_candidates(
+    state: &AppState,
+    results: &mut SearchResults,
+) -> Result<(), ApiError> {
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.doc_id).collect();
+    let of: std::collections::HashMap<i64, i64> = state
+        .store
+        .candidates_of_documents(&ids)
+        .await?
+        .into_iter()
+        .collect();
+    for hit in &mut results.hits {
+        hit.candidate_id = of.get(&hit.doc_id).copied();
+    }
+    Ok(())
 }
