@@ -194,6 +194,19 @@ async fn coverage_becomes_a_candidate_that_monitors_approve_into_the_feed(db: Db
     let (status, story) = get(&editor, &app, &format!("/api/v1/search?candidate={id}")).await;
     assert_eq!(status, 200, "{story}");
     assert_eq!(story["total"], 5);
+    // Narrowed to documents naming an agency: the commerce minister speaks in this story.
+    let by_agency = |agency: &str| {
+        format!(
+            "/api/v1/search?q=%E0%B8%A2%E0%B8%B2%E0%B8%87%E0%B8%9E%E0%B8%B2%E0%B8%A3%E0%B8%B2&agency={}",
+            praden_tests::encode(agency)
+        )
+    };
+    let (_, commerce) = get(&editor, &app, &by_agency("กระทรวงพาณิชย์")).await;
+    assert_eq!(commerce["total"], 5, "{commerce}");
+    let (_, health) = get(&editor, &app, &by_agency("กระทรวงสาธารณสุข")).await;
+    assert_eq!(health["total"], 0, "{health}");
+    let (status, unknown) = get(&editor, &app, &by_agency("กรมที่ไม่มี")).await;
+    assert_eq!(status, 400, "{unknown}");
     let (status, missing) = get(&editor, &app, "/api/v1/search?candidate=9999").await;
     assert_eq!(status, 404, "{missing}");
     let page = editor

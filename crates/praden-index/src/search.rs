@@ -49,6 +49,9 @@ pub struct SearchRequest {
     pub snippets: bool,
     /// Only these store documents (a story's or an issue's coverage), when given.
     pub documents: Option<Vec<i64>>,
+    /// Only documents naming at least one of these (an agency's names and abbreviations),
+    /// each matched as a phrase in the title or body.
+    pub mentions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,7 +132,25 @@ impl SearchIndex {
                 .parse_query(&req.query)
                 .map_err(|e| bad(e.to_string()))?
         };
-        let query = self.with_filters(text.box_clone(), req);
+        let mut query = self.with_filters(text.box_clone(), req);
+        if !req.mentions.is_empty() {
+            // Quotes inside a name cannot be expressed in the query language; drop them.
+            let any: Vec<String> = req
+                .mentions
+                .iter()
+                .map(|m| format!("\"{}\"", m.replace('"', " ")))
+                .collect();
+            let mentions = parser
+                .parse_query(&any.join(" OR "))
+                .map_err(|e| bad(format!("mentions: {e}")))?;
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(mentions, 0.0)) as Box<dyn Query>,
+                ),
+            ]));
+        }
 
         let sort = req.sort;
         let limit = req.limit.max(1);

@@ -34,6 +34,9 @@ pub struct SearchForm {
     /// Only this story's coverage (a link from a hit).
     #[serde(default)]
     candidate: String,
+    /// Only documents naming this agency.
+    #[serde(default)]
+    agency: String,
 }
 
 impl SearchForm {
@@ -50,6 +53,7 @@ impl SearchForm {
             after: opt(&self.after),
             facets: Some("true".into()),
             candidate: opt(&self.candidate),
+            agency: opt(&self.agency),
         }
     }
 
@@ -63,6 +67,7 @@ impl SearchForm {
             ("to", self.to.as_str()),
             ("sort", self.sort.as_str()),
             ("candidate", self.candidate.as_str()),
+            ("agency", self.agency.as_str()),
         ];
         for (k, v) in changes {
             match fields.iter_mut().find(|(name, _)| name == k) {
@@ -189,6 +194,7 @@ form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
 <label>คำค้น<input name="q" value="{q}" autofocus placeholder="เช่น ค่าไฟฟ้า หรือ &quot;วัคซีนโควิด&quot;"></label>
 <label>ประเภท<select name="kind">{kinds}</select></label>
 <label>สื่อ<input name="outlet" value="{outlet}" size="12"></label>
+<label>หน่วยงานที่กล่าวถึง<input name="agency" value="{agency}" size="14" placeholder="เช่น สธ. หรือ กระทรวงพาณิชย์"></label>
 <label>ตั้งแต่วันที่ (พ.ศ. หรือ ค.ศ.)<input name="from" value="{from}" placeholder="2567-01-31" size="10"></label>
 <label>ถึงวันที่<input name="to" value="{to}" placeholder="2567-03-31" size="10"></label>
 <label>เรียงตาม<select name="sort">{sorts}</select></label>
@@ -198,6 +204,7 @@ form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
 </body></html>"#,
         q = esc(&form.q),
         outlet = esc(&form.outlet),
+        agency = esc(&form.agency),
         from = esc(&form.from),
         to = esc(&form.to),
         story = if form.candidate.trim().is_empty() {

@@ -4,7 +4,8 @@
 //! (comma-separated lists), `from` and `to` (`YYYY-MM-DD`, whole Bangkok days, both
 //! inclusive, B.E. or C.E. years, Thai digits allowed), `sort` (`relevance` | `newest` |
 //! `oldest`), `after` (the `next_cursor` of the previous page), `facets` (`true` adds counts by
-//! kind, outlet and month), `candidate` (only that story's coverage; `q` may then be empty).
+//! kind, outlet and month), `candidate` (only that story's coverage; `q` may then be empty),
+//! `agency` (only documents naming that agency: its Thai name, abbreviation or English name).
 //! Each hit names the candidate it belongs to, if any.
 
 use crate::{ApiError, AppState};
@@ -31,6 +32,8 @@ pub struct SearchParams {
     pub(crate) facets: Option<String>,
     /// Only the coverage of this review-queue candidate (its story).
     pub(crate) candidate: Option<String>,
+    /// Only documents naming this agency (Thai name or abbreviation from the registry).
+    pub(crate) agency: Option<String>,
 }
 
 fn bad(param: &str, value: &str, expected: &str) -> ApiError {
@@ -62,7 +65,17 @@ impl SearchParams {
                     .map_err(|_| bad("candidate", c, "a candidate id (a whole number)"))?,
             ),
         };
+        let agency = match self.agency.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(named) => Some(crate::review::find_agency(state, named)?),
+        };
         let mut request = self.into_request()?;
+        if let Some(a) = agency {
+            request.mentions = [a.name_th, a.abbr, a.name_en]
+                .into_iter()
+                .filter(|n| !n.trim().is_empty())
+                .collect();
+        }
         if let Some(id) = candidate {
             let ids = state
                 .store
@@ -147,6 +160,7 @@ impl SearchParams {
             facets,
             snippets: true,
             documents: None,
+            mentions: Vec::new(),
         })
     }
 }
