@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, RegexQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -125,14 +126,33 @@ impl SearchIndex {
         );
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        let text: Box<dyn Query> = if browsing {
+        // Words ending in `*` are prefixes: the query parser has no single-word prefix, so
+        // they become term-dictionary range queries of their own.
+        let (rest, prefixes) = split_prefixes(&req.query).map_err(bad)?;
+        let text: Box<dyn Query> = if rest.trim().is_empty() {
             Box::new(AllQuery)
         } else {
-            parser
-                .parse_query(&req.query)
-                .map_err(|e| bad(e.to_string()))?
+            parser.parse_query(&rest).map_err(|e| bad(e.to_string()))?
         };
         let mut query = self.with_filters(text.box_clone(), req);
+        for prefix in &prefixes {
+            // Every term that starts with the prefix sorts in [prefix, prefix + U+10FFFF).
+            let upper = format!("{prefix}\u{10FFFF}");
+            let either: Vec<(Occur, Box<dyn Query>)> = [f.title, f.body]
+                .into_iter()
+                .map(|field| {
+                    let q = RangeQuery::new(
+                        Bound::Included(Term::from_field_text(field, prefix)),
+                        Bound::Excluded(Term::from_field_text(field, &upper)),
+                    );
+                    (Occur::Should, Box::new(q) as Box<dyn Query>)
+                })
+                .collect();
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, Box::new(BooleanQuery::new(either))),
+            ]));
+        }
         if !req.mentions.is_empty() {
             // Quotes inside a name cannot be expressed in the query language; drop them.
             let any: Vec<String> = req
@@ -304,6 +324,49 @@ impl SearchIndex {
             Box::new(BooleanQuery::new(clauses))
         }
     }
+}
+
+/// Splits the words that end in `*` (outside quotes) off the query, in the form the index
+/// keeps terms in (normalised, Thai digits folded, lower case).
+fn split_prefixes(query: &str) -> Result<(String, Vec<String>), String> {
+    let mut rest = String::new();
+    let mut prefixes = Vec::new();
+    let mut in_quotes = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, rest: &mut String, prefixes: &mut Vec<String>| {
+        if let Some(stem) = word.strip_suffix('*') {
+            if stem.starts_with('-') {
+                return Err(format!("the prefix {word} cannot be excluded"));
+            }
+            let stem = praden_thai::matching_form(stem.trim_start_matches('+')).to_lowercase();
+            if stem.chars().count() < 2 {
+                return Err(format!(
+                    "the prefix {word} is too short (at least 2 letters)"
+                ));
+            }
+            prefixes.push(stem);
+        } else {
+            rest.push_str(word);
+        }
+        word.clear();
+        Ok(())
+    };
+    for c in query.chars() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        if c.is_whitespace() && !in_quotes {
+            flush(&mut word, &mut rest, &mut prefixes)?;
+            rest.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut rest, &mut prefixes)?;
+    if !prefixes.is_empty() && rest.split_whitespace().any(|w| w == "OR") {
+        return Err("a prefix (word*) is always required; it cannot be one side of an OR".into());
+    }
+    Ok((rest, prefixes))
 }
 
 /// How much of a body the snippet generator reads. It tokenizes all it is given, and radio

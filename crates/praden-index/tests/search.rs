@@ -269,3 +269,52 @@ async fn a_long_body_gets_a_snippet_around_its_match() {
         r.hits[0].snippet_html
     );
 }
+
+#[tokio::test]
+async fn words_ending_in_a_star_match_as_prefixes() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    writer
+        .add(vec![
+            doc(1, SourceKind::News, "a", None, "COVID-19 cases rise"),
+            doc(2, SourceKind::News, "a", None, "Covidence study"),
+            doc(3, SourceKind::News, "a", None, "vaccine news"),
+            doc(4, SourceKind::News, "a", None, "โควิดระบาดหนัก"),
+        ])
+        .await
+        .unwrap();
+    writer.shutdown().await.unwrap();
+    let ids = |q: &str| {
+        let mut ids: Vec<i64> = index
+            .search(q, 10)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.doc_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids("covi*"),
+        [1, 2],
+        "case-insensitive, any word starting so"
+    );
+    assert_eq!(ids("COVI* cases"), [1], "combined with words");
+    assert_eq!(
+        ids("covid"),
+        Vec::<i64>::new(),
+        "without the star, whole words only"
+    );
+    assert_eq!(
+        ids("vacc* covide*"),
+        Vec::<i64>::new(),
+        "each prefix is required"
+    );
+    // Thai prefixes match the start of a word as the segmenter cuts it (ระบาด here).
+    assert_eq!(ids("ระบา*"), [4], "Thai prefixes too");
+    for bad in ["-covi*", "c*", "vacc* OR covi*"] {
+        let err = index.search(bad, 10).unwrap_err().to_string();
+        assert!(err.contains("prefix"), "{bad}: {err}");
+    }
+}
