@@ -21,7 +21,8 @@ use tokio_util::sync::CancellationToken;
     version,
     about = "Watches Thai news, social media and broadcast, and proposes the issues the government must clarify.",
     long_about = "praden (ประเด็น, \"issue\") polls the sources in sources.toml, stores and indexes what \
-they publish, and serves search over HTTP.\n\nConfiguration: built-in defaults, then praden.toml \
+they publish, detects the issues the government must clarify, and serves the monitors' review \
+queue, the approved-issues feed, the 09:30 brief and the editors' search over HTTP.\n\nConfiguration: built-in defaults, then praden.toml \
 (or --config FILE), then PRADEN_* environment variables (and DATABASE_URL). See README.md."
 )]
 pub struct Cli {
@@ -34,8 +35,9 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run the service: HTTP API, polling of the enabled sources on their intervals, indexing.
-    /// Stops cleanly on Ctrl-C or SIGTERM.
+    /// Run the service: HTTP API and pages, polling of the enabled sources on their intervals,
+    /// indexing, detection into the review queue, the 09:30 brief, feed webhooks. Stops
+    /// cleanly on Ctrl-C or SIGTERM.
     Serve,
     /// Generate the 09:30 brief of a day now and print it. Stored as the day's brief if it has
     /// none (marked late), else as a new revision (the first is kept), and sent to the
