@@ -25,16 +25,15 @@ const LEAD_CHARS: usize = 1200;
 /// has no text beyond the title.
 pub fn summarize(title: &str, lead: &str, docs: &[CoverageDoc]) -> String {
     let title_key = key(title);
-    let mut pool: Vec<String> = sentences(lead);
-    for d in docs {
+    // Lazy: the documents after the first few are read only when their sentences are needed.
+    let pool = sentences(lead).into_iter().chain(docs.iter().flat_map(|d| {
         let start: String = d.body.chars().take(LEAD_CHARS).collect();
-        pool.extend(
-            sentences(&start)
-                .into_iter()
-                .filter(|s| key(s) != key(&d.title))
-                .take(PER_DOCUMENT),
-        );
-    }
+        let doc_title = key(&d.title);
+        sentences(&start)
+            .into_iter()
+            .filter(move |s| key(s) != doc_title)
+            .take(PER_DOCUMENT)
+    }));
     let mut chosen: Vec<String> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
     let mut length = 0;

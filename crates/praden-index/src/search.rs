@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, RegexQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
 use tantivy::snippet::SnippetGenerator;

@@ -412,5 +412,20 @@ async fn figures_for_the_brief_count_pending_candidates_and_social_engagement(ur
     assert_eq!(by_candidate.get(&eggs), Some(&125));
     assert_eq!(by_candidate.get(&quiet), None);
     assert_eq!(store.pending_candidate_count(NINE_THIRTY).await.unwrap(), 2);
+
+    // Coverage: the first documents of each candidate, oldest first, bodies cut short.
+    let coverage = store
+        .candidate_coverage(&[eggs, quiet], 1, 3)
+        .await
+        .unwrap();
+    let first = &coverage[&eggs];
+    assert_eq!(first.len(), 1, "one document per candidate was asked for");
+    assert_eq!(first[0].document_id, ids[0]);
+    assert_eq!(first[0].body_start, "ไข่", "three characters, not bytes");
+    assert_eq!(first[0].kind, SourceKind::Social);
+    assert_eq!(coverage[&quiet][0].document_id, ids[2]);
+    let all = store.candidate_coverage(&[eggs], 10, 1000).await.unwrap();
+    assert_eq!(all[&eggs].len(), 2);
+    assert_eq!(all[&eggs][1].body_start, "ไข่แพง");
     store.close().await;
 }

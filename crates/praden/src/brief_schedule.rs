@@ -26,9 +26,9 @@ use tokio_util::sync::CancellationToken;
 /// A scheduled brief generated more than this after its time is marked late.
 pub const LATE_AFTER: Duration = Duration::minutes(5);
 /// The start of each coverage document the summary reads.
-const COVERAGE_BODY_CHARS: usize = 1200;
+const COVERAGE_BODY_CHARS: i64 = 1200;
 /// Documents read per item for its summary and links (oldest first: who broke the story).
-const COVERAGE_DOCS: usize = 30;
+const COVERAGE_DOCS: i64 = 30;
 
 /// Where time comes from: the system clock in production, a hand-moved one in tests.
 pub trait Clock: Send + Sync + 'static {
@@ -239,6 +239,25 @@ pub async fn gather(
     let mut ids: Vec<i64> = issues.iter().map(|i| i.candidate_id).collect();
     ids.extend(pending.iter().map(|c| c.id));
     let engagement = store.candidate_social_engagement(&ids).await?;
+    let mut documents = store
+        .candidate_coverage(&ids, COVERAGE_DOCS, COVERAGE_BODY_CHARS)
+        .await?;
+    let mut coverage = |candidate_id: i64| Coverage {
+        documents: documents
+            .remove(&candidate_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| CoverageDoc {
+                title: d.title,
+                body: d.body_start,
+                outlet: d.outlet,
+                url: d.url,
+                kind: d.kind,
+                published_at: d.published_at,
+            })
+            .collect(),
+        social_engagement: engagement.get(&candidate_id).copied().unwrap_or(0),
+    };
 
     let mut approved = Vec::new();
     for issue in issues
@@ -249,21 +268,19 @@ pub async fn gather(
             .candidate(issue.candidate_id, now)
             .await?
             .map(|c| c.proposal);
-        let coverage = coverage(store, issue.candidate_id, &engagement).await?;
         approved.push(ApprovedInput {
+            coverage: coverage(issue.candidate_id),
             issue,
             proposal,
-            coverage,
         });
     }
-    let mut listed = Vec::new();
-    for candidate in pending {
-        let coverage = coverage(store, candidate.id, &engagement).await?;
-        listed.push(PendingInput {
+    let listed = pending
+        .into_iter()
+        .map(|candidate| PendingInput {
+            coverage: coverage(candidate.id),
             candidate,
-            coverage,
-        });
-    }
+        })
+        .collect();
     Ok(BriefInput {
         slot,
         scheduled_for,
@@ -274,29 +291,6 @@ pub async fn gather(
         approved,
         pending: listed,
         pending_total,
-    })
-}
-
-async fn coverage(
-    store: &Store,
-    candidate_id: i64,
-    engagement: &std::collections::HashMap<i64, i64>,
-) -> anyhow::Result<Coverage> {
-    let docs = store.candidate_documents(candidate_id).await?;
-    Ok(Coverage {
-        documents: docs
-            .into_iter()
-            .take(COVERAGE_DOCS)
-            .map(|d| CoverageDoc {
-                title: d.doc.title,
-                body: d.doc.body.chars().take(COVERAGE_BODY_CHARS).collect(),
-                outlet: d.doc.outlet,
-                url: d.doc.url,
-                kind: d.doc.kind,
-                published_at: d.doc.published_at,
-            })
-            .collect(),
-        social_engagement: engagement.get(&candidate_id).copied().unwrap_or(0),
     })
 }
 
