@@ -21,8 +21,8 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use briefs::{
-    AttemptResult, BriefDelivery, BriefRevision, BriefTrigger, DeliveryStatus, NewBrief, Published,
-    StoredBrief,
+    AttemptResult, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument, DeliveryStatus,
+    NewBrief, Published, StoredBrief,
 };
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome};
 pub use engagement::{EngagementGrowth, EngagementObservation};
