@@ -206,13 +206,15 @@ impl TestEnv {
     }
 
     /// Writes sources.toml with one RSS source per (id, url). They may reach private
-    /// addresses: the fixture server is on 127.0.0.1.
+    /// addresses: the fixture server is on 127.0.0.1. Item pages are not fetched: the fixture
+    /// feeds link to the outlets' real pages, and tests reach nothing beyond 127.0.0.1.
     pub fn write_sources(&self, sources: &[(&str, &str, &str)]) {
         let mut text = String::new();
         for (id, outlet, url) in sources {
             text.push_str(&format!(
                 "[[source]]\nid = \"{id}\"\nname = \"{outlet}\"\nkind = \"news\"\noutlet = \"{outlet}\"\n\
-                 url = \"{url}\"\nformat = \"rss\"\ninterval = \"1m\"\nallow_private_network = true\n\n"
+                 url = \"{url}\"\nformat = \"rss\"\ninterval = \"1m\"\nallow_private_network = true\n\
+                 fetch_article = \"never\"\n\n"
             ));
         }
         std::fs::write(self.sources_file(), text).unwrap();

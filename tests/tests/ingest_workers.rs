@@ -23,13 +23,16 @@ praden_tests::on_both_databases!(
     legacy_thai_encodings_and_wrong_declarations_are_decoded,
     html_sources_read_listing_and_article_pages_politely,
     copies_of_a_story_across_outlets_are_linked_not_dropped,
+    summary_only_feed_items_get_the_text_of_their_page,
 );
 
-/// One sources.toml entry; `private` sets allow_private_network.
+/// One sources.toml entry; `private` sets allow_private_network. Item pages are not fetched
+/// (`fetch_article = "never"`): the fixture feeds link to the outlets' real pages.
 fn entry(id: &str, url: &str, private: bool) -> String {
     format!(
         "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"news\"\noutlet = \"{id}\"\n\
-         url = \"{url}\"\nformat = \"rss\"\ninterval = \"10m\"\nallow_private_network = {private}\n\n"
+         url = \"{url}\"\nformat = \"rss\"\ninterval = \"10m\"\nallow_private_network = {private}\n\
+         fetch_article = \"never\"\n\n"
     )
 }
 
@@ -532,7 +535,9 @@ async fn html_sources_read_listing_and_article_pages_politely(db: Db) {
     );
     env.write_sources_toml(&format!(
         "{}[source.html]\nitem_link = \"div.list a\"\ndate = \"span.date\"\n\n",
-        entry("gov", &feeds.url("gov/news"), true).replace("format = \"rss\"", "format = \"html\"")
+        entry("gov", &feeds.url("gov/news"), true)
+            .replace("format = \"rss\"", "format = \"html\"")
+            .replace("fetch_article = \"never\"\n", "")
     ));
     let (store, ingester, sources) = ingester(&env).await;
 
@@ -641,5 +646,118 @@ async fn copies_of_a_story_across_outlets_are_linked_not_dropped(db: Db) {
     let outlets: Vec<_> = copies.iter().map(|c| c.outlet.as_str()).collect();
     assert_eq!(outlets, ["gov", "wire", "khaosod"]);
     assert_eq!(store.copies_of(4).await.unwrap().len(), 1, "another story");
+    store.close().await;
+}
+
+/// A feed of teasers: each new item's page is fetched for the story (robots.txt and the
+/// fetch limits apply); an item whose page fails keeps its summary and the failure is
+/// recorded; stored items are not fetched again. The feed's Thai dates are read too.
+async fn summary_only_feed_items_get_the_text_of_their_page(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    let feeds = FixtureServer::start().await;
+    let item = |n: u32, title: &str, teaser: &str, date: &str| {
+        format!(
+            "<item><title>{title}</title><link>{}</link><description>{teaser}</description>\
+             <pubDate>{date}</pubDate></item>",
+            feeds.url(&format!("news/{n}"))
+        )
+    };
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>ข่าว</title>{}{}{}{}</channel></rss>",
+        item(1, "ครม. อนุมัติงบภัยแล้ง", "ครม. อนุมัติงบ...", "5 มี.ค. 2567 10:15 น."),
+        item(2, "น้ำท่วมเชียงใหม่", "ฝนตกหนัก...", "๕ มีนาคม ๒๕๖๗"),
+        item(3, "ข่าวสมาชิก", "เฉพาะสมาชิก...", "Tue, 05 Mar 2024 10:15:00 +0700"),
+        item(4, "ข่าวที่หายไป", "หน้านี้หายไป...", "Tue, 05 Mar 2024 11:00:00 +0700"),
+    );
+    feeds.set("news/feed", "application/rss+xml", feed);
+    let page = |story: &str| {
+        format!(
+            "<html><body><nav><p>หน้าแรก</p></nav><div class=\"entry\"><h1>หัวข้อ</h1>\
+             <p>{story}</p><p>รายละเอียดเพิ่มเติมของข่าว</p></div><aside><p>ข่าวอื่น</p></aside></body></html>"
+        )
+    };
+    feeds.set(
+        "news/1",
+        "text/html; charset=utf-8",
+        page("คณะรัฐมนตรีอนุมัติงบกลางช่วยเหลือเกษตรกรที่ได้รับผลกระทบจากภัยแล้ง"),
+    );
+    feeds.set(
+        "news/2",
+        "text/html; charset=utf-8",
+        page("ฝนตกหนักต่อเนื่องทำให้น้ำท่วมหลายอำเภอในจังหวัดเชียงใหม่"),
+    );
+    feeds.set("news/3", "text/html", page("ไม่ควรถูกอ่าน"));
+    feeds.set_status("news/4", 404);
+    feeds.set(
+        "robots.txt",
+        "text/plain",
+        "User-agent: *\nDisallow: /news/3\n",
+    );
+    env.write_sources_toml(&format!(
+        "{}[source.html]\nbody = \"div.entry p\"\n\n",
+        entry("teasers", &feeds.url("news/feed"), true).replace("\"never\"", "\"auto\"")
+    ));
+    let (store, ingester, sources) = ingester(&env).await;
+
+    let first = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!(
+        (first.found, first.new),
+        (4, 4),
+        "nothing is lost: {first:?}"
+    );
+    assert_eq!(first.articles_fetched, 2, "{first:?}");
+    let failures: Vec<_> = first
+        .article_failures
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|r| r.contains("/news/3") && r.contains("robots.txt")),
+        "{failures:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|r| r.contains("/news/4") && r.contains("HTTP 404")),
+        "{failures:?}"
+    );
+    assert_eq!(feeds.hits("news/3"), 0);
+    let recorded = store.item_failures("teasers", 10).await.unwrap();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+
+    let docs = store.documents_after(0, 10).await.unwrap();
+    let body = |title: &str| {
+        docs.iter()
+            .find(|d| d.doc.title == title)
+            .map(|d| (d.doc.body.clone(), d.doc.published_at))
+            .unwrap()
+    };
+    assert_eq!(
+        body("ครม. อนุมัติงบภัยแล้ง"),
+        (
+            "คณะรัฐมนตรีอนุมัติงบกลางช่วยเหลือเกษตรกรที่ได้รับผลกระทบจากภัยแล้ง\nรายละเอียดเพิ่มเติมของข่าว"
+                .to_string(),
+            Some(time::macros::datetime!(2024-03-05 03:15 UTC))
+        )
+    );
+    assert_eq!(
+        body("น้ำท่วมเชียงใหม่").1,
+        Some(time::macros::datetime!(2024-03-04 17:00 UTC)),
+        "Thai digits and month, midnight in Bangkok"
+    );
+    assert_eq!(body("ข่าวสมาชิก").0, "เฉพาะสมาชิก...");
+    assert_eq!(body("ข่าวที่หายไป").0, "หน้านี้หายไป...");
+
+    // Stored items, even those kept with their summary, are not fetched again.
+    let second = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!((second.new, second.already_stored), (0, 4), "{second:?}");
+    assert_eq!(second.articles_fetched, 0);
+    assert_eq!(feeds.hits("news/1"), 1);
+    assert_eq!(feeds.hits("news/4"), 1);
     store.close().await;
 }

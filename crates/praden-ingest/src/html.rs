@@ -112,6 +112,16 @@ pub fn article_document(
     .map_err(|e| err(e.to_string()))
 }
 
+/// The main text of an article page reached from a feed item: the elements matching
+/// `body_selector` if the source names one, else the generic main-text rule.
+pub fn page_main_text(page: &str, body_selector: Option<&str>) -> String {
+    let doc = Html::parse_document(page);
+    match body_selector {
+        Some(s) => all_text(&doc, s),
+        None => main_text(&doc),
+    }
+}
+
 fn canonical(doc: &Html, fetched: &url::Url) -> Option<url::Url> {
     let el = doc
         .select(&selector("link[rel=\"canonical\"][href]")?)
@@ -288,6 +298,8 @@ mod tests {
             html: Some(sel),
             json_api: None,
             transcripts: None,
+            fetch_article: crate::FetchArticle::Never,
+            article_body: None,
         }
     }
 

@@ -16,4 +16,4 @@ pub mod transcript;
 
 pub use fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 pub use poll::{IngestLimits, Ingester, PollError, PollReport};
-pub use sources::{HtmlSelectors, Source, SourceFormat, SourcesError};
+pub use sources::{FetchArticle, HtmlSelectors, Source, SourceFormat, SourcesError};

@@ -3,7 +3,7 @@
 //! so a slow or failing source never holds up the others; the tasks share a global limit on
 //! requests in flight and a per-host gate (one request at a time per host, with a minimum gap).
 
-use crate::feed::{parse_feed, ItemError};
+use crate::feed::{parse_feed_items, FeedItem, ItemError};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::schedule::{self, Outcome, Policy};
 use crate::sources::{HtmlSelectors, Source, SourceFormat};
@@ -41,6 +41,10 @@ pub struct PollReport {
     pub skipped: Vec<ItemError>,
     /// The server answered 304 to our validators: nothing was downloaded.
     pub not_modified: bool,
+    /// Pages of summary-only feed items read for their full text.
+    pub articles_fetched: usize,
+    /// Items stored with their feed summary because their page could not be fetched or read.
+    pub article_failures: Vec<ItemError>,
 }
 
 /// Near-duplicates are looked for among the documents of the last few days only: the same
@@ -183,6 +187,12 @@ impl Ingester {
                 .skipped
                 .iter()
                 .map(|e| (item_label(e), e.reason.clone()))
+                .chain(report.article_failures.iter().map(|e| {
+                    (
+                        item_label(e),
+                        format!("kept the feed's summary: {}", e.reason),
+                    )
+                }))
                 .collect();
             if let Err(e) = self
                 .store
@@ -252,7 +262,7 @@ impl Ingester {
                 Err(e) => (Err(e), None),
             };
         }
-        let items = match parse_feed(source, &bytes, OffsetDateTime::now_utc()) {
+        let items = match parse_feed_items(source, &bytes, OffsetDateTime::now_utc()) {
             Ok(items) => items,
             // Validators of a body we could not use must not make the next poll a 304.
             Err(e) => return (Err(e.into()), None),
@@ -261,16 +271,20 @@ impl Ingester {
             found: items.len(),
             ..PollReport::default()
         };
-        let mut docs = Vec::with_capacity(items.len());
+        let mut feed_items = Vec::with_capacity(items.len());
         for item in items {
             match item {
-                Ok(doc) => docs.push(doc),
+                Ok(item) => feed_items.push(item),
                 Err(e) => {
                     tracing::warn!(source = %source.id, error = %e, "feed item skipped");
                     report.skipped.push(e);
                 }
             }
         }
+        let docs = match self.full_texts(source, feed_items, &mut report).await {
+            Ok(docs) => docs,
+            Err(e) => return (Err(e), None),
+        };
         let inserted;
         match self.store.insert_documents(&docs).await {
             Ok(outcome) => {
@@ -285,6 +299,99 @@ impl Ingester {
             self.stored.notify_one();
         }
         (Ok(report), Some(new_validators))
+    }
+
+    /// The feed's documents, the summary-only ones that are not stored yet with the main text
+    /// of their page instead of the teaser. The pages go through the same gate as every
+    /// request (robots.txt of their host, per-host gap, private-address refusal, size cap); a
+    /// page that cannot be fetched or read leaves its item with the summary, noted in
+    /// `report.article_failures`.
+    async fn full_texts(
+        &self,
+        source: &Source,
+        items: Vec<FeedItem>,
+        report: &mut PollReport,
+    ) -> Result<Vec<praden_core::NewDocument>, PollError> {
+        let wanted: Vec<String> = items
+            .iter()
+            .filter(|i| i.fetch_article.is_some())
+            .map(|i| i.doc.item_key.clone())
+            .collect();
+        // Pages of stored items are not fetched again: re-polling costs one request.
+        let existing = if wanted.is_empty() {
+            Default::default()
+        } else {
+            self.store.existing_item_keys(&wanted).await?
+        };
+        let mut robots_by_host: HashMap<String, Option<String>> = HashMap::new();
+        let mut docs = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let FeedItem { doc, fetch_article } = item;
+            let Some(page) = fetch_article.filter(|_| !existing.contains(&doc.item_key)) else {
+                docs.push(doc);
+                continue;
+            };
+            let host = page.host_str().unwrap_or_default().to_string();
+            if !robots_by_host.contains_key(&host) {
+                let robots = self.robots_txt_of(source, &page).await;
+                robots_by_host.insert(host.clone(), robots);
+            }
+            let failure = |reason: String| ItemError {
+                position: i + 1,
+                what: page.to_string(),
+                reason,
+            };
+            if !allowed(robots_by_host[&host].as_deref(), &page) {
+                report
+                    .article_failures
+                    .push(failure("robots.txt disallows its page".into()));
+                docs.push(doc);
+                continue;
+            }
+            let text = match self
+                .fetch_politely(source, &page, &Validators::default())
+                .await
+            {
+                Ok(Fetched::Body {
+                    bytes,
+                    content_type,
+                    ..
+                }) => {
+                    let (bytes, _) = crate::charset::to_utf8(&bytes, content_type.as_deref());
+                    let html = String::from_utf8_lossy(&bytes);
+                    Ok(crate::html::page_main_text(
+                        &html,
+                        source.article_body.as_deref(),
+                    ))
+                }
+                Ok(Fetched::NotModified) => Err("its page answered 304 to a plain GET".into()),
+                Err(e) => Err(e.to_string()),
+            };
+            match text {
+                // A page whose text is no longer than the teaser adds nothing (a paywall, a
+                // page of links): the summary stays.
+                Ok(text) if text.chars().count() > doc.body.chars().count() => {
+                    report.articles_fetched += 1;
+                    docs.push(with_body(doc, &text));
+                }
+                Ok(_) => {
+                    report
+                        .article_failures
+                        .push(failure(match &source.article_body {
+                            Some(sel) => {
+                                format!("its page has no more text than the summary under {sel:?}")
+                            }
+                            None => "its page has no more text than the summary".into(),
+                        }));
+                    docs.push(doc);
+                }
+                Err(reason) => {
+                    report.article_failures.push(failure(reason));
+                    docs.push(doc);
+                }
+            }
+        }
+        Ok(docs)
     }
 
     /// The new articles of an HTML listing page: each page not stored yet is fetched (at most
@@ -417,7 +524,12 @@ impl Ingester {
 
     /// The robots.txt of the source's host, if it has one that could be read.
     async fn robots_txt(&self, source: &Source) -> Option<String> {
-        let url = source.url.join("/robots.txt").ok()?;
+        self.robots_txt_of(source, &source.url).await
+    }
+
+    /// The robots.txt of the host of `url` (a feed's item pages may live on another host).
+    async fn robots_txt_of(&self, source: &Source, url: &url::Url) -> Option<String> {
+        let url = url.join("/robots.txt").ok()?;
         match self
             .fetch_politely(source, &url, &Validators::default())
             .await
@@ -535,6 +647,15 @@ impl Ingester {
     }
 }
 
+/// `doc` with `body` in place of its text; the content hash follows the text.
+fn with_body(doc: praden_core::NewDocument, body: &str) -> praden_core::NewDocument {
+    praden_core::NewDocument {
+        body: body.trim().to_string(),
+        content_hash: praden_core::content_hash(&doc.title, body.trim()),
+        ..doc
+    }
+}
+
 fn allowed(robots: Option<&str>, url: &url::Url) -> bool {
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -570,7 +691,12 @@ fn next_state(
             state.items_found_total += report.found as i64;
             state.items_failed_last = report.skipped.len() as i64;
             state.items_failed_total += report.skipped.len() as i64;
-            state.last_error = match report.skipped.as_slice() {
+            let problems: Vec<&ItemError> = report
+                .skipped
+                .iter()
+                .chain(&report.article_failures)
+                .collect();
+            state.last_error = match problems.as_slice() {
                 [] => None,
                 [one] => Some(one.to_string()),
                 [first, rest @ ..] => Some(format!("{first} (and {} more items)", rest.len())),

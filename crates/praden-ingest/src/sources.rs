@@ -67,6 +67,36 @@ pub struct Source {
     /// The directory (or, without one, the listing at `url`) and segment rule of a
     /// `transcripts` source. A directory source's `url` is the directory's `file://` URL.
     pub transcripts: Option<crate::transcript::TranscriptsConfig>,
+    /// Feed sources: when to fetch an item's page for its full text (`fetch_article`).
+    pub fetch_article: FetchArticle,
+    /// Feed sources: the CSS selector of the article text on an item's page
+    /// (`[source.html] body`); without it the generic main-text rule reads the page.
+    pub article_body: Option<String>,
+}
+
+/// Whether a feed item's page is fetched for its full text. Many Thai feeds carry only a
+/// teaser in `<description>`; the page is where the story is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchArticle {
+    /// Only for items that carry a summary alone: no full content (`content:encoded`, Atom
+    /// `content`) and a description shorter than `feed::SUMMARY_ONLY_BELOW_CHARS`.
+    #[default]
+    Auto,
+    /// For every new item with a link (feeds whose "content" is a teaser too).
+    Always,
+    /// Never: the feed's text is all there is (or the outlet asks us not to).
+    Never,
+}
+
+impl FetchArticle {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(Self::Auto),
+            "always" => Some(Self::Always),
+            "never" => Some(Self::Never),
+            _ => None,
+        }
+    }
 }
 
 /// CSS selectors for an HTML source; title, body and date fall back to generic extraction
@@ -116,6 +146,7 @@ struct RawSource {
     html: Option<RawHtml>,
     json_api: Option<crate::social::RawJsonApi>,
     transcripts: Option<crate::transcript::RawTranscripts>,
+    fetch_article: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -255,7 +286,50 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
         }
         None => None,
     };
+    let is_feed = matches!(
+        format,
+        Some(SourceFormat::Rss | SourceFormat::Atom | SourceFormat::JsonFeed)
+    );
+    let fetch_article = match r.fetch_article.as_deref().map(str::trim) {
+        None => FetchArticle::Auto,
+        Some(v) if !is_feed && format.is_some() => {
+            errs.push(format!(
+                "fetch_article {v:?} is only for feed formats (rss, atom, jsonfeed)"
+            ));
+            FetchArticle::Never
+        }
+        Some(v) => FetchArticle::parse(v).unwrap_or_else(|| {
+            errs.push(format!(
+                "fetch_article {v:?} is not one of \"auto\", \"always\", \"never\""
+            ));
+            FetchArticle::Auto
+        }),
+    };
+    let mut article_body = None;
     let html = match (format, r.html) {
+        // A feed source's [source.html] names only where an item's page holds its text.
+        (Some(_), Some(h)) if is_feed => {
+            for (present, key) in [
+                (h.item_link.is_some(), "item_link"),
+                (h.title.is_some(), "title"),
+                (h.date.is_some(), "date"),
+                (h.max_items.is_some(), "max_items"),
+            ] {
+                if present {
+                    errs.push(format!(
+                        "html.{key} is only for format = \"html\"; a feed source's [source.html] takes body alone"
+                    ));
+                }
+            }
+            if let Some(v) = h.body {
+                let problem = scraper::Selector::parse(&v).err().map(|e| e.to_string());
+                match problem {
+                    None => article_body = Some(v),
+                    Some(e) => errs.push(format!("html.body {v:?} is not a CSS selector: {e}")),
+                }
+            }
+            None
+        }
         (Some(SourceFormat::Html), Some(h)) => {
             let mut selector = |v: Option<String>, key: &str| {
                 let v = v?;
@@ -293,7 +367,9 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             None
         }
         (_, Some(_)) => {
-            errs.push("[source.html] is only for format = \"html\"".into());
+            errs.push(
+                "[source.html] is only for format = \"html\" (or body alone, for a feed)".into(),
+            );
             None
         }
         (_, None) => None,
@@ -388,6 +464,8 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             html,
             json_api,
             transcripts,
+            fetch_article,
+            article_body,
         }),
         _ => Err(errs),
     }
@@ -557,6 +635,48 @@ enabled = false
         let stray = html.replacen("format = \"html\"", "format = \"rss\"", 1);
         let err = parse(&stray, "sources.toml").unwrap_err().to_string();
         assert!(err.contains("only for format = \"html\""), "{err}");
+    }
+
+    #[test]
+    fn feed_sources_choose_when_article_pages_are_fetched() {
+        let s = parse(GOOD, "sources.toml").unwrap();
+        assert_eq!(s[0].fetch_article, FetchArticle::Auto);
+        assert_eq!(s[0].article_body, None);
+        let always = GOOD.replacen(
+            "interval = \"10m\"",
+            "interval = \"10m\"\nfetch_article = \"always\"\n[source.html]\nbody = \"div.entry p\"",
+            1,
+        );
+        let s = parse(&always, "sources.toml").unwrap();
+        assert_eq!(s[0].fetch_article, FetchArticle::Always);
+        assert_eq!(s[0].article_body.as_deref(), Some("div.entry p"));
+        assert_eq!(s[0].html, None);
+        let err = parse(&always.replace("always", "sometimes"), "sources.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("fetch_article \"sometimes\" is not one of"),
+            "{err}"
+        );
+        let err = parse(&always.replace("div.entry p", "div..p["), "sources.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("html.body \"div..p[\" is not a CSS selector"),
+            "{err}"
+        );
+        let listing = always.replacen("body = ", "item_link = \"a\"\nbody = ", 1);
+        let err = parse(&listing, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("a feed source's [source.html] takes body alone"),
+            "{err}"
+        );
+        let not_a_feed = always.replacen("format = \"rss\"", "format = \"transcripts\"", 1);
+        let err = parse(&not_a_feed, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("fetch_article \"always\" is only for feed formats"),
+            "{err}"
+        );
     }
 
     #[test]
