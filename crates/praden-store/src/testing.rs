@@ -2,7 +2,9 @@
 //! URL whose user may create databases); each test gets a database of its own, dropped when
 //! the guard goes out of scope.
 
+use crate::Store;
 use sqlx::{Connection, PgConnection};
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const POSTGRES_URL_VAR: &str = "PRADEN_TEST_POSTGRES_URL";
@@ -75,4 +77,72 @@ impl Drop for TestPostgres {
         });
         let _ = done.join();
     }
+}
+
+/// Runs `check` with the URL of a fresh SQLite database in a temporary directory.
+pub async fn on_sqlite_url<F, Fut>(check: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    check(format!("sqlite://{}/praden.db", dir.path().display())).await;
+}
+
+/// Runs `check` with the URL of a fresh PostgreSQL database; says so and returns when
+/// `PRADEN_TEST_POSTGRES_URL` is unset.
+pub async fn on_postgres_url<F, Fut>(check: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(db) = TestPostgres::create().await else {
+        eprintln!("{POSTGRES_URL_VAR} is not set: PostgreSQL half skipped");
+        return;
+    };
+    check(db.url().to_string()).await;
+}
+
+/// Runs `check` on a store over a fresh SQLite database, and closes it after.
+pub async fn on_sqlite<F, Fut>(check: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_sqlite_url(|url| with_store(url, check)).await
+}
+
+/// Runs `check` on a store over a fresh PostgreSQL database, and closes it after.
+pub async fn on_postgres<F, Fut>(check: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_postgres_url(|url| with_store(url, check)).await
+}
+
+async fn with_store<F, Fut>(url: String, check: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let store = Store::connect(&url).await.expect("the test store opens");
+    check(store.clone()).await;
+    store.close().await;
+}
+
+/// `both_backends!(check_a, check_b)`: modules `sqlite` and `postgres` with one test per
+/// check (`async fn check_a(store: Store)`), so every check runs on both backends.
+/// `both_backends!(url: check_a)` hands the checks the database URL instead, for tests that
+/// open several stores on one database.
+#[macro_export]
+macro_rules! both_backends {
+    (url: $($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { $crate::testing::on_sqlite_url(super::$name).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { $crate::testing::on_postgres_url(super::$name).await } )* }
+    };
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { $crate::testing::on_sqlite(super::$name).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { $crate::testing::on_postgres(super::$name).await } )* }
+    };
 }

@@ -2,49 +2,14 @@
 //! is set; .ci/run sets it).
 
 use praden_core::Role;
-use praden_store::testing::TestPostgres;
 use praden_store::{
     AccountError, AuditFilter, DecisionContext, NewToken, NewUser, Session, Store,
     TOKEN_USE_RESOLUTION,
 };
-use std::future::Future;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-async fn on_sqlite<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/praden.db", dir.path().display());
-    let store = Store::connect(&url).await.unwrap();
-    check(store.clone()).await;
-    store.close().await;
-}
-
-async fn on_postgres<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = TestPostgres::create().await else {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-        return;
-    };
-    let store = Store::connect(db.url()).await.unwrap();
-    check(store.clone()).await;
-    store.close().await;
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::on_sqlite(super::$name).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::on_postgres(super::$name).await } )* }
-    };
-}
-
-both!(
+praden_store::both_backends!(
     users_round_trip_and_names_are_unique,
     a_new_password_or_disabling_ends_the_sessions,
     sessions_expire_slide_and_end,

@@ -4,45 +4,13 @@
 use praden_core::review::{KindCounts, Proposal};
 use praden_core::social::Engagement;
 use praden_core::{NewDocument, SourceKind};
-use praden_store::testing::TestPostgres;
 use praden_store::{
     AttemptResult, BriefTrigger, DeliveryStatus, EngagementObservation, NewBrief, Store,
 };
-use std::future::Future;
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
 
-/// Runs `check` with the URL of a fresh database, so a test can open several connections
-/// (several "processes") to it.
-async fn on_sqlite<F, Fut>(check: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().unwrap();
-    check(format!("sqlite://{}/praden.db", dir.path().display())).await;
-}
-
-async fn on_postgres<F, Fut>(check: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = TestPostgres::create().await else {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-        return;
-    };
-    check(db.url().to_string()).await;
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::on_sqlite(super::$name).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::on_postgres(super::$name).await } )* }
-    };
-}
-
-both!(
+praden_store::both_backends!(url:
     the_first_publish_wins_and_a_second_reads_it,
     concurrent_publishers_of_one_slot_create_one_brief_and_one_set_of_deliveries,
     regenerating_adds_revisions_and_keeps_the_first_unchanged,

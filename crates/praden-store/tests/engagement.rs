@@ -2,46 +2,11 @@
 //! following tests/conformance.rs.
 
 use praden_core::social::{Engagement, SocialPost};
-use praden_store::testing::TestPostgres;
 use praden_store::{EngagementObservation, Store};
-use std::future::Future;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-async fn on_sqlite<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/praden.db", dir.path().display());
-    let store = Store::connect(&url).await.unwrap();
-    check(store.clone()).await;
-    store.close().await;
-}
-
-async fn on_postgres<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = TestPostgres::create().await else {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-        return;
-    };
-    let store = Store::connect(db.url()).await.unwrap();
-    check(store.clone()).await;
-    store.close().await;
-}
-
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::on_sqlite(super::$name).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::on_postgres(super::$name).await } )* }
-    };
-}
-
-conformance!(
+praden_store::both_backends!(
     observations_round_trip_and_the_same_time_is_stored_once,
     growth_is_measured_from_the_last_observation_before_the_window,
     fastest_growing_ranks_posts_by_interactions_gained,

@@ -6,46 +6,13 @@ use praden_core::review::{
     IssueStatus, KindCounts, Proposal,
 };
 use praden_core::{NewDocument, SourceKind};
-use praden_store::testing::TestPostgres;
 use praden_store::{
     Approval, AuditFilter, CandidateFilter, DecisionContext, DecisionError, ProposalChange, Store,
 };
-use std::future::Future;
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
-async fn on_sqlite<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/praden.db", dir.path().display());
-    check(Store::connect(&url).await.unwrap()).await;
-}
-
-async fn on_postgres<F, Fut>(check: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = TestPostgres::create().await else {
-        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
-        return;
-    };
-    let store = Store::connect(db.url()).await.unwrap();
-    check(store.clone()).await;
-    store.close().await;
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::on_sqlite(super::$name).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::on_postgres(super::$name).await } )* }
-    };
-}
-
-both!(
+praden_store::both_backends!(
     a_growing_story_updates_its_candidate_and_never_duplicates_it,
     approval_creates_an_issue_and_a_feed_event_and_the_stale_second_approval_conflicts,
     a_rejected_story_returns_only_when_it_grows_by_the_factor,
