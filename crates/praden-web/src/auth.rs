@@ -469,6 +469,21 @@ fn unauthenticated(req: &Request, why: &str) -> Response {
     login::redirect_to_login(&next)
 }
 
+/// A decision's context: the caller (for the audit trail), this request's id and now.
+pub(crate) fn context(
+    who: &Identity,
+    headers: &axum::http::HeaderMap,
+) -> praden_store::DecisionContext {
+    praden_store::DecisionContext {
+        actor: who.actor.clone(),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        now: time::OffsetDateTime::now_utc(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,29 +2,17 @@
 //! issues they approved. Every decision names the version it was made on; a stale one gets
 //! 409 `conflict` and changes nothing.
 
-use crate::auth::Identity;
+use crate::auth::{context, Identity};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use praden_core::review::{AgencyRef, Candidate, CandidateStatus, Issue};
-use praden_store::{Approval, CandidateFilter, DecisionContext};
+use praden_store::{Approval, CandidateFilter};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub(crate) const MAX_LIST: i64 = 200;
-
-/// The decision's context: the caller, this request's id (for the audit trail) and now.
-pub(crate) fn context(who: &Identity, headers: &HeaderMap) -> DecisionContext {
-    DecisionContext {
-        actor: who.actor.clone(),
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        now: OffsetDateTime::now_utc(),
-    }
-}
 
 /// The registry agency a monitor named: by Thai name or abbreviation.
 pub(crate) fn find_agency(state: &AppState, named: &str) -> Result<AgencyRef, ApiError> {

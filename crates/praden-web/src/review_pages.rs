@@ -2,11 +2,11 @@
 //! HTML; every action is a plain form (no JavaScript), carries the version the monitor saw
 //! and the session's CSRF token, and answers with a redirect or a clear conflict page.
 
-use crate::auth::Identity;
+use crate::auth::{context, Identity};
 use crate::html::{esc, shell};
 use crate::review::{
-    approval_from, context, default_source, documents_of, load_candidate, snooze_until,
-    ApproveBody, DocumentSummary,
+    approval_from, default_source, documents_of, load_candidate, snooze_until, ApproveBody,
+    DocumentSummary,
 };
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};

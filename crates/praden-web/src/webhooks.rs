@@ -1,8 +1,8 @@
 //! Push delivery of the feed, for admins: where each subscriber is, what was given up on
 //! (dead letters), and replay from an event on.
 
+use crate::auth::context;
 use crate::auth::Identity;
-use crate::review::context;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;

@@ -3,7 +3,7 @@
 //! revoke one. The same changes as `praden user …` / `praden token …`, with the admin as the
 //! actor in the audit trail.
 
-use super::{role_th, secrets, Identity};
+use super::{context, role_th, secrets, Identity};
 use crate::html::{esc, shell, url_encode};
 use crate::AppState;
 use axum::extract::{Form, Path, Query, State};
@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_core::Role;
-use praden_store::{AccountError, ApiToken, DecisionContext, NewToken, NewUser, User};
+use praden_store::{AccountError, ApiToken, NewToken, NewUser, User};
 use std::fmt::Write;
 use time::OffsetDateTime;
 
@@ -43,17 +43,6 @@ pub fn check_token_name(name: &str) -> Result<(), InvalidName> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     ok.then_some(())
         .ok_or_else(|| InvalidName::Token(name.into()))
-}
-
-fn context(who: &Identity, headers: &HeaderMap) -> DecisionContext {
-    DecisionContext {
-        actor: who.actor.clone(),
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        now: OffsetDateTime::now_utc(),
-    }
 }
 
 fn when(t: Option<OffsetDateTime>) -> String {

@@ -244,15 +244,11 @@ pub(crate) async fn logout(
     headers: axum::http::HeaderMap,
 ) -> Response {
     if let (Some(Extension(who)), Some(Extension(SessionId(id)))) = (who, session) {
-        let ctx = DecisionContext {
-            actor: who.actor.clone(),
-            request_id: headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            now: OffsetDateTime::now_utc(),
-        };
-        if let Err(e) = state.store.end_session(&id, &ctx).await {
+        if let Err(e) = state
+            .store
+            .end_session(&id, &super::context(&who, &headers))
+            .await
+        {
             return crate::ApiError::StoreUnavailable(e).into_response();
         }
     }
