@@ -241,6 +241,28 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("review records serialise")
 }
 
+/// The candidate row `id`, read inside the transaction `tx`.
+macro_rules! candidate_row {
+    ($tx:expr, $id:expr) => {{
+        let row: CandidateRow = sqlx::query_as(&format!("{SELECT_CANDIDATE} WHERE id = $1"))
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        row
+    }};
+}
+
+/// The issue row `id`, read inside the transaction `tx`.
+macro_rules! issue_row {
+    ($tx:expr, $id:expr) => {{
+        let row: IssueRow = sqlx::query_as(&format!("{SELECT_ISSUE} WHERE id = $1"))
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        row
+    }};
+}
+
 /// Follows `merged_into` links to the candidate that absorbed `id` in the end.
 macro_rules! resolve_merged {
     ($tx:expr, $id:expr) => {{
@@ -421,10 +443,7 @@ impl Store {
                     bind_audit!(entry, now).fetch_one(&mut *tx).await?;
                     absorbed.push(*id);
                 }
-                let row: CandidateRow = sqlx::query_as(&format!("{SELECT_CANDIDATE} WHERE id = $1"))
-                    .bind(keep)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let row = candidate_row!(tx, keep);
                 let reopen = row.status == "rejected"
                     && row.rejected_articles.is_some_and(|at_rejection| {
                         (proposal.articles as f64) >= (at_rejection.max(1) as f64) * regrowth_factor
@@ -646,10 +665,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(explain_miss!(tx, "candidates", "candidate", id, version, "approve"));
             }
-            let row: CandidateRow = sqlx::query_as(&format!("{SELECT_CANDIDATE} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = candidate_row!(tx, id);
             let candidate = row.into_candidate(ctx.now)?;
             let due = due_date(ctx.now, approval.deadline_days);
             let issue_id: i64 = sqlx::query_scalar(
@@ -673,10 +689,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let row: IssueRow = sqlx::query_as(&format!("{SELECT_ISSUE} WHERE id = $1"))
-                .bind(issue_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = issue_row!(tx, issue_id);
             let issue = row.into_issue()?;
             let entry = AuditEntry {
                 actor: ctx.actor.clone(),
@@ -775,10 +788,7 @@ impl Store {
                 };
                 return Err(err);
             }
-            let row: CandidateRow = sqlx::query_as(&format!("{SELECT_CANDIDATE} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = candidate_row!(tx, id);
             let after = row.into_candidate(now)?;
             let entry = AuditEntry {
                 actor: ctx.actor.clone(),
@@ -855,10 +865,7 @@ impl Store {
                 request_id: ctx.request_id.clone(),
             };
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
-            let row: CandidateRow = sqlx::query_as(&format!("{SELECT_CANDIDATE} WHERE id = $1"))
-                .bind(into)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = candidate_row!(tx, into);
             tx.commit().await?;
             row.into_candidate(ctx.now)?
         });
@@ -909,10 +916,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(explain_miss!(tx, "issues", "issue", id, version, "edit"));
             }
-            let old: IssueRow = sqlx::query_as(&format!("{SELECT_ISSUE} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let old = issue_row!(tx, id);
             let old = old.into_issue()?;
             // The deadline counts from the approval, not from the edit.
             let due = due_date(old.approved_at, edit.deadline_days);
@@ -926,10 +930,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let row: IssueRow = sqlx::query_as(&format!("{SELECT_ISSUE} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = issue_row!(tx, id);
             let issue = row.into_issue()?;
             let entry = AuditEntry {
                 actor: ctx.actor.clone(),
@@ -975,10 +976,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(explain_miss!(tx, "issues", "issue", id, version, "withdraw"));
             }
-            let row: IssueRow = sqlx::query_as(&format!("{SELECT_ISSUE} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let row = issue_row!(tx, id);
             let issue = row.into_issue()?;
             let entry = AuditEntry {
                 actor: ctx.actor.clone(),
