@@ -845,6 +845,33 @@ mod tests {
     }
 
     #[test]
+    fn feed_webhooks_need_a_signing_secret_from_the_environment() {
+        let c = load_with(None, &[]).unwrap();
+        assert!(c.feed.webhooks.is_empty());
+        assert_eq!(c.feed.attempts, 8);
+        let file = "[feed]\nwebhook_attempts = 3\n[[feed.webhooks]]\nname = \"assign\"\n\
+                    url = \"https://ia.example.go.th/praden\"\nsecret_env = \"IA_SECRET\"\n";
+        let c = load_with(Some(file), &[("IA_SECRET", "s3cret")]).unwrap();
+        assert_eq!(c.feed.attempts, 3);
+        assert_eq!(c.feed.webhooks[0].name, "assign");
+        assert_eq!(c.feed.webhooks[0].secret.expose(), "s3cret");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "secrets are never printed"
+        );
+        let err = load_with(Some(file), &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("feed.webhooks") && err.contains("IA_SECRET"),
+            "{err}"
+        );
+        let bad_url = file.replace("https://ia.example.go.th/praden", "ftp://x");
+        let err = load_with(Some(&bad_url), &[("IA_SECRET", "s")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http(s) url"), "{err}");
+    }
+
+    #[test]
     fn brief_and_assignment_settings_load_with_webhooks_and_tokens_from_the_environment() {
         let c = load_with(None, &[]).unwrap();
         assert!(c.brief.enabled);
