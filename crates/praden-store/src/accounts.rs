@@ -201,25 +201,6 @@ fn token_json(t: &ApiToken) -> serde_json::Value {
     })
 }
 
-fn audit(
-    ctx: &DecisionContext,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> AuditEntry {
-    AuditEntry {
-        actor: ctx.actor.clone(),
-        action: action.into(),
-        entity: entity.into(),
-        entity_id: Some(entity_id.into()),
-        before,
-        after,
-        request_id: ctx.request_id.clone(),
-    }
-}
-
 impl Store {
     /// Creates a user; `Exists` if the name is taken.
     pub async fn add_user(
@@ -259,7 +240,7 @@ impl Store {
                 created_at: now,
                 updated_at: now,
             };
-            let entry = audit(ctx, "user.add", "user", &user.username, None, Some(user_json(&user)));
+            let entry = ctx.audit("user.add", "user", &user.username, None, Some(user_json(&user)));
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             user
@@ -375,9 +356,7 @@ impl Store {
                 .rows_affected();
             let mut after_json = user_json(&after);
             after_json["sessions_ended"] = json!(ended);
-            let entry = audit(
-                ctx,
-                action,
+            let entry = ctx.audit(action,
                 "user",
                 &after.username,
                 Some(user_json(&before)),
@@ -550,7 +529,7 @@ impl Store {
                 revoked_at: None,
                 last_used_at: None,
             };
-            let entry = audit(ctx, "token.create", "token", &token.name, None, Some(token_json(&token)));
+            let entry = ctx.audit("token.create", "token", &token.name, None, Some(token_json(&token)));
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             token
@@ -619,9 +598,7 @@ impl Store {
                 revoked_at: Some(now),
                 ..before.clone()
             };
-            let entry = audit(
-                ctx,
-                "token.revoke",
+            let entry = ctx.audit("token.revoke",
                 "token",
                 name,
                 Some(token_json(&before)),

@@ -24,6 +24,26 @@ pub struct DecisionContext {
 }
 
 impl DecisionContext {
+    /// The audit record of this caller's `action` on `entity` `entity_id`.
+    pub(crate) fn audit(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: self.actor.clone(),
+            action: action.into(),
+            entity: entity.into(),
+            entity_id: Some(entity_id.into()),
+            before,
+            after,
+            request_id: self.request_id.clone(),
+        }
+    }
+
     fn in_utc(&self) -> Self {
         Self {
             now: utc(self.now),
@@ -691,16 +711,14 @@ impl Store {
                 .await?;
             let row = issue_row!(tx, issue_id);
             let issue = row.into_issue()?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: "candidate.approve".into(),
-                entity: "candidate".into(),
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({"version": version, "title": candidate.proposal.title,
+            let entry = ctx.audit(
+                "candidate.approve",
+                "candidate",
+                &id.to_string(),
+                Some(serde_json::json!({"version": version, "title": candidate.proposal.title,
                     "suggested_agency": candidate.proposal.agencies.first().map(|a| &a.agency)})),
-                after: Some(serde_json::to_value(&issue).expect("issues serialise")),
-                request_id: ctx.request_id.clone(),
-            };
+                Some(serde_json::to_value(&issue).expect("issues serialise")),
+            );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
             append_event!(tx, IssueEventKind::Approved, issue, ctx.now);
             tx.commit().await?;
@@ -790,17 +808,15 @@ impl Store {
             }
             let row = candidate_row!(tx, id);
             let after = row.into_candidate(now)?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: format!("candidate.{action}"),
-                entity: "candidate".into(),
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({"version": version})),
-                after: Some(serde_json::json!({"status": after.status, "version": after.version,
+            let entry = ctx.audit(
+                &format!("candidate.{action}"),
+                "candidate",
+                &id.to_string(),
+                Some(serde_json::json!({"version": version})),
+                Some(serde_json::json!({"status": after.status, "version": after.version,
                     "reject_reason": after.reject_reason, "snoozed_until": after.snoozed_until
                         .map(|t| t.to_offset(BANGKOK).to_string())})),
-                request_id: ctx.request_id.clone(),
-            };
+            );
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             after
@@ -855,15 +871,13 @@ impl Store {
                 .bind(from)
                 .execute(&mut *tx)
                 .await?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: "candidate.merge".into(),
-                entity: "candidate".into(),
-                entity_id: Some(from.to_string()),
-                before: Some(serde_json::json!({"version": from_version})),
-                after: Some(serde_json::json!({"status": "merged", "merged_into": into})),
-                request_id: ctx.request_id.clone(),
-            };
+            let entry = ctx.audit(
+                "candidate.merge",
+                "candidate",
+                &from.to_string(),
+                Some(serde_json::json!({"version": from_version})),
+                Some(serde_json::json!({"status": "merged", "merged_into": into})),
+            );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
             let row = candidate_row!(tx, into);
             tx.commit().await?;
@@ -932,15 +946,13 @@ impl Store {
                 .await?;
             let row = issue_row!(tx, id);
             let issue = row.into_issue()?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: "issue.edit".into(),
-                entity: "issue".into(),
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::to_value(&old).expect("issues serialise")),
-                after: Some(serde_json::to_value(&issue).expect("issues serialise")),
-                request_id: ctx.request_id.clone(),
-            };
+            let entry = ctx.audit(
+                "issue.edit",
+                "issue",
+                &id.to_string(),
+                Some(serde_json::to_value(&old).expect("issues serialise")),
+                Some(serde_json::to_value(&issue).expect("issues serialise")),
+            );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
             append_event!(tx, IssueEventKind::Edited, issue, ctx.now);
             tx.commit().await?;
@@ -978,16 +990,14 @@ impl Store {
             }
             let row = issue_row!(tx, id);
             let issue = row.into_issue()?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: "issue.withdraw".into(),
-                entity: "issue".into(),
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({"status": "approved", "version": version})),
-                after: Some(serde_json::json!({"status": "withdrawn", "version": issue.version,
+            let entry = ctx.audit(
+                "issue.withdraw",
+                "issue",
+                &id.to_string(),
+                Some(serde_json::json!({"status": "approved", "version": version})),
+                Some(serde_json::json!({"status": "withdrawn", "version": issue.version,
                     "reason": reason})),
-                request_id: ctx.request_id.clone(),
-            };
+            );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
             append_event!(tx, IssueEventKind::Withdrawn, issue, ctx.now);
             tx.commit().await?;

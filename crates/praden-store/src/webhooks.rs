@@ -2,7 +2,7 @@
 //! `seq` order, one event at a time: the cursor moves when an event is acknowledged or given
 //! up on (a dead letter), so a restart resumes where delivery stopped.
 
-use crate::audit::{bind_audit, AuditEntry};
+use crate::audit::bind_audit;
 use crate::review::DecisionContext;
 use crate::{on_pool, BeginWrite, Store, StoreError};
 use serde::Serialize;
@@ -191,16 +191,14 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            let entry = AuditEntry {
-                actor: ctx.actor.clone(),
-                action: "webhook.replay".into(),
-                entity: "webhook".into(),
-                entity_id: Some(subscriber.to_string()),
-                before: Some(serde_json::json!({"delivered_seq": before.delivered_seq})),
-                after: Some(serde_json::json!({"delivered_seq": (from_seq - 1).max(0),
+            let entry = ctx.audit(
+                "webhook.replay",
+                "webhook",
+                subscriber,
+                Some(serde_json::json!({"delivered_seq": before.delivered_seq})),
+                Some(serde_json::json!({"delivered_seq": (from_seq - 1).max(0),
                     "from_seq": from_seq})),
-                request_id: ctx.request_id.clone(),
-            };
+            );
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
             tx.commit().await?;
         });
