@@ -66,20 +66,18 @@ impl Store {
         seq: i64,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let now = utc(now);
-        on_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            sqlx::query(ENSURE_CURSOR).bind(subscriber).execute(&mut *tx).await?;
-            sqlx::query("UPDATE webhook_cursors SET delivered_seq = $2, attempts = 0, \
-                         last_error = NULL, next_attempt_at = NULL, last_attempt_at = $3, \
-                         last_success_at = $3 WHERE subscriber = $1")
-                .bind(subscriber)
-                .bind(seq)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO webhook_cursors (subscriber, delivered_seq, last_attempt_at, last_success_at) \
+             VALUES ($1, $2, $3, $3) ON CONFLICT (subscriber) DO UPDATE SET \
+             delivered_seq = excluded.delivered_seq, attempts = 0, last_error = NULL, \
+             next_attempt_at = NULL, last_attempt_at = excluded.last_attempt_at, \
+             last_success_at = excluded.last_success_at")
+            .bind(subscriber)
+            .bind(seq)
+            .bind(utc(now))
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -92,21 +90,19 @@ impl Store {
         next_attempt_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let (now, next) = (utc(now), utc(next_attempt_at));
-        on_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            sqlx::query(ENSURE_CURSOR).bind(subscriber).execute(&mut *tx).await?;
-            sqlx::query("UPDATE webhook_cursors SET attempts = $2, last_error = $3, \
-                         last_attempt_at = $4, next_attempt_at = $5 WHERE subscriber = $1")
-                .bind(subscriber)
-                .bind(attempts)
-                .bind(error)
-                .bind(now)
-                .bind(next)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO webhook_cursors (subscriber, attempts, last_error, last_attempt_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscriber) DO UPDATE SET \
+             attempts = excluded.attempts, last_error = excluded.last_error, \
+             last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at")
+            .bind(subscriber)
+            .bind(attempts)
+            .bind(error)
+            .bind(utc(now))
+            .bind(utc(next_attempt_at))
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
