@@ -1,13 +1,15 @@
 //! From an item published on an outlet's feed to the first search hit through the API.
 //!
 //!     cargo bench -p praden-tests --bench publish_to_search -- [--feeds 20] [--minutes 10]
-//!         [--interval 1m] [--publish-every-secs 120] [--postgres]
+//!         [--interval 1m] [--min-interval 15s] [--max-interval 2m]
+//!         [--publish-every-secs 120] [--postgres]
 //!
 //! Runs the whole application (`RunningApp`: polling, store, index follower, detector, HTTP
 //! API) with the production defaults for the index commit interval (2 s) and the per-host
 //! gap (1 s), on a fresh SQLite store (PostgreSQL with `--postgres`). FEEDS RSS feeds on a
-//! local fixture server (one host, 127.0.0.1) are polled on INTERVAL (sources.toml, with the
-//! default adaptive bounds: half to four times it, at least 1m). Each feed publishes a new item
+//! local fixture server (one host, 127.0.0.1) are polled on INTERVAL (sources.toml; the adaptive
+//! bounds are MIN_INTERVAL and MAX_INTERVAL when given, else the defaults: half the interval
+//! but at least 1m or the interval, and four times it). Each feed publishes a new item
 //! at random times (exponential gaps with mean PUBLISH_EVERY_SECS), made of a real Thai article
 //! from ../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz and a unique token. Once the
 //! fixture server has served an item, the token is searched for through /api/v1/search every
@@ -15,7 +17,8 @@
 //!
 //! Printed, p50/p95/max: publish → first search hit (includes waiting for the next poll, so it
 //! is bounded below by the polling interval), fetch → first search hit (what praden itself
-//! adds: parse, store, index commit, search), and publish → fetch.
+//! adds: parse, store, index commit, search), and publish → fetch; and the feed requests made
+//! per feed per minute (what the schedule costs the outlet).
 
 use praden_tests::{Db, FixtureServer, RunningApp, TestEnv};
 use std::io::BufRead;
@@ -26,6 +29,8 @@ struct Args {
     feeds: usize,
     minutes: f64,
     interval: String,
+    min_interval: Option<String>,
+    max_interval: Option<String>,
     publish_every: f64,
     postgres: bool,
 }
@@ -35,6 +40,8 @@ fn args() -> Args {
         feeds: 20,
         minutes: 10.0,
         interval: "1m".into(),
+        min_interval: None,
+        max_interval: None,
         publish_every: 120.0,
         postgres: false,
     };
@@ -46,6 +53,8 @@ fn args() -> Args {
             "--feeds" => a.feeds = value("--feeds").parse().expect("--feeds N"),
             "--minutes" => a.minutes = value("--minutes").parse().expect("--minutes M"),
             "--interval" => a.interval = value("--interval"),
+            "--min-interval" => a.min_interval = Some(value("--min-interval")),
+            "--max-interval" => a.max_interval = Some(value("--max-interval")),
             "--publish-every-secs" => {
                 a.publish_every = value("--publish-every-secs")
                     .parse()
@@ -191,10 +200,19 @@ async fn main() {
         });
         toml.push_str(&format!(
             "[[source]]\nid = \"feed{i}\"\nname = \"feed{i}\"\nkind = \"news\"\noutlet = \"outlet{i}\"\n\
-             url = \"{}\"\nformat = \"rss\"\ninterval = \"{}\"\nallow_private_network = true\n\n",
+             url = \"{}\"\nformat = \"rss\"\ninterval = \"{}\"\nallow_private_network = true\n",
             server.url(&format!("feed/{i}")),
             a.interval
         ));
+        for (key, value) in [
+            ("min_interval", &a.min_interval),
+            ("max_interval", &a.max_interval),
+        ] {
+            if let Some(v) = value {
+                toml.push_str(&format!("{key} = \"{v}\"\n"));
+            }
+        }
+        toml.push('\n');
     }
     env.write_sources_toml(&toml);
     let mut config = env.config();
@@ -202,9 +220,11 @@ async fn main() {
     config.index.commit_interval = Duration::from_secs(2);
     config.ingest.host_gap = Duration::from_secs(1);
     println!(
-        "publish_to_search: {} feeds on one host, interval {}, a new item per feed every {:.0} s on average, {:.1} min, {}",
+        "publish_to_search: {} feeds on one host, interval {} (min {}, max {}), a new item per feed every {:.0} s on average, {:.1} min, {}",
         a.feeds,
         a.interval,
+        a.min_interval.as_deref().unwrap_or("default"),
+        a.max_interval.as_deref().unwrap_or("default"),
         a.publish_every,
         a.minutes,
         if a.postgres { "PostgreSQL" } else { "SQLite" }
@@ -284,6 +304,10 @@ async fn main() {
         }
     }
     publisher.await.unwrap();
+    let requests: usize = (0..a.feeds)
+        .map(|i| server.hits(&format!("feed/{i}")))
+        .sum();
+    let minutes_run = began.elapsed().as_secs_f64() / 60.0;
     let feeds = std::mem::take(&mut *feeds.lock().unwrap());
     let items: Vec<&Item> = feeds.iter().flatten().collect();
     let secs = |a: Instant, b: Instant| (b - a).as_secs_f64();
@@ -314,6 +338,10 @@ async fn main() {
             .iter()
             .map(|i| secs(i.published, i.fetched.unwrap()))
             .collect(),
+    );
+    println!(
+        "feed requests: {requests} in {minutes_run:.1} min, {:.2} per feed per minute",
+        requests as f64 / a.feeds as f64 / minutes_run
     );
     match Arc::try_unwrap(app) {
         Ok(app) => app.stop().await,

@@ -272,11 +272,28 @@ async fn unchanged_feeds_cost_a_304_and_store_nothing(db: Db) {
     let after = store.source_state("etag").await.unwrap().unwrap();
     assert_eq!(after.consecutive_failures, 0);
     assert_eq!(after.etag, state.etag, "a 304 keeps the validators");
+    // One empty poll no longer stretches the interval (issue 4: a source publishing every
+    // few polls drifted to its maximum); it lowers the estimated publishing rate, which sets
+    // the interval once the source has been quiet for a while.
+    assert_eq!(after.interval_ms, state.interval_ms);
+    let (before_rate, after_rate) = (state.rate_per_hour.unwrap(), after.rate_per_hour.unwrap());
     assert!(
-        after.interval_ms > state.interval_ms,
-        "nothing new: poll less often"
+        after_rate < before_rate,
+        "nothing new: a lower rate ({before_rate} → {after_rate})"
     );
     assert_eq!(after.items_found_total, state.items_found_total);
+
+    // The rate is kept in the store, so a restart goes on from it: a stored busy rate (1234
+    // items an hour, 205 per 10-minute poll) puts the next interval at the minimum (5m).
+    let mut busy = after.clone();
+    busy.rate_per_hour = Some(1234.0);
+    store.save_source_state(&busy).await.unwrap();
+    store.close().await;
+    let (store, ingester, sources) = self::ingester(&env).await;
+    assert!(ingester.poll(&sources[0]).await.unwrap().not_modified);
+    let restarted = store.source_state("etag").await.unwrap().unwrap();
+    assert_eq!(restarted.interval_ms, 300_000, "{restarted:?}");
+    assert!(restarted.rate_per_hour.unwrap() > 1200.0, "{restarted:?}");
 
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0], (None, None));

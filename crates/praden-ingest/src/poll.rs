@@ -683,6 +683,10 @@ fn next_state(
     jitter: f64,
 ) -> SourceState {
     state.last_poll_at = Some(now);
+    // The time this poll's new items were published in: since the last read that worked.
+    let since_last_read = state
+        .last_success_at
+        .and_then(|t| Duration::try_from(now - t).ok());
     let outcome = match result {
         Ok(report) => {
             state.last_success_at = Some(now);
@@ -710,6 +714,7 @@ fn next_state(
             } else {
                 Outcome::Fetched {
                     new_items: report.new,
+                    listed: report.found,
                 }
             }
         }
@@ -735,15 +740,15 @@ fn next_state(
     } else {
         SourceStatus::Ok
     };
-    let decision = schedule::next_poll(
-        &Policy::for_source(source),
-        Duration::from_millis(state.interval_ms.max(0) as u64),
-        state.consecutive_failures,
-        outcome,
-        now,
-        jitter,
-    );
+    let current = schedule::Current {
+        interval: Duration::from_millis(state.interval_ms.max(0) as u64),
+        rate_per_hour: state.rate_per_hour,
+        since_last_read,
+        consecutive_failures: state.consecutive_failures,
+    };
+    let decision = schedule::next_poll(&Policy::for_source(source), &current, outcome, now, jitter);
     state.interval_ms = decision.interval.as_millis() as i64;
+    state.rate_per_hour = decision.rate_per_hour;
     state.next_poll_at = Some(decision.next_poll_at);
     state
 }

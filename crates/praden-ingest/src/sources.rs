@@ -7,7 +7,13 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+/// The shortest `interval` or `min_interval` a source may ask for. Sub-minute polling is for
+/// hot outlets that say so explicitly: a poll of an unchanged feed costs the outlet a 304, and
+/// every request still waits for the per-host gap and the host's one request in flight.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(15);
+/// How far the scheduler may shorten an interval on its own (`default_bounds`): a source
+/// that gives no `min_interval` is never polled more than once a minute.
+pub const DEFAULT_MIN_INTERVAL_FLOOR: Duration = Duration::from_secs(60);
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,7 +281,9 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
     let interval = match parse_duration(&interval) {
         Some(d) if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) => Some(d),
         Some(_) => {
-            errs.push(format!("interval {interval:?} is out of range (1m to 24h)"));
+            errs.push(format!(
+                "interval {interval:?} is out of range (15s to 24h)"
+            ));
             None
         }
         None if !interval.is_empty() => {
@@ -415,7 +423,7 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             Some(text) => match parse_duration(text) {
                 Some(d) if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) => Some(d),
                 Some(_) => {
-                    errs.push(format!("{key} {text:?} is out of range (1m to 24h)"));
+                    errs.push(format!("{key} {text:?} is out of range (15s to 24h)"));
                     None
                 }
                 None => {
@@ -472,10 +480,11 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
 }
 
 /// The adaptation bounds when sources.toml gives none: down to half the configured interval
-/// (an outlet having a busy day) and up to four times it (a quiet night), within 1m..24h.
+/// (an outlet having a busy day) but not below a minute unless the interval itself is
+/// shorter, and up to four times it (a quiet night), at most 24h.
 pub fn default_bounds(interval: Duration) -> (Duration, Duration) {
     (
-        (interval / 2).max(MIN_INTERVAL).min(interval),
+        (interval / 2).max(DEFAULT_MIN_INTERVAL_FLOOR).min(interval),
         (interval * 4).min(MAX_INTERVAL).max(interval),
     )
 }
@@ -572,6 +581,46 @@ enabled = false
             err.contains("max_interval \"2d\" is not a duration"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn hot_sources_may_ask_for_sub_minute_intervals_down_to_15s() {
+        let with = |lines: &str| GOOD.replacen("interval = \"10m\"", lines, 1);
+        let s = parse(
+            &with("interval = \"30s\"\nmin_interval = \"15s\""),
+            "sources.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            (s[0].interval, s[0].min_interval, s[0].max_interval),
+            (
+                Duration::from_secs(30),
+                Duration::from_secs(15),
+                Duration::from_secs(120)
+            )
+        );
+        // Without a min_interval the scheduler does not go below the interval asked for…
+        let s = parse(&with("interval = \"30s\""), "sources.toml").unwrap();
+        assert_eq!(s[0].min_interval, Duration::from_secs(30));
+        // …nor below a minute for a source that did not ask for sub-minute polling.
+        let s = parse(&with("interval = \"1m\""), "sources.toml").unwrap();
+        assert_eq!(
+            (s[0].min_interval, s[0].max_interval),
+            (Duration::from_secs(60), Duration::from_secs(240))
+        );
+        for (lines, key) in [
+            ("interval = \"10s\"", "interval \"10s\""),
+            (
+                "interval = \"30s\"\nmin_interval = \"14s\"",
+                "min_interval \"14s\"",
+            ),
+        ] {
+            let err = parse(&with(lines), "sources.toml").unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{key} is out of range (15s to 24h)")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

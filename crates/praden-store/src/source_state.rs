@@ -22,7 +22,8 @@ impl SourceStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+// Not `Eq`: the publishing rate is a float.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SourceState {
     pub source_id: String,
     pub status: SourceStatus,
@@ -40,6 +41,9 @@ pub struct SourceState {
     pub interval_ms: i64,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The source's estimated publishing rate, new items per hour (a time-decayed average kept
+    /// by the scheduler); `None` until it has been measured.
+    pub rate_per_hour: Option<f64>,
 }
 
 impl SourceState {
@@ -60,6 +64,7 @@ impl SourceState {
             interval_ms,
             etag: None,
             last_modified: None,
+            rate_per_hour: None,
         }
     }
 }
@@ -93,6 +98,7 @@ struct StateRow {
     interval_ms: i64,
     etag: Option<String>,
     last_modified: Option<String>,
+    rate_per_hour: Option<f64>,
 }
 
 impl TryFrom<StateRow> for SourceState {
@@ -124,6 +130,7 @@ impl TryFrom<StateRow> for SourceState {
             interval_ms: r.interval_ms,
             etag: r.etag,
             last_modified: r.last_modified,
+            rate_per_hour: r.rate_per_hour,
         })
     }
 }
@@ -140,12 +147,14 @@ struct FailureRow {
 
 const SELECT_STATE: &str = "SELECT source_id, status, last_poll_at, last_success_at, \
     consecutive_failures, last_error, items_found_total, items_found_last, items_failed_total, \
-    items_failed_last, next_poll_at, interval_ms, etag, last_modified FROM source_state";
+    items_failed_last, next_poll_at, interval_ms, etag, last_modified, rate_per_hour \
+    FROM source_state";
 
 const UPSERT_STATE: &str = "INSERT INTO source_state (source_id, status, last_poll_at, \
     last_success_at, consecutive_failures, last_error, items_found_total, items_found_last, \
-    items_failed_total, items_failed_last, next_poll_at, interval_ms, etag, last_modified) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+    items_failed_total, items_failed_last, next_poll_at, interval_ms, etag, last_modified, \
+    rate_per_hour) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
     ON CONFLICT (source_id) DO UPDATE SET status = excluded.status, \
     last_poll_at = excluded.last_poll_at, last_success_at = excluded.last_success_at, \
     consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error, \
@@ -153,7 +162,7 @@ const UPSERT_STATE: &str = "INSERT INTO source_state (source_id, status, last_po
     items_failed_total = excluded.items_failed_total, \
     items_failed_last = excluded.items_failed_last, next_poll_at = excluded.next_poll_at, \
     interval_ms = excluded.interval_ms, etag = excluded.etag, \
-    last_modified = excluded.last_modified";
+    last_modified = excluded.last_modified, rate_per_hour = excluded.rate_per_hour";
 
 const UPSERT_FAILURE: &str = "INSERT INTO item_failures \
     (source_id, item, reason, first_seen_at, last_seen_at, times) VALUES ($1, $2, $3, $4, $4, 1) \
@@ -196,6 +205,7 @@ impl Store {
                 .bind(s.interval_ms)
                 .bind(&s.etag)
                 .bind(&s.last_modified)
+                .bind(s.rate_per_hour)
                 .execute(pool)
                 .await?;
         });

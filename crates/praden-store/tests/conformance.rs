@@ -157,6 +157,8 @@ async fn source_state_round_trips_and_updates(store: Store) {
     s.interval_ms = 3_600_000;
     s.etag = Some("W/\"abc\"".into());
     s.last_modified = Some("Tue, 05 Mar 2024 02:00:00 GMT".into());
+    // Not a round number in binary, so a REAL column that lost precision would show.
+    s.rate_per_hour = Some(29.7315);
     store.save_source_state(&s).await.unwrap();
     store
         .save_source_state(&SourceState::new("a-first", 60_000))
