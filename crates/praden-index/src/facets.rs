@@ -31,19 +31,24 @@ pub struct SegmentFacets {
     published: Option<Column<tantivy::DateTime>>,
     kind_counts: Vec<u64>,
     outlet_counts: Vec<u64>,
-    /// Bangkok calendar day (days since 1970-01-01) → documents.
-    day_counts: HashMap<i64, u64>,
+    docs: usize,
+    /// Documents by Bangkok calendar day, from `first_day` (days since 1970-01-01) on. A
+    /// vector, not a map: this is the innermost loop of a facet pass over a million matches.
+    first_day: i64,
+    day_counts: Vec<u64>,
 }
 
 #[derive(Default)]
 pub struct PartialFacets {
+    docs: usize,
     kinds: HashMap<String, u64>,
     outlets: HashMap<String, u64>,
     days: HashMap<i64, u64>,
 }
 
+/// The facets, and the number of matching documents they were counted over.
 impl Collector for FacetCollector {
-    type Fruit = Facets;
+    type Fruit = (Facets, usize);
     type Child = SegmentFacets;
 
     fn for_segment(
@@ -55,13 +60,25 @@ impl Collector for FacetCollector {
         let kind = ff.str("kind")?;
         let outlet = ff.str("outlet")?;
         let size = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.dictionary().num_terms());
+        let published = ff.date("published_at").ok();
+        let day =
+            |t: tantivy::DateTime| (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400);
+        let (first_day, days) = match &published {
+            Some(c) if c.num_docs() > 0 => {
+                let first = day(c.min_value());
+                (first, (day(c.max_value()) - first + 1).max(0) as usize)
+            }
+            _ => (0, 0),
+        };
         Ok(SegmentFacets {
             kind_counts: vec![0; size(&kind)],
             outlet_counts: vec![0; size(&outlet)],
             kind,
             outlet,
-            published: ff.date("published_at").ok(),
-            day_counts: HashMap::new(),
+            published,
+            docs: 0,
+            first_day,
+            day_counts: vec![0; days],
         })
     }
 
@@ -69,9 +86,10 @@ impl Collector for FacetCollector {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<PartialFacets>) -> tantivy::Result<Facets> {
+    fn merge_fruits(&self, fruits: Vec<PartialFacets>) -> tantivy::Result<(Facets, usize)> {
         let mut all = PartialFacets::default();
         for f in fruits {
+            all.docs += f.docs;
             for (k, n) in f.kinds {
                 *all.kinds.entry(k).or_default() += n;
             }
@@ -91,11 +109,12 @@ impl Collector for FacetCollector {
             .map(|(value, count)| FacetCount { value, count })
             .collect();
         months.sort_by(|a, b| a.value.cmp(&b.value));
-        Ok(Facets {
+        let facets = Facets {
             kinds: by_count(all.kinds),
             outlets: by_count(all.outlets),
             months,
-        })
+        };
+        Ok((facets, all.docs))
     }
 }
 
@@ -103,6 +122,7 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = PartialFacets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
+        self.docs += 1;
         if let Some(c) = &self.kind {
             for ord in c.term_ords(doc) {
                 self.kind_counts[ord as usize] += 1;
@@ -115,7 +135,9 @@ impl SegmentCollector for SegmentFacets {
         }
         if let Some(t) = self.published.as_ref().and_then(|c| c.first(doc)) {
             let day = (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400);
-            *self.day_counts.entry(day).or_default() += 1;
+            if let Some(n) = self.day_counts.get_mut((day - self.first_day) as usize) {
+                *n += 1;
+            }
         }
     }
 
@@ -132,9 +154,13 @@ impl SegmentCollector for SegmentFacets {
             out
         };
         PartialFacets {
+            docs: self.docs,
             kinds: named(&self.kind, self.kind_counts),
             outlets: named(&self.outlet, self.outlet_counts),
-            days: self.day_counts,
+            days: (self.first_day..)
+                .zip(self.day_counts)
+                .filter(|(_, n)| *n > 0)
+                .collect(),
         }
     }
 }

@@ -9,10 +9,11 @@ mod facets;
 mod schema;
 mod search;
 pub mod tokenizer;
+mod top;
 mod writer;
 
 pub use facets::{FacetCount, Facets};
-pub use search::{SearchHit, SearchRequest, SearchResults, SortOrder};
+pub use search::{SearchHit, SearchRequest, SearchResults, SortOrder, TOTAL_CAP};
 pub use writer::{CommitPolicy, IndexWriterHandle};
 
 use schema::Fields;
@@ -43,6 +44,8 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// Built once: the query-side tokenizers (see `tokenizer`).
+    query_tokenizers: tantivy::tokenizer::TokenizerManager,
     path: String,
 }
 
@@ -98,6 +101,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            query_tokenizers: tokenizer::query_tokenizers(),
             path,
         })
     }

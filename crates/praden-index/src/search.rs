@@ -1,14 +1,14 @@
 use crate::facets::{FacetCollector, Facets};
+use crate::top::{CountUpTo, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DateTime, DocAddress, SegmentReader, TantivyDocument};
+use tantivy::{DateTime, TantivyDocument};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,8 +77,11 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     pub query: String,
-    /// Documents matching the query and filters (all pages).
+    /// Documents matching the query and filters (all pages), counted up to `TOTAL_CAP`
+    /// unless facets were asked for.
     pub total: usize,
+    /// False when `total` is a lower bound: more than `TOTAL_CAP` documents match.
+    pub total_exact: bool,
     pub hits: Vec<SearchHit>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
@@ -86,9 +89,10 @@ pub struct SearchResults {
     pub facets: Option<Facets>,
 }
 
-/// The order of results: higher first. The second member breaks ties by store id, so the
-/// order is total and a cursor never skips or repeats a document.
-type SortKey = (f64, u64);
+/// Above this many matches a search without facets reports "more than TOTAL_CAP" instead of
+/// counting them all: the count would cost more than the page (a common word matches most of
+/// a million documents), and nobody reads past the first thousands.
+pub const TOTAL_CAP: usize = 10_000;
 
 impl SearchIndex {
     /// Searches title and body: all words required; `"a phrase"`, `-word`, `a OR b`.
@@ -121,7 +125,7 @@ impl SearchIndex {
         let mut parser = QueryParser::new(
             self.index.schema(),
             vec![f.title, f.body],
-            crate::tokenizer::query_tokenizers(),
+            self.query_tokenizers.clone(),
         );
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
@@ -171,41 +175,24 @@ impl SearchIndex {
             ]));
         }
 
-        let sort = req.sort;
         let limit = req.limit.max(1);
-        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-            let ids = segment.fast_fields().u64("doc_id").ok();
-            let dates = segment.fast_fields().date("published_at").ok();
-            move |doc, score| {
-                let id = ids.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-                let secs = dates
-                    .as_ref()
-                    .and_then(|c| c.first(doc))
-                    .map(|d| d.into_timestamp_secs() as f64);
-                let key: SortKey = match sort {
-                    SortOrder::Relevance => (score as f64, id),
-                    SortOrder::Newest => (secs.unwrap_or(f64::MIN), id),
-                    SortOrder::Oldest => (secs.map_or(f64::MIN, |s| -s), u64::MAX - id),
-                };
-                // Documents at or above the cursor were on earlier pages.
-                match cursor {
-                    Some(c) if key >= c => None,
-                    _ => Some(key),
-                }
-            }
-        });
         let searcher = self.reader.searcher();
-        let (top, total, facets) = if req.facets {
-            let (top, total, facets) = searcher.search(&query, &(top, Count, FacetCollector))?;
-            (top, total, Some(facets))
-        } else {
-            let (top, total) = searcher.search(&query, &(top, Count))?;
-            (top, total, None)
+        let top = TopByKey {
+            limit,
+            sort: req.sort,
+            cursor,
         };
-        let page: Vec<(SortKey, DocAddress)> = top
-            .into_iter()
-            .filter_map(|(k, a)| k.map(|k| (k, a)))
-            .collect();
+        let page = searcher.search(&query, &top)?;
+        // Facets need every match anyway, so they give the exact total; without them the
+        // count stops at TOTAL_CAP (see `SearchResults::total_exact`).
+        let (total, total_exact, facets) = if req.facets {
+            let (facets, matched) = searcher.search(&query, &FacetCollector)?;
+            (matched, true, Some(facets))
+        } else {
+            let counted = searcher.search(&query, &CountUpTo(TOTAL_CAP + 1))?;
+            (counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
+        };
+        let sort = req.sort;
         let next_cursor = (page.len() == limit)
             .then(|| page.last().map(|(k, _)| format_cursor(sort, *k)))
             .flatten();
@@ -267,6 +254,7 @@ impl SearchIndex {
         Ok(SearchResults {
             query: req.query.clone(),
             total,
+            total_exact,
             hits,
             next_cursor,
             facets,
@@ -368,10 +356,11 @@ fn split_prefixes(query: &str) -> Result<(String, Vec<String>), String> {
     Ok((rest, prefixes))
 }
 
-/// How much of a body the snippet generator reads. It tokenizes all it is given, and radio
-/// transcripts run to tens of kilobytes: reading them whole made a page of such hits cost
-/// hundreds of milliseconds.
-const SNIPPET_WINDOW_BYTES: usize = 3_000;
+/// How much of a body the snippet generator reads. It tokenizes all it is given (with the
+/// index tokenizer, sub-words included): radio transcripts run to tens of kilobytes, and even
+/// 3,000 bytes a hit made snippets cost ~10 ms of a 20-hit page at 1M documents, more than the
+/// search itself. About 330 Thai characters still hold the 240-character passage.
+const SNIPPET_WINDOW_BYTES: usize = 1_000;
 
 /// The part of `body` worth a snippet: around the first place a query word appears
 /// literally, else the beginning.

@@ -318,3 +318,97 @@ async fn words_ending_in_a_star_match_as_prefixes() {
         assert!(err.contains("prefix"), "{bad}: {err}");
     }
 }
+
+/// Enough documents for several posting blocks (block-WAND skips whole blocks), with most
+/// scores tied: the same title, and every seventh one mentioning the word twice.
+async fn many(n: i64) -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    let docs = (1..=n)
+        .map(|i| {
+            let title = if i % 7 == 0 {
+                "ค่าไฟฟ้า ค่าไฟฟ้า แพง"
+            } else if i % 5 == 0 {
+                "ค่าไฟฟ้า งวดใหม่ ประกาศ แล้ว วันนี้"
+            } else {
+                "ค่าไฟฟ้า งวดใหม่"
+            };
+            doc(i, SourceKind::News, "ไทยรัฐ", None, title)
+        })
+        .collect();
+    writer.add(docs).await.unwrap();
+    writer.shutdown().await.unwrap();
+    index
+}
+
+#[tokio::test]
+async fn relevance_paging_over_many_tied_scores_is_ordered_and_complete() {
+    let n = 1_500;
+    let index = many(n).await;
+    for limit in [13, 100] {
+        let mut r = SearchRequest {
+            query: "ไฟฟ้า".into(),
+            ..req(limit)
+        };
+        let mut seen = Vec::new();
+        let mut last: Option<(f32, i64)> = None;
+        loop {
+            let page = index.search_with(&r).unwrap();
+            for hit in &page.hits {
+                // Score first, then store id, both descending.
+                if let Some((score, id)) = last {
+                    assert!(
+                        hit.score < score || (hit.score == score && hit.doc_id < id),
+                        "limit {limit}: {} ({}) after {id} ({score})",
+                        hit.doc_id,
+                        hit.score
+                    );
+                }
+                last = Some((hit.score, hit.doc_id));
+                seen.push(hit.doc_id);
+            }
+            match page.next_cursor {
+                Some(c) => r.after = Some(c),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), n as usize, "limit {limit}: documents missing");
+        assert_eq!(seen.len(), n as usize, "limit {limit}: documents repeated");
+        // The doubled mentions score highest, highest id first.
+        assert_eq!(seen[0], 1_498, "limit {limit}");
+    }
+}
+
+#[tokio::test]
+async fn totals_above_the_cap_are_a_lower_bound_unless_facets_count_them() {
+    let n = praden_index::TOTAL_CAP as i64 + 50;
+    let index = many(n).await;
+    let r = index
+        .search_with(&SearchRequest {
+            query: "ไฟฟ้า".into(),
+            ..req(5)
+        })
+        .unwrap();
+    assert_eq!(r.total, praden_index::TOTAL_CAP);
+    assert!(!r.total_exact);
+    let r = index
+        .search_with(&SearchRequest {
+            query: "ไฟฟ้า".into(),
+            facets: true,
+            ..req(5)
+        })
+        .unwrap();
+    assert_eq!(r.total, n as usize);
+    assert!(r.total_exact);
+    let small = index
+        .search_with(&SearchRequest {
+            query: "แพง".into(),
+            ..req(5)
+        })
+        .unwrap();
+    assert_eq!(small.total, n as usize / 7);
+    assert!(small.total_exact);
+}

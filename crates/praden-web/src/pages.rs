@@ -223,7 +223,12 @@ fn results_html(form: &SearchForm, r: &SearchResults) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<div class=\"layout\"><main><p id=\"total\">พบ {} รายการ</p>",
+        "<div class=\"layout\"><main><p id=\"total\">พบ{} {} รายการ</p>",
+        if r.total_exact {
+            ""
+        } else {
+            "มากกว่า"
+        },
         r.total
     );
     for hit in &r.hits {

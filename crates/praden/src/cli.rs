@@ -385,7 +385,15 @@ fn search(config: Config, query: &str, limit: usize, json: bool) -> anyhow::Resu
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(());
     }
-    println!("{} documents match “{}”", results.total, results.query);
+    let more = if results.total_exact {
+        ""
+    } else {
+        "more than "
+    };
+    println!(
+        "{more}{} documents match “{}”",
+        results.total, results.query
+    );
     for (i, hit) in results.hits.iter().enumerate() {
         let date = hit
             .published_at
