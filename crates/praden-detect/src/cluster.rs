@@ -488,6 +488,8 @@ impl Clusterer {
             };
             let mut target = nearest_story;
             for (other, sim) in close {
+                // An earlier merge of this loop may have absorbed `other` (into `target`).
+                let other = self.resolve(other);
                 if other == target {
                     continue;
                 }
