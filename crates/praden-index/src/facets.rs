@@ -61,12 +61,13 @@ impl Collector for FacetCollector {
         let outlet = ff.str("outlet")?;
         let size = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.dictionary().num_terms());
         let published = ff.date("published_at").ok();
-        let day =
-            |t: tantivy::DateTime| (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400);
         let (first_day, days) = match &published {
             Some(c) if c.num_docs() > 0 => {
-                let first = day(c.min_value());
-                (first, (day(c.max_value()) - first + 1).max(0) as usize)
+                let first = bangkok_day(c.min_value());
+                (
+                    first,
+                    (bangkok_day(c.max_value()) - first + 1).max(0) as usize,
+                )
             }
             _ => (0, 0),
         };
@@ -134,8 +135,10 @@ impl SegmentCollector for SegmentFacets {
             }
         }
         if let Some(t) = self.published.as_ref().and_then(|c| c.first(doc)) {
-            let day = (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400);
-            if let Some(n) = self.day_counts.get_mut((day - self.first_day) as usize) {
+            if let Some(n) = self
+                .day_counts
+                .get_mut((bangkok_day(t) - self.first_day) as usize)
+            {
                 *n += 1;
             }
         }
@@ -163,6 +166,11 @@ impl SegmentCollector for SegmentFacets {
                 .collect(),
         }
     }
+}
+
+/// Days since 1970-01-01 in Bangkok time.
+fn bangkok_day(t: tantivy::DateTime) -> i64 {
+    (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400)
 }
 
 fn by_count(map: HashMap<String, u64>) -> Vec<FacetCount> {
