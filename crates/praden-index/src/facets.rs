@@ -7,6 +7,8 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::filter::{DocFilter, SegmentFilter};
+
 const BANGKOK_SECS: i64 = 7 * 3600;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -23,9 +25,12 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-pub struct FacetCollector;
+pub(crate) struct FacetCollector {
+    pub filter: DocFilter,
+}
 
-pub struct SegmentFacets {
+pub(crate) struct SegmentFacets {
+    filter: SegmentFilter,
     kind: Option<StrColumn>,
     outlet: Option<StrColumn>,
     published: Option<Column<tantivy::DateTime>>,
@@ -39,7 +44,7 @@ pub struct SegmentFacets {
 }
 
 #[derive(Default)]
-pub struct PartialFacets {
+pub(crate) struct PartialFacets {
     docs: usize,
     kinds: HashMap<String, u64>,
     outlets: HashMap<String, u64>,
@@ -72,6 +77,7 @@ impl Collector for FacetCollector {
             _ => (0, 0),
         };
         Ok(SegmentFacets {
+            filter: self.filter.for_segment(segment)?,
             kind_counts: vec![0; size(&kind)],
             outlet_counts: vec![0; size(&outlet)],
             kind,
@@ -123,6 +129,9 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = PartialFacets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
+        if !self.filter.accepts(doc) {
+            return;
+        }
         self.docs += 1;
         if let Some(c) = &self.kind {
             for ord in c.term_ords(doc) {

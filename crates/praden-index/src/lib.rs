@@ -6,6 +6,7 @@
 //! it (delete-then-add on the id), so catching up twice duplicates nothing.
 
 mod facets;
+mod filter;
 mod schema;
 mod search;
 pub mod tokenizer;
@@ -46,6 +47,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// Built once: the query-side tokenizers (see `tokenizer`).
     query_tokenizers: tantivy::tokenizer::TokenizerManager,
+    /// Built once: highlights words in snippets.
+    snippet_tokenizer: tantivy::tokenizer::TextAnalyzer,
     path: String,
 }
 
@@ -102,6 +105,7 @@ impl SearchIndex {
             reader,
             fields,
             query_tokenizers: tokenizer::query_tokenizers(),
+            snippet_tokenizer: tokenizer::snippet_tokenizer(),
             path,
         })
     }

@@ -1,4 +1,5 @@
 use crate::facets::{FacetCollector, Facets};
+use crate::filter::DocFilter;
 use crate::top::{CountUpTo, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
@@ -7,8 +8,8 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{DateTime, TantivyDocument};
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::TantivyDocument;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,11 +125,10 @@ impl SearchIndex {
         let f = self.fields;
         let mut parser = QueryParser::new(
             self.index.schema(),
-            vec![f.title, f.body],
+            vec![f.text],
             self.query_tokenizers.clone(),
         );
         parser.set_conjunction_by_default();
-        parser.set_field_boost(f.title, 2.0);
         // Words ending in `*` are prefixes: the query parser has no single-word prefix, so
         // they become term-dictionary range queries of their own.
         let (rest, prefixes) = split_prefixes(&req.query).map_err(bad)?;
@@ -137,23 +137,17 @@ impl SearchIndex {
         } else {
             parser.parse_query(&rest).map_err(|e| bad(e.to_string()))?
         };
-        let mut query = self.with_filters(text.box_clone(), req);
+        let mut query = self.with_documents(text.box_clone(), req);
         for prefix in &prefixes {
             // Every term that starts with the prefix sorts in [prefix, prefix + U+10FFFF).
             let upper = format!("{prefix}\u{10FFFF}");
-            let either: Vec<(Occur, Box<dyn Query>)> = [f.title, f.body]
-                .into_iter()
-                .map(|field| {
-                    let q = RangeQuery::new(
-                        Bound::Included(Term::from_field_text(field, prefix)),
-                        Bound::Excluded(Term::from_field_text(field, &upper)),
-                    );
-                    (Occur::Should, Box::new(q) as Box<dyn Query>)
-                })
-                .collect();
+            let words = RangeQuery::new(
+                Bound::Included(Term::from_field_text(f.text, prefix)),
+                Bound::Excluded(Term::from_field_text(f.text, &upper)),
+            );
             query = Box::new(BooleanQuery::new(vec![
                 (Occur::Must, query),
-                (Occur::Must, Box::new(BooleanQuery::new(either))),
+                (Occur::Must, Box::new(words) as Box<dyn Query>),
             ]));
         }
         if !req.mentions.is_empty() {
@@ -175,21 +169,33 @@ impl SearchIndex {
             ]));
         }
 
+        let secs = |t: OffsetDateTime| t.unix_timestamp();
+        let filter = DocFilter {
+            kinds: req.kinds.clone(),
+            outlets: req.outlets.clone(),
+            from: req.from.map(secs),
+            until: req.until.map(secs),
+        };
         let limit = req.limit.max(1);
         let searcher = self.reader.searcher();
         let top = TopByKey {
             limit,
             sort: req.sort,
             cursor,
+            filter: filter.clone(),
         };
         let page = searcher.search(&query, &top)?;
         // Facets need every match anyway, so they give the exact total; without them the
         // count stops at TOTAL_CAP (see `SearchResults::total_exact`).
         let (total, total_exact, facets) = if req.facets {
-            let (facets, matched) = searcher.search(&query, &FacetCollector)?;
+            let (facets, matched) = searcher.search(&query, &FacetCollector { filter })?;
             (matched, true, Some(facets))
         } else {
-            let counted = searcher.search(&query, &CountUpTo(TOTAL_CAP + 1))?;
+            let count = CountUpTo {
+                cap: TOTAL_CAP + 1,
+                filter,
+            };
+            let counted = searcher.search(&query, &count)?;
             (counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
         };
         let sort = req.sort;
@@ -198,15 +204,18 @@ impl SearchIndex {
             .flatten();
 
         let snippets = if req.snippets {
-            let mut generator = SnippetGenerator::create(&searcher, &*text, f.body)?;
-            generator.set_max_num_chars(240);
-            Some(generator)
+            Some(self.snippet_generator(&searcher, &*text)?)
         } else {
             None
         };
         let mut words: Vec<String> = Vec::new();
         text.query_terms(&mut |term, _| {
             if let Some(w) = term.value().as_str() {
+                // A pair term's words follow its mark: look for the first literally.
+                let w = match w.strip_prefix(praden_thai::PAIR_MARK) {
+                    Some(pair) => pair.split(' ').next().unwrap_or(pair),
+                    None => w,
+                };
                 words.push(w.to_string());
             }
         });
@@ -245,7 +254,7 @@ impl SearchIndex {
                     .as_ref()
                     .map(|g| {
                         let body = text(f.body).unwrap_or_default();
-                        g.snippet(snippet_window(&body, &words)).to_html()
+                        snippet_html(&g.snippet(snippet_window(&body, &words)))
                     })
                     .unwrap_or_default(),
                 candidate_id: None,
@@ -261,55 +270,55 @@ impl SearchIndex {
         })
     }
 
-    /// The text query narrowed by the request's filters. Filters score nothing, so they
-    /// do not change the ranking.
-    fn with_filters(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
-        let f = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
-        let filter = |q: Box<dyn Query>| {
-            (
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
-            )
-        };
-        if !req.kinds.is_empty() {
-            let terms = req.kinds.iter().map(|k| Term::from_field_text(f.kind, k));
-            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
-        }
-        if !req.outlets.is_empty() {
-            let terms = req
-                .outlets
-                .iter()
-                .map(|o| Term::from_field_text(f.outlet, o));
-            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
-        }
-        if let Some(ids) = &req.documents {
-            let terms = ids
-                .iter()
-                .filter_map(|id| u64::try_from(*id).ok())
-                .map(|id| Term::from_field_u64(f.doc_id, id));
-            clauses.push(filter(Box::new(TermSetQuery::new(terms))));
-        }
-        if req.from.is_some() || req.until.is_some() {
-            let term = |t: OffsetDateTime| {
-                Term::from_field_date(
-                    f.published_at,
-                    DateTime::from_timestamp_secs(t.unix_timestamp()),
-                )
+    /// Highlights the query's terms of the `text` field in a body, weighting rarer terms
+    /// higher as tantivy's `SnippetGenerator::create` does, with the tokenizer in text order.
+    fn snippet_generator(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+    ) -> Result<SnippetGenerator, IndexError> {
+        let mut terms: Vec<Term> = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == self.fields.text {
+                terms.push(term.clone());
+            }
+        });
+        let mut weighted = std::collections::BTreeMap::new();
+        for term in terms {
+            let Some(text) = term.value().as_str().map(str::to_string) else {
+                continue;
             };
-            let lower = req
-                .from
-                .map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
-            let upper = req
-                .until
-                .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
-            clauses.push(filter(Box::new(RangeQuery::new(lower, upper))));
+            let df = searcher.doc_freq(&term)?;
+            if df > 0 {
+                weighted.insert(text, 1.0 / (1.0 + df as f32));
+            }
         }
-        if clauses.len() == 1 {
-            clauses.pop().expect("one clause").1
-        } else {
-            Box::new(BooleanQuery::new(clauses))
-        }
+        // Bytes, not characters: about 160 Thai characters.
+        Ok(SnippetGenerator::new(
+            weighted,
+            self.snippet_tokenizer.clone(),
+            self.fields.text,
+            480,
+        ))
+    }
+
+    /// The text query narrowed to the request's store documents, if it names them (a
+    /// story's coverage: the few documents drive the search). The other filters are
+    /// `DocFilter`s.
+    fn with_documents(&self, text: Box<dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
+        let Some(ids) = &req.documents else {
+            return text;
+        };
+        let terms = ids
+            .iter()
+            .filter_map(|id| u64::try_from(*id).ok())
+            .map(|id| Term::from_field_u64(self.fields.doc_id, id));
+        // Scores nothing, so it does not change the ranking.
+        let documents = ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0);
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, text),
+            (Occur::Must, Box::new(documents) as Box<dyn Query>),
+        ]))
     }
 }
 
@@ -356,10 +365,62 @@ fn split_prefixes(query: &str) -> Result<(String, Vec<String>), String> {
     Ok((rest, prefixes))
 }
 
+/// The passage with its highlighted words in `<b>…</b>`, HTML-escaped.
+///
+/// Not tantivy's `Snippet::to_html`: the index tokenizer gives a compound and then its
+/// sub-words, so offsets are not monotone, and tantivy ends the passage at the last token's
+/// end, which can fall inside the compound before it; its `to_html` then slices past the
+/// passage and panics ("PM2.5" and its sub-word "PM2"). Here highlights are clipped to the
+/// passage.
+fn snippet_html(snippet: &Snippet) -> String {
+    let text = snippet.fragment();
+    let mut ranges: Vec<std::ops::Range<usize>> = snippet
+        .highlighted()
+        .iter()
+        .map(|r| r.start.min(text.len())..r.end.min(text.len()))
+        .filter(|r| {
+            r.start < r.end && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        })
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    // Overlapping highlights (a compound and its sub-words) become one.
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut html = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for r in merged {
+        escape_into(&mut html, &text[at..r.start]);
+        html.push_str("<b>");
+        escape_into(&mut html, &text[r.clone()]);
+        html.push_str("</b>");
+        at = r.end;
+    }
+    escape_into(&mut html, &text[at..]);
+    html
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// How much of a body the snippet generator reads. It tokenizes all it is given (with the
 /// index tokenizer, sub-words included): radio transcripts run to tens of kilobytes, and even
 /// 3,000 bytes a hit made snippets cost ~10 ms of a 20-hit page at 1M documents, more than the
-/// search itself. About 330 Thai characters still hold the 240-character passage.
+/// search itself. About 330 Thai characters still hold the 480-byte passage.
 const SNIPPET_WINDOW_BYTES: usize = 1_000;
 
 /// The part of `body` worth a snippet: around the first place a query word appears
@@ -368,9 +429,11 @@ fn snippet_window<'a>(body: &'a str, words: &[String]) -> &'a str {
     if body.len() <= SNIPPET_WINDOW_BYTES {
         return body;
     }
+    // Terms are lower case; ASCII lower-casing keeps the byte offsets.
+    let folded = body.to_ascii_lowercase();
     let first = words
         .iter()
-        .filter_map(|w| body.find(w.as_str()))
+        .filter_map(|w| folded.find(w.as_str()))
         .min()
         .unwrap_or(0);
     let mut start = first.saturating_sub(SNIPPET_WINDOW_BYTES / 3);

@@ -13,6 +13,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use crate::filter::DocFilter;
 use crate::search::SortOrder;
 
 /// The order of results: higher first. The second member breaks ties by store id, so the
@@ -28,6 +29,7 @@ pub(crate) struct TopByKey {
     pub limit: usize,
     pub sort: SortOrder,
     pub cursor: Option<SortKey>,
+    pub filter: DocFilter,
 }
 
 /// A heap entry ordered so that the heap's top is the worst kept document.
@@ -108,6 +110,10 @@ impl Collector for TopByKey {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Fruit> {
+        let filter = self.filter.for_segment(reader)?;
+        if filter.matches_nothing() {
+            return Ok(Vec::new());
+        }
         let ids = reader.fast_fields().u64("doc_id")?;
         let dates = reader.fast_fields().date("published_at").ok();
         let alive = reader.alive_bitset();
@@ -120,7 +126,7 @@ impl Collector for TopByKey {
         match self.sort {
             SortOrder::Relevance => {
                 weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
                         best.offer((score as f64, id(doc)), doc);
                     }
                     best.threshold()
@@ -130,7 +136,7 @@ impl Collector for TopByKey {
                 let newest = self.sort == SortOrder::Newest;
                 weight.for_each_no_score(reader, &mut |docs| {
                     for &doc in docs {
-                        if alive.is_some_and(|a| a.is_deleted(doc)) {
+                        if alive.is_some_and(|a| a.is_deleted(doc)) || !filter.accepts(doc) {
                             continue;
                         }
                         let secs = dates
@@ -159,7 +165,10 @@ impl Collector for TopByKey {
 /// Counts the matches, but stops once it has seen `cap` of them: an exact count of a
 /// million matches costs a pass over a million postings, and a results page only needs to
 /// say "more than `cap`".
-pub(crate) struct CountUpTo(pub usize);
+pub(crate) struct CountUpTo {
+    pub cap: usize,
+    pub filter: DocFilter,
+}
 
 impl Collector for CountUpTo {
     type Fruit = usize;
@@ -174,7 +183,7 @@ impl Collector for CountUpTo {
     }
 
     fn merge_fruits(&self, counts: Vec<usize>) -> tantivy::Result<usize> {
-        Ok(counts.into_iter().sum::<usize>().min(self.0))
+        Ok(counts.into_iter().sum::<usize>().min(self.cap))
     }
 
     fn collect_segment(
@@ -183,12 +192,16 @@ impl Collector for CountUpTo {
         _: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<usize> {
+        let filter = self.filter.for_segment(reader)?;
+        if filter.matches_nothing() {
+            return Ok(0);
+        }
         let mut scorer = weight.scorer(reader, 1.0)?;
         let alive = reader.alive_bitset();
         let mut n = 0;
         let mut doc = scorer.doc();
-        while doc != TERMINATED && n < self.0 {
-            if alive.is_none_or(|a| a.is_alive(doc)) {
+        while doc != TERMINATED && n < self.cap {
+            if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
                 n += 1;
             }
             doc = scorer.advance();

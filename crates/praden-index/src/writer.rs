@@ -242,6 +242,9 @@ impl WriterState {
 fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.doc_id, d.id as u64);
+    doc.add_text(f.text, &d.doc.title);
+    doc.add_text(f.text, &d.doc.title);
+    doc.add_text(f.text, &d.doc.body);
     doc.add_text(f.title, &d.doc.title);
     doc.add_text(f.body, &d.doc.body);
     if let Some(url) = &d.doc.url {

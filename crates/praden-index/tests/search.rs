@@ -138,6 +138,98 @@ async fn date_orders_are_by_publication_time_then_id() {
     }
 }
 
+/// Title and body are matched as one text with the title counted twice: a word in the title
+/// ranks a document above one that has it only in the body, the words of a query may be
+/// spread over title and body, and `title:` still looks at titles alone.
+#[tokio::test]
+async fn a_title_word_ranks_first_and_words_may_span_title_and_body() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    let at = datetime!(2024-03-05 10:00 +7);
+    let make = |id: i64, title: &str, body: &str| Document {
+        id,
+        doc: NewDocument::new(
+            "s",
+            SourceKind::News,
+            "มติชน",
+            None,
+            Some(&id.to_string()),
+            title,
+            body,
+            Some(at),
+            at,
+        )
+        .unwrap(),
+    };
+    writer
+        .add(vec![
+            make(1, "ประชุมคณะรัฐมนตรี", "น้ำท่วม รัฐบาลชี้แจงมาตรการช่วยเหลือประชาชน"),
+            make(2, "น้ำท่วมภาคเหนือ", "ภาคเหนือ รัฐบาลชี้แจงมาตรการช่วยเหลือประชาชน"),
+        ])
+        .await
+        .unwrap();
+    writer.shutdown().await.unwrap();
+    let ids = |q: &str| -> Vec<i64> {
+        index
+            .search(q, 10)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.doc_id)
+            .collect()
+    };
+    assert_eq!(ids("น้ำท่วม"), [2, 1], "the title match first");
+    assert_eq!(ids("title:น้ำท่วม"), [2]);
+    assert_eq!(
+        ids("น้ำท่วม คณะรัฐมนตรี"),
+        [1],
+        "one word in the title, one in the body"
+    );
+    let snippet = &index.search("น้ำท่วม", 10).unwrap().hits[1].snippet_html;
+    assert!(snippet.contains("<b>น้ำท่วม</b>"), "{snippet}");
+}
+
+/// The index tokenizer gives a compound and then its sub-words ("PM2.5", then "PM2"), and
+/// tantivy's snippet code assumed token offsets only grow: where the passage ended inside
+/// such a compound, building the snippet panicked. A match at every position of a body.
+#[tokio::test]
+async fn snippets_survive_a_compound_at_any_place_in_the_passage() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    let at = datetime!(2024-03-05 10:00 +7);
+    let docs: Vec<Document> = (0..160i64)
+        .map(|i| Document {
+            id: i + 1,
+            doc: NewDocument::new(
+                "s",
+                SourceKind::Social,
+                "X",
+                None,
+                Some(&i.to_string()),
+                "ฝุ่นเกินมาตรฐาน",
+                &format!(
+                    "{}ปัญหาฝุ่น PM2.5 เกินมาตรฐาน <ทุกพื้นที่> & ต่อเนื่อง",
+                    "ข่าว ".repeat(i as usize)
+                ),
+                Some(at),
+                at,
+            )
+            .unwrap(),
+        })
+        .collect();
+    writer.add(docs).await.unwrap();
+    writer.shutdown().await.unwrap();
+    for q in ["PM2.5", "ฝุ่น PM2.5", "\"ฝุ่น PM2.5\""] {
+        let r = index.search(q, 200).unwrap();
+        assert_eq!(r.hits.len(), 160, "{q}");
+        for hit in &r.hits {
+            let s = &hit.snippet_html;
+            assert!(s.contains("<b>"), "{q}: {s}");
+            assert!(!s.contains("<ทุก"), "escaped: {s}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn filters_narrow_the_results_and_the_total() {
     let index = index().await;
@@ -177,6 +269,29 @@ async fn filters_narrow_the_results_and_the_total() {
         })
         .unwrap();
     assert_eq!(r.total, 0, "news is in Jan and Feb only (i % 3 = 0, 1)");
+    // The filters narrow the facets too; a value no document has matches nothing.
+    let r = index
+        .search_with(&SearchRequest {
+            kinds: vec!["social".into()],
+            facets: true,
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!(r.total, 10);
+    let facets = r.facets.unwrap();
+    assert_eq!(facets.kinds.len(), 1);
+    assert_eq!(
+        (facets.kinds[0].value.as_str(), facets.kinds[0].count),
+        ("social", 10)
+    );
+    let r = index
+        .search_with(&SearchRequest {
+            outlets: vec!["ไม่มีสำนักนี้".into()],
+            facets: true,
+            ..req(50)
+        })
+        .unwrap();
+    assert_eq!((r.total, r.hits.len()), (0, 0));
 }
 
 #[tokio::test]

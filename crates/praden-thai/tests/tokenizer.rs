@@ -111,3 +111,46 @@ fn tokenizer_clones_share_the_dictionary() {
     let mut b = a.clone();
     assert!(!stream(&mut b, "รัฐบาล").is_empty());
 }
+
+/// Pair terms: the index adds one for every two adjacent tokens (sub-words included, so a
+/// query that splits a compound still finds it); a query of several tokens becomes its pairs,
+/// at the positions the index gives them.
+#[test]
+fn word_pairs_join_adjacent_tokens_at_the_first_ones_position() {
+    use praden_thai::{WordPairs, PAIR_MARK};
+    let pair = |a: &str, b: &str| format!("{PAIR_MARK}{a} {b}");
+    let mut query = ThaiTokenizer::new().word_pairs(WordPairs::Instead);
+    let q = stream(&mut query, "ค่าไฟฟ้า");
+    assert_eq!(
+        q.iter()
+            .map(|t| (t.text.as_str(), t.position))
+            .collect::<Vec<_>>(),
+        [(pair("ค่า", "ไฟฟ้า").as_str(), 0)]
+    );
+    // One token stays itself; spaces do not count, so a quoted phrase pairs across them.
+    assert_eq!(stream(&mut query, "น้ำท่วม")[0].text, "น้ำท่วม");
+    let q = stream(&mut query, "ฝุ่น PM2.5 สูง");
+    let texts: Vec<&str> = q.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts[0], pair("ฝุ่น", "pm2.5"));
+    assert_eq!(q.len(), 2, "{texts:?}");
+
+    let mut index = ThaiTokenizer::for_indexing().word_pairs(WordPairs::Added);
+    let doc = "ประชุมที่ทำเนียบรัฐบาลเรื่องค่าไฟฟ้า";
+    let d = stream(&mut index, doc);
+    let has =
+        |text: &str, position: usize| d.iter().any(|t| t.text == text && t.position == position);
+    let at = |word: &str| doc[..doc.find(word).unwrap()].chars().count();
+    assert!(has(&pair("ค่า", "ไฟฟ้า"), at("ค่าไฟฟ้า")), "{d:?}");
+    // The words are still there on their own.
+    assert!(has("ไฟฟ้า", at("ไฟฟ้า")));
+    // Every pair the query makes of ทำเนียบรัฐบาล is in the document at the same offsets.
+    for t in stream(&mut query, "ทำเนียบรัฐบาล") {
+        assert!(
+            has(&t.text, at("ทำเนียบรัฐบาล") + t.position),
+            "{t:?} in {d:?}"
+        );
+    }
+    // A pair's offsets cover both words.
+    let p = d.iter().find(|t| t.text == pair("ค่า", "ไฟฟ้า")).unwrap();
+    assert_eq!(&doc[p.offset_from..p.offset_to], "ค่าไฟฟ้า");
+}
