@@ -211,11 +211,6 @@ impl SearchIndex {
         let mut words: Vec<String> = Vec::new();
         text.query_terms(&mut |term, _| {
             if let Some(w) = term.value().as_str() {
-                // A pair term's words follow its mark: look for the first literally.
-                let w = match w.strip_prefix(praden_thai::PAIR_MARK) {
-                    Some(pair) => pair.split(' ').next().unwrap_or(pair),
-                    None => w,
-                };
                 words.push(w.to_string());
             }
         });

@@ -6,11 +6,6 @@
 //! dictionary sub-words, so รัฐบาล finds ทำเนียบรัฐบาล; queries use the plain segmentation.
 //! tantivy has one tokenizer per field, so the query side is a separate tokenizer manager
 //! that maps the same name to the query-time tokenizer.
-//!
-//! Both make word pairs (praden_thai::WordPairs): the index adds a term for every two
-//! adjacent words, and a query word or phrase that segments into several words looks up
-//! its pairs. Without them ค่าไฟฟ้า (ค่า|ไฟฟ้า) was a phrase query over two of the most
-//! common words, checked by position in every document that had both.
 
 use tantivy::tokenizer::TokenizerManager;
 
@@ -18,19 +13,15 @@ pub const TEXT_TOKENIZER: &str = "praden_thai";
 
 /// Registers the index-time tokenizers on an opened index.
 pub fn register(index: &tantivy::Index) {
-    index.tokenizers().register(
-        TEXT_TOKENIZER,
-        praden_thai::ThaiTokenizer::for_indexing().word_pairs(praden_thai::WordPairs::Added),
-    );
+    index
+        .tokenizers()
+        .register(TEXT_TOKENIZER, praden_thai::ThaiTokenizer::for_indexing());
 }
 
 /// The tokenizers queries are parsed with.
 pub fn query_tokenizers() -> TokenizerManager {
     let manager = TokenizerManager::default();
-    manager.register(
-        TEXT_TOKENIZER,
-        praden_thai::ThaiTokenizer::new().word_pairs(praden_thai::WordPairs::Instead),
-    );
+    manager.register(TEXT_TOKENIZER, praden_thai::ThaiTokenizer::new());
     manager
 }
 
@@ -38,7 +29,6 @@ pub fn query_tokenizers() -> TokenizerManager {
 /// assumes offsets only grow.
 pub(crate) fn snippet_tokenizer() -> tantivy::tokenizer::TextAnalyzer {
     praden_thai::ThaiTokenizer::for_indexing()
-        .word_pairs(praden_thai::WordPairs::Added)
         .in_text_order(true)
         .into()
 }

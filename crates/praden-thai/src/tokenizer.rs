@@ -17,13 +17,6 @@
 //! * a sub-word is never adjacent to a token it is not adjacent to in the text.
 //!
 //! Phrase slop is therefore counted in characters.
-//!
-//! Word pairs ([`WordPairs`]): optionally each two adjacent tokens also make one term, at the
-//! first one's position. A query that segments into several tokens (ค่า|ไฟฟ้า,
-//! กระทรวง|สาธารณสุข) then looks up its pairs instead of checking the positions of two very
-//! common words in every document that has both: a phrase of n tokens is n − 1 pairs, and
-//! one pair is a plain term. Pair terms start with [`PAIR_MARK`], so they sort before every
-//! word and a prefix range over words never includes them.
 
 use std::collections::HashMap;
 
@@ -37,28 +30,11 @@ pub const TOKENIZER_NAME: &str = "praden_thai";
 /// Name to register the index-time tokenizer (with sub-words) under.
 pub const INDEX_TOKENIZER_NAME: &str = "praden_thai_index";
 
-/// Starts a pair term; the two words follow, separated by a space (no token holds one).
-pub const PAIR_MARK: char = '\u{1}';
-
-/// Whether adjacent tokens also make pair terms (see the module documentation).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum WordPairs {
-    /// Tokens only.
-    #[default]
-    Off,
-    /// Index time: the tokens, and a pair for every two adjacent tokens (sub-words
-    /// included, so pairs inside a compound the query splits are found too).
-    Added,
-    /// Query time: where the text has two or more tokens, only their pairs.
-    Instead,
-}
-
 /// Thai tokenizer for tantivy. Cheap to clone: the dictionary is shared.
 #[derive(Default)]
 pub struct ThaiTokenizer {
     segmenter: Segmenter,
     index_sub_words: bool,
-    pairs: WordPairs,
     text_order: bool,
     // Reused between documents so tokenizing allocates only the term strings.
     spans: Vec<Span>,
@@ -82,7 +58,6 @@ impl Clone for ThaiTokenizer {
     fn clone(&self) -> Self {
         Self::with_segmenter(self.segmenter.clone())
             .sub_words(self.index_sub_words)
-            .word_pairs(self.pairs)
             .in_text_order(self.text_order)
     }
 }
@@ -103,7 +78,6 @@ impl ThaiTokenizer {
         ThaiTokenizer {
             segmenter,
             index_sub_words: false,
-            pairs: WordPairs::Off,
             text_order: false,
             spans: Vec::new(),
             tokens: Vec::new(),
@@ -117,17 +91,11 @@ impl ThaiTokenizer {
         self
     }
 
-    /// Gives the tokens in the order of their offsets in the text. Sub-words and pairs
-    /// otherwise follow the tokens they come from, and a consumer that assumes growing
+    /// Gives the tokens in the order of their offsets in the text. Sub-words otherwise
+    /// follow the compound they come from, and a consumer that assumes growing
     /// offsets (tantivy's snippets) breaks on them.
     pub fn in_text_order(mut self, on: bool) -> Self {
         self.text_order = on;
-        self
-    }
-
-    /// Switches pair terms on, for the index or for queries (see [`WordPairs`]).
-    pub fn word_pairs(mut self, pairs: WordPairs) -> Self {
-        self.pairs = pairs;
         self
     }
 
@@ -170,56 +138,12 @@ impl ThaiTokenizer {
             }
             position += width;
         }
-        match self.pairs {
-            WordPairs::Off => {}
-            WordPairs::Added => {
-                let pairs = pairs_of(&self.tokens);
-                self.tokens.extend(pairs);
-            }
-            WordPairs::Instead if self.tokens.len() >= 2 => {
-                self.tokens = pairs_of(&self.tokens);
-            }
-            WordPairs::Instead => {}
-        }
         if self.text_order {
             self.tokens
                 .sort_by_key(|t| (t.offset_from, std::cmp::Reverse(t.offset_to)));
         }
         &self.tokens
     }
-}
-
-/// A pair term for every two tokens where the second starts at the character the first
-/// ends at.
-fn pairs_of(tokens: &[Token]) -> Vec<Token> {
-    let mut by_start: Vec<usize> = (0..tokens.len()).collect();
-    by_start.sort_by_key(|&i| tokens[i].position);
-    let mut pairs = Vec::new();
-    for first in tokens {
-        let end = first.position + first.position_length;
-        let from = by_start.partition_point(|&i| tokens[i].position < end);
-        for &j in by_start[from..]
-            .iter()
-            .take_while(|&&j| tokens[j].position == end)
-        {
-            let second = &tokens[j];
-            let mut text = String::with_capacity(
-                PAIR_MARK.len_utf8() + first.text.len() + 1 + second.text.len(),
-            );
-            text.push(PAIR_MARK);
-            text.push_str(&first.text);
-            text.push(' ');
-            text.push_str(&second.text);
-            pairs.push(Token {
-                offset_from: first.offset_from,
-                offset_to: second.offset_to,
-                position: first.position,
-                text,
-                position_length: first.position_length + second.position_length,
-            });
-        }
-    }
-    pairs
 }
 
 /// Sub-word character ranges per compound surface, so each compound is split once.
