@@ -9,6 +9,7 @@ mod facets;
 mod filter;
 mod schema;
 mod search;
+mod snippet;
 pub mod tokenizer;
 mod top;
 mod writer;
@@ -47,8 +48,6 @@ pub struct SearchIndex {
     fields: Fields,
     /// Built once: the query-side tokenizers (see `tokenizer`).
     query_tokenizers: tantivy::tokenizer::TokenizerManager,
-    /// Built once: highlights words in snippets.
-    snippet_tokenizer: tantivy::tokenizer::TextAnalyzer,
     path: String,
 }
 
@@ -105,7 +104,6 @@ impl SearchIndex {
             reader,
             fields,
             query_tokenizers: tokenizer::query_tokenizers(),
-            snippet_tokenizer: tokenizer::snippet_tokenizer(),
             path,
         })
     }

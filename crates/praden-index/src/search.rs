@@ -1,5 +1,6 @@
 use crate::facets::{FacetCollector, Facets};
 use crate::filter::DocFilter;
+use crate::snippet::Highlighter;
 use crate::top::{CountUpTo, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,6 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
-use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::TantivyDocument;
 use time::OffsetDateTime;
 
@@ -204,7 +204,7 @@ impl SearchIndex {
             .flatten();
 
         let snippets = if req.snippets {
-            Some(self.snippet_generator(&searcher, &*text)?)
+            Some(self.highlighter(&searcher, &*text)?)
         } else {
             None
         };
@@ -249,7 +249,7 @@ impl SearchIndex {
                     .as_ref()
                     .map(|g| {
                         let body = text(f.body).unwrap_or_default();
-                        snippet_html(&g.snippet(snippet_window(&body, &words)))
+                        g.html(snippet_window(&body, &words))
                     })
                     .unwrap_or_default(),
                 candidate_id: None,
@@ -265,20 +265,20 @@ impl SearchIndex {
         })
     }
 
-    /// Highlights the query's terms of the `text` field in a body, weighting rarer terms
-    /// higher as tantivy's `SnippetGenerator::create` does, with the tokenizer in text order.
-    fn snippet_generator(
+    /// Highlights the query's terms of the `text` field, weighted 1 / (1 + document
+    /// frequency) as tantivy's snippets weigh them.
+    fn highlighter(
         &self,
         searcher: &tantivy::Searcher,
         query: &dyn Query,
-    ) -> Result<SnippetGenerator, IndexError> {
+    ) -> Result<Highlighter, IndexError> {
         let mut terms: Vec<Term> = Vec::new();
         query.query_terms(&mut |term, _| {
             if term.field() == self.fields.text {
                 terms.push(term.clone());
             }
         });
-        let mut weighted = std::collections::BTreeMap::new();
+        let mut weighted = std::collections::HashMap::new();
         for term in terms {
             let Some(text) = term.value().as_str().map(str::to_string) else {
                 continue;
@@ -288,13 +288,7 @@ impl SearchIndex {
                 weighted.insert(text, 1.0 / (1.0 + df as f32));
             }
         }
-        // Bytes, not characters: about 160 Thai characters.
-        Ok(SnippetGenerator::new(
-            weighted,
-            self.snippet_tokenizer.clone(),
-            self.fields.text,
-            480,
-        ))
+        Ok(Highlighter::new(weighted))
     }
 
     /// The text query narrowed to the request's store documents, if it names them (a
@@ -360,62 +354,10 @@ fn split_prefixes(query: &str) -> Result<(String, Vec<String>), String> {
     Ok((rest, prefixes))
 }
 
-/// The passage with its highlighted words in `<b>…</b>`, HTML-escaped.
-///
-/// Not tantivy's `Snippet::to_html`: the index tokenizer gives a compound and then its
-/// sub-words, so offsets are not monotone, and tantivy ends the passage at the last token's
-/// end, which can fall inside the compound before it; its `to_html` then slices past the
-/// passage and panics ("PM2.5" and its sub-word "PM2"). Here highlights are clipped to the
-/// passage.
-fn snippet_html(snippet: &Snippet) -> String {
-    let text = snippet.fragment();
-    let mut ranges: Vec<std::ops::Range<usize>> = snippet
-        .highlighted()
-        .iter()
-        .map(|r| r.start.min(text.len())..r.end.min(text.len()))
-        .filter(|r| {
-            r.start < r.end && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
-        })
-        .collect();
-    ranges.sort_by_key(|r| r.start);
-    // Overlapping highlights (a compound and its sub-words) become one.
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    let mut html = String::with_capacity(text.len() + 16);
-    let mut at = 0;
-    for r in merged {
-        escape_into(&mut html, &text[at..r.start]);
-        html.push_str("<b>");
-        escape_into(&mut html, &text[r.clone()]);
-        html.push_str("</b>");
-        at = r.end;
-    }
-    escape_into(&mut html, &text[at..]);
-    html
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// How much of a body the snippet generator reads. It tokenizes all it is given (with the
+/// How much of a body the highlighter reads. It tokenizes all it is given (with the
 /// index tokenizer, sub-words included): radio transcripts run to tens of kilobytes, and even
 /// 3,000 bytes a hit made snippets cost ~10 ms of a 20-hit page at 1M documents, more than the
-/// search itself. About 330 Thai characters still hold the 480-byte passage.
+/// search itself. About 330 Thai characters still hold the 480-byte passage (snippet.rs).
 const SNIPPET_WINDOW_BYTES: usize = 1_000;
 
 /// The part of `body` worth a snippet: around the first place a query word appears

@@ -30,4 +30,6 @@ mod tokenizer;
 pub use normalize::{matching_form, normalize};
 pub use segmenter::{Error, Segmenter, Span, TokenKind};
 pub use stream::{tokenize_stream, Stats};
-pub use tokenizer::{ThaiTokenStream, ThaiTokenizer, INDEX_TOKENIZER_NAME, TOKENIZER_NAME};
+pub use tokenizer::{
+    Compounds, ThaiTokenStream, ThaiTokenizer, INDEX_TOKENIZER_NAME, TOKENIZER_NAME,
+};

@@ -189,6 +189,29 @@ impl Segmenter {
         });
     }
 
+    /// Calls `f(end)` (a byte offset) for every dictionary word that starts at the start of
+    /// `text` and ends on a character-cluster boundary: the compounds that a run of tokens
+    /// may spell.
+    pub fn words_at_start(&self, text: &str, mut f: impl FnMut(usize)) {
+        let dict = &dictionary::system().prefix_dictionary;
+        let chars: Vec<char> = text.chars().collect();
+        let end_of = |n: usize| chars[..n].iter().map(|c| c.len_utf8()).sum::<usize>();
+        let cut_ok = |k: usize| k == chars.len() || boundary_allowed(chars[k - 1], chars[k]);
+        for (_, n) in dict.common_prefix_search(&chars) {
+            if n > 0 && cut_ok(n) {
+                f(end_of(n));
+            }
+        }
+        if let Some(user) = &self.user {
+            for n in 1..=user.max_chars.min(chars.len()) {
+                let end = end_of(n);
+                if cut_ok(n) && user.words.contains(&text[..end]) {
+                    f(end);
+                }
+            }
+        }
+    }
+
     /// Calls `f(start, end)` for every dictionary word strictly inside `word` that
     /// starts and ends on character-cluster boundaries: the parts of a compound such as
     /// รัฐบาล in ทำเนียบรัฐบาล.

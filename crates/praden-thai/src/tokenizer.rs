@@ -17,6 +17,13 @@
 //! * a sub-word is never adjacent to a token it is not adjacent to in the text.
 //!
 //! Phrase slop is therefore counted in characters.
+//!
+//! Compounds ([`Compounds`]): the segmenter splits many dictionary compounds the way the
+//! gold standard does (ค่า|ไฟฟ้า, คณะ|รัฐมนตรี, กระทรวง|สาธารณสุข). Optionally a run of
+//! adjacent tokens that spells a dictionary word also yields that word, at the first
+//! token's position: the index adds it, and a query uses it instead of the run, so
+//! ค่าไฟฟ้า is one term to look up rather than a phrase of two very common words whose
+//! positions must be compared in every document holding both.
 
 use std::collections::HashMap;
 
@@ -30,11 +37,28 @@ pub const TOKENIZER_NAME: &str = "praden_thai";
 /// Name to register the index-time tokenizer (with sub-words) under.
 pub const INDEX_TOKENIZER_NAME: &str = "praden_thai_index";
 
+/// Whether runs of tokens that spell a dictionary word also yield it (see the module
+/// documentation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compounds {
+    /// The segmentation only.
+    #[default]
+    Off,
+    /// Index time: every such word, besides the tokens.
+    Added,
+    /// Query time: the longest such word from the left replaces its tokens.
+    Instead,
+}
+
+/// The most tokens a compound is looked for across.
+const MAX_JOINED_TOKENS: usize = 4;
+
 /// Thai tokenizer for tantivy. Cheap to clone: the dictionary is shared.
 #[derive(Default)]
 pub struct ThaiTokenizer {
     segmenter: Segmenter,
     index_sub_words: bool,
+    compounds: Compounds,
     text_order: bool,
     // Reused between documents so tokenizing allocates only the term strings.
     spans: Vec<Span>,
@@ -58,6 +82,7 @@ impl Clone for ThaiTokenizer {
     fn clone(&self) -> Self {
         Self::with_segmenter(self.segmenter.clone())
             .sub_words(self.index_sub_words)
+            .compounds(self.compounds)
             .in_text_order(self.text_order)
     }
 }
@@ -78,6 +103,7 @@ impl ThaiTokenizer {
         ThaiTokenizer {
             segmenter,
             index_sub_words: false,
+            compounds: Compounds::Off,
             text_order: false,
             spans: Vec::new(),
             tokens: Vec::new(),
@@ -88,6 +114,12 @@ impl ThaiTokenizer {
     /// Switches sub-word emission on (index time) or off (query time).
     pub fn sub_words(mut self, on: bool) -> Self {
         self.index_sub_words = on;
+        self
+    }
+
+    /// Switches compounds on, for the index or for queries (see [`Compounds`]).
+    pub fn compounds(mut self, compounds: Compounds) -> Self {
+        self.compounds = compounds;
         self
     }
 
@@ -106,6 +138,8 @@ impl ThaiTokenizer {
         self.tokens.clear();
         self.segmenter.segment_spans(text, &mut self.spans);
         let mut position = 0;
+        // Indices of the segmentation's own tokens (not sub-words) in `tokens`.
+        let mut plain: Vec<usize> = Vec::new();
         for span in &self.spans {
             if !span.kind.is_content() {
                 continue;
@@ -116,6 +150,7 @@ impl ThaiTokenizer {
                 continue;
             }
             let width = surface.chars().count();
+            plain.push(self.tokens.len());
             self.tokens.push(Token {
                 offset_from: span.start,
                 offset_to: span.end,
@@ -138,12 +173,91 @@ impl ThaiTokenizer {
             }
             position += width;
         }
+        if self.compounds != Compounds::Off {
+            let found = compounds_of(&self.segmenter, text, &self.tokens, &plain);
+            match self.compounds {
+                Compounds::Added => self.tokens.extend(found.into_iter().map(|(_, _, t)| t)),
+                _ => self.tokens = replace_runs(&self.tokens, &plain, found),
+            }
+        }
         if self.text_order {
             self.tokens
                 .sort_by_key(|t| (t.offset_from, std::cmp::Reverse(t.offset_to)));
         }
         &self.tokens
     }
+}
+
+/// Every run of 2–`MAX_JOINED_TOKENS` adjacent plain tokens (no space between them) that
+/// spells a dictionary word: (first, last) indices into `plain`, and the joined token.
+fn compounds_of(
+    segmenter: &Segmenter,
+    text: &str,
+    tokens: &[Token],
+    plain: &[usize],
+) -> Vec<(usize, usize, Token)> {
+    let mut found = Vec::new();
+    for a in 0..plain.len() {
+        let first = &tokens[plain[a]];
+        let mut last = a;
+        while last + 1 < plain.len()
+            && last + 1 - a < MAX_JOINED_TOKENS
+            && tokens[plain[last + 1]].offset_from == tokens[plain[last]].offset_to
+        {
+            last += 1;
+        }
+        if last == a {
+            continue;
+        }
+        let run = &text[first.offset_from..tokens[plain[last]].offset_to];
+        segmenter.words_at_start(run, |end| {
+            let end = first.offset_from + end;
+            let Some(b) = (a + 1..=last).find(|&b| tokens[plain[b]].offset_to == end) else {
+                return; // ends inside a token, or is the first token itself
+            };
+            let surface = &text[first.offset_from..end];
+            found.push((
+                a,
+                b,
+                Token {
+                    offset_from: first.offset_from,
+                    offset_to: end,
+                    position: first.position,
+                    text: term_text(surface),
+                    position_length: surface.chars().count(),
+                },
+            ));
+        });
+    }
+    found
+}
+
+/// The plain tokens with each run that spells a compound replaced by it, the longest from
+/// the left first.
+fn replace_runs(
+    tokens: &[Token],
+    plain: &[usize],
+    found: Vec<(usize, usize, Token)>,
+) -> Vec<Token> {
+    let mut out = Vec::with_capacity(plain.len());
+    let mut a = 0;
+    while a < plain.len() {
+        match found
+            .iter()
+            .filter(|(first, _, _)| *first == a)
+            .max_by_key(|(_, last, _)| *last)
+        {
+            Some((_, last, joined)) => {
+                out.push(joined.clone());
+                a = last + 1;
+            }
+            None => {
+                out.push(tokens[plain[a]].clone());
+                a += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Sub-word character ranges per compound surface, so each compound is split once.

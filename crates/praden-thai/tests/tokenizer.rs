@@ -111,3 +111,51 @@ fn tokenizer_clones_share_the_dictionary() {
     let mut b = a.clone();
     assert!(!stream(&mut b, "รัฐบาล").is_empty());
 }
+
+/// A run of tokens that spells a dictionary word: the index adds the word at the first
+/// token's position, and a query looks the word up instead of the run.
+#[test]
+fn compounds_the_segmenter_splits_are_one_term_for_search() {
+    use praden_thai::Compounds;
+    let texts = |tokens: &[Token]| -> Vec<(String, usize)> {
+        tokens
+            .iter()
+            .map(|t| (t.text.clone(), t.position))
+            .collect()
+    };
+    let mut plain = ThaiTokenizer::new();
+    assert_eq!(
+        stream(&mut plain, "ค่าไฟฟ้า").len(),
+        2,
+        "the segmenter splits it (else this test says nothing)"
+    );
+    let mut query = ThaiTokenizer::new().compounds(Compounds::Instead);
+    assert_eq!(
+        texts(&stream(&mut query, "ค่าไฟฟ้า")),
+        [("ค่าไฟฟ้า".to_string(), 0)]
+    );
+    // Inside a longer phrase the run is replaced and the positions of the rest kept.
+    let q = texts(&stream(&mut query, "ขึ้นค่าไฟฟ้า"));
+    assert_eq!(q, [("ขึ้น".to_string(), 0), ("ค่าไฟฟ้า".to_string(), 4)]);
+    // Not across a space: two words the editor typed apart stay two.
+    assert_eq!(stream(&mut query, "ค่า ไฟฟ้า").len(), 2);
+
+    let mut index = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
+    let doc = "ประชุมที่ทำเนียบรัฐบาลเรื่องค่าไฟฟ้า";
+    let d = texts(&stream(&mut index, doc));
+    let at = |word: &str| doc[..doc.find(word).unwrap()].chars().count();
+    for word in ["ค่าไฟฟ้า", "ค่า", "ไฟฟ้า"] {
+        let pos = at(word);
+        assert!(
+            d.contains(&(word.to_string(), pos)),
+            "{word}@{pos} in {d:?}"
+        );
+    }
+    // Whatever a query makes of a compound is in the document at the same offsets.
+    for word in ["ทำเนียบรัฐบาล", "ค่าไฟฟ้า"] {
+        for t in stream(&mut query, word) {
+            let pos = at(word) + t.position;
+            assert!(d.contains(&(t.text.clone(), pos)), "{t:?} in {d:?}");
+        }
+    }
+}
