@@ -41,6 +41,10 @@ pub(crate) struct SegmentFacets {
     /// vector, not a map: this is the innermost loop of a facet pass over a million matches.
     first_day: i64,
     day_counts: Vec<u64>,
+    // Scratch space of `collect_block`, kept between blocks.
+    kept: Vec<DocId>,
+    ords: Vec<Option<u64>>,
+    dates: Vec<Option<tantivy::DateTime>>,
 }
 
 #[derive(Default)]
@@ -86,6 +90,9 @@ impl Collector for FacetCollector {
             docs: 0,
             first_day,
             day_counts: vec![0; days],
+            kept: Vec::new(),
+            ords: Vec::new(),
+            dates: Vec::new(),
         })
     }
 
@@ -151,6 +158,41 @@ impl SegmentCollector for SegmentFacets {
                 *n += 1;
             }
         }
+    }
+
+    /// A block of matches at a time, each column read for the whole block: this is the
+    /// loop of a facet pass over hundreds of thousands of matches.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.clear();
+        kept.extend(docs.iter().copied().filter(|&d| self.filter.accepts(d)));
+        self.docs += kept.len();
+        for (column, counts) in [
+            (&self.kind, &mut self.kind_counts),
+            (&self.outlet, &mut self.outlet_counts),
+        ] {
+            let Some(column) = column else { continue };
+            self.ords.clear();
+            self.ords.resize(kept.len(), None);
+            column.ords().first_vals(&kept, &mut self.ords);
+            for ord in self.ords.iter().flatten() {
+                counts[*ord as usize] += 1;
+            }
+        }
+        if let Some(column) = &self.published {
+            self.dates.clear();
+            self.dates.resize(kept.len(), None);
+            column.first_vals(&kept, &mut self.dates);
+            for t in self.dates.iter().flatten() {
+                if let Some(n) = self
+                    .day_counts
+                    .get_mut((bangkok_day(*t) - self.first_day) as usize)
+                {
+                    *n += 1;
+                }
+            }
+        }
+        self.kept = kept;
     }
 
     fn harvest(self) -> PartialFacets {

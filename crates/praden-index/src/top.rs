@@ -75,6 +75,12 @@ impl Best {
         }
     }
 
+    /// True when a document whose key starts with `primary` cannot be kept, whatever its
+    /// tie-break.
+    fn cannot_enter(&self, primary: f64) -> bool {
+        self.heap.len() == self.limit && self.heap.peek().is_some_and(|w| primary < w.0 .0)
+    }
+
     /// The score a document must exceed to matter. Just below the worst kept score, because
     /// a document with an equal score may still win on its store id.
     fn threshold(&self) -> Score {
@@ -134,22 +140,31 @@ impl Collector for TopByKey {
             }
             SortOrder::Newest | SortOrder::Oldest => {
                 let newest = self.sort == SortOrder::Newest;
+                let mut found: Vec<Option<tantivy::DateTime>> = Vec::new();
                 weight.for_each_no_score(reader, &mut |docs| {
-                    for &doc in docs {
-                        if alive.is_some_and(|a| a.is_deleted(doc)) || !filter.accepts(doc) {
+                    // A block's dates in one read; most documents of a common word are then
+                    // turned away on their date alone, before their id is read.
+                    found.clear();
+                    found.resize(docs.len(), None);
+                    if let Some(c) = &dates {
+                        c.first_vals(docs, &mut found);
+                    }
+                    for (&doc, date) in docs.iter().zip(&found) {
+                        let secs = date.map(|d| d.into_timestamp_secs() as f64);
+                        // Undated documents come last either way.
+                        let primary = match secs {
+                            Some(s) if newest => s,
+                            Some(s) => -s,
+                            None => f64::MIN,
+                        };
+                        if best.cannot_enter(primary)
+                            || alive.is_some_and(|a| a.is_deleted(doc))
+                            || !filter.accepts(doc)
+                        {
                             continue;
                         }
-                        let secs = dates
-                            .as_ref()
-                            .and_then(|c| c.first(doc))
-                            .map(|d| d.into_timestamp_secs() as f64);
-                        // Undated documents come last either way.
-                        let key = if newest {
-                            (secs.unwrap_or(f64::MIN), id(doc))
-                        } else {
-                            (secs.map_or(f64::MIN, |s| -s), u64::MAX - id(doc))
-                        };
-                        best.offer(key, doc);
+                        let tie = if newest { id(doc) } else { u64::MAX - id(doc) };
+                        best.offer((primary, tie), doc);
                     }
                 })?;
             }
