@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::time::Instant;
 
-use praden_thai::{Segmenter, ThaiTokenizer};
+use praden_thai::{Compounds, Segmenter, ThaiTokenizer};
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
 
@@ -301,8 +301,9 @@ fn recall(seg: &Segmenter, articles: &[String]) -> Recall {
         rng ^= rng << 17;
         rng
     };
-    let mut index_tok = ThaiTokenizer::for_indexing();
-    let mut query_tok = ThaiTokenizer::new();
+    // The tokenizers the search index uses (praden-index/src/tokenizer.rs).
+    let mut index_tok = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
+    let mut query_tok = ThaiTokenizer::new().compounds(Compounds::Instead);
     let mut res = Recall {
         clean: 0,
         found: 0,
