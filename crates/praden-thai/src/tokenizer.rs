@@ -176,7 +176,14 @@ impl ThaiTokenizer {
         if self.compounds != Compounds::Off {
             let found = compounds_of(&self.segmenter, text, &self.tokens, &plain);
             match self.compounds {
-                Compounds::Added => self.tokens.extend(found.into_iter().map(|(_, _, t)| t)),
+                Compounds::Added if !found.is_empty() => {
+                    self.tokens.extend(found.into_iter().map(|(_, _, t)| t));
+                    // tantivy stores a term's positions as deltas and needs them in order
+                    // within a document; a compound found here may also occur earlier or
+                    // later as a sub-word. Stable, so a compound stays before its sub-words.
+                    self.tokens.sort_by_key(|t| t.position);
+                }
+                Compounds::Added => {}
                 _ => self.tokens = replace_runs(&self.tokens, &plain, found),
             }
         }
