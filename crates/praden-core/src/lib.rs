@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod document;
+pub mod html;
 pub mod review;
 pub mod social;
 pub mod source;

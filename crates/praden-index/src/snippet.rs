@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use praden_core::html::escape_into;
 use praden_thai::ThaiTokenizer;
 
 thread_local! {
@@ -96,19 +97,6 @@ impl Highlighter {
             escape_into(&mut html, &text[at..passage.end]);
             html
         })
-    }
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
     }
 }
 

@@ -558,7 +558,7 @@ fn strip_tags(html: &str) -> String {
         }
     }
     out.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
