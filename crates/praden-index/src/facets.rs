@@ -135,29 +135,9 @@ impl Collector for FacetCollector {
 impl SegmentCollector for SegmentFacets {
     type Fruit = PartialFacets;
 
+    /// Only when the segment has deleted documents (tantivy then hands them one by one).
     fn collect(&mut self, doc: DocId, _: Score) {
-        if !self.filter.accepts(doc) {
-            return;
-        }
-        self.docs += 1;
-        if let Some(c) = &self.kind {
-            for ord in c.term_ords(doc) {
-                self.kind_counts[ord as usize] += 1;
-            }
-        }
-        if let Some(c) = &self.outlet {
-            for ord in c.term_ords(doc) {
-                self.outlet_counts[ord as usize] += 1;
-            }
-        }
-        if let Some(t) = self.published.as_ref().and_then(|c| c.first(doc)) {
-            if let Some(n) = self
-                .day_counts
-                .get_mut((bangkok_day(t) - self.first_day) as usize)
-            {
-                *n += 1;
-            }
-        }
+        self.collect_block(&[doc]);
     }
 
     /// A block of matches at a time, each column read for the whole block: this is the

@@ -53,6 +53,7 @@ impl DocFilter {
             return Ok(SegmentFilter::All);
         }
         let ff = reader.fast_fields();
+        // None: no document of this segment can pass; Some(None): no condition on the field.
         let one_of = |field: &str, values: &[String]| -> tantivy::Result<Option<Option<OneOf>>> {
             if values.is_empty() {
                 return Ok(Some(None));
