@@ -208,12 +208,6 @@ impl SearchIndex {
         } else {
             None
         };
-        let mut words: Vec<String> = Vec::new();
-        text.query_terms(&mut |term, _| {
-            if let Some(w) = term.value().as_str() {
-                words.push(w.to_string());
-            }
-        });
         let mut hits = Vec::with_capacity(page.len());
         for (key, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -247,10 +241,7 @@ impl SearchIndex {
                     }),
                 snippet_html: snippets
                     .as_ref()
-                    .map(|g| {
-                        let body = text(f.body).unwrap_or_default();
-                        g.html(snippet_window(&body, &words))
-                    })
+                    .map(|g| g.html(doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("")))
                     .unwrap_or_default(),
                 candidate_id: None,
             });
@@ -352,36 +343,6 @@ fn split_prefixes(query: &str) -> Result<(String, Vec<String>), String> {
         return Err("a prefix (word*) is always required; it cannot be one side of an OR".into());
     }
     Ok((rest, prefixes))
-}
-
-/// How much of a body the highlighter reads. It tokenizes all it is given (with the
-/// index tokenizer, sub-words included): radio transcripts run to tens of kilobytes, and even
-/// 3,000 bytes a hit made snippets cost ~10 ms of a 20-hit page at 1M documents, more than the
-/// search itself. About 330 Thai characters still hold the 480-byte passage (snippet.rs).
-const SNIPPET_WINDOW_BYTES: usize = 1_000;
-
-/// The part of `body` worth a snippet: around the first place a query word appears
-/// literally, else the beginning.
-fn snippet_window<'a>(body: &'a str, words: &[String]) -> &'a str {
-    if body.len() <= SNIPPET_WINDOW_BYTES {
-        return body;
-    }
-    // Terms are lower case; ASCII lower-casing keeps the byte offsets.
-    let folded = body.to_ascii_lowercase();
-    let first = words
-        .iter()
-        .filter_map(|w| folded.find(w.as_str()))
-        .min()
-        .unwrap_or(0);
-    let mut start = first.saturating_sub(SNIPPET_WINDOW_BYTES / 3);
-    while !body.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (start + SNIPPET_WINDOW_BYTES).min(body.len());
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[start..end]
 }
 
 /// Opaque to clients: the sort order, then the last key of the page, in hex.

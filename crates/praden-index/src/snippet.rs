@@ -8,11 +8,24 @@
 //! * it assumes token offsets only grow, and the index tokenizer gives a compound and then
 //!   its sub-words: where a passage ended inside such a compound its `to_html` sliced past
 //!   the passage and panicked ("PM2.5" and its sub-word "PM2").
+//!
+//! Segmenting Thai is the expensive part (it was 40% of the server's CPU at 1M documents
+//! when every hit's first kilobyte was segmented), so as little is segmented as gives the
+//! same highlights:
+//! * the passage is chosen by plain string search for the query terms, over the whole
+//!   body (up to `SCAN_BYTES`): a term the tokenizer would find in text that is already in
+//!   matching form is that very text, lower-cased (`praden_thai::is_matching_form`);
+//! * inside the passage only the whitespace-separated runs that hold such a literal match,
+//!   or that are not in matching form (where a term may hide behind Thai digits or a typing
+//!   variant), are segmented. The segmenter never joins across whitespace, so a run gives
+//!   the tokens the whole text would give there; a literal match inside a longer word (ตา
+//!   in ตาราง) is not a token, and is not highlighted.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use memchr::memmem::Finder;
 use praden_core::html::escape_into;
 use praden_thai::ThaiTokenizer;
 
@@ -23,81 +36,256 @@ thread_local! {
 
 /// The passage length, in bytes (about 160 Thai characters).
 const PASSAGE_BYTES: usize = 480;
+/// How far into a body the passage is looked for. Radio transcripts run to tens of
+/// kilobytes; the scan is a SIMD substring search, a few microseconds per 10 KB.
+const SCAN_BYTES: usize = 64 * 1024;
+/// How far into a body a word in a variant spelling is looked for when nothing matched
+/// literally: that costs segmenting, so only this far.
+const HIDDEN_BYTES: usize = 2_000;
+/// Passages tried before giving up on a body whose literal matches are no words of it.
+const PASSAGE_TRIES: usize = 4;
+/// Context kept before the first highlighted word of a passage, at most.
+const LEAD_BYTES: usize = PASSAGE_BYTES / 4;
 
 pub(crate) struct Highlighter {
     /// Query terms (as the index tokenizer writes them) and their weights: rarer terms
     /// weigh more, so the passage goes where the telling words are.
     terms: HashMap<String, f32>,
+    finders: Vec<(Finder<'static>, f32)>,
+    /// Whether a term has Latin letters, so the body must be lower-cased to find it.
+    fold_case: bool,
 }
 
 impl Highlighter {
     pub fn new(terms: HashMap<String, f32>) -> Self {
-        Self { terms }
+        // Most often a word differs from its term only by case or by Thai digits (๒๕๖๗ for
+        // 2567): look for those spellings too.
+        let mut finders: Vec<(Finder<'static>, f32)> = terms
+            .iter()
+            .filter(|(t, _)| !t.is_empty())
+            .flat_map(|(t, w)| {
+                let thai_digits: String = t.chars().map(thai_digit).collect();
+                let spellings = if thai_digits == *t {
+                    vec![t.clone()]
+                } else {
+                    vec![t.clone(), thai_digits]
+                };
+                spellings
+                    .into_iter()
+                    .map(move |s| (Finder::new(s.as_bytes()).into_owned(), *w))
+            })
+            .collect();
+        // HashMap order is arbitrary; ties between passages must not depend on it.
+        finders.sort_by(|a, b| a.0.needle().cmp(b.0.needle()));
+        let fold_case = terms
+            .keys()
+            .any(|t| t.bytes().any(|b| b.is_ascii_alphabetic()));
+        Self {
+            terms,
+            finders,
+            fold_case,
+        }
     }
 
     /// The best passage of `text`, HTML-escaped, its query words in `<b>…</b>`; empty when
-    /// no query word is in `text`.
+    /// no query word is highlighted in it.
     pub fn html(&self, text: &str) -> String {
+        let scan = &text[..floor_boundary(text, SCAN_BYTES)];
+        let folded;
+        let haystack = if self.fold_case {
+            folded = scan.to_ascii_lowercase();
+            folded.as_bytes()
+        } else {
+            scan.as_bytes()
+        };
+        // Literal matches: (start, end, weight), in text order.
+        let mut found: Vec<(usize, usize, f32)> = Vec::new();
+        for (finder, weight) in &self.finders {
+            let len = finder.needle().len();
+            found.extend(finder.find_iter(haystack).map(|at| (at, at + len, *weight)));
+        }
+        found.sort_by_key(|&(start, end, _)| (start, end));
+        if found.is_empty() {
+            // A word typed in a variant spelling (นํ้า for น้ำ) is found by its tokens only;
+            // look near the beginning, where the old one-window snippets looked.
+            found.extend(self.hidden_match(&text[..floor_boundary(text, HIDDEN_BYTES)]));
+        }
+        // A literal match may be no word of the text (ยา in ยาก, covid in COVID-19): where
+        // the passage has no word highlighted, the next best one is tried.
+        for _ in 0..PASSAGE_TRIES {
+            let passage = passage(text, &found);
+            let marks = self.marks(text, passage.clone(), &found);
+            if !marks.is_empty() {
+                return render(text, passage, &marks);
+            }
+            found.retain(|m| !passage.contains(&m.0));
+            if found.is_empty() {
+                break;
+            }
+        }
+        String::new()
+    }
+
+    /// The first query word in the pieces of `text` that are not in matching form.
+    fn hidden_match(&self, text: &str) -> Option<(usize, usize, f32)> {
         TOKENIZER.with(|tokenizer| {
             let mut tokenizer = tokenizer.borrow_mut();
-            let tokens = tokenizer.tokens(text);
-            // Candidate passages, each at most PASSAGE_BYTES, scored by their query words.
-            let mut best: Option<(f32, Range<usize>)> = None;
             let mut start = 0;
-            let mut end = 0;
-            let mut score = 0.0;
-            for t in tokens {
-                if t.offset_to - start > PASSAGE_BYTES && end > start {
-                    if score > 0.0 && best.as_ref().is_none_or(|(s, _)| score > *s) {
-                        best = Some((score, start..end));
-                    }
-                    start = t.offset_from;
-                    score = 0.0;
+            for piece in text.split_inclusive(|c: char| c.is_ascii_whitespace()) {
+                let at = start;
+                start += piece.len();
+                if praden_thai::is_matching_form(piece.trim_end()) {
+                    continue;
                 }
-                end = end.max(t.offset_to);
-                if let Some(w) = self.terms.get(&t.text) {
-                    score += w;
+                let hit = tokenizer.tokens(piece).iter().find_map(|t| {
+                    let w = self.terms.get(&t.text)?;
+                    Some((at + t.offset_from, at + t.offset_to, *w))
+                });
+                if hit.is_some() {
+                    return hit;
                 }
             }
-            if score > 0.0 && best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, start..end));
-            }
-            let Some((_, passage)) = best else {
-                return String::new();
-            };
-            // Highlights inside the passage; a compound and its sub-words overlap and
-            // become one.
-            let mut marks: Vec<Range<usize>> = tokens
-                .iter()
-                .filter(|t| {
-                    t.offset_from >= passage.start
-                        && t.offset_to <= passage.end
-                        && self.terms.contains_key(&t.text)
-                })
-                .map(|t| t.offset_from..t.offset_to)
-                .collect();
-            marks.sort_by_key(|r| r.start);
-            let mut html = String::with_capacity(passage.len() + 32);
-            let mut at = passage.start;
-            let mut i = 0;
-            while i < marks.len() {
-                let mut mark = marks[i].clone();
-                i += 1;
-                while i < marks.len() && marks[i].start <= mark.end {
-                    mark.end = mark.end.max(marks[i].end);
-                    i += 1;
-                }
-                let mark_start = mark.start.max(at);
-                escape_into(&mut html, &text[at..mark_start]);
-                html.push_str("<b>");
-                escape_into(&mut html, &text[mark_start..mark.end]);
-                html.push_str("</b>");
-                at = mark.end;
-            }
-            escape_into(&mut html, &text[at..passage.end]);
-            html
+            None
         })
     }
+
+    /// The byte ranges of the tokens inside `passage` that are query terms, in order.
+    fn marks(
+        &self,
+        text: &str,
+        passage: Range<usize>,
+        found: &[(usize, usize, f32)],
+    ) -> Vec<Range<usize>> {
+        let mut marks = Vec::new();
+        TOKENIZER.with(|tokenizer| {
+            let mut tokenizer = tokenizer.borrow_mut();
+            let mut next = found.partition_point(|&(start, _, _)| start < passage.start);
+            let mut start = passage.start;
+            for piece in text[passage.clone()].split_inclusive(|c: char| c.is_ascii_whitespace()) {
+                let run = start..start + piece.len();
+                start = run.end;
+                let mut literal = false;
+                while next < found.len() && found[next].0 < run.end {
+                    literal |= found[next].1 <= run.end;
+                    next += 1;
+                }
+                if !literal && praden_thai::is_matching_form(piece.trim_end()) {
+                    continue;
+                }
+                for t in tokenizer.tokens(piece) {
+                    if self.terms.contains_key(&t.text) {
+                        marks.push(run.start + t.offset_from..run.start + t.offset_to);
+                    }
+                }
+            }
+        });
+        marks.sort_by_key(|r| (r.start, r.end));
+        marks
+    }
+}
+
+/// `passage` of `text`, HTML-escaped, with `marks` (sorted) in `<b>…</b>`.
+fn render(text: &str, passage: Range<usize>, marks: &[Range<usize>]) -> String {
+    let mut html = String::with_capacity(passage.len() + 32);
+    let mut at = passage.start;
+    let mut i = 0;
+    while i < marks.len() {
+        // A compound and its sub-words overlap and become one highlight.
+        let mut mark = marks[i].clone();
+        i += 1;
+        while i < marks.len() && marks[i].start <= mark.end {
+            mark.end = mark.end.max(marks[i].end);
+            i += 1;
+        }
+        let mark_start = mark.start.max(at);
+        escape_into(&mut html, &text[at..mark_start]);
+        html.push_str("<b>");
+        escape_into(&mut html, &text[mark_start..mark.end]);
+        html.push_str("</b>");
+        at = mark.end;
+    }
+    escape_into(&mut html, &text[at..passage.end]);
+    html
+}
+
+/// The passage: the `PASSAGE_BYTES` window holding the greatest weight of literal matches
+/// (the earliest such), opened a little before its first match at a space where there is
+/// one; the beginning of the text when nothing matched literally.
+fn passage(text: &str, found: &[(usize, usize, f32)]) -> Range<usize> {
+    // Two pointers over the matches: the window opening at match `first` holds
+    // found[first..last].
+    let mut best: Option<(f32, usize)> = None;
+    let mut weight = 0.0;
+    let mut last = 0;
+    for first in 0..found.len() {
+        if last <= first {
+            last = first + 1;
+            weight = found[first].2;
+        }
+        let limit = found[first].0 + PASSAGE_BYTES - LEAD_BYTES;
+        while last < found.len() && found[last].1 <= limit {
+            weight += found[last].2;
+            last += 1;
+        }
+        if best.is_none_or(|(w, _)| weight > w) {
+            best = Some((weight, found[first].0));
+        }
+        weight -= found[first].2;
+    }
+    let start = match best {
+        None => 0,
+        Some((_, at)) if at <= LEAD_BYTES => 0,
+        Some((_, at)) => {
+            let earliest = ceil_boundary(text, at - LEAD_BYTES);
+            // Open at the first space before the match, so the passage starts on a word.
+            match text[earliest..at].find(|c: char| c.is_ascii_whitespace()) {
+                Some(space) => earliest + space + 1,
+                None => earliest,
+            }
+        }
+    };
+    let mut end = floor_boundary(text, start + PASSAGE_BYTES);
+    // End at a space too, unless that would cut off a match or most of the passage.
+    if end < text.len() {
+        if let Some(space) = text[start..end].rfind(|c: char| c.is_ascii_whitespace()) {
+            let covered = found
+                .iter()
+                .filter(|m| m.0 >= start && m.0 < end)
+                .map(|m| m.1)
+                .max()
+                .unwrap_or(start);
+            if start + space >= covered.max(start + PASSAGE_BYTES / 2) {
+                end = start + space;
+            }
+        }
+    }
+    start..end
+}
+
+/// `c` written as a Thai digit, if it is an Arabic one.
+fn thai_digit(c: char) -> char {
+    match c.to_digit(10) {
+        Some(d) if c.is_ascii_digit() => char::from_u32('๐' as u32 + d).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The smallest char boundary of `text` at or above `at`.
+fn ceil_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -116,5 +304,48 @@ mod tests {
         assert!(html.contains("<b>น้ำท่วม</b>"), "{html}");
         assert!(html.len() <= PASSAGE_BYTES + "<b></b>".len(), "{html}");
         assert_eq!(h.html("ไม่มีคำที่ค้น"), "");
+    }
+
+    #[test]
+    fn passages_open_and_close_on_character_boundaries() {
+        let h = Highlighter::new([("ครม.".to_string(), 1.0)].into());
+        // No-break spaces (two bytes) just before the lead and the end.
+        let filler = "ข่าว\u{a0}".repeat(60);
+        for cut in 0..8 {
+            let text = format!("{}{filler} ครม.\u{a0}เห็นชอบ {filler}", "ก".repeat(cut));
+            assert!(h.html(&text).contains("<b>ครม.</b>"), "{cut}");
+        }
+    }
+
+    #[test]
+    fn the_densest_passage_wins_over_the_first_match() {
+        let h = Highlighter::new([("ภัยแล้ง".to_string(), 1.0), ("เกษตรกร".to_string(), 1.0)].into());
+        let filler = "ข่าวทั่วไปของวันนี้ ".repeat(40);
+        let text = format!("ภัยแล้ง {filler} เกษตรกรเดือดร้อนจากภัยแล้ง {filler}");
+        let html = h.html(&text);
+        assert!(
+            html.contains("<b>เกษตรกร</b>") && html.contains("<b>ภัยแล้ง</b>"),
+            "{html}"
+        );
+        assert!(!html.starts_with("<b>ภัยแล้ง</b> ข่าว"), "{html}");
+    }
+
+    #[test]
+    fn a_literal_match_inside_another_word_is_not_highlighted() {
+        // ยา (medicine) is inside ยาก (hard) here, not a word of it; only the word ยา is
+        // highlighted.
+        let h = Highlighter::new([("ยา".to_string(), 1.0)].into());
+        let html = h.html("ไปหาหมอยาก แต่ต้องกินยา");
+        assert_eq!(html, "ไปหาหมอยาก แต่ต้องกิน<b>ยา</b>");
+    }
+
+    #[test]
+    fn words_written_in_another_form_are_still_found() {
+        // The term is the matching form (Arabic digits, lower case); the text has Thai
+        // digits and capitals, which plain string search cannot see.
+        let h = Highlighter::new([("2566".to_string(), 1.0), ("pm2.5".to_string(), 1.0)].into());
+        let html = h.html("งบประมาณปี ๒๕๖๖ และฝุ่น PM2.5 สูง");
+        assert!(html.contains("<b>๒๕๖๖</b>"), "{html}");
+        assert!(html.contains("<b>PM2.5</b>"), "{html}");
     }
 }

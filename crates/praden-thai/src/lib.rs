@@ -27,7 +27,7 @@ mod stream;
 mod thai;
 mod tokenizer;
 
-pub use normalize::{matching_form, normalize};
+pub use normalize::{is_matching_form, matching_form, normalize};
 pub use segmenter::{Error, Segmenter, Span, TokenKind};
 pub use stream::{tokenize_stream, Stats};
 pub use tokenizer::{

@@ -105,8 +105,10 @@ pub(crate) fn fold_digits(mut s: String) -> String {
 }
 
 /// Whether `normalize` and digit folding would leave `s` unchanged; lets the tokenizer
-/// skip the allocation-heavy path for the common case.
-pub(crate) fn is_matching_form(s: &str) -> bool {
+/// skip the allocation-heavy path for the common case. Then every term the tokenizers give
+/// for `s` is the ASCII-lowercased text at the token's offsets, so a term can be found in
+/// such text by plain string search (the snippet highlighter relies on it).
+pub fn is_matching_form(s: &str) -> bool {
     let mut prev = '\0';
     for c in s.chars() {
         let suspicious = match c {

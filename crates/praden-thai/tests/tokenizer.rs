@@ -195,3 +195,56 @@ fn each_terms_positions_never_go_back_in_the_index_stream() {
     }
     assert_eq!(articles, 300);
 }
+
+/// The snippet highlighter segments only the whitespace-separated pieces of a passage that
+/// can hold a query word, and relies on two things, checked here on 300 real government
+/// news articles and 300 social-media messages:
+/// * a piece gives the same tokens (offsets shifted) as the whole text gives there;
+/// * in a piece in matching form, every term is the piece's own text, lower-cased.
+#[test]
+fn whitespace_pieces_tokenize_as_the_whole_text_does() {
+    use praden_thai::Compounds;
+    use std::io::BufRead;
+    let read = |path: &str, field: &str| -> Vec<String> {
+        let path = format!("{}/../../../shared/data/{path}", env!("CARGO_MANIFEST_DIR"));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+            .lines()
+            .take(300)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                v[field].as_str().unwrap_or("").to_string()
+            })
+            .collect()
+    };
+    let mut texts = read("corpus/thaigov-news-2020-2024h1.jsonl.gz", "body");
+    texts.extend(read("social/wisesight-messages.jsonl.gz", "text"));
+    assert_eq!(texts.len(), 600);
+    let mut tokenizer = ThaiTokenizer::for_indexing()
+        .compounds(Compounds::Added)
+        .in_text_order(true);
+    let key = |t: &Token, shift: usize| (t.offset_from + shift, t.offset_to + shift, t.text.clone());
+    let mut literal = 0;
+    for text in &texts {
+        let whole: Vec<_> = tokenizer.tokens(text).iter().map(|t| key(t, 0)).collect();
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        for piece in text.split_inclusive(|c: char| c.is_ascii_whitespace()) {
+            let tokens = tokenizer.tokens(piece);
+            if praden_thai::is_matching_form(piece.trim_end()) {
+                for t in tokens {
+                    assert_eq!(
+                        t.text,
+                        piece[t.offset_from..t.offset_to].to_ascii_lowercase(),
+                        "in {piece:?}"
+                    );
+                    literal += 1;
+                }
+            }
+            pieces.extend(tokens.iter().map(|t| key(t, start)));
+            start += piece.len();
+        }
+        assert_eq!(pieces, whole, "in {text:?}");
+    }
+    assert!(literal > 100_000, "{literal} tokens in matching-form pieces");
+}
