@@ -7,6 +7,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::columns::{date_range, ColumnCache};
 use crate::filter::{DocFilter, SegmentFilter};
 
 const BANGKOK_SECS: i64 = 7 * 3600;
@@ -27,6 +28,7 @@ pub struct FacetCount {
 
 pub(crate) struct FacetCollector {
     pub filter: DocFilter,
+    pub columns: ColumnCache,
 }
 
 pub(crate) struct SegmentFacets {
@@ -65,23 +67,20 @@ impl Collector for FacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
-        let ff = segment.fast_fields();
-        let kind = ff.str("kind")?;
-        let outlet = ff.str("outlet")?;
+        let columns = self.columns.of(segment)?;
+        let kind = columns.kind.clone();
+        let outlet = columns.outlet.clone();
         let size = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.dictionary().num_terms());
-        let published = ff.date("published_at").ok();
-        let (first_day, days) = match &published {
-            Some(c) if c.num_docs() > 0 => {
-                let first = bangkok_day(c.min_value());
-                (
-                    first,
-                    (bangkok_day(c.max_value()) - first + 1).max(0) as usize,
-                )
+        let published = columns.published_at.clone();
+        let (first_day, days) = match published.as_ref().and_then(date_range) {
+            Some((first, last)) => {
+                let first = bangkok_day(first);
+                (first, (bangkok_day(last) - first + 1).max(0) as usize)
             }
-            _ => (0, 0),
+            None => (0, 0),
         };
         Ok(SegmentFacets {
-            filter: self.filter.for_segment(segment)?,
+            filter: self.filter.for_segment(&columns),
             kind_counts: vec![0; size(&kind)],
             outlet_counts: vec![0; size(&outlet)],
             kind,

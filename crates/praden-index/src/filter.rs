@@ -8,7 +8,9 @@
 //! candidate document.
 
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocId, SegmentReader};
+use tantivy::{DateTime, DocId};
+
+use crate::columns::SegmentColumns;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DocFilter {
@@ -44,55 +46,62 @@ pub(crate) enum SegmentFilter {
 }
 
 impl DocFilter {
-    pub fn for_segment(&self, reader: &SegmentReader) -> tantivy::Result<SegmentFilter> {
+    pub fn for_segment(&self, columns: &SegmentColumns) -> SegmentFilter {
         if self.kinds.is_empty()
             && self.outlets.is_empty()
             && self.from.is_none()
             && self.until.is_none()
         {
-            return Ok(SegmentFilter::All);
+            return SegmentFilter::All;
         }
-        let ff = reader.fast_fields();
         // None: no document of this segment can pass; Some(None): no condition on the field.
-        let one_of = |field: &str, values: &[String]| -> tantivy::Result<Option<Option<OneOf>>> {
+        let one_of = |column: &Option<StrColumn>, values: &[String]| -> Option<Option<OneOf>> {
             if values.is_empty() {
-                return Ok(Some(None));
+                return Some(None);
             }
-            let Some(column) = ff.str(field)? else {
-                return Ok(None);
-            };
-            let mut ords = Vec::new();
-            for v in values {
-                if let Some(o) = column.dictionary().term_ord(v.as_bytes())? {
-                    ords.push(o);
-                }
-            }
-            Ok((!ords.is_empty()).then_some(Some(OneOf { column, ords })))
+            let column = column.as_ref()?;
+            let ords: Vec<u64> = values
+                .iter()
+                .filter_map(|v| column.dictionary().term_ord(v.as_bytes()).ok().flatten())
+                .collect();
+            (!ords.is_empty()).then(|| {
+                Some(OneOf {
+                    column: column.clone(),
+                    ords,
+                })
+            })
         };
         let (Some(kinds), Some(outlets)) = (
-            one_of("kind", &self.kinds)?,
-            one_of("outlet", &self.outlets)?,
+            one_of(&columns.kind, &self.kinds),
+            one_of(&columns.outlet, &self.outlets),
         ) else {
-            return Ok(SegmentFilter::Nothing);
+            return SegmentFilter::Nothing;
         };
         let dates = if self.from.is_some() || self.until.is_some() {
-            // An undated document is outside every date range.
-            let Ok(column) = ff.date("published_at") else {
-                return Ok(SegmentFilter::Nothing);
-            };
-            Some((
-                column,
+            let (from, until) = (
                 self.from.unwrap_or(i64::MIN),
                 self.until.unwrap_or(i64::MAX),
-            ))
+            );
+            // An undated document is outside every date range; a segment whose dates all
+            // fall outside it has nothing to give.
+            let Some(column) = &columns.published_at else {
+                return SegmentFilter::Nothing;
+            };
+            let (first, last) = crate::columns::date_range(column)
+                .map(|(a, b)| (a.into_timestamp_secs(), b.into_timestamp_secs()))
+                .unwrap_or((i64::MAX, i64::MIN));
+            if last < from || first >= until {
+                return SegmentFilter::Nothing;
+            }
+            Some((column.clone(), from, until))
         } else {
             None
         };
-        Ok(SegmentFilter::Some {
+        SegmentFilter::Some {
             kinds,
             outlets,
             dates,
-        })
+        }
     }
 }
 

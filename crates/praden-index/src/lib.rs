@@ -5,6 +5,7 @@
 //! crash, whoever opens the writer catches up from that mark, and re-adding a document replaces
 //! it (delete-then-add on the id), so catching up twice duplicates nothing.
 
+mod columns;
 mod facets;
 mod filter;
 mod schema;
@@ -48,6 +49,7 @@ pub struct SearchIndex {
     fields: Fields,
     /// Built once: the query-side tokenizers (see `tokenizer`).
     query_tokenizers: tantivy::tokenizer::TokenizerManager,
+    columns: columns::ColumnCache,
     path: String,
 }
 
@@ -104,6 +106,7 @@ impl SearchIndex {
             reader,
             fields,
             query_tokenizers: tokenizer::query_tokenizers(),
+            columns: columns::ColumnCache::default(),
             path,
         })
     }

@@ -1,7 +1,7 @@
 use crate::facets::{FacetCollector, Facets};
 use crate::filter::DocFilter;
 use crate::snippet::Highlighter;
-use crate::top::{CountUpTo, SortKey, TopByKey};
+use crate::top::{count_up_to, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
@@ -178,24 +178,25 @@ impl SearchIndex {
         };
         let limit = req.limit.max(1);
         let searcher = self.reader.searcher();
+        self.columns.prune(&searcher);
         let top = TopByKey {
             limit,
             sort: req.sort,
             cursor,
             filter: filter.clone(),
         };
-        let page = searcher.search(&query, &top)?;
+        let page = top.search(&searcher, &*query, &self.columns)?;
         // Facets need every match anyway, so they give the exact total; without them the
         // count stops at TOTAL_CAP (see `SearchResults::total_exact`).
         let (total, total_exact, facets) = if req.facets {
-            let (facets, matched) = searcher.search(&query, &FacetCollector { filter })?;
+            let facets = FacetCollector {
+                filter,
+                columns: self.columns.clone(),
+            };
+            let (facets, matched) = searcher.search(&query, &facets)?;
             (matched, true, Some(facets))
         } else {
-            let count = CountUpTo {
-                cap: TOTAL_CAP + 1,
-                filter,
-            };
-            let counted = searcher.search(&query, &count)?;
+            let counted = count_up_to(&searcher, &*query, TOTAL_CAP + 1, &filter, &self.columns)?;
             (counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
         };
         let sort = req.sort;

@@ -6,13 +6,19 @@
 //! (which could add our store-id tie-break) visits and scores every match. Driving
 //! `Weight::for_each_pruning` directly keeps block-WAND — documents that cannot enter the top
 //! are skipped by blocks — while ordering ties by the stable store id.
+//!
+//! Both passes go over the segments themselves rather than through tantivy's per-segment
+//! collectors, so what one segment has found carries over to the next: the score a document
+//! must beat (block-WAND starts the next segment with it), the date a document must beat
+//! (a segment whose dates cannot is skipped whole; segments are visited best dates first),
+//! and the count so far (the cap is one for the whole index, not one per segment).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::Weight;
-use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED};
 
+use crate::columns::{date_range, ColumnCache};
 use crate::filter::DocFilter;
 use crate::search::SortOrder;
 
@@ -33,7 +39,7 @@ pub(crate) struct TopByKey {
 }
 
 /// A heap entry ordered so that the heap's top is the worst kept document.
-struct Kept(SortKey, DocId);
+struct Kept(SortKey, DocAddress);
 
 impl PartialEq for Kept {
     fn eq(&self, other: &Self) -> bool {
@@ -59,7 +65,7 @@ struct Best {
 }
 
 impl Best {
-    fn offer(&mut self, key: SortKey, doc: DocId) {
+    fn offer(&mut self, key: SortKey, doc: DocAddress) {
         if self.cursor.is_some_and(|c| cmp(&key, &c) != Ordering::Less) {
             return; // on an earlier page
         }
@@ -91,153 +97,134 @@ impl Best {
     }
 }
 
-impl Collector for TopByKey {
-    type Fruit = Vec<(SortKey, DocAddress)>;
-    type Child = NoSegmentCollector<Self::Fruit>;
-
-    fn for_segment(&self, _: SegmentOrdinal, _: &SegmentReader) -> tantivy::Result<Self::Child> {
-        Ok(NoSegmentCollector::default())
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.sort == SortOrder::Relevance
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut all: Vec<(SortKey, DocAddress)> = fruits.into_iter().flatten().collect();
-        all.sort_by(|a, b| cmp(&b.0, &a.0));
-        all.truncate(self.limit);
-        Ok(all)
-    }
-
-    fn collect_segment(
+impl TopByKey {
+    pub fn search(
         &self,
-        weight: &dyn Weight,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<Self::Fruit> {
-        let filter = self.filter.for_segment(reader)?;
-        if filter.matches_nothing() {
-            return Ok(Vec::new());
-        }
-        let ids = reader.fast_fields().u64("doc_id")?;
-        let dates = reader.fast_fields().date("published_at").ok();
-        let alive = reader.alive_bitset();
+        searcher: &Searcher,
+        query: &dyn Query,
+        columns: &ColumnCache,
+    ) -> tantivy::Result<Vec<(SortKey, DocAddress)>> {
+        let scoring = if self.sort == SortOrder::Relevance {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        let weight = query.weight(scoring)?;
         let mut best = Best {
             limit: self.limit.max(1),
             cursor: self.cursor,
             heap: BinaryHeap::with_capacity(self.limit + 1),
         };
-        let id = |doc: DocId| ids.first(doc).unwrap_or(0);
-        match self.sort {
-            SortOrder::Relevance => {
-                weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                    if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
-                        best.offer((score as f64, id(doc)), doc);
-                    }
-                    best.threshold()
-                })?;
+        let newest = self.sort == SortOrder::Newest;
+        // Each segment with the best primary key any of its documents can have.
+        let mut segments = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let columns = columns.of(reader)?;
+            let bound = match (
+                self.sort,
+                columns.published_at.as_ref().and_then(date_range),
+            ) {
+                (SortOrder::Relevance, _) => f64::MAX,
+                (_, None) => f64::MIN,
+                (_, Some((_, last))) if newest => last.into_timestamp_secs() as f64,
+                (_, Some((first, _))) => -(first.into_timestamp_secs() as f64),
+            };
+            segments.push((bound, ord, reader, columns));
+        }
+        // Best dates first, so that the rest can be skipped; stable, so relevance keeps the
+        // segment order.
+        segments.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (bound, ord, reader, columns) in segments {
+            // Undated documents (bound f64::MIN) come last but still come.
+            if bound > f64::MIN && best.cannot_enter(bound) {
+                continue;
             }
-            SortOrder::Newest | SortOrder::Oldest => {
-                let newest = self.sort == SortOrder::Newest;
-                let mut found: Vec<Option<tantivy::DateTime>> = Vec::new();
-                weight.for_each_no_score(reader, &mut |docs| {
-                    // A block's dates in one read; most documents of a common word are then
-                    // turned away on their date alone, before their id is read.
-                    found.clear();
-                    found.resize(docs.len(), None);
-                    if let Some(c) = &dates {
-                        c.first_vals(docs, &mut found);
-                    }
-                    for (&doc, date) in docs.iter().zip(&found) {
-                        let secs = date.map(|d| d.into_timestamp_secs() as f64);
-                        // Undated documents come last either way.
-                        let primary = match secs {
-                            Some(s) if newest => s,
-                            Some(s) => -s,
-                            None => f64::MIN,
-                        };
-                        if best.cannot_enter(primary)
-                            || alive.is_some_and(|a| a.is_deleted(doc))
-                            || !filter.accepts(doc)
-                        {
-                            continue;
+            let filter = self.filter.for_segment(&columns);
+            if filter.matches_nothing() {
+                continue;
+            }
+            let segment = ord as u32;
+            let alive = reader.alive_bitset();
+            let id = |doc: DocId| columns.doc_id.first(doc).unwrap_or(0);
+            match self.sort {
+                SortOrder::Relevance => {
+                    weight.for_each_pruning(best.threshold(), reader, &mut |doc, score| {
+                        if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
+                            best.offer((score as f64, id(doc)), DocAddress::new(segment, doc));
                         }
-                        let tie = if newest { id(doc) } else { u64::MAX - id(doc) };
-                        best.offer((primary, tie), doc);
-                    }
-                })?;
+                        best.threshold()
+                    })?;
+                }
+                SortOrder::Newest | SortOrder::Oldest => {
+                    let mut found: Vec<Option<tantivy::DateTime>> = Vec::new();
+                    weight.for_each_no_score(reader, &mut |docs| {
+                        // A block's dates in one read; most documents of a common word are
+                        // then turned away on their date alone, before their id is read.
+                        found.clear();
+                        found.resize(docs.len(), None);
+                        if let Some(c) = &columns.published_at {
+                            c.first_vals(docs, &mut found);
+                        }
+                        for (&doc, date) in docs.iter().zip(&found) {
+                            let secs = date.map(|d| d.into_timestamp_secs() as f64);
+                            // Undated documents come last either way.
+                            let primary = match secs {
+                                Some(s) if newest => s,
+                                Some(s) => -s,
+                                None => f64::MIN,
+                            };
+                            if best.cannot_enter(primary)
+                                || alive.is_some_and(|a| a.is_deleted(doc))
+                                || !filter.accepts(doc)
+                            {
+                                continue;
+                            }
+                            let tie = if newest { id(doc) } else { u64::MAX - id(doc) };
+                            best.offer((primary, tie), DocAddress::new(segment, doc));
+                        }
+                    })?;
+                }
             }
         }
-        Ok(best
+        let mut page: Vec<(SortKey, DocAddress)> = best
             .heap
             .into_iter()
-            .map(|Kept(key, doc)| (key, DocAddress::new(segment, doc)))
-            .collect())
+            .map(|Kept(key, doc)| (key, doc))
+            .collect();
+        page.sort_by(|a, b| cmp(&b.0, &a.0));
+        Ok(page)
     }
 }
 
 /// Counts the matches, but stops once it has seen `cap` of them: an exact count of a
 /// million matches costs a pass over a million postings, and a results page only needs to
 /// say "more than `cap`".
-pub(crate) struct CountUpTo {
-    pub cap: usize,
-    pub filter: DocFilter,
-}
-
-impl Collector for CountUpTo {
-    type Fruit = usize;
-    type Child = NoSegmentCollector<usize>;
-
-    fn for_segment(&self, _: SegmentOrdinal, _: &SegmentReader) -> tantivy::Result<Self::Child> {
-        Ok(NoSegmentCollector::default())
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, counts: Vec<usize>) -> tantivy::Result<usize> {
-        Ok(counts.into_iter().sum::<usize>().min(self.cap))
-    }
-
-    fn collect_segment(
-        &self,
-        weight: &dyn Weight,
-        _: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<usize> {
-        let filter = self.filter.for_segment(reader)?;
+pub(crate) fn count_up_to(
+    searcher: &Searcher,
+    query: &dyn Query,
+    cap: usize,
+    filter: &DocFilter,
+    columns: &ColumnCache,
+) -> tantivy::Result<usize> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut n = 0;
+    for reader in searcher.segment_readers() {
+        if n >= cap {
+            break;
+        }
+        let filter = filter.for_segment(&*columns.of(reader)?);
         if filter.matches_nothing() {
-            return Ok(0);
+            continue;
         }
         let mut scorer = weight.scorer(reader, 1.0)?;
         let alive = reader.alive_bitset();
-        let mut n = 0;
         let mut doc = scorer.doc();
-        while doc != TERMINATED && n < self.cap {
+        while doc != TERMINATED && n < cap {
             if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
                 n += 1;
             }
             doc = scorer.advance();
         }
-        Ok(n)
     }
-}
-
-/// The per-segment half of a collector that does all its work in `collect_segment`.
-pub(crate) struct NoSegmentCollector<F>(std::marker::PhantomData<F>);
-
-impl<F> Default for NoSegmentCollector<F> {
-    fn default() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<F: tantivy::collector::Fruit + Default> SegmentCollector for NoSegmentCollector<F> {
-    type Fruit = F;
-    fn collect(&mut self, _: DocId, _: Score) {}
-    fn harvest(self) -> F {
-        F::default()
-    }
+    Ok(n)
 }

@@ -527,3 +527,81 @@ async fn totals_above_the_cap_are_a_lower_bound_unless_facets_count_them() {
     assert_eq!(small.total, n as usize / 7);
     assert!(small.total_exact);
 }
+
+/// Searches visit the segments themselves, best dates first, skip those that cannot
+/// improve a page, and share one count cap: over six segments (six writer sessions) with
+/// overlapping and disjoint date ranges and undated documents, every order and filter gives
+/// exactly what sorting all the documents gives.
+#[tokio::test]
+async fn pages_over_many_segments_are_what_sorting_everything_gives() {
+    let index = SearchIndex::in_memory().unwrap();
+    let base = datetime!(2024-01-01 00:00 +7);
+    // (id, date in hours after base or undated, kind)
+    let mut all: Vec<(i64, Option<i64>, SourceKind)> = Vec::new();
+    for segment in 0..6i64 {
+        let writer = index.start_writer(CommitPolicy::default()).unwrap();
+        let mut docs = Vec::new();
+        for i in 0..40i64 {
+            let id = segment * 100 + i + 1;
+            // Segments 0 and 3 are a year older than the rest; 2 and 5 overlap 1 and 4.
+            let hours = match segment {
+                0 | 3 => Some(-24 * 365 + i * 5 + segment),
+                _ if i % 9 == 0 => None,
+                _ => Some((i * 7 + segment * 13) % 200),
+            };
+            let kind = if i % 3 == 0 { SourceKind::Social } else { SourceKind::News };
+            let at = hours.map(|h| base + time::Duration::hours(h));
+            docs.push(doc(id, kind, "ไทยรัฐ", at, "ค่าไฟฟ้า งวดใหม่"));
+            all.push((id, hours, kind));
+        }
+        writer.add(docs).await.unwrap();
+        writer.shutdown().await.unwrap();
+    }
+    let newest = |v: &mut Vec<(i64, Option<i64>, SourceKind)>| {
+        v.sort_by_key(|&(id, h, _)| (h.is_none(), std::cmp::Reverse(h), std::cmp::Reverse(id)))
+    };
+    let oldest = |v: &mut Vec<(i64, Option<i64>, SourceKind)>| {
+        v.sort_by_key(|&(id, h, _)| (h.is_none(), h, id))
+    };
+    let from = base + time::Duration::hours(50);
+    let until = base + time::Duration::hours(120);
+    for (kinds, range) in [(vec![], false), (vec!["news".to_string()], false), (vec![], true)] {
+        let mut expected: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|(_, _, k)| kinds.is_empty() || *k == SourceKind::News)
+            .filter(|(_, h, _)| !range || h.is_some_and(|h| (50..120).contains(&h)))
+            .collect();
+        for (sort, order) in [
+            (SortOrder::Newest, &newest as &dyn Fn(&mut Vec<_>)),
+            (SortOrder::Oldest, &oldest),
+        ] {
+            order(&mut expected);
+            let ids: Vec<i64> = expected.iter().map(|e| e.0).collect();
+            for limit in [1, 7, 50] {
+                let r = SearchRequest {
+                    sort,
+                    kinds: kinds.clone(),
+                    from: range.then_some(from),
+                    until: range.then_some(until),
+                    ..req(limit)
+                };
+                assert_eq!(all_pages(&index, r.clone()), ids, "{sort:?} {kinds:?} {range} {limit}");
+                assert_eq!(index.search_with(&r).unwrap().total, ids.len());
+            }
+        }
+        let mut relevance = all_pages(
+            &index,
+            SearchRequest {
+                kinds: kinds.clone(),
+                from: range.then_some(from),
+                until: range.then_some(until),
+                ..req(9)
+            },
+        );
+        relevance.sort();
+        let mut ids: Vec<i64> = expected.iter().map(|e| e.0).collect();
+        ids.sort();
+        assert_eq!(relevance, ids, "relevance {kinds:?} {range}");
+    }
+}

@@ -223,7 +223,8 @@ fn whitespace_pieces_tokenize_as_the_whole_text_does() {
     let mut tokenizer = ThaiTokenizer::for_indexing()
         .compounds(Compounds::Added)
         .in_text_order(true);
-    let key = |t: &Token, shift: usize| (t.offset_from + shift, t.offset_to + shift, t.text.clone());
+    let key =
+        |t: &Token, shift: usize| (t.offset_from + shift, t.offset_to + shift, t.text.clone());
     let mut literal = 0;
     for text in &texts {
         let whole: Vec<_> = tokenizer.tokens(text).iter().map(|t| key(t, 0)).collect();
@@ -246,5 +247,8 @@ fn whitespace_pieces_tokenize_as_the_whole_text_does() {
         }
         assert_eq!(pieces, whole, "in {text:?}");
     }
-    assert!(literal > 100_000, "{literal} tokens in matching-form pieces");
+    assert!(
+        literal > 100_000,
+        "{literal} tokens in matching-form pieces"
+    );
 }
