@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::columns::{date_range, ColumnCache};
+use crate::columns::{ColumnCache, SegmentColumns, UNDATED};
 use crate::filter::{DocFilter, SegmentFilter};
 
 const BANGKOK_SECS: i64 = 7 * 3600;
@@ -33,9 +33,7 @@ pub(crate) struct FacetCollector {
 
 pub(crate) struct SegmentFacets {
     filter: SegmentFilter,
-    kind: Option<StrColumn>,
-    outlet: Option<StrColumn>,
-    published: Option<Column<tantivy::DateTime>>,
+    columns: Arc<SegmentColumns>,
     kind_counts: Vec<u64>,
     outlet_counts: Vec<u64>,
     docs: usize,
@@ -43,10 +41,6 @@ pub(crate) struct SegmentFacets {
     /// vector, not a map: this is the innermost loop of a facet pass over a million matches.
     first_day: i64,
     day_counts: Vec<u64>,
-    // Scratch space of `collect_block`, kept between blocks.
-    kept: Vec<DocId>,
-    ords: Vec<Option<u64>>,
-    dates: Vec<Option<tantivy::DateTime>>,
 }
 
 #[derive(Default)]
@@ -68,11 +62,7 @@ impl Collector for FacetCollector {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         let columns = self.columns.of(segment)?;
-        let kind = columns.kind.clone();
-        let outlet = columns.outlet.clone();
-        let size = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.dictionary().num_terms());
-        let published = columns.published_at.clone();
-        let (first_day, days) = match published.as_ref().and_then(date_range) {
+        let (first_day, days) = match columns.date_range {
             Some((first, last)) => {
                 let first = bangkok_day(first);
                 (first, (bangkok_day(last) - first + 1).max(0) as usize)
@@ -81,17 +71,12 @@ impl Collector for FacetCollector {
         };
         Ok(SegmentFacets {
             filter: self.filter.for_segment(&columns),
-            kind_counts: vec![0; size(&kind)],
-            outlet_counts: vec![0; size(&outlet)],
-            kind,
-            outlet,
-            published,
+            kind_counts: vec![0; columns.kind_names.len()],
+            outlet_counts: vec![0; columns.outlet_names.len()],
+            columns,
             docs: 0,
             first_day,
             day_counts: vec![0; days],
-            kept: Vec::new(),
-            ords: Vec::new(),
-            dates: Vec::new(),
         })
     }
 
@@ -139,57 +124,43 @@ impl SegmentCollector for SegmentFacets {
         self.collect_block(&[doc]);
     }
 
-    /// A block of matches at a time, each column read for the whole block: this is the
-    /// loop of a facet pass over hundreds of thousands of matches.
+    /// The loop of a facet pass over hundreds of thousands of matches.
     fn collect_block(&mut self, docs: &[DocId]) {
-        let mut kept = std::mem::take(&mut self.kept);
-        kept.clear();
-        kept.extend(docs.iter().copied().filter(|&d| self.filter.accepts(d)));
-        self.docs += kept.len();
-        for (column, counts) in [
-            (&self.kind, &mut self.kind_counts),
-            (&self.outlet, &mut self.outlet_counts),
-        ] {
-            let Some(column) = column else { continue };
-            self.ords.clear();
-            self.ords.resize(kept.len(), None);
-            column.ords().first_vals(&kept, &mut self.ords);
-            for ord in self.ords.iter().flatten() {
-                counts[*ord as usize] += 1;
+        let c = &*self.columns;
+        for &doc in docs {
+            if !self.filter.accepts(doc) {
+                continue;
             }
-        }
-        if let Some(column) = &self.published {
-            self.dates.clear();
-            self.dates.resize(kept.len(), None);
-            column.first_vals(&kept, &mut self.dates);
-            for t in self.dates.iter().flatten() {
-                if let Some(n) = self
-                    .day_counts
-                    .get_mut((bangkok_day(*t) - self.first_day) as usize)
-                {
+            let d = doc as usize;
+            self.docs += 1;
+            if let Some(n) = self.kind_counts.get_mut(c.kinds[d] as usize) {
+                *n += 1;
+            }
+            if let Some(n) = self.outlet_counts.get_mut(c.outlets[d] as usize) {
+                *n += 1;
+            }
+            if c.dates[d] != UNDATED {
+                let day = (bangkok_day(c.dates[d]) - self.first_day) as usize;
+                if let Some(n) = self.day_counts.get_mut(day) {
                     *n += 1;
                 }
             }
         }
-        self.kept = kept;
     }
 
     fn harvest(self) -> PartialFacets {
-        let named = |column: &Option<StrColumn>, counts: Vec<u64>| {
-            let mut out = HashMap::new();
-            let Some(column) = column else { return out };
-            for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                let mut name = String::new();
-                if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
-                    out.insert(name, n);
-                }
-            }
-            out
+        let named = |names: &[String], counts: Vec<u64>| -> HashMap<String, u64> {
+            names
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| *n > 0)
+                .map(|(name, n)| (name.clone(), n))
+                .collect()
         };
         PartialFacets {
             docs: self.docs,
-            kinds: named(&self.kind, self.kind_counts),
-            outlets: named(&self.outlet, self.outlet_counts),
+            kinds: named(&self.columns.kind_names, self.kind_counts),
+            outlets: named(&self.columns.outlet_names, self.outlet_counts),
             days: (self.first_day..)
                 .zip(self.day_counts)
                 .filter(|(_, n)| *n > 0)
@@ -199,8 +170,8 @@ impl SegmentCollector for SegmentFacets {
 }
 
 /// Days since 1970-01-01 in Bangkok time.
-fn bangkok_day(t: tantivy::DateTime) -> i64 {
-    (t.into_timestamp_secs() + BANGKOK_SECS).div_euclid(86_400)
+fn bangkok_day(secs: i64) -> i64 {
+    (secs + BANGKOK_SECS).div_euclid(86_400)
 }
 
 fn by_count(map: HashMap<String, u64>) -> Vec<FacetCount> {

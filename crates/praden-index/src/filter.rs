@@ -1,16 +1,17 @@
 //! The filters of a search (kind, outlet, date range), checked per matching document from
-//! fast fields instead of being added to the query.
+//! the segment's fast-field arrays (`columns.rs`) instead of being added to the query.
 //!
 //! As query clauses they turned every search into a generic boolean intersection, which
 //! tantivy scores document by document: block-WAND (one word) and block-max intersection
 //! (several words) only run on a plain term query or a plain intersection of terms. Checked
-//! in the collector, the text query keeps its pruning and a filter costs a column read per
+//! in the collector, the text query keeps its pruning and a filter costs an array read per
 //! candidate document.
 
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocId};
+use std::sync::Arc;
 
-use crate::columns::SegmentColumns;
+use tantivy::DocId;
+
+use crate::columns::{SegmentColumns, NO_VALUE, UNDATED};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DocFilter {
@@ -22,31 +23,23 @@ pub(crate) struct DocFilter {
     pub until: Option<i64>,
 }
 
-/// A string column and the ordinals of the accepted values in this segment's dictionary.
-pub(crate) struct OneOf {
-    column: StrColumn,
-    ords: Vec<u64>,
-}
-
-impl OneOf {
-    fn accepts(&self, doc: DocId) -> bool {
-        self.column.term_ords(doc).any(|o| self.ords.contains(&o))
-    }
-}
-
 pub(crate) enum SegmentFilter {
     All,
-    /// A requested kind or outlet does not occur in this segment at all.
+    /// No document of this segment can pass: a requested kind or outlet does not occur in
+    /// it, or its dates are all outside the range.
     Nothing,
     Some {
-        kinds: Option<OneOf>,
-        outlets: Option<OneOf>,
-        dates: Option<(Column<DateTime>, i64, i64)>,
+        columns: Arc<SegmentColumns>,
+        /// Accepted ordinals of `columns.kinds` / `columns.outlets`; None: any.
+        kinds: Option<Vec<u32>>,
+        outlets: Option<Vec<u32>>,
+        /// [from, until) in Unix seconds; None: any date, or none.
+        dates: Option<(i64, i64)>,
     },
 }
 
 impl DocFilter {
-    pub fn for_segment(&self, columns: &SegmentColumns) -> SegmentFilter {
+    pub fn for_segment(&self, columns: &Arc<SegmentColumns>) -> SegmentFilter {
         if self.kinds.is_empty()
             && self.outlets.is_empty()
             && self.from.is_none()
@@ -54,50 +47,29 @@ impl DocFilter {
         {
             return SegmentFilter::All;
         }
-        // None: no document of this segment can pass; Some(None): no condition on the field.
-        let one_of = |column: &Option<StrColumn>, values: &[String]| -> Option<Option<OneOf>> {
-            if values.is_empty() {
-                return Some(None);
-            }
-            let column = column.as_ref()?;
-            let ords: Vec<u64> = values
-                .iter()
-                .filter_map(|v| column.dictionary().term_ord(v.as_bytes()).ok().flatten())
-                .collect();
-            (!ords.is_empty()).then(|| {
-                Some(OneOf {
-                    column: column.clone(),
-                    ords,
-                })
-            })
+        let one_of = |names: &[String], values: &[String]| {
+            (!values.is_empty()).then(|| SegmentColumns::ords_of(names, values))
         };
-        let (Some(kinds), Some(outlets)) = (
-            one_of(&columns.kind, &self.kinds),
-            one_of(&columns.outlet, &self.outlets),
-        ) else {
+        let kinds = one_of(&columns.kind_names, &self.kinds);
+        let outlets = one_of(&columns.outlet_names, &self.outlets);
+        if kinds.iter().chain(&outlets).any(Vec::is_empty) {
             return SegmentFilter::Nothing;
-        };
+        }
         let dates = if self.from.is_some() || self.until.is_some() {
             let (from, until) = (
                 self.from.unwrap_or(i64::MIN),
                 self.until.unwrap_or(i64::MAX),
             );
-            // An undated document is outside every date range; a segment whose dates all
-            // fall outside it has nothing to give.
-            let Some(column) = &columns.published_at else {
-                return SegmentFilter::Nothing;
-            };
-            let (first, last) = crate::columns::date_range(column)
-                .map(|(a, b)| (a.into_timestamp_secs(), b.into_timestamp_secs()))
-                .unwrap_or((i64::MAX, i64::MIN));
-            if last < from || first >= until {
-                return SegmentFilter::Nothing;
+            // An undated document is outside every date range.
+            match columns.date_range {
+                Some((first, last)) if last >= from && first < until => Some((from, until)),
+                _ => return SegmentFilter::Nothing,
             }
-            Some((column.clone(), from, until))
         } else {
             None
         };
         SegmentFilter::Some {
+            columns: columns.clone(),
             kinds,
             outlets,
             dates,
@@ -116,17 +88,22 @@ impl SegmentFilter {
             Self::All => true,
             Self::Nothing => false,
             Self::Some {
+                columns,
                 kinds,
                 outlets,
                 dates,
             } => {
-                kinds.as_ref().is_none_or(|k| k.accepts(doc))
-                    && outlets.as_ref().is_none_or(|o| o.accepts(doc))
-                    && dates.as_ref().is_none_or(|(c, from, until)| {
-                        c.first(doc).is_some_and(|t| {
-                            let s = t.into_timestamp_secs();
-                            *from <= s && s < *until
-                        })
+                let d = doc as usize;
+                let one_of = |accepted: &Option<Vec<u32>>, ord: u32| {
+                    accepted
+                        .as_ref()
+                        .is_none_or(|a| ord != NO_VALUE && a.contains(&ord))
+                };
+                one_of(kinds, columns.kinds[d])
+                    && one_of(outlets, columns.outlets[d])
+                    && dates.is_none_or(|(from, until)| {
+                        let t = columns.dates[d];
+                        t != UNDATED && from <= t && t < until
                     })
             }
         }

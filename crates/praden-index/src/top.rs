@@ -16,9 +16,9 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
 
-use crate::columns::{date_range, ColumnCache};
+use crate::columns::{ColumnCache, UNDATED};
 use crate::filter::DocFilter;
 use crate::search::SortOrder;
 
@@ -120,14 +120,11 @@ impl TopByKey {
         let mut segments = Vec::new();
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let columns = columns.of(reader)?;
-            let bound = match (
-                self.sort,
-                columns.published_at.as_ref().and_then(date_range),
-            ) {
+            let bound = match (self.sort, columns.date_range) {
                 (SortOrder::Relevance, _) => f64::MAX,
                 (_, None) => f64::MIN,
-                (_, Some((_, last))) if newest => last.into_timestamp_secs() as f64,
-                (_, Some((first, _))) => -(first.into_timestamp_secs() as f64),
+                (_, Some((_, last))) if newest => last as f64,
+                (_, Some((first, _))) => -(first as f64),
             };
             segments.push((bound, ord, reader, columns));
         }
@@ -145,41 +142,36 @@ impl TopByKey {
             }
             let segment = ord as u32;
             let alive = reader.alive_bitset();
-            let id = |doc: DocId| columns.doc_id.first(doc).unwrap_or(0);
+            let (ids, dates) = (&columns.ids, &columns.dates);
             match self.sort {
                 SortOrder::Relevance => {
                     weight.for_each_pruning(best.threshold(), reader, &mut |doc, score| {
                         if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
-                            best.offer((score as f64, id(doc)), DocAddress::new(segment, doc));
+                            let key = (score as f64, ids[doc as usize]);
+                            best.offer(key, DocAddress::new(segment, doc));
                         }
                         best.threshold()
                     })?;
                 }
                 SortOrder::Newest | SortOrder::Oldest => {
-                    let mut found: Vec<Option<tantivy::DateTime>> = Vec::new();
                     weight.for_each_no_score(reader, &mut |docs| {
-                        // A block's dates in one read; most documents of a common word are
-                        // then turned away on their date alone, before their id is read.
-                        found.clear();
-                        found.resize(docs.len(), None);
-                        if let Some(c) = &columns.published_at {
-                            c.first_vals(docs, &mut found);
-                        }
-                        for (&doc, date) in docs.iter().zip(&found) {
-                            let secs = date.map(|d| d.into_timestamp_secs() as f64);
+                        for &doc in docs {
+                            let d = doc as usize;
                             // Undated documents come last either way.
-                            let primary = match secs {
-                                Some(s) if newest => s,
-                                Some(s) => -s,
-                                None => f64::MIN,
+                            let primary = match dates[d] {
+                                UNDATED => f64::MIN,
+                                s if newest => s as f64,
+                                s => -(s as f64),
                             };
+                            // Most documents of a common word are turned away on their date
+                            // alone.
                             if best.cannot_enter(primary)
                                 || alive.is_some_and(|a| a.is_deleted(doc))
                                 || !filter.accepts(doc)
                             {
                                 continue;
                             }
-                            let tie = if newest { id(doc) } else { u64::MAX - id(doc) };
+                            let tie = if newest { ids[d] } else { u64::MAX - ids[d] };
                             best.offer((primary, tie), DocAddress::new(segment, doc));
                         }
                     })?;
@@ -212,7 +204,7 @@ pub(crate) fn count_up_to(
         if n >= cap {
             break;
         }
-        let filter = filter.for_segment(&*columns.of(reader)?);
+        let filter = filter.for_segment(&columns.of(reader)?);
         if filter.matches_nothing() {
             continue;
         }

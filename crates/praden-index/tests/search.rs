@@ -549,7 +549,11 @@ async fn pages_over_many_segments_are_what_sorting_everything_gives() {
                 _ if i % 9 == 0 => None,
                 _ => Some((i * 7 + segment * 13) % 200),
             };
-            let kind = if i % 3 == 0 { SourceKind::Social } else { SourceKind::News };
+            let kind = if i % 3 == 0 {
+                SourceKind::Social
+            } else {
+                SourceKind::News
+            };
             let at = hours.map(|h| base + time::Duration::hours(h));
             docs.push(doc(id, kind, "ไทยรัฐ", at, "ค่าไฟฟ้า งวดใหม่"));
             all.push((id, hours, kind));
@@ -565,7 +569,11 @@ async fn pages_over_many_segments_are_what_sorting_everything_gives() {
     };
     let from = base + time::Duration::hours(50);
     let until = base + time::Duration::hours(120);
-    for (kinds, range) in [(vec![], false), (vec!["news".to_string()], false), (vec![], true)] {
+    for (kinds, range) in [
+        (vec![], false),
+        (vec!["news".to_string()], false),
+        (vec![], true),
+    ] {
         let mut expected: Vec<_> = all
             .iter()
             .copied()
@@ -586,7 +594,11 @@ async fn pages_over_many_segments_are_what_sorting_everything_gives() {
                     until: range.then_some(until),
                     ..req(limit)
                 };
-                assert_eq!(all_pages(&index, r.clone()), ids, "{sort:?} {kinds:?} {range} {limit}");
+                assert_eq!(
+                    all_pages(&index, r.clone()),
+                    ids,
+                    "{sort:?} {kinds:?} {range} {limit}"
+                );
                 assert_eq!(index.search_with(&r).unwrap().total, ids.len());
             }
         }
@@ -600,6 +612,43 @@ async fn pages_over_many_segments_are_what_sorting_everything_gives() {
             },
         );
         relevance.sort();
+        let facets = index
+            .search_with(&SearchRequest {
+                kinds: kinds.clone(),
+                from: range.then_some(from),
+                until: range.then_some(until),
+                facets: true,
+                ..req(3)
+            })
+            .unwrap();
+        assert_eq!(facets.total, expected.len());
+        let social = expected
+            .iter()
+            .filter(|e| e.2 == SourceKind::Social)
+            .count() as u64;
+        let counted = |value: &str| {
+            let f = facets.facets.as_ref().unwrap();
+            f.kinds
+                .iter()
+                .find(|k| k.value == value)
+                .map_or(0, |k| k.count)
+        };
+        assert_eq!(counted("social"), social, "{kinds:?} {range}");
+        assert_eq!(
+            counted("news"),
+            expected.len() as u64 - social,
+            "{kinds:?} {range}"
+        );
+        let dated = expected.iter().filter(|e| e.1.is_some()).count() as u64;
+        let months: u64 = facets
+            .facets
+            .as_ref()
+            .unwrap()
+            .months
+            .iter()
+            .map(|m| m.count)
+            .sum();
+        assert_eq!(months, dated, "{kinds:?} {range}");
         let mut ids: Vec<i64> = expected.iter().map(|e| e.0).collect();
         ids.sort();
         assert_eq!(relevance, ids, "relevance {kinds:?} {range}");
