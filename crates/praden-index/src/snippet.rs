@@ -49,8 +49,9 @@ const LEAD_BYTES: usize = PASSAGE_BYTES / 4;
 
 pub(crate) struct Highlighter {
     /// Query terms (as the index tokenizer writes them) and their weights: rarer terms
-    /// weigh more, so the passage goes where the telling words are.
-    terms: HashMap<String, f32>,
+    /// weigh more, so the passage goes where the telling words are. A query has a few
+    /// terms: a list is quicker to look a token up in than a hash map.
+    terms: Vec<(String, f32)>,
     finders: Vec<(Finder<'static>, f32)>,
     /// Whether a term has Latin letters, so the body must be lower-cased to find it.
     fold_case: bool,
@@ -81,7 +82,7 @@ impl Highlighter {
             .keys()
             .any(|t| t.bytes().any(|b| b.is_ascii_alphabetic()));
         Self {
-            terms,
+            terms: terms.into_iter().collect(),
             finders,
             fold_case,
         }
@@ -126,6 +127,10 @@ impl Highlighter {
         String::new()
     }
 
+    fn weight(&self, token: &str) -> Option<f32> {
+        self.terms.iter().find(|(t, _)| t == token).map(|(_, w)| *w)
+    }
+
     /// The first query word in the pieces of `text` that are not in matching form.
     fn hidden_match(&self, text: &str) -> Option<(usize, usize, f32)> {
         TOKENIZER.with(|tokenizer| {
@@ -138,8 +143,8 @@ impl Highlighter {
                     continue;
                 }
                 let hit = tokenizer.tokens(piece).iter().find_map(|t| {
-                    let w = self.terms.get(&t.text)?;
-                    Some((at + t.offset_from, at + t.offset_to, *w))
+                    let w = self.weight(&t.text)?;
+                    Some((at + t.offset_from, at + t.offset_to, w))
                 });
                 if hit.is_some() {
                     return hit;
@@ -173,7 +178,7 @@ impl Highlighter {
                     continue;
                 }
                 for t in tokenizer.tokens(piece) {
-                    if self.terms.contains_key(&t.text) {
+                    if self.weight(&t.text).is_some() {
                         marks.push(run.start + t.offset_from..run.start + t.offset_to);
                     }
                 }

@@ -15,11 +15,11 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{EnableScoring, Query, TermQuery};
 use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
 
 use crate::columns::{ColumnCache, UNDATED};
-use crate::filter::DocFilter;
+use crate::filter::{DocFilter, SegmentFilter};
 use crate::search::SortOrder;
 
 /// The order of results: higher first. The second member breaks ties by store id, so the
@@ -199,6 +199,8 @@ pub(crate) fn count_up_to(
     columns: &ColumnCache,
 ) -> tantivy::Result<usize> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    // One word: its document frequency is the count, where nothing is deleted or filtered.
+    let one_term = query.downcast_ref::<TermQuery>().is_some();
     let mut n = 0;
     for reader in searcher.segment_readers() {
         if n >= cap {
@@ -206,6 +208,10 @@ pub(crate) fn count_up_to(
         }
         let filter = filter.for_segment(&columns.of(reader)?);
         if filter.matches_nothing() {
+            continue;
+        }
+        if one_term && reader.alive_bitset().is_none() && matches!(filter, SegmentFilter::All) {
+            n += weight.count(reader)? as usize;
             continue;
         }
         let mut scorer = weight.scorer(reader, 1.0)?;
@@ -218,5 +224,5 @@ pub(crate) fn count_up_to(
             doc = scorer.advance();
         }
     }
-    Ok(n)
+    Ok(n.min(cap))
 }

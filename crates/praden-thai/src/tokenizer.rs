@@ -107,7 +107,7 @@ impl ThaiTokenizer {
             text_order: false,
             spans: Vec::new(),
             tokens: Vec::new(),
-            sub_cache: HashMap::new(),
+            sub_cache: SubWordCache::default(),
         }
     }
 
@@ -268,7 +268,7 @@ fn replace_runs(
 }
 
 /// Sub-word character ranges per compound surface, so each compound is split once.
-type SubWordCache = HashMap<Box<str>, Box<[(u32, u32)]>>;
+type SubWordCache = HashMap<Box<str>, Box<[(u32, u32)]>, rustc_hash::FxBuildHasher>;
 
 /// The distinct sub-word ranges of `surface`, from the cache or found and cached.
 fn sub_word_ranges<'c>(
@@ -294,15 +294,19 @@ fn sub_word_ranges<'c>(
 
 /// Lowercased matching form of one token.
 fn term_text(surface: &str) -> String {
-    let mut term = if is_matching_form(surface) {
-        surface.to_string()
-    } else {
-        fold_digits(normalize(surface)).trim().to_string()
-    };
-    if term.chars().any(char::is_uppercase) {
-        term = term.to_lowercase();
+    if is_matching_form(surface) {
+        // Only ASCII and Thai: only ASCII letters have case (the common path, kept cheap:
+        // `char::is_uppercase` is a table search for every Thai letter).
+        let mut term = surface.to_string();
+        term.make_ascii_lowercase();
+        return term;
     }
-    term
+    let term = fold_digits(normalize(surface)).trim().to_string();
+    if term.chars().any(char::is_uppercase) {
+        term.to_lowercase()
+    } else {
+        term
+    }
 }
 
 /// The token stream handed to tantivy.
