@@ -252,3 +252,81 @@ fn whitespace_pieces_tokenize_as_the_whole_text_does() {
         "{literal} tokens in matching-form pieces"
     );
 }
+
+/// `has_tokens_at` answers what the full index stream would, for every place where the
+/// text of an index token occurs literally in a whitespace piece in matching form (where
+/// it is that token, and where it is only a substring of other words), on 300 real
+/// government news articles and 300 social-media messages.
+#[test]
+fn has_tokens_at_agrees_with_the_index_stream() {
+    use praden_thai::Compounds;
+    use std::collections::BTreeSet;
+    use std::io::BufRead;
+    let read = |path: &str, field: &str| -> Vec<String> {
+        let path = format!("{}/../../../shared/data/{path}", env!("CARGO_MANIFEST_DIR"));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+            .lines()
+            .take(300)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                v[field].as_str().unwrap_or("").to_string()
+            })
+            .collect()
+    };
+    let mut texts = read("corpus/thaigov-news-2020-2024h1.jsonl.gz", "body");
+    texts.extend(read("social/wisesight-messages.jsonl.gz", "text"));
+    let mut full = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
+    let mut quick = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
+    let (mut yes, mut no) = (0, 0);
+    for text in &texts {
+        for piece in text.split_inclusive(|c: char| c.is_ascii_whitespace()) {
+            if !praden_thai::is_matching_form(piece.trim_end()) {
+                continue;
+            }
+            let tokens: BTreeSet<(usize, usize)> = full
+                .tokens(piece)
+                .iter()
+                .map(|t| (t.offset_from, t.offset_to))
+                .collect();
+            let folded = piece.to_ascii_lowercase();
+            let mut places: BTreeSet<(usize, usize)> = BTreeSet::new();
+            for &(a, b) in &tokens {
+                let word = &folded[a..b];
+                places.extend(
+                    folded
+                        .match_indices(word)
+                        .map(|(at, _)| (at, at + word.len())),
+                );
+            }
+            // And every run of up to four tokens, where a compound may or may not be.
+            let plain: Vec<(usize, usize)> = ThaiTokenizer::new()
+                .tokens(piece)
+                .iter()
+                .map(|t| (t.offset_from, t.offset_to))
+                .collect();
+            for (i, &(from, _)) in plain.iter().enumerate() {
+                places.extend(plain[i + 1..].iter().take(3).map(|&(_, to)| (from, to)));
+            }
+            let places: Vec<(usize, usize)> = places.into_iter().collect();
+            let answers = quick.has_tokens_at(piece, &places);
+            for (place, answer) in places.iter().zip(answers) {
+                assert_eq!(
+                    answer,
+                    tokens.contains(place),
+                    "{:?} at {place:?} in {piece:?}",
+                    &piece[place.0..place.1]
+                );
+                if answer {
+                    yes += 1
+                } else {
+                    no += 1
+                }
+            }
+        }
+    }
+    assert!(
+        yes > 100_000 && no > 10_000,
+        "{yes} tokens, {no} mere substrings checked"
+    );
+}
