@@ -204,22 +204,7 @@ fn each_terms_positions_never_go_back_in_the_index_stream() {
 #[test]
 fn whitespace_pieces_tokenize_as_the_whole_text_does() {
     use praden_thai::Compounds;
-    use std::io::BufRead;
-    let read = |path: &str, field: &str| -> Vec<String> {
-        let path = format!("{}/../../../shared/data/{path}", env!("CARGO_MANIFEST_DIR"));
-        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
-            .lines()
-            .take(300)
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-                v[field].as_str().unwrap_or("").to_string()
-            })
-            .collect()
-    };
-    let mut texts = read("corpus/thaigov-news-2020-2024h1.jsonl.gz", "body");
-    texts.extend(read("social/wisesight-messages.jsonl.gz", "text"));
-    assert_eq!(texts.len(), 600);
+    let texts = real_texts();
     let mut tokenizer = ThaiTokenizer::for_indexing()
         .compounds(Compounds::Added)
         .in_text_order(true);
@@ -261,21 +246,7 @@ fn whitespace_pieces_tokenize_as_the_whole_text_does() {
 fn has_tokens_at_agrees_with_the_index_stream() {
     use praden_thai::Compounds;
     use std::collections::BTreeSet;
-    use std::io::BufRead;
-    let read = |path: &str, field: &str| -> Vec<String> {
-        let path = format!("{}/../../../shared/data/{path}", env!("CARGO_MANIFEST_DIR"));
-        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
-            .lines()
-            .take(300)
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-                v[field].as_str().unwrap_or("").to_string()
-            })
-            .collect()
-    };
-    let mut texts = read("corpus/thaigov-news-2020-2024h1.jsonl.gz", "body");
-    texts.extend(read("social/wisesight-messages.jsonl.gz", "text"));
+    let texts = real_texts();
     let mut full = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let mut quick = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let (mut yes, mut no) = (0, 0);
@@ -329,4 +300,25 @@ fn has_tokens_at_agrees_with_the_index_stream() {
         yes > 100_000 && no > 10_000,
         "{yes} tokens, {no} mere substrings checked"
     );
+}
+
+/// 300 government news articles and 300 social-media messages from ../shared.
+fn real_texts() -> Vec<String> {
+    use std::io::BufRead;
+    let read = |path: &str, field: &str| -> Vec<String> {
+        let path = format!("{}/../../../shared/data/{path}", env!("CARGO_MANIFEST_DIR"));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+            .lines()
+            .take(300)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                v[field].as_str().unwrap_or("").to_string()
+            })
+            .collect()
+    };
+    let mut texts = read("corpus/thaigov-news-2020-2024h1.jsonl.gz", "body");
+    texts.extend(read("social/wisesight-messages.jsonl.gz", "text"));
+    assert_eq!(texts.len(), 600);
+    texts
 }
