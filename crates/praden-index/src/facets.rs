@@ -7,10 +7,8 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::columns::{ColumnCache, SegmentColumns, UNDATED};
+use crate::columns::{bangkok_day, ColumnCache, SegmentColumns};
 use crate::filter::{DocFilter, SegmentFilter};
-
-const BANGKOK_SECS: i64 = 7 * 3600;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Facets {
@@ -62,20 +60,16 @@ impl Collector for FacetCollector {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         let columns = self.columns.of(segment)?;
-        let (first_day, days) = match columns.date_range {
-            Some((first, last)) => {
-                let first = bangkok_day(first);
-                (first, (bangkok_day(last) - first + 1).max(0) as usize)
-            }
-            None => (0, 0),
-        };
+        let days = columns.date_range.map_or(0, |(_, last)| {
+            (bangkok_day(last) - columns.first_day + 1).max(0) as usize
+        });
         Ok(SegmentFacets {
             filter: self.filter.for_segment(&columns),
             kind_counts: vec![0; columns.kind_names.len()],
             outlet_counts: vec![0; columns.outlet_names.len()],
+            first_day: columns.first_day,
             columns,
             docs: 0,
-            first_day,
             day_counts: vec![0; days],
         })
     }
@@ -116,6 +110,27 @@ impl Collector for FacetCollector {
     }
 }
 
+impl SegmentFacets {
+    /// The loop of a facet pass over hundreds of thousands of matches: three array reads a
+    /// document.
+    fn count(&mut self, docs: impl Iterator<Item = DocId>) {
+        let c = &*self.columns;
+        for doc in docs {
+            let d = doc as usize;
+            self.docs += 1;
+            if let Some(n) = self.kind_counts.get_mut(c.kinds[d] as usize) {
+                *n += 1;
+            }
+            if let Some(n) = self.outlet_counts.get_mut(c.outlets[d] as usize) {
+                *n += 1;
+            }
+            if let Some(n) = self.day_counts.get_mut(c.days[d] as usize) {
+                *n += 1;
+            }
+        }
+    }
+}
+
 impl SegmentCollector for SegmentFacets {
     type Fruit = PartialFacets;
 
@@ -126,25 +141,16 @@ impl SegmentCollector for SegmentFacets {
 
     /// The loop of a facet pass over hundreds of thousands of matches.
     fn collect_block(&mut self, docs: &[DocId]) {
-        let c = &*self.columns;
-        for &doc in docs {
-            if !self.filter.accepts(doc) {
-                continue;
-            }
-            let d = doc as usize;
-            self.docs += 1;
-            if let Some(n) = self.kind_counts.get_mut(c.kinds[d] as usize) {
-                *n += 1;
-            }
-            if let Some(n) = self.outlet_counts.get_mut(c.outlets[d] as usize) {
-                *n += 1;
-            }
-            if c.dates[d] != UNDATED {
-                let day = (bangkok_day(c.dates[d]) - self.first_day) as usize;
-                if let Some(n) = self.day_counts.get_mut(day) {
-                    *n += 1;
-                }
-            }
+        if matches!(self.filter, SegmentFilter::All) {
+            self.count(docs.iter().copied());
+        } else {
+            let filter = &self.filter;
+            let kept: Vec<DocId> = docs
+                .iter()
+                .copied()
+                .filter(|&d| filter.accepts(d))
+                .collect();
+            self.count(kept.into_iter());
         }
     }
 
@@ -167,11 +173,6 @@ impl SegmentCollector for SegmentFacets {
                 .collect(),
         }
     }
-}
-
-/// Days since 1970-01-01 in Bangkok time.
-fn bangkok_day(secs: i64) -> i64 {
-    (secs + BANGKOK_SECS).div_euclid(86_400)
 }
 
 fn by_count(map: HashMap<String, u64>) -> Vec<FacetCount> {
