@@ -63,7 +63,7 @@ impl Highlighter {
     pub fn new(terms: HashMap<String, f32>) -> Self {
         // Most often a word differs from its term only by case or by Thai digits (๒๕๖๗ for
         // 2567): look for those spellings too.
-        let mut finders: Vec<(Finder<'static>, f32)> = terms
+        let finders: Vec<(Finder<'static>, f32)> = terms
             .iter()
             .filter(|(t, _)| !t.is_empty())
             .flat_map(|(t, w)| {
@@ -78,8 +78,6 @@ impl Highlighter {
                     .map(move |s| (Finder::new(s.as_bytes()).into_owned(), *w))
             })
             .collect();
-        // HashMap order is arbitrary; ties between passages must not depend on it.
-        finders.sort_by(|a, b| a.0.needle().cmp(b.0.needle()));
         let fold_case = terms
             .keys()
             .any(|t| t.bytes().any(|b| b.is_ascii_alphabetic()));
