@@ -96,6 +96,20 @@ fn rss_mb() -> (f64, f64) {
     (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
 }
 
+/// User and system CPU time of this process so far (`/proc/self/stat`, clock ticks of 1/100 s).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat(5): 11 and 12 counting from the state.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn dir_size(path: &Path) -> u64 {
     std::fs::read_dir(path)
         .map(|entries| {
@@ -284,6 +298,7 @@ async fn main() {
 /// Runs `clients` closed-loop clients (each sends its next request when the last one is
 /// answered) for `seconds`, and prints latency overall and per query.
 async fn measure(client: &reqwest::Client, base: &str, clients: usize, seconds: u64) {
+    let cpu_before = process_cpu_seconds();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -311,6 +326,7 @@ async fn measure(client: &reqwest::Client, base: &str, clients: usize, seconds: 
     for t in tasks {
         all.extend(t.await.unwrap());
     }
+    let cpu = process_cpu_seconds() - cpu_before;
     let pct = |v: &[Duration], p: f64| {
         v[((v.len() as f64 * p) as usize).min(v.len() - 1)].as_secs_f64() * 1000.0
     };
@@ -324,6 +340,14 @@ async fn measure(client: &reqwest::Client, base: &str, clients: usize, seconds: 
         pct(&times, 0.95),
         pct(&times, 0.99),
         times.last().unwrap().as_secs_f64() * 1000.0
+    );
+    // Latency on a shared machine moves with its other load; the CPU a request costs (server
+    // and clients together, as they share this process) does much less.
+    println!(
+        "  CPU {:.0} s of {} cores: {:.3} ms per request",
+        cpu,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu * 1000.0 / times.len() as f64
     );
     println!(
         "  {:<56} {:>6} {:>8} {:>8}",
