@@ -82,6 +82,18 @@ impl SegmentFilter {
         matches!(self, Self::Nothing)
     }
 
+    /// The segment's documents in the date range (in date order), when there is one.
+    pub fn docs_in_date_range(&self) -> Option<&[DocId]> {
+        match self {
+            Self::Some {
+                columns,
+                dates: Some((from, until)),
+                ..
+            } => Some(columns.in_dates(*from, *until)),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn accepts(&self, doc: DocId) -> bool {
         match self {

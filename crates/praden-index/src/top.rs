@@ -15,8 +15,8 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::query::{EnableScoring, Query, TermQuery};
-use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
+use tantivy::query::{EnableScoring, Query, Scorer, TermQuery};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED};
 
 use crate::columns::{ColumnCache, UNDATED};
 use crate::filter::{DocFilter, SegmentFilter};
@@ -143,6 +143,22 @@ impl TopByKey {
             let segment = ord as u32;
             let alive = reader.alive_bitset();
             let (ids, dates) = (&columns.ids, &columns.dates);
+            if let Some((docs, mut scorer)) = few_dated_docs(&*weight, reader, &filter)? {
+                for_each_of(&mut *scorer, &docs, |doc, scorer| {
+                    if alive.is_some_and(|a| a.is_deleted(doc)) || !filter.accepts(doc) {
+                        return;
+                    }
+                    let d = doc as usize;
+                    let key = match self.sort {
+                        SortOrder::Relevance => (scorer.score() as f64, ids[d]),
+                        // Dated, or it would not be in a date range.
+                        SortOrder::Newest => (dates[d] as f64, ids[d]),
+                        SortOrder::Oldest => (-(dates[d] as f64), u64::MAX - ids[d]),
+                    };
+                    best.offer(key, DocAddress::new(segment, doc));
+                });
+                continue;
+            }
             match self.sort {
                 SortOrder::Relevance => {
                     weight.for_each_pruning(best.threshold(), reader, &mut |doc, score| {
@@ -214,8 +230,16 @@ pub(crate) fn count_up_to(
             n += weight.count(reader)? as usize;
             continue;
         }
-        let mut scorer = weight.scorer(reader, 1.0)?;
         let alive = reader.alive_bitset();
+        if let Some((docs, mut scorer)) = few_dated_docs(&*weight, reader, &filter)? {
+            for_each_of(&mut *scorer, &docs, |doc, _| {
+                if n < cap && alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
+                    n += 1;
+                }
+            });
+            continue;
+        }
+        let mut scorer = weight.scorer(reader, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED && n < cap {
             if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
@@ -225,4 +249,45 @@ pub(crate) fn count_up_to(
         }
     }
     Ok(n.min(cap))
+}
+
+/// Asking the query about each document of a date range (a seek in its postings) costs
+/// about this many steps of a plain pass over its matches.
+const SEEK_COST: usize = 4;
+
+/// When the filter's date range holds few of the segment's documents compared with the
+/// query's matches (a month of a years-long archive against a common word), those documents
+/// in document order, and the query's scorer to seek through them; a plain pass would visit
+/// every match only to turn most away on its date.
+fn few_dated_docs(
+    weight: &dyn tantivy::query::Weight,
+    reader: &tantivy::SegmentReader,
+    filter: &SegmentFilter,
+) -> tantivy::Result<Option<(Vec<DocId>, Box<dyn Scorer>)>> {
+    let Some(in_range) = filter.docs_in_date_range() else {
+        return Ok(None);
+    };
+    let scorer = weight.scorer(reader, 1.0)?;
+    if in_range.len().saturating_mul(SEEK_COST) >= scorer.size_hint() as usize {
+        return Ok(None);
+    }
+    let mut docs = in_range.to_vec();
+    docs.sort_unstable();
+    Ok(Some((docs, scorer)))
+}
+
+/// Calls `f` for each of `docs` (ascending) that `scorer` matches, with the scorer on it.
+fn for_each_of(scorer: &mut dyn Scorer, docs: &[DocId], mut f: impl FnMut(DocId, &mut dyn Scorer)) {
+    for &doc in docs {
+        let mut at = scorer.doc();
+        if at < doc {
+            at = scorer.seek(doc);
+        }
+        if at == TERMINATED {
+            break;
+        }
+        if at == doc {
+            f(doc, &mut *scorer);
+        }
+    }
 }
