@@ -32,8 +32,8 @@ pub(crate) struct FacetCollector {
 pub(crate) struct SegmentFacets {
     filter: SegmentFilter,
     columns: Arc<SegmentColumns>,
-    kind_counts: Vec<u64>,
-    outlet_counts: Vec<u64>,
+    /// By `columns.sources`; split into kinds and outlets at the end.
+    source_counts: Vec<u64>,
     docs: usize,
     /// Documents by Bangkok calendar day, from `first_day` (days since 1970-01-01) on. A
     /// vector, not a map: this is the innermost loop of a facet pass over a million matches.
@@ -65,8 +65,7 @@ impl Collector for FacetCollector {
         });
         Ok(SegmentFacets {
             filter: self.filter.for_segment(&columns),
-            kind_counts: vec![0; columns.kind_names.len()],
-            outlet_counts: vec![0; columns.outlet_names.len()],
+            source_counts: vec![0; columns.source_kinds.len()],
             first_day: columns.first_day,
             columns,
             docs: 0,
@@ -111,17 +110,14 @@ impl Collector for FacetCollector {
 }
 
 impl SegmentFacets {
-    /// The loop of a facet pass over hundreds of thousands of matches: three array reads a
+    /// The loop of a facet pass over hundreds of thousands of matches: two array reads a
     /// document.
     fn count(&mut self, docs: impl Iterator<Item = DocId>) {
         let c = &*self.columns;
         for doc in docs {
             let d = doc as usize;
             self.docs += 1;
-            if let Some(n) = self.kind_counts.get_mut(c.kinds[d] as usize) {
-                *n += 1;
-            }
-            if let Some(n) = self.outlet_counts.get_mut(c.outlets[d] as usize) {
+            if let Some(n) = self.source_counts.get_mut(c.sources[d] as usize) {
                 *n += 1;
             }
             if let Some(n) = self.day_counts.get_mut(c.days[d] as usize) {
@@ -155,18 +151,20 @@ impl SegmentCollector for SegmentFacets {
     }
 
     fn harvest(self) -> PartialFacets {
-        let named = |names: &[String], counts: Vec<u64>| -> HashMap<String, u64> {
-            names
-                .iter()
-                .zip(counts)
-                .filter(|(_, n)| *n > 0)
-                .map(|(name, n)| (name.clone(), n))
-                .collect()
+        let c = &*self.columns;
+        let named = |names: &[String], ords: &[u32]| -> HashMap<String, u64> {
+            let mut counts = HashMap::new();
+            for (&ord, &n) in ords.iter().zip(&self.source_counts) {
+                if let Some(name) = names.get(ord as usize).filter(|_| n > 0) {
+                    *counts.entry(name.clone()).or_default() += n;
+                }
+            }
+            counts
         };
         PartialFacets {
             docs: self.docs,
-            kinds: named(&self.columns.kind_names, self.kind_counts),
-            outlets: named(&self.columns.outlet_names, self.outlet_counts),
+            kinds: named(&c.kind_names, &c.source_kinds),
+            outlets: named(&c.outlet_names, &c.source_outlets),
             days: (self.first_day..)
                 .zip(self.day_counts)
                 .filter(|(_, n)| *n > 0)

@@ -30,9 +30,9 @@ pub(crate) enum SegmentFilter {
     Nothing,
     Some {
         columns: Arc<SegmentColumns>,
-        /// Accepted ordinals of `columns.kinds` / `columns.outlets`; None: any.
-        kinds: Option<Vec<u32>>,
-        outlets: Option<Vec<u32>>,
+        /// Whether each source (`columns.sources`) has an accepted kind and outlet; None:
+        /// any source.
+        sources: Option<Vec<bool>>,
         /// [from, until) in Unix seconds; None: any date, or none.
         dates: Option<(i64, i64)>,
     },
@@ -55,6 +55,19 @@ impl DocFilter {
         if kinds.iter().chain(&outlets).any(Vec::is_empty) {
             return SegmentFilter::Nothing;
         }
+        let sources = (kinds.is_some() || outlets.is_some()).then(|| {
+            let one_of = |accepted: &Option<Vec<u32>>, ord: u32| {
+                accepted
+                    .as_ref()
+                    .is_none_or(|a| ord != NO_VALUE && a.contains(&ord))
+            };
+            columns
+                .source_kinds
+                .iter()
+                .zip(&columns.source_outlets)
+                .map(|(&kind, &outlet)| one_of(&kinds, kind) && one_of(&outlets, outlet))
+                .collect::<Vec<bool>>()
+        });
         let dates = if self.from.is_some() || self.until.is_some() {
             let (from, until) = (
                 self.from.unwrap_or(i64::MIN),
@@ -70,8 +83,7 @@ impl DocFilter {
         };
         SegmentFilter::Some {
             columns: columns.clone(),
-            kinds,
-            outlets,
+            sources,
             dates,
         }
     }
@@ -101,18 +113,13 @@ impl SegmentFilter {
             Self::Nothing => false,
             Self::Some {
                 columns,
-                kinds,
-                outlets,
+                sources,
                 dates,
             } => {
                 let d = doc as usize;
-                let one_of = |accepted: &Option<Vec<u32>>, ord: u32| {
-                    accepted
-                        .as_ref()
-                        .is_none_or(|a| ord != NO_VALUE && a.contains(&ord))
-                };
-                one_of(kinds, columns.kinds[d])
-                    && one_of(outlets, columns.outlets[d])
+                sources
+                    .as_ref()
+                    .is_none_or(|s| s[columns.sources[d] as usize])
                     && dates.is_none_or(|(from, until)| {
                         let t = columns.dates[d];
                         t != UNDATED && from <= t && t < until
