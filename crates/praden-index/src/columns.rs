@@ -15,7 +15,11 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
+use tantivy::store::StoreReader;
 use tantivy::{DocId, Searcher, SegmentReader};
+
+/// Decompressed blocks each segment's doc store keeps, as tantivy's searcher does.
+const DOC_STORE_CACHE_BLOCKS: usize = 100;
 
 /// `dates` of a document without a publication date.
 pub(crate) const UNDATED: i64 = i64::MIN;
@@ -47,6 +51,9 @@ pub(crate) struct SegmentColumns {
     pub source_outlets: Vec<u32>,
     pub kind_names: Vec<String>,
     pub outlet_names: Vec<String>,
+    /// The segment's doc store, read by `stored.rs` (tantivy's searcher keeps its own
+    /// readers private).
+    pub store: StoreReader,
 }
 
 impl SegmentColumns {
@@ -104,6 +111,7 @@ impl SegmentColumns {
             source_outlets,
             kind_names,
             outlet_names,
+            store: reader.get_store_reader(DOC_STORE_CACHE_BLOCKS)?,
         })
     }
 

@@ -11,6 +11,7 @@ mod filter;
 mod schema;
 mod search;
 mod snippet;
+mod stored;
 pub mod tokenizer;
 mod top;
 mod writer;

@@ -1,6 +1,8 @@
+use crate::columns::UNDATED;
 use crate::facets::{FacetCollector, Facets};
 use crate::filter::DocFilter;
 use crate::snippet::Highlighter;
+use crate::stored;
 use crate::top::{count_up_to, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
@@ -211,38 +213,45 @@ impl SearchIndex {
         };
         let mut hits = Vec::with_capacity(page.len());
         for (key, addr) in page {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
+            let columns = self.columns.of(searcher.segment_reader(addr.segment_ord))?;
+            let d = addr.doc_id as usize;
+            let bytes = columns.store.get_document_bytes(addr.doc_id)?;
+            // The stored strings as slices of the block (`stored.rs`), or through tantivy
+            // should the layout ever be one `stored::parse` does not know.
+            let full: TantivyDocument;
+            let fields = match stored::parse(bytes.as_slice()) {
+                Some(fields) => fields,
+                None => {
+                    full = searcher.doc(addr)?;
+                    full.field_values()
+                        .filter_map(|(field, v)| v.as_str().map(|s| (field, s)))
+                        .collect()
+                }
             };
+            let text = |field| fields.iter().find(|(f, _)| *f == field).map(|(_, v)| *v);
+            let owned = |field| text(field).unwrap_or_default().to_string();
             hits.push(SearchHit {
-                doc_id: doc
-                    .get_first(f.doc_id)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0) as i64,
+                doc_id: columns.ids[d] as i64,
                 score: if sort == SortOrder::Relevance {
                     key.0 as f32
                 } else {
                     0.0
                 },
-                title: text(f.title).unwrap_or_default(),
-                url: text(f.url),
-                outlet: text(f.outlet).unwrap_or_default(),
-                kind: text(f.kind).unwrap_or_default(),
-                source_id: text(f.source_id).unwrap_or_default(),
-                published_at: doc
-                    .get_first(f.published_at)
-                    .and_then(|v| v.as_datetime())
-                    .and_then(|d| OffsetDateTime::from_unix_timestamp(d.into_timestamp_secs()).ok())
+                title: owned(f.title),
+                url: text(f.url).map(str::to_string),
+                outlet: owned(f.outlet),
+                kind: owned(f.kind),
+                source_id: owned(f.source_id),
+                published_at: Some(columns.dates[d])
+                    .filter(|&t| t != UNDATED)
+                    .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
                     .and_then(|t| {
                         t.format(&time::format_description::well_known::Rfc3339)
                             .ok()
                     }),
                 snippet_html: snippets
                     .as_ref()
-                    .map(|g| g.html(doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or("")))
+                    .map(|g| g.html(text(f.body).unwrap_or("")))
                     .unwrap_or_default(),
                 candidate_id: None,
             });
