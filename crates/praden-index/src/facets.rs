@@ -46,7 +46,8 @@ pub(crate) struct PartialFacets {
     docs: usize,
     kinds: HashMap<String, u64>,
     outlets: HashMap<String, u64>,
-    days: HashMap<i64, u64>,
+    /// By (year, month) C.E.
+    months: HashMap<(i32, u8), u64>,
 }
 
 /// The facets, and the number of matching documents they were counted over.
@@ -87,19 +88,19 @@ impl Collector for FacetCollector {
             for (k, n) in f.outlets {
                 *all.outlets.entry(k).or_default() += n;
             }
-            for (d, n) in f.days {
-                *all.days.entry(d).or_default() += n;
+            for (m, n) in f.months {
+                *all.months.entry(m).or_default() += n;
             }
         }
-        let mut months: HashMap<String, u64> = HashMap::new();
-        for (day, n) in all.days {
-            *months.entry(month_of_day(day)).or_default() += n;
-        }
-        let mut months: Vec<FacetCount> = months
+        let mut months: Vec<((i32, u8), u64)> = all.months.into_iter().collect();
+        months.sort_unstable();
+        let months = months
             .into_iter()
-            .map(|(value, count)| FacetCount { value, count })
+            .map(|((year, month), count)| FacetCount {
+                value: format!("{year:04}-{month:02}"),
+                count,
+            })
             .collect();
-        months.sort_by(|a, b| a.value.cmp(&b.value));
         let facets = Facets {
             kinds: by_count(all.kinds),
             outlets: by_count(all.outlets),
@@ -165,10 +166,17 @@ impl SegmentCollector for SegmentFacets {
             docs: self.docs,
             kinds: named(&c.kind_names, &c.source_kinds),
             outlets: named(&c.outlet_names, &c.source_outlets),
-            days: (self.first_day..)
-                .zip(self.day_counts)
-                .filter(|(_, n)| *n > 0)
-                .collect(),
+            months: {
+                // Years of days, a few dozen months: summed here so that merging the
+                // segments' facets handles months, not days.
+                let mut months = HashMap::new();
+                for (day, n) in (self.first_day..).zip(self.day_counts) {
+                    if n > 0 {
+                        *months.entry(month_of_day(day)).or_default() += n;
+                    }
+                }
+                months
+            },
         }
     }
 }
@@ -182,17 +190,18 @@ fn by_count(map: HashMap<String, u64>) -> Vec<FacetCount> {
     v
 }
 
-fn month_of_day(day: i64) -> String {
+/// (year, month) of a day counted from 1970-01-01.
+fn month_of_day(day: i64) -> (i32, u8) {
     let date = time::Date::from_julian_day((day + 2_440_588) as i32).unwrap_or(time::Date::MIN);
-    format!("{:04}-{:02}", date.year(), date.month() as u8)
+    (date.year(), date.month() as u8)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn days_map_to_months() {
-        assert_eq!(super::month_of_day(0), "1970-01");
-        assert_eq!(super::month_of_day(19_783), "2024-03"); // 2024-03-01
-        assert_eq!(super::month_of_day(19_782), "2024-02");
+        assert_eq!(super::month_of_day(0), (1970, 1));
+        assert_eq!(super::month_of_day(19_783), (2024, 3)); // 2024-03-01
+        assert_eq!(super::month_of_day(19_782), (2024, 2));
     }
 }
