@@ -16,7 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use tantivy::query::{EnableScoring, Query, Scorer, TermQuery};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 use crate::columns::{ColumnCache, UNDATED};
 use crate::filter::{DocFilter, SegmentFilter};
@@ -240,12 +240,22 @@ pub(crate) fn count_up_to(
             continue;
         }
         let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED && n < cap {
-            if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
-                n += 1;
+        // A buffer at a time: one dynamic call per 64 matches instead of one per match.
+        let mut buffer = [0; COLLECT_BLOCK_BUFFER_LEN];
+        let everything = alive.is_none() && matches!(filter, SegmentFilter::All);
+        while n < cap {
+            let got = scorer.fill_buffer(&mut buffer);
+            if got == 0 {
+                break;
             }
-            doc = scorer.advance();
+            if everything {
+                n += got;
+            } else {
+                n += buffer[..got]
+                    .iter()
+                    .filter(|&&doc| alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc))
+                    .count();
+            }
         }
     }
     Ok(n.min(cap))
