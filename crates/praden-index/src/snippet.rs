@@ -46,6 +46,10 @@ const SCAN_BYTES: usize = 64 * 1024;
 const HIDDEN_BYTES: usize = 2_000;
 /// Passages tried before giving up on a body whose literal matches are no words of it.
 const PASSAGE_TRIES: usize = 4;
+/// Characters segmented either side of a literal match to tell whether it is a word there:
+/// with 48 the answer is the whole piece's on all but 5 of 753,905 places in real text
+/// (praden-thai's test `has_tokens_near_mostly_agrees`).
+const CONTEXT_CHARS: usize = 48;
 /// Context kept before the first highlighted word of a passage, at most.
 const LEAD_BYTES: usize = PASSAGE_BYTES / 4;
 
@@ -184,7 +188,7 @@ impl Highlighter {
                     if literal.is_empty() {
                         continue;
                     }
-                    let words = tokenizer.has_tokens_at(piece, &literal);
+                    let words = tokenizer.has_tokens_near(piece, &literal, CONTEXT_CHARS);
                     for ((a, b), word) in literal.into_iter().zip(words) {
                         if word {
                             marks.push(run.start + a..run.start + b);

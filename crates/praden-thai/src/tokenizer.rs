@@ -256,6 +256,53 @@ impl ThaiTokenizer {
     }
 }
 
+impl ThaiTokenizer {
+    /// `has_tokens_at`, segmenting only `context` characters either side of each range (of
+    /// ranges sorted by start) instead of all of `text`. The segmentation of a stretch of
+    /// text is settled by the words around it: with 48 characters the answers were
+    /// `has_tokens_at`'s at all but 5 of 753,905 places of real text (the test
+    /// `has_tokens_near_mostly_agrees`), for a fraction of the segmenting on long texts.
+    pub fn has_tokens_near(
+        &mut self,
+        text: &str,
+        ranges: &[(usize, usize)],
+        context: usize,
+    ) -> Vec<bool> {
+        let back = |at: usize| {
+            text[..at]
+                .char_indices()
+                .rev()
+                .nth(context.saturating_sub(1))
+                .map_or(0, |(i, _)| i)
+        };
+        let forward = |at: usize| {
+            text[at..]
+                .char_indices()
+                .nth(context)
+                .map_or(text.len(), |(i, _)| at + i)
+        };
+        let mut answers = Vec::with_capacity(ranges.len());
+        let mut i = 0;
+        while i < ranges.len() {
+            let start = back(ranges[i].0);
+            let mut end = forward(ranges[i].1);
+            let mut j = i + 1;
+            // Ranges whose windows overlap share one.
+            while j < ranges.len() && back(ranges[j].0) < end {
+                end = end.max(forward(ranges[j].1));
+                j += 1;
+            }
+            let inside: Vec<(usize, usize)> = ranges[i..j]
+                .iter()
+                .map(|&(a, b)| (a - start, b - start))
+                .collect();
+            answers.extend(self.has_tokens_at(&text[start..end], &inside));
+            i = j;
+        }
+        answers
+    }
+}
+
 /// Every run of 2–`MAX_JOINED_TOKENS` adjacent plain tokens (no space between them) that
 /// spells a dictionary word: (first, last) indices into `plain`, and the joined token.
 fn compounds_of(
