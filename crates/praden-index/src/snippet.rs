@@ -19,9 +19,10 @@
 //!   match, or that are not in matching form (where a term may hide behind Thai digits or a
 //!   typing variant), are segmented. The segmenter never joins across whitespace, so a
 //!   piece gives the tokens the whole text would give there. In a piece in matching form
-//!   `ThaiTokenizer::has_tokens_at` says which literal matches are tokens of the index
-//!   stream, at less than half the cost of the stream itself; a literal match inside a
-//!   longer word (ยา in ยาก) is none, and is not highlighted.
+//!   `ThaiTokenizer::has_tokens_near` says which literal matches are tokens of the index
+//!   stream, segmenting `CONTEXT_CHARS` either side of each (the whole piece's answer at
+//!   all but a few places in a million); a literal match inside a longer word (ยา in ยาก)
+//!   is none, and is not highlighted.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
