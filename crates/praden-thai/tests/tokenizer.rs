@@ -250,49 +250,35 @@ fn has_tokens_at_agrees_with_the_index_stream() {
     let mut full = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let mut quick = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let (mut yes, mut no) = (0, 0);
-    for text in &texts {
-        for piece in text.split_inclusive(|c: char| c.is_ascii_whitespace()) {
-            if !praden_thai::is_matching_form(piece.trim_end()) {
-                continue;
-            }
-            let tokens: BTreeSet<(usize, usize)> = full
-                .tokens(piece)
-                .iter()
-                .map(|t| (t.offset_from, t.offset_to))
-                .collect();
-            let folded = piece.to_ascii_lowercase();
-            let mut places: BTreeSet<(usize, usize)> = BTreeSet::new();
-            for &(a, b) in &tokens {
-                let word = &folded[a..b];
-                places.extend(
-                    folded
-                        .match_indices(word)
-                        .map(|(at, _)| (at, at + word.len())),
-                );
-            }
-            // And every run of up to four tokens, where a compound may or may not be.
-            let plain: Vec<(usize, usize)> = ThaiTokenizer::new()
-                .tokens(piece)
-                .iter()
-                .map(|t| (t.offset_from, t.offset_to))
-                .collect();
-            for (i, &(from, _)) in plain.iter().enumerate() {
-                places.extend(plain[i + 1..].iter().take(3).map(|&(_, to)| (from, to)));
-            }
-            let places: Vec<(usize, usize)> = places.into_iter().collect();
-            let answers = quick.has_tokens_at(piece, &places);
-            for (place, answer) in places.iter().zip(answers) {
-                assert_eq!(
-                    answer,
-                    tokens.contains(place),
-                    "{:?} at {place:?} in {piece:?}",
-                    &piece[place.0..place.1]
-                );
-                if answer {
-                    yes += 1
-                } else {
-                    no += 1
-                }
+    for piece in matching_form_pieces(&texts) {
+        let tokens: BTreeSet<(usize, usize)> = full
+            .tokens(piece)
+            .iter()
+            .map(|t| (t.offset_from, t.offset_to))
+            .collect();
+        let mut places = literal_places(piece, &tokens);
+        // And every run of up to four tokens, where a compound may or may not be.
+        let plain: Vec<(usize, usize)> = ThaiTokenizer::new()
+            .tokens(piece)
+            .iter()
+            .map(|t| (t.offset_from, t.offset_to))
+            .collect();
+        for (i, &(from, _)) in plain.iter().enumerate() {
+            places.extend(plain[i + 1..].iter().take(3).map(|&(_, to)| (from, to)));
+        }
+        let places: Vec<(usize, usize)> = places.into_iter().collect();
+        let answers = quick.has_tokens_at(piece, &places);
+        for (place, answer) in places.iter().zip(answers) {
+            assert_eq!(
+                answer,
+                tokens.contains(place),
+                "{:?} at {place:?} in {piece:?}",
+                &piece[place.0..place.1]
+            );
+            if answer {
+                yes += 1
+            } else {
+                no += 1
             }
         }
     }
@@ -315,29 +301,20 @@ fn has_tokens_near_mostly_agrees() {
     let mut exact = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let mut near = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let (mut places_seen, mut differ) = (0usize, 0usize);
-    for text in &texts {
-        for piece in text.split_inclusive(|c: char| c.is_ascii_whitespace()) {
-            if !praden_thai::is_matching_form(piece.trim_end()) {
-                continue;
-            }
-            let folded = piece.to_ascii_lowercase();
-            let mut places: BTreeSet<(usize, usize)> = BTreeSet::new();
-            for t in full.tokens(piece) {
-                let word = &folded[t.offset_from..t.offset_to];
-                places.extend(
-                    folded
-                        .match_indices(word)
-                        .map(|(at, _)| (at, at + word.len())),
-                );
-            }
-            // One at a time, as a passage with a match or two asks (nearby places would
-            // share a window and be judged on more context); every third, to keep it quick.
-            for &place in places.iter().step_by(3) {
-                let a = exact.has_tokens_at(piece, &[place]);
-                let b = near.has_tokens_near(piece, &[place], 48);
-                places_seen += 1;
-                differ += usize::from(a != b);
-            }
+    for piece in matching_form_pieces(&texts) {
+        let tokens: BTreeSet<(usize, usize)> = full
+            .tokens(piece)
+            .iter()
+            .map(|t| (t.offset_from, t.offset_to))
+            .collect();
+        let places = literal_places(piece, &tokens);
+        // One at a time, as a passage with a match or two asks (nearby places would
+        // share a window and be judged on more context); every third, to keep it quick.
+        for &place in places.iter().step_by(3) {
+            let a = exact.has_tokens_at(piece, &[place]);
+            let b = near.has_tokens_near(piece, &[place], 48);
+            places_seen += 1;
+            differ += usize::from(a != b);
         }
     }
     assert!(places_seen > 200_000, "{places_seen} places checked");
@@ -345,6 +322,32 @@ fn has_tokens_near_mostly_agrees() {
         differ * 10_000 <= places_seen,
         "{differ} of {places_seen} places differ"
     );
+}
+
+/// The whitespace pieces of `texts` that are in matching form.
+fn matching_form_pieces(texts: &[String]) -> impl Iterator<Item = &str> {
+    texts
+        .iter()
+        .flat_map(|t| t.split_inclusive(|c: char| c.is_ascii_whitespace()))
+        .filter(|piece| praden_thai::is_matching_form(piece.trim_end()))
+}
+
+/// Every place in `piece` where the (lower-cased) text at one of `tokens` occurs.
+fn literal_places(
+    piece: &str,
+    tokens: &std::collections::BTreeSet<(usize, usize)>,
+) -> std::collections::BTreeSet<(usize, usize)> {
+    let folded = piece.to_ascii_lowercase();
+    let mut places = std::collections::BTreeSet::new();
+    for &(a, b) in tokens {
+        let word = &folded[a..b];
+        places.extend(
+            folded
+                .match_indices(word)
+                .map(|(at, _)| (at, at + word.len())),
+        );
+    }
+    places
 }
 
 /// 300 government news articles and 300 social-media messages from ../shared.
