@@ -12,6 +12,9 @@
 //! must beat (block-WAND starts the next segment with it), the date a document must beat
 //! (a segment whose dates cannot is skipped whole; segments are visited best dates first),
 //! and the count so far (the cap is one for the whole index, not one per segment).
+//!
+//! A date range that holds few documents turns both passes around (`few_dated_docs`): the
+//! range's documents are walked and the query is sought through them.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
