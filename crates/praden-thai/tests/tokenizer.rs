@@ -251,18 +251,10 @@ fn has_tokens_at_agrees_with_the_index_stream() {
     let mut quick = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let (mut yes, mut no) = (0, 0);
     for piece in matching_form_pieces(&texts) {
-        let tokens: BTreeSet<(usize, usize)> = full
-            .tokens(piece)
-            .iter()
-            .map(|t| (t.offset_from, t.offset_to))
-            .collect();
+        let tokens: BTreeSet<(usize, usize)> = spans(&mut full, piece).into_iter().collect();
         let mut places = literal_places(piece, &tokens);
         // And every run of up to four tokens, where a compound may or may not be.
-        let plain: Vec<(usize, usize)> = ThaiTokenizer::new()
-            .tokens(piece)
-            .iter()
-            .map(|t| (t.offset_from, t.offset_to))
-            .collect();
+        let plain = spans(&mut ThaiTokenizer::new(), piece);
         for (i, &(from, _)) in plain.iter().enumerate() {
             places.extend(plain[i + 1..].iter().take(3).map(|&(_, to)| (from, to)));
         }
@@ -302,11 +294,7 @@ fn has_tokens_near_mostly_agrees() {
     let mut near = ThaiTokenizer::for_indexing().compounds(Compounds::Added);
     let (mut places_seen, mut differ) = (0usize, 0usize);
     for piece in matching_form_pieces(&texts) {
-        let tokens: BTreeSet<(usize, usize)> = full
-            .tokens(piece)
-            .iter()
-            .map(|t| (t.offset_from, t.offset_to))
-            .collect();
+        let tokens: BTreeSet<(usize, usize)> = spans(&mut full, piece).into_iter().collect();
         let places = literal_places(piece, &tokens);
         // One at a time, as a passage with a match or two asks (nearby places would
         // share a window and be judged on more context); every third, to keep it quick.
@@ -330,6 +318,15 @@ fn matching_form_pieces(texts: &[String]) -> impl Iterator<Item = &str> {
         .iter()
         .flat_map(|t| t.split_inclusive(|c: char| c.is_ascii_whitespace()))
         .filter(|piece| praden_thai::is_matching_form(piece.trim_end()))
+}
+
+/// The byte ranges of `tokenizer`'s tokens of `piece`, in stream order.
+fn spans(tokenizer: &mut ThaiTokenizer, piece: &str) -> Vec<(usize, usize)> {
+    tokenizer
+        .tokens(piece)
+        .iter()
+        .map(|t| (t.offset_from, t.offset_to))
+        .collect()
 }
 
 /// Every place in `piece` where the (lower-cased) text at one of `tokens` occurs.
