@@ -12,12 +12,12 @@ mod cabinet;
 use std::time::Instant;
 
 use cabinet::{
-    gold_label, history_rows, read_cabinet, CabinetItem, LabelSource, DEFAULT_CABINET, TEST_START,
+    gold_label, history_rows, read_cabinet, CabinetItem, DEFAULT_CABINET, TEST_START,
     VALIDATION_START,
 };
 use praden_detect::baseline::TrigramKnn;
 use praden_detect::history::{
-    parse_history, ClassifierParams, HistoryExample, DEFAULT_HISTORY_TSV,
+    parse_history, ClassifierParams, HistoryExample, LabelSource, DEFAULT_HISTORY_TSV,
 };
 use praden_detect::mention::MentionMatcher;
 use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
@@ -67,10 +67,20 @@ fn evaluate(s: &AgencySuggester, gold: &[(&CabinetItem, String)]) -> Scored {
     for (it, g) in gold {
         let ranked = ministries(s, &it.title);
         if show && ranked.first() != Some(g) {
+            let sugg = s.suggest(&it.title, "");
+            let why = |m: &str| {
+                sugg.iter()
+                    .filter(|x| x.ministry_abbr == m)
+                    .flat_map(|x| x.reasons.iter().filter(|r| r.starts_with("title")).cloned())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
             println!(
-                "ERR\t{g}\t{}\t{}",
+                "ERR\t{g}\t{}\t{}\tGOLD[{}]\tTOP[{}]",
                 ranked.iter().take(3).cloned().collect::<Vec<_>>().join(","),
-                it.title
+                it.title,
+                why(g),
+                why(&ranked[0])
             );
         }
         sc.add(g, &ranked);
@@ -105,8 +115,7 @@ fn main() {
     } else {
         (TEST_START, TEST_START, "9999")
     };
-    let rows = history_rows(&reg, &items, train_until);
-    let history: Vec<HistoryExample> = rows.iter().map(|r| r.0.clone()).collect();
+    let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until);
 
     let in_eval: Vec<&CabinetItem> = items
         .iter()
@@ -128,8 +137,8 @@ fn main() {
     println!(
         "split: train = meeting_pub_date < {train_until} ({} labelled rows: {} from proposer, {} mined from text); {} = [{eval_from}, {eval_until})",
         history.len(),
-        rows.iter().filter(|r| r.1 == LabelSource::Proposer).count(),
-        rows.iter().filter(|r| r.1 == LabelSource::Mined).count(),
+        history.iter().filter(|r| r.source == LabelSource::Proposer).count(),
+        history.iter().filter(|r| r.source == LabelSource::Mined).count(),
         if tune { "validation" } else { "test" },
     );
     println!(

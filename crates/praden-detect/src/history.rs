@@ -20,6 +20,26 @@ pub struct HistoryExample {
     /// Ministry-level code (see `Agency::ministry_abbr`).
     pub ministry: String,
     pub title: String,
+    pub source: LabelSource,
+}
+
+/// Where a history row's label came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSource {
+    /// The item's own `proposer` field: the kind of label the suggester is measured against.
+    Proposer,
+    /// Recovered from "ตามที่ … เสนอ" in the text of an item whose proposer field is empty.
+    Mined,
+}
+
+impl LabelSource {
+    /// The name used in the `label_source` column of `data/history.tsv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelSource::Proposer => "proposer",
+            LabelSource::Mined => "mined",
+        }
+    }
 }
 
 pub fn parse_history(tsv: &str) -> Result<Vec<HistoryExample>, HistoryError> {
@@ -35,10 +55,23 @@ pub fn parse_history(tsv: &str) -> Result<Vec<HistoryExample>, HistoryError> {
                 msg: format!("expected 4 columns, found {}", cols.len()),
             });
         }
+        let Some(source) = [LabelSource::Proposer, LabelSource::Mined]
+            .into_iter()
+            .find(|s| s.as_str() == cols[2])
+        else {
+            return Err(HistoryError::Parse {
+                line: i + 1,
+                msg: format!(
+                    "label_source must be proposer or mined, found {:?}",
+                    cols[2]
+                ),
+            });
+        };
         out.push(HistoryExample {
             date: cols[0].to_string(),
             ministry: cols[1].to_string(),
             title: cols[3].to_string(),
+            source,
         });
     }
     Ok(out)

@@ -68,18 +68,18 @@ impl Default for Combiner {
     fn default() -> Self {
         Self {
             weights: [
-                0.5226,  // history_log_prob
-                0.4572,  // neighbour_similarity
-                0.7557,  // neighbour_rank
-                0.0420,  // history_rank
-                0.3358,  // name
-                -0.4510, // name_in_instrument
-                0.1520,  // abbreviation
-                -0.0006, // ambiguous_abbreviation
-                -0.1451, // english_name
-                0.3842,  // keyword
-                0.9584,  // first_named
-                0.9249,  // named
+                0.5116,  // history_log_prob
+                0.4367,  // neighbour_similarity
+                0.7037,  // neighbour_rank
+                0.0687,  // history_rank
+                0.4614,  // name
+                -0.4114, // name_in_instrument
+                0.1578,  // abbreviation
+                -0.0007, // ambiguous_abbreviation
+                -0.0653, // english_name
+                0.5988,  // keyword
+                0.9480,  // first_named
+                0.9603,  // named
             ],
         }
     }
@@ -140,6 +140,8 @@ pub struct AgencySuggester {
     unit_index: HashMap<AgencyId, usize>,
     /// classifier class index -> unit index.
     class_unit: Vec<Option<usize>>,
+    /// What the history says about each registry pattern seen in past titles.
+    past: HashMap<(AgencyId, String), PastRecord>,
     config: SuggestConfig,
 }
 
@@ -192,9 +194,12 @@ impl AgencySuggester {
                     .and_then(|id| unit_index.get(&id).copied())
             })
             .collect();
+        let matcher = MentionMatcher::new(registry);
+        let past = past_records(registry, &matcher, history, &unit_index);
         Self {
+            past,
             registry: registry.clone(),
-            matcher: MentionMatcher::new(registry),
+            matcher,
             classifier,
             knn,
             units,
@@ -432,6 +437,8 @@ impl AgencySuggester {
         let mut out: HashMap<AgencyId, Evidence> = HashMap::new();
         for m in self.matcher.find(text) {
             let (feature, amount) = mention_feature(&m, &squeezed);
+            let past = self.past.get(&(m.agency, m.matched.clone()));
+            let amount = past.map_or(amount, |p| p.adjust(amount));
             let e = out.entry(m.agency).or_default();
             e.features[feature] += amount;
             if !matches!(m.kind, MentionKind::Keyword | MentionKind::AbbrAmbiguous) {
@@ -440,9 +447,15 @@ impl AgencySuggester {
                     e.first = Some(m.position);
                 }
             }
+            let past = past.map_or(String::new(), |p| {
+                format!(
+                    " (its ministry proposed {} of {} past cabinet items so titled)",
+                    p.hits, p.titles
+                )
+            });
             e.reasons.push((
                 w[feature] * amount,
-                format!("{place} {}: {}", m.kind.label(), m.matched),
+                format!("{place} {}: {}{past}", m.kind.label(), m.matched),
             ));
         }
         for e in out.values_mut() {
@@ -450,6 +463,76 @@ impl AgencySuggester {
         }
         out
     }
+}
+
+/// A registry pattern's record in the history: in how many past titles it was found, and in
+/// how many of those its agency's ministry was the proposer.
+#[derive(Debug, Clone, Copy)]
+struct PastRecord {
+    titles: u32,
+    hits: u32,
+    /// `hits / titles` over the same share for all patterns of its kind (1 = as telling as
+    /// the average name, or keyword, …).
+    lift: f64,
+}
+
+/// How many past titles a pattern needs before its record outweighs its prior amount.
+const PAST_SMOOTHING: f64 = 3.0;
+
+impl PastRecord {
+    /// The mention amount moves from its prior (1 for a name, longer-is-more-specific for a
+    /// keyword) to the pattern's lift as the history sees it more often. Curated keywords vary
+    /// a lot: "ทางพิเศษ" nearly always means the transport ministry, while "งบกลาง" and
+    /// "มติคณะรัฐมนตรี" are in titles every ministry proposes, and a short one such as "โค"
+    /// matches inside "โครงการ". Keywords the history knows well also matter less, since the
+    /// title classifier has learned them already; the length prior stays for the rest.
+    fn adjust(&self, prior: f64) -> f64 {
+        let n = f64::from(self.titles);
+        (PAST_SMOOTHING * prior + n * self.lift) / (PAST_SMOOTHING + n)
+    }
+}
+
+/// Every (agency, pattern) the matcher finds in the history titles, with its record.
+fn past_records(
+    registry: &AgencyRegistry,
+    matcher: &MentionMatcher,
+    history: &[HistoryExample],
+    unit_index: &HashMap<AgencyId, usize>,
+) -> HashMap<(AgencyId, String), PastRecord> {
+    let unit_of = |ministry: &str| {
+        registry
+            .top_level(ministry)
+            .and_then(|t| unit_index.get(&t).copied())
+    };
+    let mut seen: HashMap<(AgencyId, String), (MentionKind, u32, u32)> = HashMap::new();
+    for e in history {
+        let Some(gold) = unit_of(&e.ministry) else {
+            continue;
+        };
+        let mut mentions = matcher.find(&e.title);
+        mentions.sort_by(|a, b| (a.agency, &a.matched).cmp(&(b.agency, &b.matched)));
+        mentions.dedup_by(|a, b| a.agency == b.agency && a.matched == b.matched);
+        for m in mentions {
+            let hit = unit_of(registry.get(m.agency).ministry_abbr()) == Some(gold);
+            let c = seen.entry((m.agency, m.matched)).or_insert((m.kind, 0, 0));
+            c.1 += 1;
+            c.2 += u32::from(hit);
+        }
+    }
+    let mut by_kind: HashMap<MentionKind, (u32, u32)> = HashMap::new();
+    for &(kind, titles, hits) in seen.values() {
+        let k = by_kind.entry(kind).or_default();
+        k.0 += titles;
+        k.1 += hits;
+    }
+    seen.into_iter()
+        .map(|(key, (kind, titles, hits))| {
+            let (all, all_hits) = by_kind[&kind];
+            let rate = (f64::from(all_hits) / f64::from(all)).max(1e-3);
+            let lift = f64::from(hits) / f64::from(titles) / rate;
+            (key, PastRecord { titles, hits, lift })
+        })
+        .collect()
 }
 
 /// The feature a mention feeds and by how much.

@@ -2,17 +2,18 @@
 //! the learned combination.
 
 use praden_detect::history::{
-    parse_history, title_terms, ClassifierParams, HistoryExample, TitleClassifier, TitleKnn,
-    DEFAULT_HISTORY_TSV,
+    parse_history, title_terms, ClassifierParams, HistoryExample, LabelSource, TitleClassifier,
+    TitleKnn, DEFAULT_HISTORY_TSV,
 };
 use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
-use praden_detect::{AgencyRegistry, SuggestConfig};
+use praden_detect::{AgencyRegistry, AgencySuggester, SuggestConfig};
 
 fn row(date: &str, ministry: &str, title: &str) -> HistoryExample {
     HistoryExample {
         date: date.into(),
         ministry: ministry.into(),
         title: title.into(),
+        source: LabelSource::Proposer,
     }
 }
 
@@ -96,4 +97,58 @@ fn shipped_combiner_is_the_one_fitted_on_the_embedded_history() {
     }
     // What the weights must mean: history and naming count for a ministry.
     assert!(fitted.weights[0] > 0.0 && fitted.weights[11] > 0.0);
+}
+
+#[test]
+fn history_file_rejects_an_unknown_label_source() {
+    let err =
+        parse_history("2021-01-01\tสธ.\tproposer\tเรื่องหนึ่ง\n2021-01-02\tสธ.\tguess\tเรื่องสอง\n")
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("line 2") && err.contains("label_source"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_keyword_the_history_contradicts_counts_for_less() {
+    // ทุ่นระเบิด is a defence keyword. In one history it never occurs; in the other every
+    // title with it was proposed by foreign affairs, so the keyword should carry less.
+    let registry = AgencyRegistry::load_default().unwrap();
+    let neutral: Vec<HistoryExample> = (0..20)
+        .flat_map(|i| {
+            [
+                row("2021-01-01", "กต.", &format!("การเยือนต่างประเทศ ครั้งที่ {i}")),
+                row("2021-01-01", "กห.", &format!("การจัดหายุทโธปกรณ์ ระยะที่ {i}")),
+            ]
+        })
+        .collect();
+    let mut contradicting = neutral.clone();
+    for i in 0..20 {
+        contradicting.push(row(
+            "2021-01-01",
+            "กต.",
+            &format!("รายงานการประชุมอนุสัญญาห้ามทุ่นระเบิด ครั้งที่ {i}"),
+        ));
+    }
+    let keyword = FEATURE_NAMES.iter().position(|n| *n == "keyword").unwrap();
+    let title = "การทำลายทุ่นระเบิดสังหารบุคคล";
+    let defence_keyword = |history: &[HistoryExample]| {
+        let s = AgencySuggester::with_history(&registry, history, SuggestConfig::default());
+        let unit = s.unit_codes().iter().position(|c| *c == "กห.").unwrap();
+        (s.unit_features(title)[unit][keyword], s.suggest(title, ""))
+    };
+    let (alone, _) = defence_keyword(&neutral);
+    let (contradicted, suggestions) = defence_keyword(&contradicting);
+    assert!(alone > 0.0, "{alone}");
+    assert!(contradicted < alone / 2.0, "{contradicted} vs {alone}");
+    // The reason says what the history showed.
+    let reasons: Vec<&String> = suggestions.iter().flat_map(|s| &s.reasons).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("ทุ่นระเบิด") && r.contains("0 of 20")),
+        "{reasons:?}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 
-use praden_detect::history::{label_proposer, mine_proposer, HistoryExample};
+use praden_detect::history::{label_proposer, mine_proposer, HistoryExample, LabelSource};
 use praden_detect::mention::MentionMatcher;
 use praden_detect::AgencyRegistry;
 
@@ -38,14 +38,6 @@ pub fn read_cabinet(path: &str) -> Vec<CabinetItem> {
         .collect()
 }
 
-/// Where a history row's label came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LabelSource {
-    Proposer,
-    /// Recovered from "ตามที่ … เสนอ" in the text of an item whose proposer field is empty.
-    Mined,
-}
-
 pub fn gold_label(reg: &AgencyRegistry, m: &MentionMatcher, item: &CabinetItem) -> Option<String> {
     label_proposer(
         reg,
@@ -60,7 +52,7 @@ pub fn history_rows(
     reg: &AgencyRegistry,
     items: &[CabinetItem],
     until: &str,
-) -> Vec<(HistoryExample, LabelSource)> {
+) -> Vec<HistoryExample> {
     let m = MentionMatcher::new(reg);
     let mut out = Vec::new();
     for it in items
@@ -77,14 +69,12 @@ pub fn history_rows(
         };
         if let Some((ministry, src)) = labelled {
             let title = praden_detect::normalize::normalize(&it.title).replace('\t', " ");
-            out.push((
-                HistoryExample {
-                    date: it.meeting_pub_date.clone(),
-                    ministry,
-                    title,
-                },
-                src,
-            ));
+            out.push(HistoryExample {
+                date: it.meeting_pub_date.clone(),
+                ministry,
+                title,
+                source: src,
+            });
         }
     }
     out
