@@ -68,18 +68,18 @@ impl Default for Combiner {
     fn default() -> Self {
         Self {
             weights: [
-                0.5116,  // history_log_prob
-                0.4367,  // neighbour_similarity
-                0.7037,  // neighbour_rank
-                0.0687,  // history_rank
-                0.4614,  // name
-                -0.4114, // name_in_instrument
-                0.1578,  // abbreviation
+                0.5083,  // history_log_prob
+                0.4486,  // neighbour_similarity
+                0.6961,  // neighbour_rank
+                0.0562,  // history_rank
+                0.4686,  // name
+                -0.4068, // name_in_instrument
+                0.1667,  // abbreviation
                 -0.0007, // ambiguous_abbreviation
-                -0.0653, // english_name
-                0.5988,  // keyword
-                0.9480,  // first_named
-                0.9603,  // named
+                -0.0647, // english_name
+                0.6148,  // keyword
+                0.9522,  // first_named
+                0.9677,  // named
             ],
         }
     }
@@ -488,7 +488,11 @@ impl PastRecord {
     /// title classifier has learned them already; the length prior stays for the rest.
     fn adjust(&self, prior: f64) -> f64 {
         let n = f64::from(self.titles);
-        (PAST_SMOOTHING * prior + n * self.lift) / (PAST_SMOOTHING + n)
+        let a: f64 = std::env::var("PS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(PAST_SMOOTHING);
+        (a * prior + n * self.lift) / (a + n)
     }
 }
 
