@@ -5,6 +5,8 @@
 //! With --tune: train before VALIDATION_START, compare settings on the validation slice
 //! [VALIDATION_START, TEST_START); the test period is not read.
 //! In both, the combiner weights are fitted on the training rows only (cross-fitting).
+//! SHOW_ERRORS=1 prints each miss (gold, top 3, title, the title evidence for gold and for the
+//! first guess); TUNE_ONLY=<name> runs one setting of the --tune grid.
 
 #[path = "common/cabinet.rs"]
 mod cabinet;
@@ -230,9 +232,11 @@ fn main() {
 /// training rows for each.
 fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&CabinetItem, String)]) {
     let base = ClassifierParams::default();
+    let k = SuggestConfig::default().neighbours;
     let mut grid: Vec<(String, ClassifierParams, usize)> = vec![
-        ("default".into(), base.clone(), 10),
-        ("neighbours=5".into(), base.clone(), 5),
+        ("default".into(), base.clone(), k),
+        ("neighbours=3".into(), base.clone(), 3),
+        ("neighbours=10".into(), base.clone(), 10),
         ("neighbours=20".into(), base.clone(), 20),
         (
             "epochs=30".into(),
@@ -240,7 +244,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 epochs: 30,
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "epochs=10".into(),
@@ -248,7 +252,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 epochs: 10,
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "rate=4".into(),
@@ -256,7 +260,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 learning_rate: 4.0,
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "rate=16".into(),
@@ -264,7 +268,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 learning_rate: 16.0,
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "recency 365 d".into(),
@@ -272,7 +276,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 recency_half_life_days: Some(365.0),
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "recency 730 d".into(),
@@ -280,7 +284,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 recency_half_life_days: Some(730.0),
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "keep boilerplate".into(),
@@ -288,7 +292,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 strip_boilerplate: false,
                 ..base.clone()
             },
-            10,
+            k,
         ),
         (
             "word features".into(),
@@ -296,7 +300,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
                 word_features: true,
                 ..base.clone()
             },
-            10,
+            k,
         ),
     ];
     if let Ok(only) = std::env::var("TUNE_ONLY") {

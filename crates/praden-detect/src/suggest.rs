@@ -68,18 +68,18 @@ impl Default for Combiner {
     fn default() -> Self {
         Self {
             weights: [
-                0.5083,  // history_log_prob
-                0.4486,  // neighbour_similarity
-                0.6961,  // neighbour_rank
-                0.0562,  // history_rank
-                0.4686,  // name
-                -0.4068, // name_in_instrument
-                0.1667,  // abbreviation
+                0.5196,  // history_log_prob
+                0.3317,  // neighbour_similarity
+                0.6467,  // neighbour_rank
+                0.0435,  // history_rank
+                0.4792,  // name
+                -0.3904, // name_in_instrument
+                0.1679,  // abbreviation
                 -0.0007, // ambiguous_abbreviation
-                -0.0647, // english_name
-                0.6148,  // keyword
-                0.9522,  // first_named
-                0.9677,  // named
+                -0.0658, // english_name
+                0.6181,  // keyword
+                0.9597,  // first_named
+                0.9558,  // named
             ],
         }
     }
@@ -105,7 +105,7 @@ impl Default for SuggestConfig {
     fn default() -> Self {
         Self {
             classifier: ClassifierParams::default(),
-            neighbours: 10,
+            neighbours: 5,
             combiner: Combiner::default(),
             text_factor: 1.0,
             max_suggestions: 5,
