@@ -1,8 +1,8 @@
 //! Ranks the agencies that should clarify a story. Every ministry-level unit gets a feature
 //! vector — what the cabinet history says (a title classifier and the nearest past titles) and
-//! what the title says outright (names, abbreviations, mandate keywords) — and a linear score
-//! over it; the weights of that combination are learned from the history itself
-//! ([`fit_combiner`]), not set by hand.
+//! what the title says outright (names, abbreviations, mandate keywords, each weighted by how
+//! telling it has been in past titles) — and a linear score over it; the weights of that
+//! combination are learned from the history itself ([`fit_combiner`]), not set by hand.
 
 use std::collections::HashMap;
 
@@ -197,7 +197,6 @@ impl AgencySuggester {
         let matcher = MentionMatcher::new(registry);
         let past = past_records(registry, &matcher, history, &unit_index);
         Self {
-            past,
             registry: registry.clone(),
             matcher,
             classifier,
@@ -205,6 +204,7 @@ impl AgencySuggester {
             units,
             unit_index,
             class_unit,
+            past,
             config,
         }
     }
