@@ -140,8 +140,9 @@ pub struct AgencySuggester {
     unit_index: HashMap<AgencyId, usize>,
     /// classifier class index -> unit index.
     class_unit: Vec<Option<usize>>,
-    /// What the history says about each registry pattern seen in past titles.
-    past: HashMap<(AgencyId, String), PastRecord>,
+    /// What the history says about each registry pattern seen in past titles, by agency then
+    /// pattern (so a lookup needs no allocation).
+    past: HashMap<AgencyId, HashMap<String, PastRecord>>,
     config: SuggestConfig,
 }
 
@@ -437,7 +438,10 @@ impl AgencySuggester {
         let mut out: HashMap<AgencyId, Evidence> = HashMap::new();
         for m in self.matcher.find(text) {
             let (feature, amount) = mention_feature(&m, &squeezed);
-            let past = self.past.get(&(m.agency, m.matched.clone()));
+            let past = self
+                .past
+                .get(&m.agency)
+                .and_then(|p| p.get(m.matched.as_str()));
             let amount = past.map_or(amount, |p| p.adjust(amount));
             let e = out.entry(m.agency).or_default();
             e.features[feature] += amount;
@@ -496,13 +500,13 @@ impl PastRecord {
     }
 }
 
-/// Every (agency, pattern) the matcher finds in the history titles, with its record.
+/// Every pattern the matcher finds in the history titles, with its record, by agency.
 fn past_records(
     registry: &AgencyRegistry,
     matcher: &MentionMatcher,
     history: &[HistoryExample],
     unit_index: &HashMap<AgencyId, usize>,
-) -> HashMap<(AgencyId, String), PastRecord> {
+) -> HashMap<AgencyId, HashMap<String, PastRecord>> {
     let unit_of = |ministry: &str| {
         registry
             .top_level(ministry)
@@ -529,14 +533,16 @@ fn past_records(
         k.0 += titles;
         k.1 += hits;
     }
-    seen.into_iter()
-        .map(|(key, (kind, titles, hits))| {
-            let (all, all_hits) = by_kind[&kind];
-            let rate = (f64::from(all_hits) / f64::from(all)).max(1e-3);
-            let lift = f64::from(hits) / f64::from(titles) / rate;
-            (key, PastRecord { titles, hits, lift })
-        })
-        .collect()
+    let mut out: HashMap<AgencyId, HashMap<String, PastRecord>> = HashMap::new();
+    for ((agency, pattern), (kind, titles, hits)) in seen {
+        let (all, all_hits) = by_kind[&kind];
+        let rate = (f64::from(all_hits) / f64::from(all)).max(1e-3);
+        let lift = f64::from(hits) / f64::from(titles) / rate;
+        out.entry(agency)
+            .or_default()
+            .insert(pattern, PastRecord { titles, hits, lift });
+    }
+    out
 }
 
 /// The feature a mention feeds and by how much.
