@@ -492,11 +492,7 @@ impl PastRecord {
     /// title classifier has learned them already; the length prior stays for the rest.
     fn adjust(&self, prior: f64) -> f64 {
         let n = f64::from(self.titles);
-        let a: f64 = std::env::var("PS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(PAST_SMOOTHING);
-        (a * prior + n * self.lift) / (a + n)
+        (PAST_SMOOTHING * prior + n * self.lift) / (PAST_SMOOTHING + n)
     }
 }
 
