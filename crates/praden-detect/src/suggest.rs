@@ -451,7 +451,7 @@ impl AgencySuggester {
                     e.first = Some(m.position);
                 }
             }
-            let past = past.map_or(String::new(), |p| {
+            let record = past.map_or(String::new(), |p| {
                 format!(
                     " (its ministry proposed {} of {} past cabinet items so titled)",
                     p.hits, p.titles
@@ -459,7 +459,7 @@ impl AgencySuggester {
             });
             e.reasons.push((
                 w[feature] * amount,
-                format!("{place} {}: {}{past}", m.kind.label(), m.matched),
+                format!("{place} {}: {}{record}", m.kind.label(), m.matched),
             ));
         }
         for e in out.values_mut() {
