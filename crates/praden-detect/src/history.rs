@@ -345,6 +345,7 @@ impl TitleClassifier {
             })
             .collect();
         let mut probs = vec![0f32; k];
+        let (mut grad, mut class_eta) = (vec![0f32; k], vec![0f32; k]);
         // Fixed shuffle (LCG) so start-up training is deterministic.
         let mut order: Vec<usize> = (0..docs.len()).collect();
         let mut seed: u64 = 42;
@@ -368,12 +369,16 @@ impl TitleClassifier {
                     let g = (p - if c == labels[d] { 1.0 } else { 0.0 }) * sample_weight[d];
                     // The bias moves slowly: it should carry the class shares, not the titles.
                     model.bias[c] -= 0.1 * eta * g;
-                    if g.abs() < 1e-7 {
-                        continue;
-                    }
-                    for &(f, v) in x {
-                        let w = &mut model.weights[f as usize * k + c];
-                        *w -= eta * (g * v + l2 * *w);
+                    grad[c] = g;
+                    // Classes the model is already sure about are left alone (no L2 step either).
+                    class_eta[c] = if g.abs() < 1e-7 { 0.0 } else { eta };
+                }
+                // Row by row: a term's weights for all classes are contiguous, which lets the
+                // compiler vectorise the update (a zero step leaves the weight exactly as it was).
+                for &(f, v) in x {
+                    let row = &mut model.weights[f as usize * k..(f as usize + 1) * k];
+                    for ((w, &g), &e) in row.iter_mut().zip(&grad).zip(&class_eta) {
+                        *w -= e * (g * v + l2 * *w);
                     }
                 }
             }
