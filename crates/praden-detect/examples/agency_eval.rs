@@ -18,9 +18,7 @@ use cabinet::{
     VALIDATION_START,
 };
 use praden_detect::baseline::TrigramKnn;
-use praden_detect::history::{
-    parse_history, ClassifierParams, HistoryExample, LabelSource, DEFAULT_HISTORY_TSV,
-};
+use praden_detect::history::{default_history, ClassifierParams, HistoryExample, LabelSource};
 use praden_detect::mention::MentionMatcher;
 use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
 use praden_detect::{AgencyRegistry, AgencySuggester, SuggestConfig};
@@ -44,10 +42,12 @@ impl Scored {
     fn show(&self) -> String {
         let f = |k: usize| k as f64 / self.n.max(1) as f64;
         format!(
-            "top-1 {:.3}  top-3 {:.3}  (n={})",
+            "top-1 {:.3}  top-3 {:.3}  (n={}: {} and {} right)",
             f(self.top1),
             f(self.top3),
-            self.n
+            self.n,
+            self.top1,
+            self.top3
         )
     }
 }
@@ -113,7 +113,19 @@ fn main() {
     let matcher = MentionMatcher::new(&reg);
     let items = read_cabinet(&cabinet);
     let (train_until, eval_from, eval_until) = if tune {
-        (VALIDATION_START, VALIDATION_START, TEST_START)
+        {
+            let a: &'static str = Box::leak(
+                std::env::var("EXP_VSTART")
+                    .unwrap_or(VALIDATION_START.into())
+                    .into_boxed_str(),
+            );
+            let b: &'static str = Box::leak(
+                std::env::var("EXP_VEND")
+                    .unwrap_or(TEST_START.into())
+                    .into_boxed_str(),
+            );
+            (a, a, b)
+        }
     } else {
         (TEST_START, TEST_START, "9999")
     };
@@ -163,9 +175,9 @@ fn main() {
         return;
     }
 
-    let embedded = parse_history(DEFAULT_HISTORY_TSV).expect("embedded history");
+    let embedded = default_history().expect("embedded history");
     println!(
-        "embedded data/history.tsv: {} rows, {} the training rows rebuilt from the cabinet file",
+        "embedded data/history.tsv.gz: {} rows, {} the training rows rebuilt from the cabinet file",
         embedded.len(),
         if embedded == history {
             "identical to"
@@ -290,6 +302,30 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
             "keep boilerplate".into(),
             ClassifierParams {
                 strip_boilerplate: false,
+                ..base.clone()
+            },
+            k,
+        ),
+        (
+            "no text documents".into(),
+            ClassifierParams {
+                text_documents: false,
+                ..base.clone()
+            },
+            k,
+        ),
+        (
+            "text terms in 1+ docs".into(),
+            ClassifierParams {
+                text_term_min_documents: 1,
+                ..base.clone()
+            },
+            k,
+        ),
+        (
+            "text terms in 10+ docs".into(),
+            ClassifierParams {
+                text_term_min_documents: 10,
                 ..base.clone()
             },
             k,

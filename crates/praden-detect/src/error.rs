@@ -23,6 +23,8 @@ pub enum RegistryError {
 pub enum HistoryError {
     #[error("history line {line}: {msg}")]
     Parse { line: usize, msg: String },
+    #[error("the embedded history data/history.tsv.gz does not decompress: {0}")]
+    Decompress(String),
 }
 
 #[derive(Debug, Error)]

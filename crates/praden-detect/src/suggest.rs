@@ -5,12 +5,13 @@
 //! combination are learned from the history itself ([`fit_combiner`]), not set by hand.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
 use crate::error::SuggestError;
 use crate::history::{
-    parse_history, ClassifierParams, HistoryExample, TitleClassifier, TitleKnn, DEFAULT_HISTORY_TSV,
+    default_history, ClassifierParams, HistoryExample, TitleClassifier, TitleKnn,
 };
 use crate::mention::{Mention, MentionKind, MentionMatcher};
 use crate::normalize::{normalize, squeeze};
@@ -62,24 +63,24 @@ pub struct Combiner {
 }
 
 impl Default for Combiner {
-    /// Fitted by [`fit_combiner`] (5 time-ordered folds) on the embedded `data/history.tsv`,
+    /// Fitted by [`fit_combiner`] (5 time-ordered folds) on the embedded `data/history.tsv.gz`,
     /// i.e. on cabinet items before 2023-01-01 only; `agency_eval` re-fits them from the
     /// training rows and says whether they still match.
     fn default() -> Self {
         Self {
             weights: [
-                0.5196,  // history_log_prob
-                0.3317,  // neighbour_similarity
-                0.6467,  // neighbour_rank
-                0.0435,  // history_rank
-                0.4792,  // name
-                -0.3904, // name_in_instrument
-                0.1679,  // abbreviation
-                -0.0007, // ambiguous_abbreviation
-                -0.0658, // english_name
-                0.6181,  // keyword
-                0.9597,  // first_named
-                0.9558,  // named
+                0.5454,  // history_log_prob
+                0.1659,  // neighbour_similarity
+                0.5374,  // neighbour_rank
+                0.3795,  // history_rank
+                0.3471,  // name
+                -0.5403, // name_in_instrument
+                0.1517,  // abbreviation
+                -0.0070, // ambiguous_abbreviation
+                -0.0839, // english_name
+                0.5471,  // keyword
+                0.9331,  // first_named
+                0.8591,  // named
             ],
         }
     }
@@ -168,12 +169,28 @@ struct Scored {
 impl AgencySuggester {
     /// Suggester with the embedded history and default settings.
     pub fn new(registry: &AgencyRegistry) -> Result<Self, SuggestError> {
-        let history = parse_history(DEFAULT_HISTORY_TSV)?;
+        let history = default_history()?;
         Ok(Self::with_history(
             registry,
             &history,
             SuggestConfig::default(),
         ))
+    }
+
+    /// The suggester of [`AgencySuggester::new`] on the embedded registry, built once per
+    /// process and shared: fitting the history model on its texts takes seconds, and the
+    /// detector, the CLI and the tests all want the same immutable model.
+    pub fn shared_default() -> Result<Arc<Self>, SuggestError> {
+        static SHARED: Mutex<Option<Arc<AgencySuggester>>> = Mutex::new(None);
+        // Held while building, so concurrent callers wait for one build instead of each
+        // starting their own.
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = slot.as_ref() {
+            return Ok(s.clone());
+        }
+        let built = Arc::new(Self::new(&AgencyRegistry::load_default()?)?);
+        *slot = Some(built.clone());
+        Ok(built)
     }
 
     pub fn with_history(

@@ -1,7 +1,7 @@
 use praden_core::SourceKind;
 use praden_detect::{
-    candidate_for, people_affected, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
-    Clusterer, CriteriaConfig, CriteriaScorer, Criterion, PolicyList, SocialEngagement, Story,
+    candidate_for, people_affected, AgencySuggester, ClusterConfig, ClusterDoc, Clusterer,
+    CriteriaConfig, CriteriaScorer, Criterion, PolicyList, SocialEngagement, Story,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -245,8 +245,7 @@ fn policy_list_rejects_malformed_rows() {
 
 #[test]
 fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
-    let registry = AgencyRegistry::load_default().unwrap();
-    let suggester = AgencySuggester::new(&registry).unwrap();
+    let suggester = AgencySuggester::shared_default().unwrap();
     let scorer = scorer();
     let s = story(&flood(6, 1));
     let c = candidate_for(&s, t0() + Duration::hours(6), &scorer, &suggester).expect("candidate");

@@ -2,8 +2,8 @@
 //! the learned combination.
 
 use praden_detect::history::{
-    parse_history, title_terms, ClassifierParams, HistoryExample, LabelSource, TitleClassifier,
-    TitleKnn, DEFAULT_HISTORY_TSV,
+    default_history, parse_history, title_terms, ClassifierParams, HistoryExample, LabelSource,
+    TitleClassifier, TitleKnn,
 };
 use praden_detect::suggest::{fit_combiner, Combiner, FEATURE_NAMES};
 use praden_detect::{AgencyRegistry, AgencySuggester, SuggestConfig};
@@ -14,6 +14,7 @@ fn row(date: &str, ministry: &str, title: &str) -> HistoryExample {
         ministry: ministry.into(),
         title: title.into(),
         source: LabelSource::Proposer,
+        text: String::new(),
     }
 }
 
@@ -82,7 +83,7 @@ fn nearest_titles_come_best_first() {
 #[test]
 fn shipped_combiner_is_the_one_fitted_on_the_embedded_history() {
     let registry = AgencyRegistry::load_default().unwrap();
-    let history = parse_history(DEFAULT_HISTORY_TSV).unwrap();
+    let history = default_history().unwrap();
     let fitted = fit_combiner(&registry, &history, &SuggestConfig::default(), 5);
     let shipped = Combiner::default();
     for ((name, f), s) in FEATURE_NAMES

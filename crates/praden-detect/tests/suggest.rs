@@ -1,10 +1,9 @@
-use std::sync::OnceLock;
+use std::sync::Arc;
 
-use praden_detect::{suggest_stream, AgencyRegistry, AgencySuggester};
+use praden_detect::{suggest_stream, AgencySuggester};
 
-fn suggester() -> &'static AgencySuggester {
-    static S: OnceLock<AgencySuggester> = OnceLock::new();
-    S.get_or_init(|| AgencySuggester::new(&AgencyRegistry::load_default().unwrap()).unwrap())
+fn suggester() -> Arc<AgencySuggester> {
+    AgencySuggester::shared_default().unwrap()
 }
 
 fn top(title: &str, text: &str) -> (String, String) {
@@ -92,7 +91,7 @@ fn json_lines_contract_keeps_alignment_on_bad_lines() {
     let input = "{\"title\": \"สธ. เตือนไข้เลือดออก\", \"text\": \"\"}\nnot json\n{\"title\": \"กระทรวงการคลังออกมาตรการภาษี\"}\n{\"text\": \"no title\"}\n";
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let summary = suggest_stream(suggester(), input.as_bytes(), &mut out, &mut err).unwrap();
+    let summary = suggest_stream(&suggester(), input.as_bytes(), &mut out, &mut err).unwrap();
     assert_eq!((summary.lines, summary.errors), (4, 2));
     let out = String::from_utf8(out).unwrap();
     let lines: Vec<serde_json::Value> = out

@@ -494,11 +494,12 @@ fn tokenize(user_dict: Option<&std::path::Path>) -> anyhow::Result<()> {
 }
 
 fn suggest_agency(registry: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let registry = match registry {
-        Some(path) => praden_detect::AgencyRegistry::load_with_extension(path)?,
-        None => praden_detect::AgencyRegistry::load_default()?,
+    let suggester = match registry {
+        Some(path) => Arc::new(praden_detect::AgencySuggester::new(
+            &praden_detect::AgencyRegistry::load_with_extension(path)?,
+        )?),
+        None => praden_detect::AgencySuggester::shared_default()?,
     };
-    let suggester = praden_detect::AgencySuggester::new(&registry)?;
     let stdin = std::io::stdin();
     praden_detect::suggest_stream(
         &suggester,

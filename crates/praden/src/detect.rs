@@ -31,15 +31,15 @@ const IDLE_RECHECK: Duration = Duration::from_secs(5);
 pub struct Detector {
     clusterer: Clusterer,
     scorer: CriteriaScorer,
-    suggester: AgencySuggester,
+    suggester: Arc<AgencySuggester>,
     registry: AgencyRegistry,
     window: time::Duration,
 }
 
 impl Detector {
     pub fn new(config: &DetectConfig) -> anyhow::Result<Self> {
-        let registry = AgencyRegistry::load_default().context("the agency registry")?;
-        let suggester = AgencySuggester::new(&registry).context("the agency suggester")?;
+        let suggester = AgencySuggester::shared_default().context("the agency suggester")?;
+        let registry = suggester.registry().clone();
         let scorer = CriteriaScorer::with_defaults().context("the criteria policies")?;
         let clusterer = Clusterer::new(ClusterConfig {
             window_hours: f64::from(config.window_hours),
