@@ -1,9 +1,10 @@
 //! Ministry-level evaluation of agency suggestion on a time split of the cabinet data, titles
 //! only, against the char-trigram nearest-neighbour baseline:
-//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune]
+//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune [FROM UNTIL]]
 //! Without --tune: train before TEST_START, test from TEST_START on (one run, fixed settings).
 //! With --tune: train before VALIDATION_START, compare settings on the validation slice
-//! [VALIDATION_START, TEST_START); the test period is not read.
+//! [VALIDATION_START, TEST_START), or on [FROM, UNTIL) with the rows before FROM when given
+//! (a check that a choice holds on other slices); the test period is never read.
 //! In both, the combiner weights are fitted on the training rows only (cross-fitting).
 //! SHOW_ERRORS=1 prints each miss (gold, top 3, title, the title evidence for gold and for the
 //! first guess); TUNE_ONLY=<name> runs one setting of the --tune grid.
@@ -107,28 +108,28 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let cabinet = cabinet.unwrap_or_else(|| DEFAULT_CABINET.to_string());
-    let tune = args.iter().any(|a| a == "--tune");
+    let tune = args.iter().position(|a| a == "--tune");
 
     let reg = AgencyRegistry::load_default().expect("embedded registry");
     let matcher = MentionMatcher::new(&reg);
     let items = read_cabinet(&cabinet);
-    let (train_until, eval_from, eval_until) = if tune {
-        {
-            let a: &'static str = Box::leak(
-                std::env::var("EXP_VSTART")
-                    .unwrap_or(VALIDATION_START.into())
-                    .into_boxed_str(),
+    let (train_until, eval_from, eval_until) = match tune {
+        Some(i) => {
+            let from = args.get(i + 1).filter(|a| !a.starts_with("--"));
+            let until = args.get(i + 2).filter(|a| !a.starts_with("--"));
+            let (from, until) = match (from, until) {
+                (Some(f), Some(u)) => (f.as_str(), u.as_str()),
+                _ => (VALIDATION_START, TEST_START),
+            };
+            assert!(
+                from < until && until <= TEST_START,
+                "--tune FROM UNTIL must be dates with FROM < UNTIL <= {TEST_START}"
             );
-            let b: &'static str = Box::leak(
-                std::env::var("EXP_VEND")
-                    .unwrap_or(TEST_START.into())
-                    .into_boxed_str(),
-            );
-            (a, a, b)
+            (from, from, until)
         }
-    } else {
-        (TEST_START, TEST_START, "9999")
+        None => (TEST_START, TEST_START, "9999"),
     };
+    let tune = tune.is_some();
     let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until);
 
     let in_eval: Vec<&CabinetItem> = items
@@ -278,6 +279,22 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
             "rate=16".into(),
             ClassifierParams {
                 learning_rate: 16.0,
+                ..base.clone()
+            },
+            k,
+        ),
+        (
+            "l2=3e-6".into(),
+            ClassifierParams {
+                l2: 3e-6,
+                ..base.clone()
+            },
+            k,
+        ),
+        (
+            "l2=3e-5".into(),
+            ClassifierParams {
+                l2: 3e-5,
                 ..base.clone()
             },
             k,

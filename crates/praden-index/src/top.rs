@@ -268,6 +268,9 @@ pub(crate) fn count_up_to(
 /// about this many steps of a plain pass over its matches.
 const SEEK_COST: usize = 4;
 
+/// The documents of a date range in document order, with the query's scorer to seek through them.
+type DatedDocs = (Vec<DocId>, Box<dyn Scorer>);
+
 /// When the filter's date range holds few of the segment's documents compared with the
 /// query's matches (a month of a years-long archive against a common word), those documents
 /// in document order, and the query's scorer to seek through them; a plain pass would visit
@@ -276,7 +279,7 @@ fn few_dated_docs(
     weight: &dyn tantivy::query::Weight,
     reader: &tantivy::SegmentReader,
     filter: &SegmentFilter,
-) -> tantivy::Result<Option<(Vec<DocId>, Box<dyn Scorer>)>> {
+) -> tantivy::Result<Option<DatedDocs>> {
     let Some(in_range) = filter.docs_in_date_range() else {
         return Ok(None);
     };
