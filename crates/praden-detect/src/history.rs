@@ -11,7 +11,7 @@ use crate::mention::{MentionKind, MentionMatcher};
 use crate::normalize::{normalize, squeeze};
 use crate::registry::AgencyRegistry;
 
-/// The embedded history: `data/history.tsv`, gzipped (the text excerpts make it ~30 MB plain).
+/// The embedded history: `data/history.tsv`, gzipped (with its text excerpts it is 16 MB plain).
 pub const DEFAULT_HISTORY_GZ: &[u8] = include_bytes!("../data/history.tsv.gz");
 
 /// The embedded history rows.
@@ -299,8 +299,8 @@ pub struct ClassifierParams {
     /// have it: rarer ones would cost memory and training time and teach one row's label.
     pub text_term_min_documents: u32,
     /// Terms in more than this share of all documents are left out of the text documents
-    /// (titles keep them): 6,000 characters hold nearly every common syllable, and those terms
-    /// were half the training time for no gain on validation.
+    /// (titles keep them): an excerpt of thousands of characters holds nearly every common
+    /// syllable, and those terms were half the training time for no gain on validation.
     pub text_term_max_share: f64,
 }
 

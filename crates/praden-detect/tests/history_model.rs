@@ -57,6 +57,57 @@ fn classifier_learns_subjects_despite_a_shared_frame() {
 }
 
 #[test]
+fn text_excerpts_teach_subject_words_no_title_has() {
+    // The titles are the same for both ministries; only the texts say what each is about.
+    let mut rows = Vec::new();
+    for i in 0..20 {
+        let title = format!("ขออนุมัติโครงการ ระยะที่ {i}");
+        let mut health = row("2021-01-01", "สธ.", &title);
+        health.text = format!("การฉีดวัคซีนป้องกันโรคไข้หวัดใหญ่ให้แก่ผู้สูงอายุ กลุ่มที่ {i}");
+        let mut transport = row("2021-01-01", "คค.", &title);
+        transport.text = format!("การก่อสร้างทางหลวงพิเศษระหว่างเมืองสายใหม่ ช่วงที่ {i}");
+        rows.extend([health, transport]);
+    }
+    // In a history this small every text term is "common"; the cap is for real excerpts.
+    let params = ClassifierParams {
+        text_term_max_share: 1.0,
+        ..ClassifierParams::default()
+    };
+    // P(สธ.) for a vaccine title minus P(สธ.) for a highway title: how well the model tells
+    // the two subjects apart.
+    let separation = |params: &ClassifierParams| {
+        let m = TitleClassifier::train(&rows, params);
+        let ix = m.classes().iter().position(|c| c == "สธ.").unwrap();
+        let p = |title: &str| m.log_probs(title)[ix].exp();
+        p("แผนการฉีดวัคซีนไข้หวัดใหญ่") - p("แผนการก่อสร้างทางหลวงพิเศษ")
+    };
+    let with_texts = separation(&params);
+    let titles_only = separation(&ClassifierParams {
+        text_documents: false,
+        ..params.clone()
+    });
+    assert!(with_texts > 0.6, "{with_texts}");
+    assert!(titles_only.abs() < 0.1, "{titles_only}");
+}
+
+#[test]
+fn history_rows_take_an_optional_text_column() {
+    let rows = parse_history(
+        "2021-01-01\tสธ.\tproposer\tเรื่องหนึ่ง\n2021-01-02\tคค.\tmined\tเรื่องสอง\tข้อความ\n",
+    )
+    .unwrap();
+    assert_eq!(rows[0].text, "");
+    assert_eq!(rows[1].text, "ข้อความ");
+    let err = parse_history("2021-01-01\tสธ.\tproposer\tเรื่อง\tข้อความ\tเกิน\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 1") && err.contains("found 6"), "{err}");
+    // The embedded history carries its excerpts.
+    let embedded = default_history().unwrap();
+    assert!(embedded.iter().filter(|r| !r.text.is_empty()).count() > 3000);
+}
+
+#[test]
 fn nearest_titles_come_best_first() {
     let rows = vec![
         row(
