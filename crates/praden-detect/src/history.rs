@@ -48,7 +48,7 @@ pub enum LabelSource {
 }
 
 impl LabelSource {
-    /// The name used in the `label_source` column of `data/history.tsv`.
+    /// The name used in the `label_source` column of `data/history.tsv.gz`.
     pub fn as_str(self) -> &'static str {
         match self {
             LabelSource::Proposer => "proposer",
@@ -142,14 +142,21 @@ pub fn mine_proposer(
 ) -> Option<String> {
     let text = normalize(text);
     let head: String = text.chars().take(2000).collect();
-    let start = head.find("ตามที่")? + "ตามที่".len();
-    let tail = &head[start..];
-    let end = tail.find("เสนอ")?;
-    let candidate = tail[..end].trim();
+    let clause = proposer_clause(&head)?;
+    let candidate = head[clause.start + "ตามที่".len()..clause.end - "เสนอ".len()].trim();
     if candidate.chars().count() > 140 {
         return None;
     }
     label_proposer(registry, matcher, candidate, None)
+}
+
+/// Byte range of the first "ตามที่ … เสนอ" clause of a resolution text, where the text names
+/// its proposer. Mining reads the proposer from it; the text excerpts that train the classifier
+/// leave it out, since a title never has it.
+pub fn proposer_clause(text: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.find("ตามที่")?;
+    let end = start + text[start..].find("เสนอ")? + "เสนอ".len();
+    Some(start..end)
 }
 
 /// Character n-grams of the squeezed title, hashed. Thai has no spaces between words and the

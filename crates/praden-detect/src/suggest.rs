@@ -206,11 +206,7 @@ impl AgencySuggester {
         let class_unit = classifier
             .classes()
             .iter()
-            .map(|c| {
-                registry
-                    .top_level(c)
-                    .and_then(|id| unit_index.get(&id).copied())
-            })
+            .map(|c| unit_of_code(registry, &unit_index, c))
             .collect();
         let matcher = MentionMatcher::new(registry);
         let past = past_records(registry, &matcher, history, &unit_index);
@@ -383,11 +379,7 @@ impl AgencySuggester {
             }
             let mut ranked = 0usize;
             for nb in self.knn.nearest(title, self.config.neighbours) {
-                let Some(u) = self
-                    .registry
-                    .top_level(nb.ministry)
-                    .and_then(|id| self.unit_index.get(&id).copied())
-                else {
+                let Some(u) = unit_of_code(&self.registry, &self.unit_index, nb.ministry) else {
                     continue;
                 };
                 // Neighbours come best first, so a unit's first one is its best.
@@ -420,9 +412,8 @@ impl AgencySuggester {
     }
 
     fn unit_of(&self, id: AgencyId) -> Option<usize> {
-        self.registry
-            .top_level(self.registry.get(id).ministry_abbr())
-            .and_then(|t| self.unit_index.get(&t).copied())
+        let code = self.registry.get(id).ministry_abbr();
+        unit_of_code(&self.registry, &self.unit_index, code)
     }
 
     fn suggestion(
@@ -513,6 +504,17 @@ impl PastRecord {
     }
 }
 
+/// Index of the ministry-level unit with this code (`ministry_abbr`), if the registry has it.
+fn unit_of_code(
+    registry: &AgencyRegistry,
+    unit_index: &HashMap<AgencyId, usize>,
+    code: &str,
+) -> Option<usize> {
+    registry
+        .top_level(code)
+        .and_then(|id| unit_index.get(&id).copied())
+}
+
 /// Every pattern the matcher finds in the history titles, with its record, by agency.
 fn past_records(
     registry: &AgencyRegistry,
@@ -520,11 +522,7 @@ fn past_records(
     history: &[HistoryExample],
     unit_index: &HashMap<AgencyId, usize>,
 ) -> HashMap<AgencyId, HashMap<String, PastRecord>> {
-    let unit_of = |ministry: &str| {
-        registry
-            .top_level(ministry)
-            .and_then(|t| unit_index.get(&t).copied())
-    };
+    let unit_of = |ministry: &str| unit_of_code(registry, unit_index, ministry);
     let mut seen: HashMap<(AgencyId, String), (MentionKind, u32, u32)> = HashMap::new();
     for e in history {
         let Some(gold) = unit_of(&e.ministry) else {

@@ -91,10 +91,8 @@ pub fn history_rows(
 pub fn text_excerpt(text: &str) -> String {
     let body = text.split_once('\n').map_or("", |(_, rest)| rest);
     let mut body = praden_detect::normalize::normalize(body);
-    if let Some(a) = body.find("ตามที่") {
-        if let Some(b) = body[a..].find("เสนอ") {
-            body.replace_range(a..a + b + "เสนอ".len(), " ");
-        }
+    if let Some(clause) = praden_detect::history::proposer_clause(&body) {
+        body.replace_range(clause, " ");
     }
     body.chars().take(TEXT_EXCERPT_CHARS).collect()
 }
