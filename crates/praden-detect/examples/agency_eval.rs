@@ -1,11 +1,13 @@
 //! Ministry-level evaluation of agency suggestion on a time split of the cabinet data, titles
 //! only, against the char-trigram nearest-neighbour baseline:
-//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune [FROM UNTIL]]
+//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune [FROM UNTIL]] [--seed N]
 //! Without --tune: train before TEST_START, test from TEST_START on (one run, fixed settings).
 //! With --tune: train before VALIDATION_START, compare settings on the validation slice
 //! [VALIDATION_START, TEST_START), or on [FROM, UNTIL) with the rows before FROM when given
 //! (a check that a choice holds on other slices); the test period is never read.
 //! In both, the combiner weights are fitted on the training rows only (cross-fitting).
+//! --seed N fits the classifier with another SGD shuffle than the shipped one (42), to see how
+//! much of a difference is the shuffle alone.
 //! SHOW_ERRORS=1 prints each miss (gold, top 3, title, the title evidence for gold and for the
 //! first guess); TUNE_ONLY=<name> runs one setting of the --tune grid.
 
@@ -109,6 +111,20 @@ fn main() {
         .cloned();
     let cabinet = cabinet.unwrap_or_else(|| DEFAULT_CABINET.to_string());
     let tune = args.iter().position(|a| a == "--tune");
+    let seed: u64 = match args.iter().position(|a| a == "--seed") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--seed takes a whole number"),
+        None => ClassifierParams::default().shuffle_seed,
+    };
+    let defaults = SuggestConfig {
+        classifier: ClassifierParams {
+            shuffle_seed: seed,
+            ..ClassifierParams::default()
+        },
+        ..SuggestConfig::default()
+    };
 
     let reg = AgencyRegistry::load_default().expect("embedded registry");
     let matcher = MentionMatcher::new(&reg);
@@ -172,7 +188,7 @@ fn main() {
     println!("baseline char-trigram 1-NN   : {}", base.show());
 
     if tune {
-        run_tuning(&reg, &history, &gold);
+        run_tuning(&reg, &history, &gold, &defaults);
         return;
     }
 
@@ -188,7 +204,7 @@ fn main() {
     );
 
     let start = Instant::now();
-    let combiner = fit_combiner(&reg, &history, &SuggestConfig::default(), FOLDS);
+    let combiner = fit_combiner(&reg, &history, &defaults, FOLDS);
     println!(
         "combiner fitted on the training rows in {:.1}s: {}",
         start.elapsed().as_secs_f64(),
@@ -204,6 +220,8 @@ fn main() {
         "shipped SuggestConfig::default().combiner {} these weights",
         if same {
             "matches"
+        } else if seed != ClassifierParams::default().shuffle_seed {
+            "differs (expected with another --seed) from"
         } else {
             "DIFFERS from (update Combiner::default)"
         }
@@ -211,7 +229,7 @@ fn main() {
 
     let config = SuggestConfig {
         combiner,
-        ..SuggestConfig::default()
+        ..defaults
     };
     let sug = AgencySuggester::with_history(&reg, &history, config);
     let start = Instant::now();
@@ -243,9 +261,14 @@ fn main() {
 
 /// Compares classifier settings on the validation slice; the combiner is re-fitted from the
 /// training rows for each.
-fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&CabinetItem, String)]) {
-    let base = ClassifierParams::default();
-    let k = SuggestConfig::default().neighbours;
+fn run_tuning(
+    reg: &AgencyRegistry,
+    history: &[HistoryExample],
+    gold: &[(&CabinetItem, String)],
+    defaults: &SuggestConfig,
+) {
+    let base = defaults.classifier.clone();
+    let k = defaults.neighbours;
     let mut grid: Vec<(String, ClassifierParams, usize)> = vec![
         ("default".into(), base.clone(), k),
         ("neighbours=3".into(), base.clone(), 3),
@@ -364,7 +387,7 @@ fn run_tuning(reg: &AgencyRegistry, history: &[HistoryExample], gold: &[(&Cabine
         let config = SuggestConfig {
             classifier,
             neighbours,
-            ..SuggestConfig::default()
+            ..defaults.clone()
         };
         let combiner = fit_combiner(reg, history, &config, FOLDS);
         let s = AgencySuggester::with_history(reg, history, SuggestConfig { combiner, ..config });

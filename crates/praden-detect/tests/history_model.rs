@@ -204,3 +204,35 @@ fn a_keyword_the_history_contradicts_counts_for_less() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn the_fit_repeats_exactly_for_one_shuffle_seed_and_moves_with_another() {
+    // The shipped model is fitted at start-up: it must be the model that was measured.
+    let mut rows = Vec::new();
+    for i in 0..30 {
+        rows.push(row(
+            "2021-01-01",
+            "สธ.",
+            &format!("โครงการวัคซีนและโรงพยาบาล ระยะที่ {i}"),
+        ));
+        rows.push(row(
+            "2021-01-01",
+            "คค.",
+            &format!("โครงการทางหลวงและโรงพยาบาล ช่วงที่ {i}"),
+        ));
+        rows.push(row(
+            "2021-01-01",
+            "ศธ.",
+            &format!("โครงการโรงเรียนและทางหลวง รุ่นที่ {i}"),
+        ));
+    }
+    let fit = |seed: u64| {
+        let params = ClassifierParams {
+            shuffle_seed: seed,
+            ..ClassifierParams::default()
+        };
+        TitleClassifier::train(&rows, &params).log_probs("โครงการโรงพยาบาลริมทางหลวง")
+    };
+    assert_eq!(fit(42), fit(42));
+    assert_ne!(fit(42), fit(7));
+}
