@@ -236,6 +236,7 @@ impl TestEnv {
                 commit_docs: 1000,
                 commit_interval: Duration::from_millis(200),
                 writer_memory_mb: 64,
+                verify_at_start: true,
             },
             ingest: IngestConfig {
                 max_concurrent: 8,

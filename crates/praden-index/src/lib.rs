@@ -18,7 +18,9 @@ mod writer;
 
 pub use facets::{FacetCount, Facets};
 pub use search::{SearchHit, SearchRequest, SearchResults, SortOrder, TOTAL_CAP};
-pub use writer::{CommitPolicy, IndexWriterHandle};
+pub use writer::{
+    CommitPolicy, IndexWriterHandle, MAX_INDEXED_BODY_BYTES, MAX_INDEXED_TITLE_BYTES,
+};
 
 use schema::Fields;
 use std::path::Path;
@@ -138,6 +140,32 @@ impl SearchIndex {
     pub fn high_water_mark(&self) -> Result<i64, IndexError> {
         let metas = self.index.load_metas()?;
         Ok(writer::parse_payload(metas.payload.as_deref()))
+    }
+
+    /// The store ids of every document visible to searches now, ascending, with repeats
+    /// if a store id is indexed twice (which a consistent index never has).
+    pub fn indexed_ids(&self) -> Result<Vec<i64>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut ids = Vec::with_capacity(searcher.num_docs() as usize);
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("doc_id")?;
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if let Some(id) = column.first(doc) {
+                        ids.push(id as i64);
+                    }
+                }
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Reloads the reader now rather than when the commit is noticed: for a tool that
+    /// checks the index right after another process committed.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
     }
 
     /// Documents visible to searches now.

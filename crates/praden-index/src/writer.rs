@@ -52,6 +52,8 @@ pub(crate) fn payload_schema_version(payload: Option<&str>) -> Option<u32> {
 
 enum Command {
     Add(Vec<Document>),
+    /// Removes documents by store id (the store no longer has them).
+    Delete(Vec<i64>),
     Commit(oneshot::Sender<Result<i64, IndexError>>),
 }
 
@@ -85,7 +87,7 @@ pub(crate) fn start(
         index,
         policy,
         committed: hwm,
-        added: added_up_to.clone(),
+        added: hwm,
         pending: 0,
         first_pending_at: None,
     };
@@ -115,9 +117,22 @@ impl IndexWriterHandle {
         Ok(())
     }
 
-    /// The highest store id handed to the writer so far (committed or not).
+    /// The highest store id handed to the writer so far (committed or not): where the
+    /// follower goes on from. Only this process's bookkeeping: what a commit records is the
+    /// highest id the writer thread has actually added (see `WriterState::added`).
     pub fn added_up_to(&self) -> i64 {
         self.added_up_to.load(Ordering::SeqCst)
+    }
+
+    /// Queues the removal of documents by store id; gone after the next commit.
+    pub async fn delete(&self, ids: Vec<i64>) -> Result<(), IndexError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send_async(Command::Delete(ids))
+            .await
+            .map_err(|_| IndexError::WriterGone)
     }
 
     /// Commits now; returns the high-water mark of the commit.
@@ -149,7 +164,12 @@ struct WriterState {
     index: SearchIndex,
     policy: CommitPolicy,
     committed: i64,
-    added: Arc<AtomicI64>,
+    /// The highest store id this thread has added to the writer. A commit records it as the
+    /// high-water mark, so the mark never covers a document still waiting in the channel:
+    /// a crash then loses only what the next catch-up re-reads from the store. (The mark
+    /// used to be raised when a batch was queued, and a kill -9 during an import left
+    /// thousands of stored documents below a committed mark, never to be indexed.)
+    added: i64,
     pending: usize,
     first_pending_at: Option<Instant>,
 }
@@ -179,6 +199,15 @@ impl WriterState {
                         self.commit_logged();
                     }
                 }
+                Some(Command::Delete(ids)) => {
+                    let f = self.index.fields;
+                    for id in ids {
+                        self.writer
+                            .delete_term(Term::from_field_u64(f.doc_id, id as u64));
+                        self.pending += 1;
+                    }
+                    self.first_pending_at.get_or_insert_with(Instant::now);
+                }
                 Some(Command::Commit(reply)) => {
                     let _ = reply.send(self.commit());
                 }
@@ -200,13 +229,13 @@ impl WriterState {
             self.writer.add_document(to_tantivy(&f, d))?;
             self.pending += 1;
             self.first_pending_at.get_or_insert_with(Instant::now);
-            self.added.fetch_max(d.id, Ordering::SeqCst);
+            self.added = self.added.max(d.id);
         }
         Ok(())
     }
 
     fn commit(&mut self) -> Result<i64, IndexError> {
-        let hwm = self.added.load(Ordering::SeqCst);
+        let hwm = self.added;
         if self.pending == 0 && hwm == self.committed {
             return Ok(hwm);
         }
@@ -239,14 +268,37 @@ impl WriterState {
     }
 }
 
+/// How much of a document's body is indexed and kept for snippets, in bytes: about 330,000
+/// Thai characters, a hundred printed pages (the longest of the 48,260 thaigov articles is
+/// 0.67 MB, a cabinet-meeting summary). The store keeps the whole text; what lies beyond is not searchable. The
+/// cap bounds the writer's time on one document: a 9 MB pasted post used to hold the one
+/// writer, and every document queued behind it, for minutes.
+pub const MAX_INDEXED_BODY_BYTES: usize = 1 << 20;
+/// The same for the title, which is indexed three times (twice in `text`, once alone).
+pub const MAX_INDEXED_TITLE_BYTES: usize = 16 << 10;
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn capped(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
+    let title = capped(&d.doc.title, MAX_INDEXED_TITLE_BYTES);
+    let body = capped(&d.doc.body, MAX_INDEXED_BODY_BYTES);
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.doc_id, d.id as u64);
-    doc.add_text(f.text, &d.doc.title);
-    doc.add_text(f.text, &d.doc.title);
-    doc.add_text(f.text, &d.doc.body);
-    doc.add_text(f.title, &d.doc.title);
-    doc.add_text(f.body, &d.doc.body);
+    doc.add_text(f.text, title);
+    doc.add_text(f.text, title);
+    doc.add_text(f.text, body);
+    doc.add_text(f.title, title);
+    doc.add_text(f.body, body);
     if let Some(url) = &d.doc.url {
         doc.add_text(f.url, url);
     }
@@ -260,4 +312,17 @@ fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
         );
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capped;
+
+    #[test]
+    fn capping_cuts_at_a_character_boundary() {
+        assert_eq!(capped("กขค", 9), "กขค");
+        assert_eq!(capped("กขค", 8), "กข");
+        assert_eq!(capped("กขค", 2), "");
+        assert_eq!(capped("abc", 2), "ab");
+    }
 }

@@ -75,6 +75,11 @@ const SUB_CACHE_MAX: usize = 200_000;
 /// A token shorter than this (in characters) holds no compound worth splitting: two
 /// dictionary words need at least two characters each.
 const MIN_COMPOUND_CHARS: usize = 4;
+/// A token longer than this is not split into sub-words. The longest dictionary entries
+/// (royal names, the anti-corruption commission's full name) are about 80 characters; a
+/// longer token is a run the segmenter could not read (a pasted blob, 30,000 × ก), whose
+/// "sub-words" are noise that cost time and index space.
+const MAX_COMPOUND_CHARS: usize = 128;
 
 /// A clone shares the dictionary but starts with empty scratch space and an empty cache:
 /// tantivy clones tokenizers per segment writer and per query.
@@ -158,14 +163,19 @@ impl ThaiTokenizer {
                 text: term,
                 position_length: width,
             });
-            if self.index_sub_words && width >= MIN_COMPOUND_CHARS {
+            if self.index_sub_words && (MIN_COMPOUND_CHARS..=MAX_COMPOUND_CHARS).contains(&width) {
+                // Ranges come sorted by start, so the character offset of each is counted
+                // on from the last one: linear in the token, however many sub-words.
+                let (mut byte, mut chars) = (0, 0);
                 for &(a, b) in sub_word_ranges(&self.segmenter, &mut self.sub_cache, surface) {
                     let (a, b) = (a as usize, b as usize);
+                    chars += surface[byte..a].chars().count();
+                    byte = a;
                     let sub = &surface[a..b];
                     self.tokens.push(Token {
                         offset_from: span.start + a,
                         offset_to: span.start + b,
-                        position: position + surface[..a].chars().count(),
+                        position: position + chars,
                         text: term_text(sub),
                         position_length: sub.chars().count(),
                     });
@@ -228,7 +238,8 @@ impl ThaiTokenizer {
                 if end <= to {
                     let surface = &text[from..to];
                     return self.index_sub_words
-                        && surface.chars().count() >= MIN_COMPOUND_CHARS
+                        && (MIN_COMPOUND_CHARS..=MAX_COMPOUND_CHARS)
+                            .contains(&surface.chars().count())
                         && sub_word_ranges(&self.segmenter, &mut self.sub_cache, surface)
                             .contains(&((start - from) as u32, (end - from) as u32));
                 }
@@ -389,12 +400,10 @@ fn sub_word_ranges<'c>(
             cache.clear();
         }
         let mut ranges: Vec<(u32, u32)> = Vec::new();
-        segmenter.sub_words(surface, |a, b| {
-            let range = (a as u32, b as u32);
-            if !ranges.contains(&range) {
-                ranges.push(range);
-            }
-        });
+        segmenter.sub_words(surface, |a, b| ranges.push((a as u32, b as u32)));
+        // The system and user dictionaries may both hold a word.
+        ranges.sort_unstable();
+        ranges.dedup();
         cache.insert(surface.into(), ranges.into_boxed_slice());
     }
     &cache[surface]

@@ -135,9 +135,11 @@ impl Application {
 
         let follower = tokio::spawn(follow::follow(
             store.clone(),
+            index.clone(),
             writer,
             index_wake,
             shutdown.clone(),
+            self.config.index.verify_at_start,
         ));
         let detector = self.config.detect.enabled.then(|| {
             let (store, config, shutdown) =

@@ -139,6 +139,23 @@ pub enum Command {
         #[arg(long)]
         outlet: Option<String>,
     },
+    /// Check the search index against the store, or repair it. `praden serve` does both at
+    /// start by itself.
+    Index {
+        #[command(subcommand)]
+        action: IndexCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IndexCommand {
+    /// Compare the store's document ids with the index's (up to the index's high-water mark)
+    /// and list the differences; exits non-zero if there are any.
+    Verify,
+    /// Index what the store has and the index lacks, and remove what the index has and the
+    /// store does not. Needs the index writer: stop a running server first (it repairs at
+    /// start anyway).
+    Repair,
 }
 
 #[derive(Subcommand)]
@@ -219,6 +236,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster { window_hours } => cluster(window_hours),
         Command::User { ref action } => user(config()?, action).await,
         Command::Token { ref action } => token(config()?, action).await,
+        Command::Index {
+            action: IndexCommand::Verify,
+        } => index_verify(config()?).await,
+        Command::Index {
+            action: IndexCommand::Repair,
+        } => index_repair(config()?).await,
         Command::Import {
             ref file,
             ref source,
@@ -322,9 +345,11 @@ async fn ingest_forever(config: Config) -> anyhow::Result<()> {
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let follower = tokio::spawn(follow::follow(
         store.clone(),
+        index.clone(),
         writer,
         stored.clone(),
         shutdown.clone(),
+        config.index.verify_at_start,
     ));
     Ingester::with_limits(
         store.clone(),
@@ -453,6 +478,52 @@ async fn import(
         );
     }
     store.close().await;
+    Ok(())
+}
+
+async fn index_verify(config: Config) -> anyhow::Result<()> {
+    let Parts { store, index } = Parts::open(&config).await?;
+    let found = follow::verify(&store, &index).await;
+    store.close().await;
+    let found = found?;
+    println!("{}", found.describe());
+    anyhow::ensure!(
+        found.agrees(),
+        "the index and the store disagree: run `praden index repair` (or restart `praden serve`)"
+    );
+    println!("the index agrees with the store");
+    Ok(())
+}
+
+async fn index_repair(config: Config) -> anyhow::Result<()> {
+    let Parts { store, index } = Parts::open(&config).await?;
+    let writer = match index.start_writer(app::commit_policy(&config)) {
+        Ok(w) => w,
+        Err(IndexError::Locked { path }) => anyhow::bail!(
+            "a running praden process owns the index in {path}; it checks and repairs the \
+             index when it starts, or stop it and run `praden index repair` again"
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let caught_up = follow::catch_up(&store, &writer).await?;
+    let found = follow::verify_and_repair(&store, &index, &writer).await?;
+    println!("{}", found.describe());
+    if caught_up > 0 {
+        println!("indexed {caught_up} documents above the high-water mark");
+    }
+    if !found.agrees() {
+        println!(
+            "repaired: {} documents indexed again, {} removed",
+            found.missing.len() + found.repeated.len(),
+            found.extra.len()
+        );
+    }
+    writer.shutdown().await?;
+    let after = follow::verify(&store, &index).await?;
+    store.close().await;
+    println!("{}", after.describe());
+    anyhow::ensure!(after.agrees(), "the index still disagrees with the store");
+    println!("the index agrees with the store");
     Ok(())
 }
 

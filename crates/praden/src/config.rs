@@ -130,6 +130,8 @@ pub struct IndexConfig {
     pub commit_docs: usize,
     pub commit_interval: Duration,
     pub writer_memory_mb: usize,
+    /// `serve` and `ingest` compare the index with the store once at start and repair it.
+    pub verify_at_start: bool,
 }
 
 impl Config {
@@ -211,6 +213,11 @@ const KEYS: &[Key] = &[
         name: "index.writer_memory_mb",
         env: &["PRADEN_INDEX_WRITER_MEMORY_MB"],
         default: Some("256"),
+    },
+    Key {
+        name: "index.verify_at_start",
+        env: &["PRADEN_INDEX_VERIFY_AT_START"],
+        default: Some("true"),
     },
     Key {
         name: "ingest.max_concurrent",
@@ -460,6 +467,11 @@ impl Config {
                 commit_docs: number("index.commit_docs", 1, 1_000_000)?,
                 commit_interval,
                 writer_memory_mb: number("index.writer_memory_mb", 32, 4096)?,
+                verify_at_start: match text("index.verify_at_start").as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("index.verify_at_start", "true or false")),
+                },
             },
             ingest: IngestConfig {
                 max_concurrent: number("ingest.max_concurrent", 1, 256)?,

@@ -1,8 +1,11 @@
 //! The index follows the store: documents are written to the store first, and this loop hands
-//! everything above the index's high-water mark to the one index writer. Because the mark is
-//! committed with the index, a crash at any point is repaired by the next catch-up.
+//! everything above the index's high-water mark to the one index writer. The mark a commit
+//! records covers only documents inside that commit, so a crash at any point is repaired by
+//! the next catch-up; `verify` and `repair` prove and restore the agreement of the two
+//! whatever happened (a mark from an older version, ids a concurrent PostgreSQL transaction
+//! committed below the mark), and `follow` runs them once at start.
 
-use praden_index::IndexWriterHandle;
+use praden_index::{IndexWriterHandle, SearchIndex};
 use praden_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,16 +30,183 @@ pub async fn catch_up(store: &Store, writer: &IndexWriterHandle) -> anyhow::Resu
     }
 }
 
-/// Runs until `shutdown`, then catches up a last time and commits.
+/// How the committed index compares with the store, up to the index's high-water mark.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    /// The index's high-water mark: store ids up to it must all be indexed.
+    pub checked_up_to: i64,
+    /// Store documents with an id up to the mark.
+    pub stored: usize,
+    /// Documents the index holds (repeats counted).
+    pub indexed: usize,
+    /// Stored but not indexed.
+    pub missing: Vec<i64>,
+    /// Indexed but not (or no longer) stored.
+    pub extra: Vec<i64>,
+    /// Indexed more than once.
+    pub repeated: Vec<i64>,
+}
+
+impl Agreement {
+    pub fn agrees(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.repeated.is_empty()
+    }
+
+    /// One line for a person: counts, and the first ids of each difference.
+    pub fn describe(&self) -> String {
+        let ids = |v: &[i64]| {
+            let shown: Vec<String> = v.iter().take(10).map(i64::to_string).collect();
+            let more = if v.len() > 10 { ", …" } else { "" };
+            format!("{} [{}{more}]", v.len(), shown.join(", "))
+        };
+        format!(
+            "store: {} documents up to id {}; index: {}; missing from the index: {}; \
+             indexed but not stored: {}; indexed twice: {}",
+            self.stored,
+            self.checked_up_to,
+            self.indexed,
+            ids(&self.missing),
+            ids(&self.extra),
+            ids(&self.repeated)
+        )
+    }
+}
+
+/// Merges two ascending id lists into their differences.
+fn compare(checked_up_to: i64, stored: &[i64], indexed: &[i64]) -> Agreement {
+    let mut a = Agreement {
+        checked_up_to,
+        stored: stored.len(),
+        indexed: indexed.len(),
+        ..Default::default()
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < stored.len() || j < indexed.len() {
+        match (stored.get(i), indexed.get(j)) {
+            (Some(s), Some(x)) if s == x => {
+                i += 1;
+                j += 1;
+                while indexed.get(j) == Some(s) {
+                    if a.repeated.last() != Some(s) {
+                        a.repeated.push(*s);
+                    }
+                    j += 1;
+                }
+            }
+            (Some(s), Some(x)) if s < x => {
+                a.missing.push(*s);
+                i += 1;
+            }
+            (Some(s), None) => {
+                a.missing.push(*s);
+                i += 1;
+            }
+            (_, Some(x)) => {
+                if a.extra.last() != Some(x) {
+                    a.extra.push(*x);
+                }
+                j += 1;
+            }
+            (None, None) => unreachable!(),
+        }
+    }
+    a
+}
+
+/// Compares what the index has committed with the store.
+pub async fn verify(store: &Store, index: &SearchIndex) -> anyhow::Result<Agreement> {
+    index.reload()?;
+    let mark = index.high_water_mark()?;
+    // Read the index first: a document stored meanwhile has an id above the mark anyway.
+    let reading = index.clone();
+    let indexed = tokio::task::spawn_blocking(move || reading.indexed_ids()).await??;
+    let up_to = mark.max(indexed.last().copied().unwrap_or(0));
+    let stored = store.document_ids_up_to(up_to).await?;
+    Ok(compare(mark, &stored, &indexed))
+}
+
+/// Re-adds what the index lacks (and what it holds twice: adding replaces) and removes what
+/// the store does not have, then commits. Returns (added, removed).
+pub async fn repair(
+    store: &Store,
+    writer: &IndexWriterHandle,
+    found: &Agreement,
+) -> anyhow::Result<(usize, usize)> {
+    let mut to_add: Vec<i64> = found
+        .missing
+        .iter()
+        .chain(&found.repeated)
+        .copied()
+        .collect();
+    to_add.sort_unstable();
+    let mut added = 0;
+    // Losses come in runs (the tail of an interrupted batch), so read runs of ids.
+    let mut k = 0;
+    while k < to_add.len() {
+        let mut end = k;
+        while end + 1 < to_add.len() && to_add[end + 1] == to_add[end] + 1 {
+            end += 1;
+        }
+        let (mut from, to) = (to_add[k], to_add[end]);
+        loop {
+            let page = store.documents_between(from, to, PAGE).await?;
+            let Some(last) = page.last().map(|d| d.id) else {
+                break;
+            };
+            added += page.len();
+            writer.add(page).await?;
+            from = last + 1;
+        }
+        k = end + 1;
+    }
+    writer.delete(found.extra.clone()).await?;
+    writer.commit().await?;
+    Ok((added, found.extra.len()))
+}
+
+/// Commits what is pending, verifies, and repairs if the index and the store disagree.
+pub async fn verify_and_repair(
+    store: &Store,
+    index: &SearchIndex,
+    writer: &IndexWriterHandle,
+) -> anyhow::Result<Agreement> {
+    writer.commit().await?;
+    let found = verify(store, index).await?;
+    if found.agrees() {
+        tracing::info!(
+            documents = found.indexed,
+            up_to = found.checked_up_to,
+            "the index agrees with the store"
+        );
+    } else {
+        tracing::warn!(difference = %found.describe(), "the index disagrees with the store; repairing");
+        let (added, removed) = repair(store, writer, &found).await?;
+        tracing::info!(added, removed, "index repaired");
+    }
+    Ok(found)
+}
+
+/// Runs until `shutdown`, then catches up a last time and commits. At start, once caught up,
+/// it checks the index against the store and repairs any difference (unless `verify` is off).
 pub async fn follow(
     store: Store,
+    index: SearchIndex,
     writer: IndexWriterHandle,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
+    verify: bool,
 ) -> anyhow::Result<i64> {
+    let mut verified = !verify;
     loop {
-        if let Err(e) = catch_up(&store, &writer).await {
-            tracing::error!(error = %e, "indexing new documents failed; retrying");
+        match catch_up(&store, &writer).await {
+            Ok(_) if !verified => {
+                verified = true;
+                if let Err(e) = verify_and_repair(&store, &index, &writer).await {
+                    tracing::error!(error = %e, "checking the index against the store failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "indexing new documents failed; retrying"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -46,4 +216,22 @@ pub async fn follow(
     }
     catch_up(&store, &writer).await?;
     Ok(writer.shutdown().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_finds_every_kind_of_difference() {
+        let a = compare(9, &[1, 2, 3, 5, 8, 9], &[1, 3, 3, 4, 5, 5, 5, 9, 12]);
+        assert_eq!(a.missing, vec![2, 8]);
+        assert_eq!(a.extra, vec![4, 12]);
+        assert_eq!(a.repeated, vec![3, 5]);
+        assert_eq!((a.stored, a.indexed), (6, 9));
+        assert!(!a.agrees());
+        assert!(compare(3, &[1, 2, 3], &[1, 2, 3]).agrees());
+        assert!(compare(0, &[], &[]).agrees());
+        assert_eq!(compare(2, &[1, 2], &[]).missing, vec![1, 2]);
+    }
 }
