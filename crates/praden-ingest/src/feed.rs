@@ -497,6 +497,9 @@ impl Field {
     }
 }
 
+/// An item's date texts so far, with their rank in `DATE_PREFERENCE`.
+type Dates = Vec<(usize, String)>;
+
 fn scan_items(text: &str) -> RawScan {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
@@ -507,7 +510,7 @@ fn scan_items(text: &str) -> RawScan {
     let mut items = Vec::new();
     // Inside an item: its depth below the item, what was read so far and its dates (rank,
     // text).
-    let mut item: Option<(usize, RawItem, Vec<(usize, String)>)> = None;
+    let mut item: Option<(usize, RawItem, Dates)> = None;
     let mut capturing: Option<(Field, String)> = None;
     loop {
         let event = match reader.read_event() {

@@ -10,11 +10,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A served page: its content type and body.
+type Page = (String, Vec<u8>);
+
 /// Serves `path → (content type, body)` over HTTP/1.1 on 127.0.0.1, one response per
 /// connection.
 #[derive(Clone, Default)]
 struct Fixtures {
-    pages: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
+    pages: Arc<Mutex<HashMap<String, Page>>>,
     port: u16,
 }
 
@@ -292,14 +295,9 @@ async fn two_outlets_listing_one_url_each_keep_a_copy_linked_to_the_first() {
         .collect();
     assert_eq!(copies, ["gov", "aggregator"]);
     // Re-polling every source stores nothing new.
-    for i in 0..3 {
-        let again = polled(i).await.unwrap();
-        assert_eq!(
-            (again.new, again.already_stored),
-            (0, 1),
-            "{}",
-            sources[i].id
-        );
+    for source in &sources {
+        let again = ingester.poll(source).await.unwrap();
+        assert_eq!((again.new, again.already_stored), (0, 1), "{}", source.id);
     }
     assert_eq!(store.count_documents().await.unwrap(), 2);
     store.close().await;
