@@ -132,8 +132,8 @@ fn detect(bytes: &[u8]) -> &'static Encoding {
     detector.guess(None, false)
 }
 
-/// Whether `bytes` read as Thai in windows-874: nearly every non-ASCII character a Thai
-/// one, and Thai's spelling rules kept — a vowel or tone mark above or below sits on a
+/// Whether `bytes` read as Thai in windows-874: no undefined byte, hardly any C1 control,
+/// and Thai's spelling rules kept — a vowel or tone mark above or below sits on a
 /// Thai letter, a leading vowel (เ แ โ ใ ไ) stands before a consonant. Latin-1 accents read
 /// as windows-874 break the rules at once ("criminalit้"), as does UTF-8 Thai ("เธ\u{81}").
 fn thai_looking(bytes: &[u8]) -> bool {
@@ -166,7 +166,9 @@ fn thai_looking(bytes: &[u8]) -> bool {
             if is_leading_vowel(c) && !chars.peek().is_some_and(|n| is_consonant(*n)) {
                 broken += 1;
             }
-        } else if !c.is_ascii() {
+        } else if ('\u{80}'..='\u{9F}').contains(&c) {
+            // windows-874's own punctuation (“ ” – … €) and NBSP are common in Thai text;
+            // C1 controls are what UTF-8 or another encoding read as windows-874 leaves.
             other += 1;
         }
         prev = c;
@@ -480,6 +482,8 @@ mod tests {
     #[test]
     fn thai_looking_needs_thai_spelling() {
         assert!(thai_looking(&tis620(THAI)));
+        // windows-874's punctuation and no-break space are part of Thai text.
+        assert!(thai_looking(&tis620("“ข่าวด่วน” – ครม.\u{a0}เห็นชอบ…")));
         let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode("criminalité liée, voilà");
         assert!(
             !thai_looking(&latin1),
