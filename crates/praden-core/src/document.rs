@@ -98,6 +98,16 @@ pub fn content_hash(title: &str, body: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The item key of one outlet's copy of an item whose URL another outlet's document already
+/// holds as its key (an aggregator or a second outlet listing the same article): the
+/// canonical URL with the outlet as its fragment. Canonical URLs never keep a fragment, so
+/// this cannot clash with a URL's key, and it is the same on every poll, so re-polling that
+/// outlet stores nothing new. The first copy keeps the plain URL; the ingester links the
+/// others to it (`duplicate_of`).
+pub fn outlet_item_key(item_key: &str, outlet: &str) -> String {
+    format!("{item_key}#outlet={outlet}")
+}
+
 /// Tracking parameters that never change what a page says.
 fn is_tracking_param(name: &str) -> bool {
     name.starts_with("utm_")
@@ -161,6 +171,9 @@ mod tests {
             "https://a.th/x"
         );
         assert_eq!(k(None, Some("9")).unwrap(), "s#9");
+        let key = outlet_item_key(&canonical_url("https://a.th/x#top"), "ข่าวสด");
+        assert_eq!(key, "https://a.th/x#outlet=ข่าวสด");
+        assert_ne!(canonical_url(&key), key, "no URL's key looks like it");
         assert!(k(Some("  "), None).is_err());
     }
 }

@@ -9,5 +9,5 @@ pub mod source;
 pub mod thai_time;
 
 pub use access::{Role, UnknownRole};
-pub use document::{canonical_url, content_hash, Document, NewDocument};
+pub use document::{canonical_url, content_hash, outlet_item_key, Document, NewDocument};
 pub use source::{SourceId, SourceKind, UnknownSourceKind};

@@ -3,21 +3,33 @@
 
 use crate::sources::{FetchArticle, Source};
 use praden_core::NewDocument;
+use std::borrow::Cow;
 use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the feed could not be parsed: {0}")]
 pub struct FeedError(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("item {position} ({what}): {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
-    /// 1-based position of the item in the feed.
+    /// 1-based position of the item in the feed; 0 for a problem of the feed as a whole that
+    /// did not stop the poll (see `PollReport::feed_problems`).
     pub position: usize,
     /// The item's id or link, as far as it has one.
     pub what: String,
     pub reason: String,
 }
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            0 => write!(f, "{}: {}", self.what, self.reason),
+            n => write!(f, "item {n} ({}): {}", self.what, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ItemError {}
 
 /// A description shorter than this (in characters, as text) with no full content beside it
 /// is a teaser: with `fetch_article = "auto"` the item's page is fetched for the story.
@@ -43,64 +55,156 @@ pub fn parse_feed(
 }
 
 /// The feed's items, each with the decision whether to fetch its page.
+///
+/// feed-rs does the parsing; around it, the feeds it rejects or misreads are mended (see
+/// `normalise`), items it drops are read by a lenient pass of our own (RSS 1.0 items without
+/// `<link>`), and a feed whose XML lists items of which none could be read is an error, not
+/// an empty success.
 pub fn parse_feed_items(
     source: &Source,
     bytes: &[u8],
     fetched_at: OffsetDateTime,
 ) -> Result<Vec<Result<FeedItem, ItemError>>, FeedError> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = normalise(&text);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(source.url.as_str()))
+        // feed-rs's last resort for an item with neither link nor title is a random UUID,
+        // which would store the item again on every poll; such items get an id from their
+        // text instead (`to_item`). The other generated ids are kept as they were.
+        .id_generator(|links, title, uri| {
+            if links.is_empty() && title.is_none() {
+                String::new()
+            } else {
+                feed_rs::parser::generate_id(links, title, uri)
+            }
+        })
         .build();
-    let feed = parser.parse(bytes).map_err(|e| FeedError(e.to_string()))?;
+    let feed = parser
+        .parse(text.as_bytes())
+        .map_err(|e| FeedError(e.to_string()))?;
+    let raw = scan_items(&text);
+    let listed = raw.items.len();
+    let rss = matches!(
+        feed.feed_type,
+        feed_rs::model::FeedType::RSS0
+            | feed_rs::model::FeedType::RSS1
+            | feed_rs::model::FeedType::RSS2
+    );
+    let items: Vec<Item> = if rss && raw.complete && feed.entries.len() < listed {
+        // feed-rs dropped some (an RSS 1.0 item without <link>): every item is read from
+        // the raw XML instead, so positions, dates and ids stay consistent within the poll.
+        raw.items.iter().map(Item::from_raw).collect()
+    } else {
+        feed.entries.into_iter().map(Item::from_entry).collect()
+    };
     // feed-rs drops the dates it cannot read (Thai month names, B.E. years, Thai digits); the
     // raw text is read beside it. Matched by position, so only when the counts agree.
-    let raw_dates = raw_item_dates(bytes).filter(|d| d.len() == feed.entries.len());
-    Ok(feed
-        .entries
+    let raw_dates = (raw.complete && listed == items.len())
+        .then(|| raw.items.iter().map(|i| i.date.clone()).collect::<Vec<_>>());
+    let results: Vec<_> = items
         .into_iter()
         .enumerate()
-        .map(|(i, entry)| {
+        .map(|(i, item)| {
             let raw_date = raw_dates.as_ref().and_then(|d| d[i].as_deref());
-            to_item(source, i + 1, entry, raw_date, fetched_at)
+            to_item(source, i + 1, item, raw_date, fetched_at)
         })
-        .collect())
+        .collect();
+    // A feed that lists items of which not one can be stored is broken (a CMS change, a
+    // format we misread), not quiet: the poll fails with the first reason.
+    if listed > 0 && results.iter().all(Result::is_err) {
+        let first = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default();
+        return Err(FeedError(format!(
+            "it lists {listed} items but none of them could be read{first}"
+        )));
+    }
+    Ok(results)
+}
+
+/// One item as a parser gives it, before it becomes a document. Title, content and summary
+/// may hold HTML.
+#[derive(Debug, Default)]
+struct Item {
+    /// The item's own id (guid, Atom id, rdf:about, or feed-rs's hash of link and title);
+    /// empty if it has none.
+    id: String,
+    link: Option<String>,
+    title: Option<String>,
+    content: Option<String>,
+    summary: Option<String>,
+    published: Option<OffsetDateTime>,
+}
+
+impl Item {
+    fn from_entry(entry: feed_rs::model::Entry) -> Self {
+        let link = entry
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+            .or(entry.links.first())
+            .map(|l| l.href.clone());
+        Item {
+            link,
+            title: entry.title.map(|t| t.content),
+            content: entry.content.and_then(|c| c.body),
+            summary: entry.summary.map(|s| s.content),
+            published: entry
+                .published
+                .or(entry.updated)
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok()),
+            id: entry.id,
+        }
+    }
+
+    /// An item read by `scan_items`; its date comes from the raw date text.
+    fn from_raw(raw: &RawItem) -> Self {
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Item {
+            id: nonempty(&raw.id).unwrap_or_default(),
+            link: nonempty(&raw.link),
+            title: nonempty(&raw.title),
+            content: nonempty(&raw.content),
+            summary: nonempty(&raw.description),
+            published: None,
+        }
+    }
 }
 
 fn to_item(
     source: &Source,
     position: usize,
-    entry: feed_rs::model::Entry,
+    item: Item,
     raw_date: Option<&str>,
     fetched_at: OffsetDateTime,
 ) -> Result<FeedItem, ItemError> {
-    let link = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .map(|l| l.href.clone());
+    let link = item.link.clone();
     let err = |reason: &str| ItemError {
         position,
-        what: link.clone().unwrap_or_else(|| entry.id.clone()),
+        what: link.clone().unwrap_or_else(|| item.id.clone()),
         reason: reason.to_string(),
     };
-    let title = entry
+    let title = item
         .title
-        .as_ref()
-        .map(|t| crate::text::html_to_text(&t.content))
+        .as_deref()
+        .map(crate::text::html_to_text)
         .unwrap_or_default();
-    let content = entry
+    let content = item
         .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref())
+        .as_deref()
         .map(crate::text::html_to_text)
         .filter(|t| !t.is_empty());
     let has_content = content.is_some();
     let body = content
-        .or(entry
-            .summary
-            .as_ref()
-            .map(|s| crate::text::html_to_text(&s.content)))
+        .or(item.summary.as_deref().map(crate::text::html_to_text))
         .unwrap_or_default();
     if title.is_empty() && body.is_empty() {
         return Err(err("it has neither a title nor any text"));
@@ -110,11 +214,7 @@ fn to_item(
     } else {
         title
     };
-    let parsed = entry
-        .published
-        .or(entry.updated)
-        .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok());
-    let published_at = match (parsed, raw_date) {
+    let published_at = match (item.published, raw_date) {
         (Some(t), _) => Some(t),
         (None, Some(raw)) => match praden_core::thai_time::parse_thai_datetime(raw, fetched_at) {
             Ok(t) => Some(t),
@@ -139,12 +239,19 @@ fn to_item(
             page.filter(|_| teaser)
         }
     };
+    // An item with neither link nor id of its own (no guid, no title for feed-rs to hash) is
+    // known by its text, so polling it again stores nothing new; an edited text is a new item.
+    let id = if item.id.trim().is_empty() && link.is_none() {
+        format!("text:{}", &praden_core::content_hash(&title, &body)[..32])
+    } else {
+        item.id.clone()
+    };
     let doc = NewDocument::new(
         &source.id,
         source.kind,
         &source.outlet,
         link.as_deref(),
-        Some(&entry.id),
+        Some(&id),
         &title,
         &body,
         published_at,
@@ -152,6 +259,168 @@ fn to_item(
     )
     .map_err(|e| err(&e.to_string()))?;
     Ok(FeedItem { doc, fetch_article })
+}
+
+/// Mends, before feed-rs sees them, the feeds it rejects or misreads:
+///
+/// - `<rss>` without a `version` (or with one feed-rs does not know, such as 0.94): feed-rs
+///   answers "no root element"; read as RSS 2.0, the superset of the others.
+/// - RSS 0.90 (`<rdf:RDF xmlns="http://my.netscape.com/rdf/simple/0.9/">`): feed-rs knows
+///   RDF only under the RSS 1.0 namespace and finds no items; 0.90's elements are a subset
+///   of 1.0's, so the namespace is swapped.
+/// - C1 control characters, raw or as `&#128;`–`&#159;`: they are always windows-1252
+///   punctuation mislabelled (`&#146;` for ’), and would be dropped as controls ("dont");
+///   they are mapped as browsers map them.
+fn normalise(text: &str) -> Cow<'_, str> {
+    let mut text = fix_c1_controls(text);
+    match root_element(&text) {
+        Some(Root {
+            start,
+            end,
+            name,
+            rss_version_ok: false,
+            ..
+        }) if name == "rss" => {
+            let tag = rewrite_rss_tag(&text[start..end]);
+            text = Cow::Owned(format!("{}{}{}", &text[..start], tag, &text[end..]));
+        }
+        Some(Root { name, .. }) if name == "RDF" => {
+            for q in ['"', '\''] {
+                let old = format!("{q}http://my.netscape.com/rdf/simple/0.9/{q}");
+                if text.contains(&old) {
+                    let new = format!("{q}http://purl.org/rss/1.0/{q}");
+                    text = Cow::Owned(text.replace(&old, &new));
+                }
+            }
+        }
+        _ => {}
+    }
+    text
+}
+
+/// The document's root element: where its start tag is, its local name, and for `rss`
+/// whether feed-rs accepts its version.
+struct Root {
+    start: usize,
+    end: usize,
+    name: String,
+    rss_version_ok: bool,
+}
+
+fn root_element(text: &str) -> Option<Root> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let end = reader.buffer_position() as usize;
+                let start = before + text[before..end].find('<')?;
+                let name = e.local_name().as_ref().to_string();
+                let version = e
+                    .try_get_attribute("version")
+                    .ok()
+                    .flatten()
+                    .map(|a| a.value.trim().to_string());
+                let rss_version_ok =
+                    matches!(version.as_deref(), Some("2.0" | "0.91" | "0.92" | ""));
+                return Some(Root {
+                    start,
+                    end,
+                    name,
+                    rss_version_ok,
+                });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// An `<rss …>` start tag with `version="2.0"` in place of a missing or unknown version.
+fn rewrite_rss_tag(tag: &str) -> String {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(tag);
+    let (e, empty) = match reader.read_event() {
+        Ok(Event::Start(e)) => (e, false),
+        Ok(Event::Empty(e)) => (e, true),
+        // Not readable after all: feed-rs will say what is wrong with it.
+        _ => return tag.to_string(),
+    };
+    let mut out = String::from("<rss");
+    for a in e.attributes().with_checks(false).flatten() {
+        if a.key.as_ref() == "version" {
+            continue;
+        }
+        let q = if a.value.contains('"') { '\'' } else { '"' };
+        let key = a.key.as_ref().to_string();
+        out.push_str(&format!(" {key}={q}{}{q}", a.value));
+    }
+    out.push_str(" version=\"2.0\"");
+    out.push_str(if empty { "/>" } else { ">" });
+    out
+}
+
+/// C1 controls (U+0080–U+009F), raw or as numeric character references, as the windows-1252
+/// characters they stand for; the five code points windows-1252 leaves undefined stay.
+fn fix_c1_controls(text: &str) -> Cow<'_, str> {
+    let c1 = |c: char| ('\u{80}'..='\u{9F}').contains(&c);
+    if !text.contains(c1) && !text.contains("&#") {
+        return Cow::Borrowed(text);
+    }
+    let windows_1252 = |code: u32| -> Option<char> {
+        let byte = [u8::try_from(code).ok()?];
+        let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+        s.chars().next().filter(|c| !c1(*c))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(|c: char| c == '&' || c1(c)) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let c = rest.chars().next().expect("found above");
+        if c != '&' {
+            match windows_1252(c as u32) {
+                Some(mapped) => {
+                    out.push(mapped);
+                    changed = true;
+                }
+                None => out.push(c),
+            }
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        // `&#146;` or `&#x92;`.
+        let reference = rest
+            .strip_prefix("&#")
+            .and_then(|r| r.find(';').filter(|end| *end <= 8).map(|end| &r[..end]));
+        let code = reference.and_then(|r| match r.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => r.parse::<u32>().ok(),
+        });
+        match (
+            reference,
+            code.filter(|c| (0x80..=0x9F).contains(c))
+                .and_then(windows_1252),
+        ) {
+            (Some(r), Some(mapped)) => {
+                out.push(mapped);
+                rest = &rest["&#".len() + r.len() + 1..];
+                changed = true;
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Thai feeds sometimes write the B.E. year into an RFC 822 date ("Tue, 05 Mar 2567 ..."),
@@ -164,58 +433,132 @@ fn buddhist_era_to_common_era(t: OffsetDateTime) -> OffsetDateTime {
     }
 }
 
-/// The date text of each item of an RSS, RDF or Atom feed (or of a JSON Feed), in document
-/// order: the first of pubDate / published / dc:date / issued / created, else updated /
-/// modified. None if the bytes are neither XML nor JSON that can be read.
-fn raw_item_dates(bytes: &[u8]) -> Option<Vec<Option<String>>> {
-    let text = std::str::from_utf8(bytes)
-        .ok()?
-        .trim_start_matches('\u{feff}');
-    if text.trim_start().starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        let items = v.get("items")?.as_array()?;
-        return Some(
-            items
-                .iter()
-                .map(|item| {
-                    ["date_published", "date_modified"]
-                        .iter()
-                        .find_map(|k| item.get(*k)?.as_str().map(str::to_string))
-                })
-                .collect(),
-        );
+/// The items of an RSS, RDF or Atom feed (or of a JSON Feed) as the raw XML has them, in
+/// document order: how many the feed lists, each one's date text, and for RSS the fields
+/// the lenient reading needs when feed-rs drops items.
+struct RawScan {
+    items: Vec<RawItem>,
+    /// The whole document was read; otherwise `items` are those before the first error.
+    complete: bool,
+}
+
+#[derive(Debug, Default)]
+struct RawItem {
+    /// The first of pubDate / published / dc:date / issued / created, else updated / modified.
+    date: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
+    /// `<guid>` or `<id>`, else the RDF item's `rdf:about`.
+    id: Option<String>,
+    description: Option<String>,
+    /// `content:encoded` (RSS) or `content` (Atom).
+    content: Option<String>,
+}
+
+/// Which field of a `RawItem` an element of an item fills.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    /// The rank in `DATE_PREFERENCE`.
+    Date(usize),
+    Title,
+    Link,
+    Id,
+    Description,
+    Content,
+}
+
+const DATE_PREFERENCE: [&str; 7] = [
+    "pubDate",
+    "published",
+    "date",
+    "issued",
+    "created",
+    "updated",
+    "modified",
+];
+
+impl Field {
+    /// The field an item's child element fills, by its qualified name. Prefixed names other
+    /// than the date modules' and content:encoded (media:title, itunes:summary) are not the
+    /// item's own fields.
+    fn of(qname: &str) -> Option<Field> {
+        let local = qname.rsplit(':').next().unwrap_or(qname);
+        if let Some(rank) = DATE_PREFERENCE.iter().position(|p| *p == local) {
+            return Some(Field::Date(rank));
+        }
+        match qname {
+            "title" => Some(Field::Title),
+            "link" => Some(Field::Link),
+            "guid" | "id" => Some(Field::Id),
+            "description" | "summary" => Some(Field::Description),
+            "content:encoded" | "content" => Some(Field::Content),
+            _ => None,
+        }
     }
-    const PREFERENCE: [&str; 7] = [
-        "pubDate",
-        "published",
-        "date",
-        "issued",
-        "created",
-        "updated",
-        "modified",
-    ];
+}
+
+/// An item's date texts so far, with their rank in `DATE_PREFERENCE`.
+type Dates = Vec<(usize, String)>;
+
+fn scan_items(text: &str) -> RawScan {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('{') {
+        return scan_json_items(text);
+    }
     use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(text.as_bytes());
-    let mut buf = Vec::new();
-    let mut dates = Vec::new();
-    // Inside an item: its depth below the item and the dates found so far (preference, text).
-    let mut item: Option<(usize, Vec<(usize, String)>)> = None;
-    let mut capturing: Option<(usize, String)> = None;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut items = Vec::new();
+    // Inside an item: its depth below the item, what was read so far and its dates (rank,
+    // text).
+    let mut item: Option<(usize, RawItem, Dates)> = None;
+    let mut capturing: Option<(Field, String)> = None;
     loop {
-        match reader.read_event_into(&mut buf).ok()? {
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(_) => {
+                return RawScan {
+                    items,
+                    complete: false,
+                }
+            }
+        };
+        match event {
             Event::Start(e) => {
-                let local = e.local_name();
-                let name: &str = local.into_inner();
+                let qname = e.name().as_ref().to_string();
+                let local = qname.rsplit(':').next().unwrap_or(&qname);
                 match &mut item {
-                    None if matches!(name, "item" | "entry") => item = Some((0, Vec::new())),
+                    None if matches!(local, "item" | "entry") => {
+                        let about = e
+                            .try_get_attribute("rdf:about")
+                            .ok()
+                            .flatten()
+                            .map(|a| a.value.trim().to_string());
+                        let raw = RawItem {
+                            id: about,
+                            ..RawItem::default()
+                        };
+                        item = Some((0, raw, Vec::new()));
+                    }
                     None => {}
-                    Some((depth, _)) => {
+                    Some((depth, raw, _)) => {
                         *depth += 1;
                         if *depth == 1 {
-                            capturing = PREFERENCE
-                                .iter()
-                                .position(|p| *p == name)
-                                .map(|rank| (rank, String::new()));
+                            capturing = Field::of(&qname).map(|f| (f, String::new()));
+                            let is_link = matches!(capturing, Some((Field::Link, _)));
+                            if let Some(href) = atom_href(&e).filter(|_| is_link) {
+                                raw.link.get_or_insert(href);
+                                capturing = None;
+                            }
+                        }
+                    }
+                }
+            }
+            // Atom's <link href="…"/>.
+            Event::Empty(e) => {
+                if let Some((0, raw, _)) = &mut item {
+                    if e.name().as_ref() == "link" {
+                        if let Some(href) = atom_href(&e) {
+                            raw.link.get_or_insert(href);
                         }
                     }
                 }
@@ -230,18 +573,54 @@ fn raw_item_dates(bytes: &[u8]) -> Option<Vec<Option<String>>> {
                     s.push_str(t.as_ref());
                 }
             }
+            Event::GeneralRef(r) => {
+                if let Some((_, s)) = &mut capturing {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => s.push(c),
+                        _ => match &*r {
+                            "lt" => s.push('<'),
+                            "gt" => s.push('>'),
+                            "amp" => s.push('&'),
+                            "apos" => s.push('\''),
+                            "quot" => s.push('"'),
+                            other => {
+                                s.push('&');
+                                s.push_str(other);
+                                s.push(';');
+                            }
+                        },
+                    }
+                }
+            }
             Event::End(_) => match &mut item {
-                Some((0, found)) => {
-                    found.sort_by_key(|(rank, _)| *rank);
-                    dates.push(found.drain(..).next().map(|(_, s)| s));
+                Some((0, raw, dates)) => {
+                    dates.sort_by_key(|(rank, _)| *rank);
+                    raw.date = dates.drain(..).next().map(|(_, s)| s);
+                    items.push(std::mem::take(raw));
                     item = None;
                 }
-                Some((depth, found)) => {
+                Some((depth, raw, dates)) => {
                     if *depth == 1 {
-                        if let Some((rank, s)) = capturing.take() {
+                        if let Some((field, s)) = capturing.take() {
                             let s = s.trim().to_string();
                             if !s.is_empty() {
-                                found.push((rank, s));
+                                match field {
+                                    Field::Date(rank) => dates.push((rank, s)),
+                                    // A guid beats the rdf:about read from the item's tag.
+                                    Field::Id => raw.id = Some(s),
+                                    Field::Title => {
+                                        raw.title.get_or_insert(s);
+                                    }
+                                    Field::Link => {
+                                        raw.link.get_or_insert(s);
+                                    }
+                                    Field::Description => {
+                                        raw.description.get_or_insert(s);
+                                    }
+                                    Field::Content => {
+                                        raw.content.get_or_insert(s);
+                                    }
+                                }
                             }
                         }
                     }
@@ -252,9 +631,46 @@ fn raw_item_dates(bytes: &[u8]) -> Option<Vec<Option<String>>> {
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
-    Some(dates)
+    RawScan {
+        items,
+        complete: true,
+    }
+}
+
+/// The `href` of an Atom link that points at the item itself (no `rel`, or `alternate`).
+fn atom_href(e: &quick_xml::events::BytesStart<'_>) -> Option<String> {
+    let attr = |name: &str| {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .map(|a| a.value.trim().to_string())
+    };
+    let href = attr("href")?;
+    attr("rel").is_none_or(|r| r == "alternate").then_some(href)
+}
+
+/// A JSON Feed's items: only their dates are needed beside feed-rs.
+fn scan_json_items(text: &str) -> RawScan {
+    let parsed: Option<Vec<RawItem>> = (|| {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let items = v.get("items")?.as_array()?;
+        Some(
+            items
+                .iter()
+                .map(|item| RawItem {
+                    date: ["date_published", "date_modified"]
+                        .iter()
+                        .find_map(|k| item.get(*k)?.as_str().map(str::to_string)),
+                    ..RawItem::default()
+                })
+                .collect(),
+        )
+    })();
+    RawScan {
+        complete: parsed.is_some(),
+        items: parsed.unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -374,5 +790,156 @@ mod tests {
         );
         let item = &items(&source(FetchArticle::Auto), RSS)[1];
         assert_eq!(item.doc.body, "ฝนตกหนักต่อเนื่องทำให้น้ำท่วมหลายอำเภอ");
+    }
+    /// A fixture as the poller hands it to the parser: decoded to UTF-8 first.
+    fn fixture_items(name: &str) -> Result<Vec<Result<FeedItem, ItemError>>, FeedError> {
+        let path = format!("{}/tests/fixtures/feeds/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (utf8, _) = crate::charset::to_utf8(&bytes, None);
+        parse_feed_items(
+            &source(FetchArticle::Never),
+            &utf8,
+            datetime!(2024-03-06 00:00 UTC),
+        )
+    }
+
+    fn titles_and_keys(name: &str) -> Vec<(String, String)> {
+        fixture_items(name)
+            .unwrap()
+            .into_iter()
+            .map(|i| {
+                let doc = i.unwrap().doc;
+                (doc.title, doc.item_key)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rss_without_a_version_is_read_as_rss2() {
+        assert_eq!(
+            titles_and_keys("tis620-undeclared-no-version.xml"),
+            [
+                (
+                    "นายกฯ สั่งการกระทรวงสาธารณสุขรับมือฝุ่น".to_string(),
+                    "https://tis.example/1".to_string()
+                ),
+                ("กรมอุตุฯ เตือนพายุฤดูร้อน".into(), "https://tis.example/2".into()),
+            ]
+        );
+        // A version feed-rs does not know is mended the same way; other attributes stay.
+        let feed = r#"<rss version="0.94" xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><title>t</title>
+<item><title>ก</title><link>https://a.example/1</link><dc:date>2024-03-05T10:00:00+07:00</dc:date></item></channel></rss>"#;
+        let got = items(&source(FetchArticle::Never), feed);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].doc.published_at,
+            Some(datetime!(2024-03-05 03:00 UTC))
+        );
+        assert_eq!(
+            rewrite_rss_tag(r#"<rss xmlns:a="x" version='3'>"#),
+            r#"<rss xmlns:a="x" version="2.0">"#
+        );
+    }
+
+    #[test]
+    fn rss_090_items_are_read() {
+        let got = titles_and_keys("rss090.xml");
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].0, "Neue Sicherheitslücke in Routern");
+        assert_eq!(got[2].1, "https://www.heise.de/news/3.html");
+    }
+
+    #[test]
+    fn rss_10_items_without_a_link_are_kept_with_keys_that_do_not_change() {
+        let first = titles_and_keys("rss10-items-without-link.xml");
+        assert_eq!(first.len(), 3, "{first:?}");
+        assert_eq!(
+            first[0],
+            ("With a link".to_string(), "https://rdf.example/a".into())
+        );
+        assert_eq!(
+            first[1],
+            (
+                "No link, an rdf:about".to_string(),
+                "thai-dates#urn:rdf-example:b".into()
+            )
+        );
+        assert_eq!(
+            first[2].0,
+            "Neither link nor about nor title: known by its text"
+        );
+        assert!(first[2].1.starts_with("thai-dates#text:"), "{}", first[2].1);
+        assert_eq!(first, titles_and_keys("rss10-items-without-link.xml"));
+        let items: Vec<_> = fixture_items("rss10-items-without-link.xml")
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(items[0].doc.body, "First & linked");
+        assert_eq!(
+            items[2].doc.published_at,
+            Some(datetime!(2024-03-05 05:15 UTC))
+        );
+        // An RSS 2.0 item with neither link, guid nor title (feed-rs would give it a random
+        // id) gets the same key on every poll too.
+        let feed = r#"<rss version="2.0"><channel><title>t</title>
+<item><description>ข้อความล้วน</description></item></channel></rss>"#;
+        let key = |f: &str| items_of(f)[0].doc.item_key.clone();
+        assert!(key(feed).starts_with("thai-dates#text:"));
+        assert_eq!(key(feed), key(feed));
+    }
+
+    fn items_of(feed: &str) -> Vec<FeedItem> {
+        items(&source(FetchArticle::Never), feed)
+    }
+
+    #[test]
+    fn windows_1252_punctuation_is_mapped_not_deleted() {
+        let docs: Vec<_> = fixture_items("windows-1252-c1.xml")
+            .unwrap()
+            .into_iter()
+            .map(|i| i.unwrap().doc)
+            .collect();
+        assert_eq!(docs[0].title, "Reference: don’t “panic” — ok");
+        assert_eq!(docs[0].body, "It’s fine – really");
+        assert_eq!(docs[1].title, "Raw byte: don’t stop");
+        assert_eq!(docs[1].body, "café – naïve");
+        // A C1 control that came through UTF-8 (text once decoded as Latin-1) too; `&amp;`
+        // and ordinary references are left alone.
+        assert_eq!(
+            fix_c1_controls("don\u{92}t &amp;#146; &#233; &#x80;"),
+            "don’t &amp;#146; &#233; €"
+        );
+        assert!(matches!(
+            fix_c1_controls("plain & simple"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn a_feed_that_lists_items_but_yields_none_is_an_error() {
+        let err = fixture_items("items-none-readable.xml").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("it lists 2 items but none of them could be read"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("neither a title nor any text"),
+            "{err}"
+        );
+        // An empty feed is not an error: it lists nothing.
+        let empty = r#"<rss version="2.0"><channel><title>t</title></channel></rss>"#;
+        assert!(items_of(empty).is_empty());
+        // One readable item is enough for the poll to go on (the other is an item failure).
+        let one = r#"<rss version="2.0"><channel><title>t</title>
+<item><guid>1</guid></item><item><title>ก</title><guid>2</guid></item></channel></rss>"#;
+        let got = parse_feed_items(
+            &source(FetchArticle::Never),
+            one.as_bytes(),
+            datetime!(2024-03-06 00:00 UTC),
+        )
+        .unwrap();
+        assert!(got[0].is_err() && got[1].is_ok());
     }
 }

@@ -45,6 +45,10 @@ pub struct PollReport {
     pub articles_fetched: usize,
     /// Items stored with their feed summary because their page could not be fetched or read.
     pub article_failures: Vec<ItemError>,
+    /// Problems of the fetched feed or listing page as a whole that did not stop the poll:
+    /// bytes not valid in its encoding, replaced with U+FFFD. Position 0, the URL as `what`;
+    /// recorded and counted with the item failures, since the items' text may be damaged.
+    pub feed_problems: Vec<ItemError>,
 }
 
 /// Near-duplicates are looked for among the documents of the last few days only: the same
@@ -184,8 +188,9 @@ impl Ingester {
         let next = state.next_poll_at.unwrap_or(now + source.interval);
         if let Ok(report) = &result {
             let failures: Vec<(String, String)> = report
-                .skipped
+                .feed_problems
                 .iter()
+                .chain(&report.skipped)
                 .map(|e| (item_label(e), e.reason.clone()))
                 .chain(report.article_failures.iter().map(|e| {
                     (
@@ -251,14 +256,30 @@ impl Ingester {
             } => (bytes, content_type, validators),
         };
         let (bytes, decoded) = crate::charset::to_utf8(&bytes, content_type.as_deref());
-        if decoded.had_errors {
-            tracing::warn!(source = %source.id, encoding = decoded.encoding.name(), "some bytes were not valid in the detected encoding");
+        // Damaged text is kept (a bad byte costs one character, not the poll) but recorded.
+        let feed_problems: Vec<ItemError> = decoded
+            .problem()
+            .map(|reason| ItemError {
+                position: 0,
+                what: source.url.to_string(),
+                reason,
+            })
+            .into_iter()
+            .collect();
+        if let Some(p) = feed_problems.first() {
+            tracing::warn!(source = %source.id, problem = %p, "some bytes were not valid in the body's encoding");
         }
         if let (SourceFormat::Html, Some(sel)) = (source.format, &source.html) {
             let page = String::from_utf8_lossy(&bytes);
             let result = self.poll_html(source, sel, &page, robots.as_deref()).await;
             return match result {
-                Ok(report) => (Ok(report), Some(new_validators)),
+                Ok(report) => (
+                    Ok(PollReport {
+                        feed_problems,
+                        ..report
+                    }),
+                    Some(new_validators),
+                ),
                 Err(e) => (Err(e), None),
             };
         }
@@ -269,6 +290,7 @@ impl Ingester {
         };
         let mut report = PollReport {
             found: items.len(),
+            feed_problems,
             ..PollReport::default()
         };
         let mut feed_items = Vec::with_capacity(items.len());
@@ -281,6 +303,13 @@ impl Ingester {
                 }
             }
         }
+        let links = match self
+            .key_by_outlet(feed_items.iter_mut().map(|i| &mut i.doc))
+            .await
+        {
+            Ok(links) => links,
+            Err(e) => return (Err(e.into()), None),
+        };
         let docs = match self.full_texts(source, feed_items, &mut report).await {
             Ok(docs) => docs,
             Err(e) => return (Err(e), None),
@@ -293,6 +322,9 @@ impl Ingester {
                 inserted = outcome.inserted;
             }
             Err(e) => return (Err(e.into()), None),
+        }
+        if let Err(e) = self.link_outlet_copies(&links).await {
+            return (Err(e.into()), None);
         }
         if report.new > 0 {
             self.link_near_duplicates(&inserted).await;
@@ -409,7 +441,7 @@ impl Ingester {
             .iter()
             .map(|u| praden_core::canonical_url(u.as_str()))
             .collect();
-        let existing = self.store.existing_item_keys(&keys).await?;
+        let existing = self.stored_for_outlet(&source.outlet, &keys).await?;
         let mut report = PollReport {
             found: links.len(),
             ..PollReport::default()
@@ -467,7 +499,9 @@ impl Ingester {
                 }
             }
         }
+        let outlet_links = self.key_by_outlet(docs.iter_mut()).await?;
         let outcome = self.store.insert_documents(&docs).await?;
+        self.link_outlet_copies(&outlet_links).await?;
         report.new = outcome.inserted.len();
         report.already_stored += outcome.existing;
         let inserted = outcome.inserted;
@@ -476,6 +510,84 @@ impl Ingester {
             self.stored.notify_one();
         }
         Ok(report)
+    }
+
+    /// Gives each document whose URL key another outlet's document already holds the
+    /// per-outlet key (`praden_core::outlet_item_key`), and returns the links to make once
+    /// they are stored: (that key, the first copy of the story).
+    ///
+    /// Why: item keys are canonical URLs, unique in the store, so the second outlet listing
+    /// a URL (an aggregator, a syndicating site) would be counted "already stored" and
+    /// nothing would say that this outlet carried the story, against "stored once per outlet
+    /// and linked". Keying every document by outlet would do it too, but would change the key
+    /// of everything stored (the archive stored again) and part URL-keyed imports from
+    /// polls; here only the later outlets' copies get the longer key, and re-polling finds it
+    /// stored. Two sources of one outlet still share one document.
+    async fn key_by_outlet<'d>(
+        &self,
+        docs: impl Iterator<Item = &'d mut praden_core::NewDocument>,
+    ) -> Result<Vec<(String, i64)>, praden_store::StoreError> {
+        // Only URL keys are shared between sources; `source#id` keys are the source's own.
+        let mut docs: Vec<_> = docs.filter(|d| d.url.is_some()).collect();
+        let keys: Vec<String> = docs.iter().map(|d| d.item_key.clone()).collect();
+        let holders = self.store.item_key_holders(&keys).await?;
+        let mut links = Vec::new();
+        for doc in docs.iter_mut() {
+            let Some(holder) = holders.get(&doc.item_key) else {
+                continue;
+            };
+            if holder.outlet == doc.outlet {
+                continue;
+            }
+            doc.item_key = praden_core::outlet_item_key(&doc.item_key, &doc.outlet);
+            links.push((
+                doc.item_key.clone(),
+                holder.duplicate_of.unwrap_or(holder.id),
+            ));
+        }
+        Ok(links)
+    }
+
+    /// Links the outlets' copies `key_by_outlet` keyed to the first copy (idempotent: a copy
+    /// already linked keeps its link).
+    async fn link_outlet_copies(
+        &self,
+        links: &[(String, i64)],
+    ) -> Result<(), praden_store::StoreError> {
+        for (key, first_copy) in links {
+            self.store.link_duplicate(key, *first_copy).await?;
+        }
+        Ok(())
+    }
+
+    /// Which of the URL keys `keys` this outlet already has stored, under the URL itself or
+    /// under its per-outlet key: the article pages an HTML source need not fetch again.
+    async fn stored_for_outlet(
+        &self,
+        outlet: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, praden_store::StoreError> {
+        let holders = self.store.item_key_holders(keys).await?;
+        let mut stored: std::collections::HashSet<String> = holders
+            .values()
+            .filter(|h| h.outlet == outlet)
+            .map(|h| h.item_key.clone())
+            .collect();
+        let others: Vec<String> = holders
+            .values()
+            .filter(|h| h.outlet != outlet)
+            .map(|h| praden_core::outlet_item_key(&h.item_key, outlet))
+            .collect();
+        if !others.is_empty() {
+            let mine = self.store.existing_item_keys(&others).await?;
+            stored.extend(
+                holders
+                    .values()
+                    .filter(|h| mine.contains(&praden_core::outlet_item_key(&h.item_key, outlet)))
+                    .map(|h| h.item_key.clone()),
+            );
+        }
+        Ok(stored)
     }
 
     /// Fingerprints the new documents and links each near-duplicate from another outlet to the
@@ -693,11 +805,13 @@ fn next_state(
             state.consecutive_failures = 0;
             state.items_found_last = report.found as i64;
             state.items_found_total += report.found as i64;
-            state.items_failed_last = report.skipped.len() as i64;
-            state.items_failed_total += report.skipped.len() as i64;
+            let failed = (report.feed_problems.len() + report.skipped.len()) as i64;
+            state.items_failed_last = failed;
+            state.items_failed_total += failed;
             let problems: Vec<&ItemError> = report
-                .skipped
+                .feed_problems
                 .iter()
+                .chain(&report.skipped)
                 .chain(&report.article_failures)
                 .collect();
             state.last_error = match problems.as_slice() {

@@ -93,6 +93,16 @@ pub struct DocumentCopy {
     pub fetched_at: OffsetDateTime,
 }
 
+/// The stored document that holds an item key: which outlet it is from and the first copy of
+/// its story it is linked to, if any.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KeyHolder {
+    pub item_key: String,
+    pub id: i64,
+    pub outlet: String,
+    pub duplicate_of: Option<i64>,
+}
+
 /// A stored document's near-duplicate fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Fingerprint {
@@ -215,6 +225,45 @@ impl Store {
             }
         });
         Ok(found)
+    }
+
+    /// The stored documents that hold these item keys (keys not stored are absent): the
+    /// ingester checks whose a listed URL is before storing another outlet's copy of it.
+    pub async fn item_key_holders(
+        &self,
+        item_keys: &[String],
+    ) -> Result<std::collections::HashMap<String, KeyHolder>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        on_pool!(self, pool => {
+            for key in item_keys {
+                let hit: Option<KeyHolder> = sqlx::query_as(
+                    "SELECT item_key, id, outlet, duplicate_of FROM documents WHERE item_key = $1",
+                )
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+                if let Some(h) = hit {
+                    found.insert(h.item_key.clone(), h);
+                }
+            }
+        });
+        Ok(found)
+    }
+
+    /// Links the document holding `item_key` to `first_copy` as a copy of the same story,
+    /// unless it is linked already (an exact-text link made on insert stays) or is that copy.
+    pub async fn link_duplicate(&self, item_key: &str, first_copy: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE documents SET duplicate_of = COALESCE(duplicate_of, $2) \
+                 WHERE item_key = $1 AND id <> $2",
+            )
+            .bind(item_key)
+            .bind(first_copy)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// Documents with an id above `after_id`, oldest first: how the search index follows the

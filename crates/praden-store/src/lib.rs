@@ -24,7 +24,7 @@ pub use briefs::{
     AttemptResult, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument, DeliveryStatus,
     NewBrief, Published, StoredBrief,
 };
-pub use documents::{DocumentCopy, Fingerprint, InsertOutcome};
+pub use documents::{DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
 pub use engagement::{EngagementGrowth, EngagementObservation};
 pub use review::{
     Approval, CandidateFilter, DecisionContext, DecisionError, ProposalChange, ProposalOutcome,

@@ -278,4 +278,45 @@ async fn the_same_text_from_other_outlets_is_linked_to_the_first_copy(store: Sto
     let alone = store.copies_of(first.inserted[1]).await.unwrap();
     assert_eq!(alone.len(), 1);
     assert!(store.copies_of(999_999).await.unwrap().is_empty());
+
+    // Another outlet's copy under its own key is linked to the first copy of the story, and
+    // linking again (a re-poll) changes nothing.
+    let keys = ["https://a.th/other".to_string(), "https://none.th/".into()];
+    let holders = store.item_key_holders(&keys).await.unwrap();
+    assert_eq!(holders.len(), 1);
+    let holder = &holders["https://a.th/other"];
+    assert_eq!((holder.id, holder.duplicate_of), (first.inserted[1], None));
+    let mut aggregated = doc("https://a.th/other", "อื่น");
+    aggregated.outlet = "aggregator".into();
+    aggregated.item_key = praden_core::outlet_item_key(&aggregated.item_key, "aggregator");
+    aggregated.body = "สรุปสั้น".into();
+    let copy_id = store
+        .insert_documents(&[aggregated.clone()])
+        .await
+        .unwrap()
+        .inserted[0];
+    for _ in 0..2 {
+        store
+            .link_duplicate(&aggregated.item_key, holder.id)
+            .await
+            .unwrap();
+    }
+    let outlets: Vec<_> = store
+        .copies_of(copy_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.outlet))
+        .collect();
+    assert_eq!(outlets[1], (copy_id, "aggregator".to_string()));
+    assert_eq!(outlets.len(), 2);
+    // The first copy is never linked to itself.
+    store
+        .link_duplicate("https://a.th/other", holder.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.item_key_holders(&keys).await.unwrap()["https://a.th/other"].duplicate_of,
+        None
+    );
 }
