@@ -27,3 +27,20 @@ fn postgres_survives_kills_during_import_and_serve() {
         None => eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped"),
     }
 }
+
+#[test]
+fn sqlite_index_verify_and_repair_mend_a_broken_index() {
+    crash_support::verify_and_repair_mend_a_broken_index(Db::Sqlite)
+        .expect("verify and repair")
+        .expect("SQLite always runs");
+}
+
+#[test]
+fn postgres_index_verify_and_repair_mend_a_broken_index() {
+    if crash_support::verify_and_repair_mend_a_broken_index(Db::Postgres)
+        .expect("verify and repair")
+        .is_none()
+    {
+        eprintln!("PRADEN_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
+    }
+}

@@ -494,3 +494,95 @@ pub fn run_crash_rounds(db: Db, plan: &CrashPlan) -> anyhow::Result<Option<Crash
     report.elapsed = started.elapsed();
     Ok(Some(report))
 }
+
+/// Breaks an index on purpose (documents deleted from it behind the store's back, the mark
+/// left as it was) and checks that `praden index verify` names the loss, that `praden index
+/// repair` mends it, and that `praden serve` mends it by itself at start. `None` when the
+/// database is PostgreSQL and no server is configured.
+pub fn verify_and_repair_mend_a_broken_index(db: Db) -> anyhow::Result<Option<()>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let dir = tempfile::tempdir()?;
+    let (database_url, postgres) = match db {
+        Db::Sqlite => (format!("sqlite://{}/praden.db", dir.path().display()), None),
+        Db::Postgres => match rt.block_on(TestPostgres::create()) {
+            Some(pg) => (pg.url().to_string(), Some(pg)),
+            None => return Ok(None),
+        },
+    };
+    let env = Env {
+        dir,
+        database_url,
+        _postgres: postgres,
+        commit_docs: 1_000,
+    };
+    std::fs::write(env.dir.path().join("sources.toml"), "")?;
+    let posts = env.dir.path().join("posts.jsonl");
+    let text: String = (0..300)
+        .map(|i| format!("{{\"id\":\"p{i}\",\"text\":\"ค่าไฟฟ้าขึ้นราคา โพสต์ที่ {i}\"}}\n"))
+        .collect();
+    std::fs::write(&posts, text)?;
+    let posts = posts.to_str().expect("a UTF-8 path");
+    let (ok, out) = env.output(&["import", posts, "--kind", "social", "--source", "pages"]);
+    anyhow::ensure!(ok, "import failed: {out}");
+    let (ok, out) = env.output(&["index", "verify"]);
+    anyhow::ensure!(
+        ok && out.contains("agrees"),
+        "a fresh import should agree: {out}"
+    );
+
+    let break_index = |ids: Vec<i64>| -> anyhow::Result<()> {
+        let index = SearchIndex::open_or_create(&env.dir.path().join("index"))?;
+        let writer = index.start_writer(praden_index::CommitPolicy::default())?;
+        rt.block_on(async {
+            writer.delete(ids).await?;
+            writer.shutdown().await
+        })?;
+        Ok(())
+    };
+    break_index(vec![3, 4, 5, 150])?;
+    let (ok, out) = env.output(&["index", "verify"]);
+    anyhow::ensure!(!ok, "verify must fail on a broken index: {out}");
+    anyhow::ensure!(
+        out.contains("missing from the index: 4 [3, 4, 5, 150]"),
+        "verify must name the missing documents: {out}"
+    );
+    let (ok, out) = env.output(&["index", "repair"]);
+    anyhow::ensure!(ok, "repair failed: {out}");
+    let (ok, out) = env.output(&["index", "verify"]);
+    anyhow::ensure!(ok, "verify after repair: {out}");
+
+    // `praden serve` checks and repairs at start.
+    break_index(vec![7, 299])?;
+    let port = free_port();
+    let mut server = Killed(Some(
+        env.command(&["serve"])
+            .env("PRADEN_INDEX_VERIFY_AT_START", "true")
+            .env("PRADEN_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    ));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, out) = env.output(&["index", "verify"]);
+        if out.contains("missing from the index: 0 []") || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let pid = server.0.as_ref().map(|c| c.id()).unwrap_or_default();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    let stopped = server.0.as_mut().map(|c| c.wait()).transpose()?;
+    anyhow::ensure!(
+        stopped.is_some_and(|s| s.success()),
+        "serve did not stop cleanly on SIGTERM"
+    );
+    let (ok, out) = env.output(&["index", "verify"]);
+    anyhow::ensure!(ok, "serve did not repair the index at start: {out}");
+    Ok(Some(()))
+}
