@@ -327,6 +327,110 @@ fn is_xml_like(name: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
+
+    /// A "must finish" bound for waits that should end at once; never a timing assertion.
+    const MUST_FINISH: Duration = Duration::from_secs(60);
+
+    fn pool(timeout: Duration, workers: usize) -> ParsePool {
+        ParsePool::new(ParseBudget {
+            timeout,
+            workers,
+            ..ParseBudget::default()
+        })
+    }
+
+    /// On a runtime with a single thread, a parse that blocks until the async side has done
+    /// its own work can only finish if the parse runs elsewhere.
+    #[tokio::test(flavor = "current_thread")]
+    async fn parsing_runs_off_the_async_thread() {
+        let pool = pool(MUST_FINISH, 1);
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let parse = pool.run(Job::new("s", "the feed"), move |_| {
+            done_rx
+                .recv_timeout(MUST_FINISH)
+                .map_err(|_| Refusal::TooDeep)?;
+            Ok("parsed")
+        });
+        let other_work = async move {
+            // Work of another source on the same thread: a local TCP round trip.
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (_accepted, _connected) =
+                tokio::join!(listener.accept(), tokio::net::TcpStream::connect(addr));
+            done_tx.send(()).unwrap();
+        };
+        let (parsed, ()) = tokio::join!(parse, other_work);
+        assert_eq!(parsed.unwrap(), "parsed");
+    }
+
+    /// The awaiting side gives up at the budget, naming the source and the budget; the job
+    /// keeps its slot until it really ends, so the next job waits for it.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_parse_over_its_time_budget_fails_with_a_clear_reason() {
+        let pool = pool(Duration::from_millis(200), 1);
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let err = pool
+            .run(Job::new("hostile", "the listing page"), move |_| {
+                let _ = release_rx.recv_timeout(MUST_FINISH);
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("the listing page of source \"hostile\"")
+                && message.contains("parse budget of 0.2s"),
+            "{message}"
+        );
+        assert_eq!(pool.slots.available_permits(), 0, "still held by the job");
+        release_tx.send(()).unwrap();
+        let next = pool.run(Job::new("good", "the feed"), |_| Ok(7));
+        assert_eq!(
+            tokio::time::timeout(MUST_FINISH, next)
+                .await
+                .unwrap()
+                .unwrap(),
+            7
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn oversized_deep_and_panicking_inputs_are_refused() {
+        let pool = ParsePool::new(ParseBudget {
+            max_bytes: 1000,
+            max_depth: 100,
+            ..ParseBudget::default()
+        });
+        let big = vec![b'x'; 1001];
+        let err = pool
+            .run(Job::new("s", "the feed"), move |b| b.check_size(&big))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("1001 bytes, over the parse budget of 1000 bytes"),
+            "{err}"
+        );
+        let err = pool
+            .run(Job::new("s", "the page"), |b| {
+                b.check_markup("<div>".repeat(199).as_bytes(), Markup::Html)
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("deeper than the parse budget of 100 levels"),
+            "{err}"
+        );
+        let err = pool
+            .run(Job::new("s", "the page"), |_| -> Result<(), Refusal> {
+                panic!("parser bug")
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ParseError::Panicked { .. }), "{err}");
+    }
 
     fn exceeds(text: &str, limit: usize) -> bool {
         nesting_exceeds(text.as_bytes(), Markup::Html, limit)

@@ -725,7 +725,8 @@ impl Ingester {
                 .fetch_with_headers(
                     url.as_str(),
                     validators,
-                    source.allow_private_network,
+                    // The flag admits the source's own configured origin, nothing else.
+                    source.allow_private_network.then_some(&source.url),
                     headers,
                 )
                 .await

@@ -755,6 +755,45 @@ enabled = false
     }
 
     #[test]
+    fn article_fetches_per_poll_are_capped() {
+        let s = parse(GOOD, "sources.toml").unwrap();
+        assert_eq!(s[0].max_article_fetches, DEFAULT_MAX_ARTICLE_FETCHES);
+        let with = |line: &str| {
+            GOOD.replacen(
+                "interval = \"10m\"",
+                &format!("interval = \"10m\"\n{line}"),
+                1,
+            )
+        };
+        let s = parse(&with("max_article_fetches = 5"), "sources.toml").unwrap();
+        assert_eq!(s[0].max_article_fetches, 5);
+        for bad in ["0", "-3", "1001"] {
+            let err = parse(
+                &with(&format!("max_article_fetches = {bad}")),
+                "sources.toml",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!(
+                    "max_article_fetches = {bad} is out of range (1 to 1000"
+                )),
+                "{err}"
+            );
+        }
+        let html = with("max_article_fetches = 5\n[source.html]\nitem_link = \"a\"").replacen(
+            "format = \"rss\"",
+            "format = \"html\"",
+            1,
+        );
+        let err = parse(&html, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("max_article_fetches is only for feed formats"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn json_api_and_transcript_sources() {
         let base = "[[source]]\nid = \"s\"\nname = \"s\"\nkind = \"social\"\noutlet = \"x\"\ninterval = \"5m\"\n";
         let api = format!(
