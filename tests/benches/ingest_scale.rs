@@ -266,6 +266,7 @@ async fn main() {
             transcripts: None,
             fetch_article: FetchArticle::Auto,
             article_body: None,
+            max_article_fetches: praden_ingest::sources::DEFAULT_MAX_ARTICLE_FETCHES,
         });
         // As a running service would stand: each source due once within the first interval.
         let mut state = SourceState::new(&id, a.interval.as_millis() as i64);

@@ -242,6 +242,8 @@ impl TestEnv {
                 max_concurrent: 8,
                 // The fixture server is one host; polite gaps would only slow the tests.
                 host_gap: Duration::from_millis(10),
+                parse_timeout: Duration::from_secs(20),
+                parse_max_mb: 8,
             },
             feed: FeedConfig {
                 webhooks: Vec::new(),

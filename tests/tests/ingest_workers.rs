@@ -24,6 +24,9 @@ praden_tests::on_both_databases!(
     html_sources_read_listing_and_article_pages_politely,
     copies_of_a_story_across_outlets_are_linked_not_dropped,
     summary_only_feed_items_get_the_text_of_their_page,
+    hostile_pages_fail_their_own_poll_and_slow_nothing_else,
+    teaser_feeds_are_read_over_several_polls_storing_each_item_as_it_comes,
+    redirects_may_leave_a_private_origin_only_for_public_addresses,
 );
 
 /// One sources.toml entry; `private` sets allow_private_network. Item pages are not fetched
@@ -55,6 +58,7 @@ async fn ingester(env: &TestEnv) -> (Store, Ingester, Vec<praden_ingest::Source>
         IngestLimits {
             max_concurrent: 4,
             host_gap: Duration::from_millis(5),
+            ..IngestLimits::default()
         },
     );
     (parts.store, ingester, sources)
@@ -776,5 +780,290 @@ async fn summary_only_feed_items_get_the_text_of_their_page(db: Db) {
     assert_eq!(second.articles_fetched, 0);
     assert_eq!(feeds.hits("news/1"), 1);
     assert_eq!(feeds.hits("news/4"), 1);
+    store.close().await;
+}
+
+/// Issue 23 part 2: a listing of 750,000 nested `<div>`s once kept html5ever busy with no
+/// limit, and two such sources blocked both async worker threads (no `/healthz` for 7
+/// minutes). Now parsing runs on the parse pool and the nesting pre-scan refuses the page
+/// before html5ever sees it: the hostile polls fail with a recorded reason naming the budget,
+/// while the server answers and the good source is stored and searchable.
+async fn hostile_pages_fail_their_own_poll_and_slow_nothing_else(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    let feeds = FixtureServer::start().await;
+    let hostile = format!(
+        "<html><body><div class=\"list\">{}<a href=\"/a/1\">x</a></div></body></html>",
+        "<div>".repeat(750_000)
+    );
+    feeds.set("deep1/news", "text/html", hostile.clone());
+    feeds.set("deep2/news", "text/html", hostile);
+    feeds.set(
+        "good/feed",
+        "application/rss+xml",
+        fixture("feeds/matichon-wordpress.xml"),
+    );
+    let html = |id: &str| {
+        format!(
+            "{}[source.html]\nitem_link = \"div.list a\"\n\n",
+            entry(id, &feeds.url(&format!("{id}/news")), true)
+                .replace("format = \"rss\"", "format = \"html\"")
+                .replace("fetch_article = \"never\"\n", "")
+        )
+    };
+    env.write_sources_toml(&format!(
+        "{}{}{}",
+        html("deep1"),
+        html("deep2"),
+        entry("good", &feeds.url("good/feed"), true)
+    ));
+    let app = RunningApp::start(env.config()).await;
+    // The server answers all along; the bound only keeps a broken build from hanging.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let mut answered = 0;
+    let errors = loop {
+        let (status, health) = app.get_json("/healthz").await;
+        assert_eq!(status, 200, "{health}");
+        answered += 1;
+        let (_, body) = app.get_json("/api/v1/sources").await;
+        let errors: Vec<String> = body["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["id"] != "good")
+            .filter_map(|s| s["last_error"].as_str().map(str::to_string))
+            .collect();
+        if errors.len() == 2 {
+            break errors;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for (id, error) in ["deep1", "deep2"].iter().zip(&errors) {
+        assert!(
+            error.contains(&format!("the listing page of source \"{id}\""))
+                && error.contains("nests elements deeper than the parse budget of 1024 levels"),
+            "{error}"
+        );
+    }
+    assert!(answered >= 1);
+    app.wait_for_hits("ค่าไฟฟ้า", 1).await;
+    let deep = app.store().source_state("deep1").await.unwrap().unwrap();
+    assert_eq!(deep.consecutive_failures, 1, "{deep:?}");
+    assert_eq!(
+        feeds.hits("a/1"),
+        0,
+        "no link of the refused page was followed"
+    );
+    app.stop().await;
+}
+
+/// Issue 23 part 6: a teaser feed with more new items than `max_article_fetches` is read over
+/// several polls. Each item is stored as soon as its page is in; the rest wait, unstored, for
+/// the next poll, which comes at the source's shortest interval and re-reads the feed (its
+/// validators are kept back while items wait). Each page is fetched once.
+async fn teaser_feeds_are_read_over_several_polls_storing_each_item_as_it_comes(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    let feeds = FixtureServer::start().await;
+    let items: String = (1..=7)
+        .map(|n| {
+            format!(
+                "<item><title>ข่าวที่ {n}</title><link>{}</link><description>ย่อ {n}...</description>\
+                 <pubDate>Tue, 05 Mar 2024 10:{n:02}:00 +0700</pubDate></item>",
+                feeds.url(&format!("news/{n}"))
+            )
+        })
+        .collect();
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>ข่าว</title>{items}</channel></rss>"
+    );
+    feeds.set_handler("news/feed", move |h: &HeaderMap| {
+        if h.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+        (
+            [
+                (header::CONTENT_TYPE, "application/rss+xml"),
+                (header::ETAG, "\"v1\""),
+            ],
+            feed.clone(),
+        )
+            .into_response()
+    });
+    let page = |n: u32| {
+        format!(
+            "<html><body><div class=\"entry\"><p>เนื้อหาข่าวฉบับเต็มที่ {n} ยาวกว่าข้อความย่อในฟีด</p></div></body></html>"
+        )
+    };
+    for n in 1..=7 {
+        feeds.set(&format!("news/{n}"), "text/html; charset=utf-8", page(n));
+    }
+    env.write_sources_toml(&format!(
+        "{}\nmax_article_fetches = 3\n\n",
+        entry("teasers", &feeds.url("news/feed"), true)
+            .replace("\"never\"", "\"auto\"")
+            .trim_end()
+    ));
+    let (store, ingester, sources) = ingester(&env).await;
+    // When page 2 is asked for, page 1's item is already in the store.
+    let stored_before_page_2 = Arc::new(Mutex::new(None));
+    {
+        let (store, seen, body) = (store.clone(), stored_before_page_2.clone(), page(2));
+        feeds.set_handler("news/2", move |_| {
+            let count = tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(store.count_documents())
+            });
+            *seen.lock().unwrap() = Some(count.unwrap());
+            (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                body.clone(),
+            )
+                .into_response()
+        });
+    }
+
+    let before = OffsetDateTime::now_utc();
+    let first = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!(
+        (
+            first.found,
+            first.new,
+            first.articles_fetched,
+            first.deferred
+        ),
+        (7, 3, 3, 4),
+        "{first:?}"
+    );
+    assert_eq!(*stored_before_page_2.lock().unwrap(), Some(1));
+    assert_eq!(store.count_documents().await.unwrap(), 3);
+    let state = store.source_state("teasers").await.unwrap().unwrap();
+    assert_eq!(state.etag, None, "validators kept back while items wait");
+    assert!(
+        state.next_poll_at.unwrap()
+            <= before + sources[0].min_interval + time::Duration::minutes(1),
+        "items waiting: the next poll comes at the shortest interval: {state:?}"
+    );
+    assert!(state.last_error.is_none(), "{state:?}");
+
+    let second = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!(
+        (second.new, second.already_stored, second.deferred),
+        (3, 3, 1),
+        "{second:?}"
+    );
+    let third = ingester.poll(&sources[0]).await.unwrap();
+    assert_eq!(
+        (third.new, third.already_stored, third.deferred),
+        (1, 6, 0),
+        "{third:?}"
+    );
+    let state = store.source_state("teasers").await.unwrap().unwrap();
+    assert_eq!(
+        state.etag.as_deref(),
+        Some("\"v1\""),
+        "all read: validators saved"
+    );
+    assert!(ingester.poll(&sources[0]).await.unwrap().not_modified);
+    for n in 1..=7 {
+        assert_eq!(feeds.hits(&format!("news/{n}")), 1, "page {n}");
+    }
+    let docs = store.documents_after(0, 10).await.unwrap();
+    assert_eq!(docs.len(), 7);
+    assert!(
+        docs.iter()
+            .all(|d| d.doc.body.starts_with("เนื้อหาข่าวฉบับเต็ม")),
+        "{docs:?}"
+    );
+    store.close().await;
+}
+
+/// Issue 23 part 7: `allow_private_network` admits the source's own origin (scheme, host,
+/// port). A redirect keeping all three is followed; one to another port of the same host, or
+/// to `localhost` (a name resolving privately), is checked as a new request and refused before
+/// connecting; an item page on another private origin is refused too.
+async fn redirects_may_leave_a_private_origin_only_for_public_addresses(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    let home = FixtureServer::start().await;
+    let other = FixtureServer::start().await;
+    let thairath = fixture("feeds/thairath.xml");
+    home.set("real/feed", "application/rss+xml", thairath.clone());
+    other.set("feed", "application/rss+xml", thairath);
+    home.set_redirect("same/feed", &home.url("real/feed"));
+    home.set_redirect("port/feed", &other.url("feed"));
+    let port = home
+        .url("")
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    home.set_redirect("name/feed", &format!("http://localhost:{port}/real/feed"));
+    // A teaser feed whose items' pages live on its own origin and on another port.
+    let teaser = |link: String, n: u32| {
+        format!(
+            "<item><title>ข่าว {n}</title><link>{link}</link><description>ย่อ...</description></item>"
+        )
+    };
+    home.set(
+        "pages/feed",
+        "application/rss+xml",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>{}{}</channel></rss>",
+            teaser(home.url("page/1"), 1),
+            teaser(other.url("page/2"), 2)
+        ),
+    );
+    let body = "<html><body><div><p>เนื้อหาข่าวฉบับเต็มยาวกว่าข้อความย่อ</p></div></body></html>";
+    home.set("page/1", "text/html; charset=utf-8", body);
+    other.set("page/2", "text/html; charset=utf-8", body);
+    let mut toml = String::new();
+    for id in ["same", "port", "name"] {
+        toml.push_str(&entry(id, &home.url(&format!("{id}/feed")), true));
+    }
+    toml.push_str(&entry("pages", &home.url("pages/feed"), true).replace("\"never\"", "\"auto\""));
+    env.write_sources_toml(&toml);
+    let (store, ingester, sources) = ingester(&env).await;
+    let results = ingester.poll_all_once(&sources).await;
+
+    assert!(result(&results, "same").as_ref().unwrap().new > 0);
+    for (id, expected) in [
+        ("port", "127.0.0.1 is a private or reserved address"),
+        ("name", "localhost is a private or reserved address"),
+    ] {
+        let err = match result(&results, id) {
+            Ok(r) => panic!("{id} should have been refused: {r:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(expected), "{id}: {err}");
+        let state = store.source_state(id).await.unwrap().unwrap();
+        assert_eq!(state.last_error.as_deref(), Some(err.as_str()));
+    }
+    assert_eq!(other.hits("feed"), 0, "refused before connecting");
+    assert_eq!(
+        home.hits("real/feed"),
+        1,
+        "only the same-origin redirect arrived"
+    );
+
+    let pages = result(&results, "pages").as_ref().unwrap();
+    assert_eq!((pages.new, pages.articles_fetched), (2, 1), "{pages:?}");
+    let failures: Vec<_> = pages
+        .article_failures
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        failures.len() == 1
+            && failures[0].contains("/page/2")
+            && failures[0].contains("127.0.0.1 is a private or reserved address"),
+        "{failures:?}"
+    );
+    assert_eq!(other.hits("page/2"), 0);
+    assert_eq!(other.hits("robots.txt"), 0);
     store.close().await;
 }

@@ -41,6 +41,7 @@ async fn new_ingester(env: &TestEnv) -> (Store, Ingester, Vec<praden_ingest::Sou
         IngestLimits {
             max_concurrent: 4,
             host_gap: Duration::from_millis(5),
+            ..IngestLimits::default()
         },
     );
     (parts.store, ingester, sources)

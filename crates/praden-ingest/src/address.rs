@@ -1,8 +1,11 @@
 //! Which addresses a source may make praden connect to. A feed URL, or a redirect from one,
 //! pointing into our own network (a database port, a cloud metadata service) must not turn
 //! praden into a proxy for it; so private, loopback, link-local, unique-local and metadata
-//! addresses are refused after DNS resolution and on every redirect, unless the source is
-//! marked `allow_private_network`.
+//! addresses are refused after DNS resolution and on every redirect. A source marked
+//! `allow_private_network` may reach a private address at its own configured origin (scheme,
+//! host and port) only: its requests elsewhere, and redirects leaving that origin (another
+//! port of the same host, `localhost`, a name resolving privately), are checked like any
+//! other source's (see `fetch`).
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

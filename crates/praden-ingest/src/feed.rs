@@ -697,6 +697,7 @@ mod tests {
             transcripts: None,
             fetch_article,
             article_body: None,
+            max_article_fetches: crate::sources::DEFAULT_MAX_ARTICLE_FETCHES,
         }
     }
 

@@ -2,6 +2,12 @@
 //! contact, connect and total timeouts (the total one also ends a server that trickles bytes),
 //! a redirect limit, a cap on the body size (counted after decompression, so a gzip bomb is
 //! cut off too), conditional GET, and no requests into private networks (see `address`).
+//!
+//! Redirects are followed here, hop by hop, not by reqwest: each hop that leaves the origin
+//! (scheme, host and port) of the one before is checked as a new request. A source marked
+//! `allow_private_network` may reach a private address at its own configured origin only; a
+//! redirect from there to another port, `localhost` or any name that resolves privately goes
+//! through the public-only client, whose resolver refuses it before connecting.
 
 use crate::address::{self, ForbiddenAddress, PublicOnlyResolver};
 use futures_util::StreamExt;
@@ -74,14 +80,11 @@ pub enum Fetched {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("more than {0} redirects")]
-struct TooManyRedirects(usize);
-
 #[derive(Clone)]
 pub struct Fetcher {
-    /// Refuses private addresses: for every source not marked `allow_private_network`.
+    /// Refuses private addresses: for every request but those to a private source's origin.
     public_only: reqwest::Client,
+    /// For the configured origin of a source marked `allow_private_network`.
     any_address: reqwest::Client,
     timeout: Duration,
     max_redirects: usize,
@@ -91,24 +94,6 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(config: &FetchConfig) -> Result<Self, reqwest::Error> {
         let build = |public_only: bool| {
-            let max = config.max_redirects;
-            let policy = reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() > max {
-                    return attempt.error(TooManyRedirects(max));
-                }
-                // A source allowed onto a private network may redirect within its own host;
-                // a redirect from it to another private address is refused all the same.
-                let same_host = attempt
-                    .previous()
-                    .first()
-                    .is_some_and(|first| first.host_str() == attempt.url().host_str());
-                if public_only || !same_host {
-                    if let Err(e) = address::check_url(attempt.url()) {
-                        return attempt.error(e);
-                    }
-                }
-                attempt.follow()
-            });
             let builder = reqwest::Client::builder()
                 .user_agent(format!(
                     "praden/{} (+{})",
@@ -117,7 +102,8 @@ impl Fetcher {
                 ))
                 .connect_timeout(config.connect_timeout)
                 .timeout(config.timeout)
-                .redirect(policy);
+                // Followed in `fetch_unbounded`, where each hop's address is checked.
+                .redirect(reqwest::redirect::Policy::none());
             if public_only {
                 builder
                     .dns_resolver(Arc::new(PublicOnlyResolver))
@@ -138,31 +124,37 @@ impl Fetcher {
     }
 
     /// GETs `url`, sending the validators so an unchanged feed costs a 304. Refuses non-2xx
-    /// answers, bodies over the cap, exchanges over the time limit and (unless
-    /// `allow_private_network`) private addresses.
+    /// answers, bodies over the cap, exchanges over the time limit and private addresses —
+    /// with `allow_private_network`, except at `url`'s own origin.
     pub async fn fetch(
         &self,
         url: &str,
         validators: &Validators,
         allow_private_network: bool,
     ) -> Result<Fetched, FetchError> {
-        self.fetch_with_headers(url, validators, allow_private_network, &[])
+        let own = url::Url::parse(url).ok();
+        let private_origin = own.as_ref().filter(|_| allow_private_network);
+        self.fetch_with_headers(url, validators, private_origin, &[])
             .await
     }
 
-    /// `fetch` with extra request headers (a JSON API's credential). Mark secret values
-    /// sensitive (`HeaderValue::set_sensitive`) so that no debug output shows them.
+    /// `fetch` with extra request headers (a JSON API's credential), sent to `url`'s origin
+    /// only, never after a redirect leaves it. Mark secret values sensitive
+    /// (`HeaderValue::set_sensitive`) so that no debug output shows them. `private_origin`
+    /// is the origin (scheme, host, port) of a URL that may be a private address: the
+    /// configured URL of a source marked `allow_private_network`; every other request, redirects
+    /// included, must reach a public address.
     pub async fn fetch_with_headers(
         &self,
         url: &str,
         validators: &Validators,
-        allow_private_network: bool,
+        private_origin: Option<&url::Url>,
         headers: &[(String, reqwest::header::HeaderValue)],
     ) -> Result<Fetched, FetchError> {
-        // reqwest's own timeout covers this too; ours names the cause in the error.
+        // reqwest's own timeout covers each hop too; ours names the cause in the error.
         match tokio::time::timeout(
             self.timeout,
-            self.fetch_unbounded(url, validators, allow_private_network, headers),
+            self.fetch_unbounded(url, validators, private_origin, headers),
         )
         .await
         {
@@ -178,34 +170,73 @@ impl Fetcher {
         &self,
         url: &str,
         validators: &Validators,
-        allow_private_network: bool,
+        private_origin: Option<&url::Url>,
         headers: &[(String, reqwest::header::HeaderValue)],
     ) -> Result<Fetched, FetchError> {
-        let client = if allow_private_network {
-            &self.any_address
-        } else {
-            if let Ok(parsed) = url::Url::parse(url) {
-                address::check_url(&parsed).map_err(|reason| FetchError::Forbidden {
+        let mut current = url::Url::parse(url).map_err(|e| FetchError::Request {
+            url: url.to_string(),
+            message: format!("not a URL: {e}"),
+        })?;
+        let first_origin = current.origin();
+        let private_origin = private_origin
+            .map(url::Url::origin)
+            .filter(url::Origin::is_tuple);
+        let mut redirects = 0;
+        let response = loop {
+            let client = if private_origin.as_ref() == Some(&current.origin()) {
+                &self.any_address
+            } else {
+                // IP literals are never looked up: checked here. Names go through the
+                // public-only resolver, which refuses private answers.
+                address::check_url(&current).map_err(|reason| FetchError::Forbidden {
                     url: url.to_string(),
                     reason,
                 })?;
+                &self.public_only
+            };
+            let mut request = client.get(current.clone());
+            if current.origin() == first_origin {
+                for (name, value) in headers {
+                    request = request.header(name.as_str(), value.clone());
+                }
             }
-            &self.public_only
+            if let Some(etag) = &validators.etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &validators.last_modified {
+                request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| self.request_error(url, e))?;
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                break response;
+            }
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| current.join(l.trim()).ok())
+                .filter(|next| matches!(next.scheme(), "http" | "https"));
+            let Some(next) = location else {
+                return Err(FetchError::Request {
+                    url: url.to_string(),
+                    message: format!(
+                        "{current} answered HTTP {status} without a usable http(s) Location"
+                    ),
+                });
+            };
+            if redirects == self.max_redirects {
+                return Err(FetchError::TooManyRedirects {
+                    url: url.to_string(),
+                    limit: self.max_redirects,
+                });
+            }
+            redirects += 1;
+            current = next;
         };
-        let mut request = client.get(url);
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.clone());
-        }
-        if let Some(etag) = &validators.etag {
-            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| self.request_error(url, e))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -263,12 +294,6 @@ impl Fetcher {
                 return FetchError::Forbidden {
                     url: url.to_string(),
                     reason: forbidden.clone(),
-                };
-            }
-            if err.downcast_ref::<TooManyRedirects>().is_some() {
-                return FetchError::TooManyRedirects {
-                    url: url.to_string(),
-                    limit: self.max_redirects,
                 };
             }
             let text = err.to_string();

@@ -300,6 +300,7 @@ mod tests {
             transcripts: None,
             fetch_article: crate::FetchArticle::Never,
             article_body: None,
+            max_article_fetches: crate::sources::DEFAULT_MAX_ARTICLE_FETCHES,
         }
     }
 

@@ -2,6 +2,7 @@
 //! is new. Documents go to the store only; the search index follows the store.
 
 pub mod address;
+pub mod budget;
 pub mod charset;
 pub mod dedup;
 pub mod feed;
@@ -14,6 +15,7 @@ pub mod sources;
 pub mod text;
 pub mod transcript;
 
+pub use budget::{ParseBudget, ParseError};
 pub use fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 pub use poll::{IngestLimits, Ingester, PollError, PollReport};
 pub use sources::{FetchArticle, HtmlSelectors, Source, SourceFormat, SourcesError};

@@ -3,6 +3,7 @@
 //! so a slow or failing source never holds up the others; the tasks share a global limit on
 //! requests in flight and a per-host gate (one request at a time per host, with a minimum gap).
 
+use crate::budget::{Job, Markup, ParseBudget, ParsePool};
 use crate::feed::{parse_feed_items, FeedItem, ItemError};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::schedule::{self, Outcome, Policy};
@@ -30,6 +31,8 @@ pub enum PollError {
     JsonApi(#[from] crate::social::SocialError),
     #[error(transparent)]
     Transcript(#[from] crate::transcript::TranscriptError),
+    #[error(transparent)]
+    Parse(#[from] crate::budget::ParseError),
 }
 
 /// What one poll of one source found.
@@ -49,6 +52,9 @@ pub struct PollReport {
     /// bytes not valid in its encoding, replaced with U+FFFD. Position 0, the URL as `what`;
     /// recorded and counted with the item failures, since the items' text may be damaged.
     pub feed_problems: Vec<ItemError>,
+    /// New items left for the next poll: their pages were not fetched because the poll had
+    /// used its `max_article_fetches`. They are not stored yet, so the next poll finds them.
+    pub deferred: usize,
 }
 
 /// Near-duplicates are looked for among the documents of the last few days only: the same
@@ -63,6 +69,8 @@ pub struct IngestLimits {
     pub max_concurrent: usize,
     /// The least time between the end of one request to a host and the start of the next.
     pub host_gap: Duration,
+    /// The time and size budget of each parse, and how many run at once (see `budget`).
+    pub parse: ParseBudget,
 }
 
 impl Default for IngestLimits {
@@ -70,9 +78,14 @@ impl Default for IngestLimits {
         Self {
             max_concurrent: 8,
             host_gap: Duration::from_secs(1),
+            parse: ParseBudget::default(),
         }
     }
 }
+
+/// Google reads the first 500 KiB of a robots.txt; so do we, and the rules are matched per
+/// link, so a huge one must not cost its size for every link.
+const MAX_ROBOTS_BYTES: usize = 500 << 10;
 
 /// One request at a time per host, `host_gap` apart. The map only grows by the hosts in
 /// sources.toml, so it is never pruned.
@@ -103,6 +116,8 @@ pub struct Ingester {
     hosts: Arc<HostGates>,
     /// Transcript files already read (see `transcript::SeenFiles`).
     seen_files: Arc<crate::transcript::SeenFiles>,
+    /// Where parsing runs: off the async runtime, bounded in time and size.
+    parse: ParsePool,
 }
 
 impl Ingester {
@@ -124,7 +139,12 @@ impl Ingester {
             in_flight: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             hosts: Arc::new(HostGates::default()),
             seen_files: Arc::default(),
+            parse: ParsePool::new(limits.parse),
         }
+    }
+
+    pub(crate) fn parse_pool(&self) -> &ParsePool {
+        &self.parse
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -270,8 +290,9 @@ impl Ingester {
             tracing::warn!(source = %source.id, problem = %p, "some bytes were not valid in the body's encoding");
         }
         if let (SourceFormat::Html, Some(sel)) = (source.format, &source.html) {
-            let page = String::from_utf8_lossy(&bytes);
-            let result = self.poll_html(source, sel, &page, robots.as_deref()).await;
+            let result = self
+                .poll_html(source, sel, bytes, content_type, robots.as_deref())
+                .await;
             return match result {
                 Ok(report) => (
                     Ok(PollReport {
@@ -283,10 +304,10 @@ impl Ingester {
                 Err(e) => (Err(e), None),
             };
         }
-        let items = match parse_feed_items(source, &bytes, OffsetDateTime::now_utc()) {
+        let items = match self.parse_feed(source, bytes).await {
             Ok(items) => items,
             // Validators of a body we could not use must not make the next poll a 304.
-            Err(e) => return (Err(e.into()), None),
+            Err(e) => return (Err(e), None),
         };
         let mut report = PollReport {
             found: items.len(),
@@ -303,47 +324,81 @@ impl Ingester {
                 }
             }
         }
-        let links = match self
-            .key_by_outlet(feed_items.iter_mut().map(|i| &mut i.doc))
-            .await
-        {
-            Ok(links) => links,
-            Err(e) => return (Err(e.into()), None),
-        };
-        let docs = match self.full_texts(source, feed_items, &mut report).await {
-            Ok(docs) => docs,
-            Err(e) => return (Err(e), None),
-        };
-        let inserted;
-        match self.store.insert_documents(&docs).await {
-            Ok(outcome) => {
-                report.new = outcome.inserted.len();
-                report.already_stored = outcome.existing;
-                inserted = outcome.inserted;
-            }
-            Err(e) => return (Err(e.into()), None),
+        let mut inserted = Vec::new();
+        let stored = self
+            .store_feed_items(source, feed_items, &mut report, &mut inserted)
+            .await;
+        // Whatever was stored before a failure is linked all the same.
+        self.link_near_duplicates(&inserted).await;
+        if let Err(e) = stored {
+            return (Err(e), None);
         }
-        if let Err(e) = self.link_outlet_copies(&links).await {
-            return (Err(e.into()), None);
-        }
-        if report.new > 0 {
-            self.link_near_duplicates(&inserted).await;
-            self.stored.notify_one();
-        }
-        (Ok(report), Some(new_validators))
+        // Items left for the next poll are in this body: a 304 next time would hide them.
+        let validators = (report.deferred == 0).then_some(new_validators);
+        (Ok(report), validators)
     }
 
-    /// The feed's documents, the summary-only ones that are not stored yet with the main text
-    /// of their page instead of the teaser. The pages go through the same gate as every
-    /// request (robots.txt of their host, per-host gap, private-address refusal, size cap); a
-    /// page that cannot be fetched or read leaves its item with the summary, noted in
-    /// `report.article_failures`.
-    async fn full_texts(
+    /// Parses a feed already decoded to UTF-8, on the parse pool.
+    async fn parse_feed(
+        &self,
+        source: &Source,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<Result<FeedItem, ItemError>>, PollError> {
+        let owned = source.clone();
+        let parsed = self
+            .parse
+            .run(Job::new(&source.id, "the feed"), move |budget| {
+                // Already UTF-8 (decoded, with its problems recorded, before dispatch).
+                match owned.format {
+                    SourceFormat::JsonFeed => budget.check_size(&bytes)?,
+                    _ => budget.check_markup(&bytes, Markup::Xml)?,
+                }
+                Ok(parse_feed_items(&owned, &bytes, OffsetDateTime::now_utc()))
+            })
+            .await?;
+        Ok(parsed?)
+    }
+
+    /// Stores a document batch at once and wakes the index follower; the new ids are added
+    /// to `inserted`, for near-duplicate linking at the end of the poll.
+    async fn store_now(
+        &self,
+        docs: &[praden_core::NewDocument],
+        report: &mut PollReport,
+        inserted: &mut Vec<i64>,
+    ) -> Result<(), PollError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let mut docs = docs.to_vec();
+        let outlet_links = self.key_by_outlet(docs.iter_mut()).await?;
+        let outcome = self.store.insert_documents(&docs).await?;
+        self.link_outlet_copies(&outlet_links).await?;
+        report.new += outcome.inserted.len();
+        report.already_stored += outcome.existing;
+        if !outcome.inserted.is_empty() {
+            self.stored.notify_one();
+        }
+        inserted.extend(outcome.inserted);
+        Ok(())
+    }
+
+    /// Stores the feed's items, the summary-only ones that are not stored yet with the main
+    /// text of their page instead of the teaser. Items needing no page are stored at once;
+    /// each fetched item as soon as its page is in, so a long poll loses nothing when it is
+    /// stopped. At most `max_article_fetches` pages are fetched per poll: the other new items
+    /// wait (unstored, counted in `report.deferred`) for the next poll, which finds them again
+    /// because they are not in the store. The pages go through the same gate as every request
+    /// (robots.txt of their host, per-host gap, private-address refusal, size cap) and are
+    /// parsed on the parse pool; a page that cannot be fetched or read leaves its item with
+    /// the summary, noted in `report.article_failures`.
+    async fn store_feed_items(
         &self,
         source: &Source,
         items: Vec<FeedItem>,
         report: &mut PollReport,
-    ) -> Result<Vec<praden_core::NewDocument>, PollError> {
+        inserted: &mut Vec<i64>,
+    ) -> Result<(), PollError> {
         let wanted: Vec<String> = items
             .iter()
             .filter(|i| i.fetch_article.is_some())
@@ -355,14 +410,23 @@ impl Ingester {
         } else {
             self.store.existing_item_keys(&wanted).await?
         };
-        let mut robots_by_host: HashMap<String, Option<String>> = HashMap::new();
-        let mut docs = Vec::with_capacity(items.len());
+        let mut ready = Vec::with_capacity(items.len());
+        let mut pages = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             let FeedItem { doc, fetch_article } = item;
-            let Some(page) = fetch_article.filter(|_| !existing.contains(&doc.item_key)) else {
-                docs.push(doc);
+            match fetch_article.filter(|_| !existing.contains(&doc.item_key)) {
+                Some(page) => pages.push((i, doc, page)),
+                None => ready.push(doc),
+            }
+        }
+        self.store_now(&ready, report, inserted).await?;
+        let mut robots_by_host: HashMap<String, Option<String>> = HashMap::new();
+        let mut fetches = 0;
+        for (i, doc, page) in pages {
+            if fetches >= source.max_article_fetches {
+                report.deferred += 1;
                 continue;
-            };
+            }
             let host = page.host_str().unwrap_or_default().to_string();
             if !robots_by_host.contains_key(&host) {
                 let robots = self.robots_txt_of(source, &page).await;
@@ -377,9 +441,10 @@ impl Ingester {
                 report
                     .article_failures
                     .push(failure("robots.txt disallows its page".into()));
-                docs.push(doc);
+                self.store_now(&[doc], report, inserted).await?;
                 continue;
             }
+            fetches += 1;
             let text = match self
                 .fetch_politely(source, &page, &Validators::default())
                 .await
@@ -389,22 +454,30 @@ impl Ingester {
                     content_type,
                     ..
                 }) => {
-                    let (bytes, _) = crate::charset::to_utf8(&bytes, content_type.as_deref());
-                    let html = String::from_utf8_lossy(&bytes);
-                    Ok(crate::html::page_main_text(
-                        &html,
-                        source.article_body.as_deref(),
-                    ))
+                    let body_selector = source.article_body.clone();
+                    self.parse
+                        .run(
+                            Job::new(&source.id, format!("the page {page}")),
+                            move |budget| {
+                                let (bytes, _) =
+                                    crate::charset::to_utf8(&bytes, content_type.as_deref());
+                                budget.check_markup(&bytes, Markup::Html)?;
+                                let html = String::from_utf8_lossy(&bytes);
+                                Ok(crate::html::page_main_text(&html, body_selector.as_deref()))
+                            },
+                        )
+                        .await
+                        .map_err(|e| e.to_string())
                 }
                 Ok(Fetched::NotModified) => Err("its page answered 304 to a plain GET".into()),
                 Err(e) => Err(e.to_string()),
             };
-            match text {
+            let doc = match text {
                 // A page whose text is no longer than the teaser adds nothing (a paywall, a
                 // page of links): the summary stays.
                 Ok(text) if text.chars().count() > doc.body.chars().count() => {
                     report.articles_fetched += 1;
-                    docs.push(with_body(doc, &text));
+                    with_body(doc, &text)
                 }
                 Ok(_) => {
                     report
@@ -415,28 +488,44 @@ impl Ingester {
                             }
                             None => "its page has no more text than the summary".into(),
                         }));
-                    docs.push(doc);
+                    doc
                 }
                 Err(reason) => {
                     report.article_failures.push(failure(reason));
-                    docs.push(doc);
+                    doc
                 }
-            }
+            };
+            self.store_now(&[doc], report, inserted).await?;
         }
-        Ok(docs)
+        if report.deferred > 0 {
+            tracing::info!(source = %source.id, deferred = report.deferred, limit = source.max_article_fetches, "article fetches per poll used up; the rest waits for the next poll");
+        }
+        Ok(())
     }
 
     /// The new articles of an HTML listing page: each page not stored yet is fetched (at most
-    /// `max_items`, robots.txt permitting) and read with the source's selectors. A page that
-    /// cannot be fetched or read is an item failure, not a failed poll.
+    /// `max_items`, robots.txt permitting), read with the source's selectors and stored at
+    /// once. Both the listing and the articles are parsed on the parse pool; a listing that
+    /// cannot be parsed within the budget fails the poll, an article page that cannot be
+    /// fetched or read is an item failure.
     async fn poll_html(
         &self,
         source: &Source,
         sel: &HtmlSelectors,
-        page: &str,
+        listing: Vec<u8>,
+        content_type: Option<String>,
         robots: Option<&str>,
     ) -> Result<PollReport, PollError> {
-        let links = crate::html::article_links(sel, page, &source.url);
+        let (owned_sel, base) = (sel.clone(), source.url.clone());
+        let links = self
+            .parse
+            .run(Job::new(&source.id, "the listing page"), move |budget| {
+                let (bytes, _) = crate::charset::to_utf8(&listing, content_type.as_deref());
+                budget.check_markup(&bytes, Markup::Html)?;
+                let page = String::from_utf8_lossy(&bytes);
+                Ok(crate::html::article_links(&owned_sel, &page, &base))
+            })
+            .await?;
         let keys: Vec<String> = links
             .iter()
             .map(|u| praden_core::canonical_url(u.as_str()))
@@ -446,8 +535,36 @@ impl Ingester {
             found: links.len(),
             ..PollReport::default()
         };
-        let mut docs = Vec::new();
-        for (i, (link, key)) in links.iter().zip(&keys).enumerate() {
+        let mut inserted = Vec::new();
+        let stored = self
+            .store_html_articles(
+                source,
+                sel,
+                &links,
+                &keys,
+                &existing,
+                robots,
+                &mut report,
+                &mut inserted,
+            )
+            .await;
+        self.link_near_duplicates(&inserted).await;
+        stored.map(|()| report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn store_html_articles(
+        &self,
+        source: &Source,
+        sel: &HtmlSelectors,
+        links: &[url::Url],
+        keys: &[String],
+        existing: &std::collections::HashSet<String>,
+        robots: Option<&str>,
+        report: &mut PollReport,
+        inserted: &mut Vec<i64>,
+    ) -> Result<(), PollError> {
+        for (i, (link, key)) in links.iter().zip(keys).enumerate() {
             if existing.contains(key) {
                 report.already_stored += 1;
                 continue;
@@ -483,33 +600,35 @@ impl Ingester {
                     continue;
                 }
             };
-            let (bytes, _) = crate::charset::to_utf8(&bytes, content_type.as_deref());
-            let article = String::from_utf8_lossy(&bytes);
-            match crate::html::article_document(
-                source,
-                sel,
-                link,
-                &article,
-                OffsetDateTime::now_utc(),
-            ) {
-                Ok(doc) => docs.push(doc),
-                Err(mut e) => {
+            let (owned, owned_sel, owned_link) = (source.clone(), sel.clone(), link.clone());
+            let parsed = self
+                .parse
+                .run(
+                    Job::new(&source.id, format!("the page {link}")),
+                    move |budget| {
+                        let (bytes, _) = crate::charset::to_utf8(&bytes, content_type.as_deref());
+                        budget.check_markup(&bytes, Markup::Html)?;
+                        let article = String::from_utf8_lossy(&bytes);
+                        Ok(crate::html::article_document(
+                            &owned,
+                            &owned_sel,
+                            &owned_link,
+                            &article,
+                            OffsetDateTime::now_utc(),
+                        ))
+                    },
+                )
+                .await;
+            match parsed {
+                Ok(Ok(doc)) => self.store_now(&[doc], report, inserted).await?,
+                Ok(Err(mut e)) => {
                     e.position = i + 1;
                     report.skipped.push(e);
                 }
+                Err(e) => report.skipped.push(item_err(e.to_string())),
             }
         }
-        let outlet_links = self.key_by_outlet(docs.iter_mut()).await?;
-        let outcome = self.store.insert_documents(&docs).await?;
-        self.link_outlet_copies(&outlet_links).await?;
-        report.new = outcome.inserted.len();
-        report.already_stored += outcome.existing;
-        let inserted = outcome.inserted;
-        if report.new > 0 {
-            self.link_near_duplicates(&inserted).await;
-            self.stored.notify_one();
-        }
-        Ok(report)
+        Ok(())
     }
 
     /// Gives each document whose URL key another outlet's document already holds the
@@ -593,6 +712,9 @@ impl Ingester {
     /// Fingerprints the new documents and links each near-duplicate from another outlet to the
     /// first copy of its story. Best effort: a failure here loses no document, only a link.
     async fn link_near_duplicates(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
         if let Err(e) = self.try_link_near_duplicates(ids).await {
             tracing::warn!(error = %e, "near-duplicate linking failed");
         }
@@ -604,14 +726,30 @@ impl Ingester {
             .store
             .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
             .await?;
-        let segmenter = praden_thai::Segmenter::new();
         for &id in ids {
             let Some(doc) = self.store.document(id).await? else {
                 continue;
             };
             let text = format!("{}\n{}", doc.doc.title, doc.doc.body);
-            let Some(hash) = crate::dedup::simhash(&segmenter, &text) else {
-                continue;
+            // Segmentation is CPU work: on the parse pool, within its budget.
+            let job = Job::new(
+                &doc.doc.source_id,
+                format!("the fingerprint of document {id}"),
+            );
+            let hash = self
+                .parse
+                .run(job, move |budget| {
+                    budget.check_size(text.as_bytes())?;
+                    Ok(crate::dedup::simhash(&praden_thai::Segmenter::new(), &text))
+                })
+                .await;
+            let hash = match hash {
+                Ok(Some(hash)) => hash,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "document not fingerprinted");
+                    continue;
+                }
             };
             let first_copy = known
                 .iter()
@@ -646,7 +784,10 @@ impl Ingester {
             .fetch_politely(source, &url, &Validators::default())
             .await
         {
-            Ok(Fetched::Body { bytes, .. }) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Ok(Fetched::Body { bytes, .. }) => {
+                let end = bytes.len().min(MAX_ROBOTS_BYTES);
+                Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+            }
             // No robots.txt (404) or none readable: nothing is disallowed.
             _ => None,
         }
@@ -687,7 +828,8 @@ impl Ingester {
                 .fetch_with_headers(
                     url.as_str(),
                     validators,
-                    source.allow_private_network,
+                    // The flag admits the source's own configured origin, nothing else.
+                    source.allow_private_network.then_some(&source.url),
                     headers,
                 )
                 .await
@@ -864,6 +1006,10 @@ fn next_state(
     state.interval_ms = decision.interval.as_millis() as i64;
     state.rate_per_hour = decision.rate_per_hour;
     state.next_poll_at = Some(decision.next_poll_at);
+    // Items left for later are read at the source's shortest interval, not its usual one.
+    if matches!(result, Ok(r) if r.deferred > 0) {
+        state.next_poll_at = Some(decision.next_poll_at.min(now + source.min_interval));
+    }
     state
 }
 
@@ -874,6 +1020,7 @@ pub fn log_report(source: &str, result: &Result<PollReport, PollError>) {
             found = r.found,
             new = r.new,
             skipped = r.skipped.len(),
+            deferred = r.deferred,
             not_modified = r.not_modified,
             "polled"
         ),

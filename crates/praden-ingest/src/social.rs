@@ -498,9 +498,21 @@ impl Ingester {
                     break;
                 }
             };
-            let page = match read_page(config, &url, &bytes, page_number, now) {
+            // Parsed on the parse pool, within its budget (serde_json limits the nesting).
+            let (owned, page_url) = (config.clone(), url.clone());
+            let job = crate::budget::Job::new(&source.id, format!("the answer of {url}"));
+            let parsed = self
+                .parse_pool()
+                .run(job, move |budget| {
+                    budget.check_size(&bytes)?;
+                    Ok(read_page(&owned, &page_url, &bytes, page_number, now))
+                })
+                .await
+                .map_err(PollError::from)
+                .and_then(|page| page.map_err(PollError::from));
+            let page = match parsed {
                 Ok(p) => p,
-                Err(e) if page_index == 0 => return Err(e.into()),
+                Err(e) if page_index == 0 => return Err(e),
                 Err(e) => {
                     report.skipped.push(ItemError {
                         position: 0,

@@ -11,6 +11,11 @@ use std::time::Duration;
 /// hot outlets that say so explicitly: a poll of an unchanged feed costs the outlet a 304, and
 /// every request still waits for the per-host gap and the host's one request in flight.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(15);
+/// Feed sources: item pages fetched per poll when `max_article_fetches` is not given. A
+/// teaser feed of thousands of items is read over several polls instead of one poll of hours
+/// that stores nothing until it ends.
+pub const DEFAULT_MAX_ARTICLE_FETCHES: usize = 20;
+pub const MAX_ARTICLE_FETCHES: usize = 1000;
 /// How far the scheduler may shorten an interval on its own (`default_bounds`): a source
 /// that gives no `min_interval` is never polled more than once a minute.
 pub const DEFAULT_MIN_INTERVAL_FLOOR: Duration = Duration::from_secs(60);
@@ -78,6 +83,9 @@ pub struct Source {
     /// Feed sources: the CSS selector of the article text on an item's page
     /// (`[source.html] body`); without it the generic main-text rule reads the page.
     pub article_body: Option<String>,
+    /// Feed sources: item pages fetched per poll at most; new items beyond it wait for the
+    /// next poll (`max_article_fetches`, 1 to 1000, default 20).
+    pub max_article_fetches: usize,
 }
 
 /// Whether a feed item's page is fetched for its full text. Many Thai feeds carry only a
@@ -153,6 +161,7 @@ struct RawSource {
     json_api: Option<crate::social::RawJsonApi>,
     transcripts: Option<crate::transcript::RawTranscripts>,
     fetch_article: Option<String>,
+    max_article_fetches: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -312,6 +321,22 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             ));
             FetchArticle::Auto
         }),
+    };
+    let max_article_fetches = match r.max_article_fetches {
+        None => DEFAULT_MAX_ARTICLE_FETCHES,
+        Some(_) if !is_feed && format.is_some() => {
+            errs.push(
+                "max_article_fetches is only for feed formats (rss, atom, jsonfeed); an html source has html.max_items".into(),
+            );
+            DEFAULT_MAX_ARTICLE_FETCHES
+        }
+        Some(n) if (1..=MAX_ARTICLE_FETCHES as i64).contains(&n) => n as usize,
+        Some(n) => {
+            errs.push(format!(
+                "max_article_fetches = {n} is out of range (1 to {MAX_ARTICLE_FETCHES}; use fetch_article = \"never\" to fetch no pages)"
+            ));
+            DEFAULT_MAX_ARTICLE_FETCHES
+        }
     };
     let mut article_body = None;
     let html = match (format, r.html) {
@@ -474,6 +499,7 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             transcripts,
             fetch_article,
             article_body,
+            max_article_fetches,
         }),
         _ => Err(errs),
     }
@@ -724,6 +750,45 @@ enabled = false
         let err = parse(&not_a_feed, "sources.toml").unwrap_err().to_string();
         assert!(
             err.contains("fetch_article \"always\" is only for feed formats"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn article_fetches_per_poll_are_capped() {
+        let s = parse(GOOD, "sources.toml").unwrap();
+        assert_eq!(s[0].max_article_fetches, DEFAULT_MAX_ARTICLE_FETCHES);
+        let with = |line: &str| {
+            GOOD.replacen(
+                "interval = \"10m\"",
+                &format!("interval = \"10m\"\n{line}"),
+                1,
+            )
+        };
+        let s = parse(&with("max_article_fetches = 5"), "sources.toml").unwrap();
+        assert_eq!(s[0].max_article_fetches, 5);
+        for bad in ["0", "-3", "1001"] {
+            let err = parse(
+                &with(&format!("max_article_fetches = {bad}")),
+                "sources.toml",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!(
+                    "max_article_fetches = {bad} is out of range (1 to 1000"
+                )),
+                "{err}"
+            );
+        }
+        let html = with("max_article_fetches = 5\n[source.html]\nitem_link = \"a\"").replacen(
+            "format = \"rss\"",
+            "format = \"html\"",
+            1,
+        );
+        let err = parse(&html, "sources.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("max_article_fetches is only for feed formats"),
             "{err}"
         );
     }

@@ -780,22 +780,39 @@ impl Ingester {
                     reason: format!("larger than {MAX_FILE_BYTES} bytes"),
                 })
             } else {
-                let sidecar = stamp.sidecar.map(|_| std::fs::read(&sidecar_path));
-                match std::fs::read(&path) {
-                    Ok(bytes) => self.transcript_file(
-                        source,
-                        config,
-                        &name,
-                        &bytes,
-                        sidecar.map(|s| s.map_err(|e| e.to_string())),
-                        None,
-                        now,
-                    ),
-                    Err(e) => Err(TranscriptError::Read {
-                        file: name.clone(),
-                        reason: e.to_string(),
-                    }),
-                }
+                // Reading and parsing are blocking work: on the parse pool, within its budget.
+                let (owned, owned_config, file) = (source.clone(), config.clone(), name.clone());
+                let has_sidecar = stamp.sidecar.is_some();
+                let job = crate::budget::Job::new(&source.id, format!("the transcript {name}"));
+                self.parse_pool()
+                    .run(job, move |budget| {
+                        let sidecar = has_sidecar.then(|| std::fs::read(&sidecar_path));
+                        Ok(match std::fs::read(&path) {
+                            Ok(bytes) => {
+                                budget.check_size(&bytes)?;
+                                transcript_file(
+                                    &owned,
+                                    &owned_config,
+                                    &file,
+                                    &bytes,
+                                    sidecar.map(|s| s.map_err(|e| e.to_string())),
+                                    None,
+                                    now,
+                                )
+                            }
+                            Err(e) => Err(TranscriptError::Read {
+                                file,
+                                reason: e.to_string(),
+                            }),
+                        })
+                    })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(TranscriptError::Read {
+                            file: name.clone(),
+                            reason: e.to_string(),
+                        })
+                    })
             };
             collect(&name, result, &mut docs, &mut report);
         }
@@ -826,8 +843,21 @@ impl Ingester {
             }) => (bytes, validators),
             Err(e) => return (Err(e.into()), None),
         };
-        let entries = match read_listing(&source.url, &decode(&bytes)) {
-            Ok(e) => e,
+        let base = source.url.clone();
+        let listing = self
+            .parse_pool()
+            .run(
+                crate::budget::Job::new(&source.id, "the transcript listing"),
+                move |budget| {
+                    let text = decode(&bytes);
+                    budget.check_markup(text.as_bytes(), crate::budget::Markup::Html)?;
+                    Ok(read_listing(&base, &text))
+                },
+            )
+            .await;
+        let entries = match listing {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => return (Err(e.into()), None),
             Err(e) => return (Err(e.into()), None),
         };
         let now = OffsetDateTime::now_utc();
@@ -886,15 +916,31 @@ impl Ingester {
                 },
             };
             let missing_sidecar = sidecar.is_none() && entry.inline.is_none();
-            let result = self.transcript_file(
-                source,
-                config,
-                &name,
-                &bytes,
-                sidecar,
-                entry.inline.clone(),
-                now,
-            );
+            let (owned, owned_config, inline) =
+                (source.clone(), config.clone(), entry.inline.clone());
+            let job = crate::budget::Job::new(&source.id, format!("the transcript {key}"));
+            let file_name = name.clone();
+            let result = self
+                .parse_pool()
+                .run(job, move |budget| {
+                    budget.check_size(&bytes)?;
+                    Ok(transcript_file(
+                        &owned,
+                        &owned_config,
+                        &file_name,
+                        &bytes,
+                        sidecar,
+                        inline,
+                        now,
+                    ))
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(TranscriptError::Read {
+                        file: name.clone(),
+                        reason: e.to_string(),
+                    })
+                });
             // A file waiting for its sidecar is tried again; everything else is read once.
             if !(missing_sidecar && result.is_err()) {
                 read.push((key.clone(), unchanged.clone()));
@@ -906,45 +952,6 @@ impl Ingester {
         }
         self.remember(&source.id, read);
         (Ok(report), Some(new_validators))
-    }
-
-    /// One transcript with its sidecar (bytes, or the error reading them), or the sidecar
-    /// fields a listing gave, or neither (the file-name fallback).
-    #[allow(clippy::too_many_arguments)]
-    fn transcript_file(
-        &self,
-        source: &Source,
-        config: &TranscriptsConfig,
-        name: &str,
-        bytes: &[u8],
-        sidecar: Option<Result<Vec<u8>, String>>,
-        inline: Option<Sidecar>,
-        now: OffsetDateTime,
-    ) -> Result<FileDocuments, TranscriptError> {
-        let sidecar_name = format!("{}.json", file_stem(name));
-        let programme = match (sidecar, inline) {
-            (Some(Ok(s)), _) => read_sidecar(source, &sidecar_name, &s, name, now)?,
-            (Some(Err(reason)), _) => {
-                return Err(TranscriptError::Sidecar {
-                    name: sidecar_name,
-                    reason,
-                })
-            }
-            (None, Some(fields)) => {
-                programme_from(source, fields, name, now).map_err(|reason| {
-                    TranscriptError::Sidecar {
-                        name: "the listing's entry".into(),
-                        reason,
-                    }
-                })?
-            }
-            (None, None) => {
-                programme_from_file_name(source, name).ok_or(TranscriptError::NoSidecar {
-                    sidecar: sidecar_name,
-                })?
-            }
-        };
-        file_documents(source, config, name, &decode(bytes), &programme, now)
     }
 
     fn already_read(&self, source_id: &str, key: &str, stamp: &FileStamp) -> bool {
@@ -967,6 +974,42 @@ impl Ingester {
             .or_default()
             .extend(read);
     }
+}
+
+/// One transcript with its sidecar (bytes, or the error reading them), or the sidecar
+/// fields a listing gave, or neither (the file-name fallback).
+#[allow(clippy::too_many_arguments)]
+fn transcript_file(
+    source: &Source,
+    config: &TranscriptsConfig,
+    name: &str,
+    bytes: &[u8],
+    sidecar: Option<Result<Vec<u8>, String>>,
+    inline: Option<Sidecar>,
+    now: OffsetDateTime,
+) -> Result<FileDocuments, TranscriptError> {
+    let sidecar_name = format!("{}.json", file_stem(name));
+    let programme = match (sidecar, inline) {
+        (Some(Ok(s)), _) => read_sidecar(source, &sidecar_name, &s, name, now)?,
+        (Some(Err(reason)), _) => {
+            return Err(TranscriptError::Sidecar {
+                name: sidecar_name,
+                reason,
+            })
+        }
+        (None, Some(fields)) => programme_from(source, fields, name, now).map_err(|reason| {
+            TranscriptError::Sidecar {
+                name: "the listing's entry".into(),
+                reason,
+            }
+        })?,
+        (None, None) => {
+            programme_from_file_name(source, name).ok_or(TranscriptError::NoSidecar {
+                sidecar: sidecar_name,
+            })?
+        }
+    };
+    file_documents(source, config, name, &decode(bytes), &programme, now)
 }
 
 /// Adds one file's outcome to the poll: its documents, its unusable cues, or its failure.

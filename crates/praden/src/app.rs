@@ -48,6 +48,11 @@ pub fn ingest_limits(config: &Config) -> praden_ingest::IngestLimits {
     praden_ingest::IngestLimits {
         max_concurrent: config.ingest.max_concurrent,
         host_gap: config.ingest.host_gap,
+        parse: praden_ingest::ParseBudget {
+            timeout: config.ingest.parse_timeout,
+            max_bytes: config.ingest.parse_max_mb << 20,
+            ..praden_ingest::ParseBudget::default()
+        },
     }
 }
 

@@ -123,6 +123,10 @@ pub struct IngestConfig {
     pub max_concurrent: usize,
     /// The least time between two requests to one host.
     pub host_gap: Duration,
+    /// How long a poll waits for one parse (a feed, a page, a transcript) before failing.
+    pub parse_timeout: Duration,
+    /// The largest body handed to a parser, in MiB.
+    pub parse_max_mb: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +232,16 @@ const KEYS: &[Key] = &[
         name: "ingest.host_gap",
         env: &["PRADEN_INGEST_HOST_GAP"],
         default: Some("1s"),
+    },
+    Key {
+        name: "ingest.parse_timeout",
+        env: &["PRADEN_INGEST_PARSE_TIMEOUT"],
+        default: Some("20s"),
+    },
+    Key {
+        name: "ingest.parse_max_mb",
+        env: &["PRADEN_INGEST_PARSE_MAX_MB"],
+        default: Some("8"),
     },
     Key {
         name: "detect.enabled",
@@ -438,6 +452,14 @@ impl Config {
         let host_gap = praden_ingest::sources::parse_duration(&text("ingest.host_gap"))
             .filter(|d| *d <= Duration::from_secs(60))
             .ok_or_else(|| invalid("ingest.host_gap", "a duration from 0s to 60s, e.g. \"1s\""))?;
+        let parse_timeout = praden_ingest::sources::parse_duration(&text("ingest.parse_timeout"))
+            .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(600)).contains(d))
+            .ok_or_else(|| {
+                invalid(
+                    "ingest.parse_timeout",
+                    "a duration from 1s to 10m, e.g. \"20s\"",
+                )
+            })?;
         let auth = AuthConfig {
             secure_cookies: match text("auth.secure_cookies").as_str() {
                 "true" => true,
@@ -476,6 +498,8 @@ impl Config {
             ingest: IngestConfig {
                 max_concurrent: number("ingest.max_concurrent", 1, 256)?,
                 host_gap,
+                parse_timeout,
+                parse_max_mb: number("ingest.parse_max_mb", 1, 64)?,
             },
             feed: FeedConfig {
                 webhooks: parse_feed_webhooks(&text("feed.webhooks"), env)
