@@ -41,6 +41,13 @@ async fn an_editor_logs_in_searches_a_thai_word_sees_it_highlighted_and_narrows_
         assert!(all > 5, "{}", b.text("body"));
         let html = b.html();
         assert!(html.contains("<b>วัคซีน</b>"), "the word is highlighted");
+        // The page's inline stylesheet still applies under its Content-Security-Policy
+        // (`style-src 'unsafe-inline'`; no script source at all).
+        assert_eq!(
+            b.eval("getComputedStyle(document.body).maxWidth"),
+            "1152px",
+            "72rem from the page's <style>"
+        );
         assert_eq!(
             b.eval("document.querySelector('input[name=q]').value"),
             "วัคซีน",

@@ -57,7 +57,11 @@ impl NewDocument {
             item_key,
             title: title.trim().to_string(),
             body: body.trim().to_string(),
-            published_at: published_at.map(|t| t.to_offset(time::UtcOffset::UTC)),
+            // A date no store can hold (a feed's `0001-01-01`, Go's zero time) would fail
+            // the insert of the whole batch on SQLite; the document is kept, undated.
+            published_at: published_at
+                .filter(|t| crate::thai_time::sane_instant(*t).is_ok())
+                .map(|t| t.to_offset(time::UtcOffset::UTC)),
             fetched_at: fetched_at.to_offset(time::UtcOffset::UTC),
             content_hash: content_hash(title, body),
             language: "th".to_string(),
@@ -175,5 +179,29 @@ mod tests {
         assert_eq!(key, "https://a.th/x#outlet=ข่าวสด");
         assert_ne!(canonical_url(&key), key, "no URL's key looks like it");
         assert!(k(Some("  "), None).is_err());
+    }
+
+    #[test]
+    fn a_date_no_store_can_hold_is_dropped_not_the_document() {
+        let now = OffsetDateTime::now_utc();
+        let dated = |t| {
+            NewDocument::new(
+                "s",
+                SourceKind::News,
+                "o",
+                None,
+                Some("1"),
+                "t",
+                "b",
+                Some(t),
+                now,
+            )
+            .unwrap()
+            .published_at
+        };
+        assert_eq!(dated(time::macros::datetime!(0001-01-01 00:00 UTC)), None);
+        assert_eq!(dated(time::macros::datetime!(0000-01-01 00:00 +1)), None);
+        let ok = time::macros::datetime!(2024-03-05 10:00 +7);
+        assert_eq!(dated(ok), Some(ok));
     }
 }

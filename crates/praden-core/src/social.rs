@@ -106,7 +106,7 @@ pub fn parse_post_time(
     value: &serde_json::Value,
     now: OffsetDateTime,
 ) -> Result<OffsetDateTime, String> {
-    match value {
+    let t = match value {
         serde_json::Value::Number(n) => {
             let secs = n
                 .as_i64()
@@ -117,13 +117,14 @@ pub fn parse_post_time(
             } else {
                 secs
             };
-            OffsetDateTime::from_unix_timestamp(secs).map_err(|e| format!("{n}: {e}"))
+            OffsetDateTime::from_unix_timestamp(secs).map_err(|e| format!("{n}: {e}"))?
         }
         serde_json::Value::String(s) => {
-            crate::thai_time::parse_thai_datetime(s, now).map_err(|e| e.to_string())
+            return crate::thai_time::parse_thai_datetime(s, now).map_err(|e| e.to_string())
         }
-        other => Err(format!("{other} is neither a string nor a number")),
-    }
+        other => return Err(format!("{other} is neither a string nor a number")),
+    };
+    crate::thai_time::sane_instant(t).map_err(|reason| format!("{value}: {reason}"))
 }
 
 #[cfg(test)]
@@ -189,6 +190,10 @@ mod tests {
             datetime!(2024-03-05 04:15 UTC)
         );
         assert!(t("not a date".into()).is_err());
+        // -99999999999 s (read as milliseconds) is the year -1199: no store holds it.
+        let e = t((-99_999_999_999_999i64).into()).unwrap_err();
+        assert!(e.contains("year out of range"), "{e}");
+        assert!(t("0001-01-01T00:00:00Z".into()).is_err());
         assert!(t(serde_json::Value::Bool(true)).is_err());
     }
 }

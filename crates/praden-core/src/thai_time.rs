@@ -98,6 +98,38 @@ pub fn format_thai_date_short(d: Date) -> String {
     )
 }
 
+/// The years (C.E.) a date given to praden may fall in. The store cannot hold every year
+/// `time` can: SQLite keeps instants as RFC 3339 text, which has no room for a year before 0
+/// or after 9999 (sqlx then fails the whole statement, and with it every other row of the
+/// batch), and compares them as text, which is only right for four-digit years; PostgreSQL
+/// holds 4713 BC to 294276 AD. A date outside these years is a typo, a B.E. year read as C.E.
+/// twice, or a Unix time in the wrong unit, never news: refusing it at the edge, named, keeps
+/// it from failing the request it came in (and keeps Bangkok-time arithmetic away from
+/// `time`'s limits).
+pub const SANE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+/// Whether `d` falls in [`SANE_YEARS`].
+pub fn is_sane_date(d: Date) -> bool {
+    SANE_YEARS.contains(&d.year())
+}
+
+/// `t` if its day, in UTC and in Bangkok, falls in [`SANE_YEARS`]; else why not.
+pub fn sane_instant(t: OffsetDateTime) -> Result<OffsetDateTime, &'static str> {
+    // Checked in UTC, where the store keeps it (by Unix time: converting an instant near
+    // `time`'s own limits to UTC could panic). The Bangkok day is then at most one day later,
+    // far from those limits.
+    const FIRST: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
+    const END: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
+    if (FIRST..END).contains(&t.unix_timestamp()) {
+        Ok(t)
+    } else {
+        Err(OUT_OF_RANGE)
+    }
+}
+
+/// The reason given for a date outside [`SANE_YEARS`].
+pub const OUT_OF_RANGE: &str = "year out of range (1900–2199 C.E., 2443–2742 B.E.)";
+
 /// Midnight Bangkok time of a calendar date, as the instant a date-only timestamp stands for.
 pub fn bangkok_midnight(d: Date) -> OffsetDateTime {
     PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(BANGKOK)
@@ -125,7 +157,12 @@ pub fn parse_date_any_era(s: &str) -> Result<Date, DateError> {
         .and_then(|m| Month::try_from(m).ok())
         .ok_or_else(|| DateError::new(s, "month must be 1–12"))?;
     let day = u8::try_from(d).map_err(|_| DateError::new(s, "day out of range"))?;
-    Date::from_calendar_date(y, month, day).map_err(|_| DateError::new(s, "no such day"))
+    let date =
+        Date::from_calendar_date(y, month, day).map_err(|_| DateError::new(s, "no such day"))?;
+    if !is_sane_date(date) {
+        return Err(DateError::new(s, OUT_OF_RANGE));
+    }
+    Ok(date)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,5 +232,36 @@ mod tests {
         assert!(parse_date_any_era("2024-02-30").is_err());
         assert!(parse_date_any_era("2024-13-01").is_err());
         assert!(parse_date_any_era("yesterday").is_err());
+    }
+
+    #[test]
+    fn dates_the_store_cannot_hold_are_refused_by_name() {
+        for bad in [
+            "0000-01-01",
+            "1899-12-31",
+            "2200-01-01",
+            "2399-01-01",
+            "9999-12-31",
+        ] {
+            let e = parse_date_any_era(bad).unwrap_err();
+            assert_eq!(e.reason, OUT_OF_RANGE, "{bad}");
+        }
+        assert_eq!(
+            parse_date_any_era("1900-01-01").unwrap(),
+            date!(1900 - 01 - 01)
+        );
+        assert_eq!(
+            parse_date_any_era("2742-12-31").unwrap(),
+            date!(2199 - 12 - 31)
+        );
+        assert!(sane_instant(datetime!(2024-03-05 10:00 +7)).is_ok());
+        // Still 1899 in UTC, where the store keeps it.
+        assert!(sane_instant(datetime!(1900-01-01 06:00 +7)).is_err());
+        assert!(sane_instant(datetime!(-1200-01-01 00:00 UTC)).is_err());
+        assert!(sane_instant(datetime!(9999-12-31 23:00 UTC)).is_err());
+        assert!(sane_instant(datetime!(9999-12-31 23:00 -5)).is_err());
+        assert!(sane_instant(datetime!(2199-12-31 23:59:59 UTC)).is_ok());
+        assert!(sane_instant(datetime!(2200-01-01 00:00 UTC)).is_err());
+        assert!(sane_instant(datetime!(1900-01-01 00:00 UTC)).is_ok());
     }
 }

@@ -1,11 +1,11 @@
 //! The audit trail for admins: read page by page, or export whole.
 
+use crate::extract::{Json, Query};
 use crate::html::{esc, shell, url_encode};
 use crate::{ApiError, AppState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use praden_core::thai_time::to_bangkok;
 use praden_store::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};

@@ -325,7 +325,7 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            return Err(ApiError::BadParameter(format!(
+            return Err(ApiError::TooLarge(format!(
                 "the form is larger than {MAX_FORM_BYTES} bytes"
             ))
             .into_response())

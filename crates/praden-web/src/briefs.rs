@@ -3,12 +3,12 @@
 //! latest) — and the official assignment message of a day,
 //! `/api/v1/assignments/{date}/message` (text/plain, or JSON when asked).
 
+use crate::extract::{Json, Path, Query};
 use crate::html::{esc, shell};
 use crate::{ApiError, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use praden_brief::{assignment_message as compose, html_fragment, AssignmentLine, Brief};
 use praden_core::thai_time::{
     bangkok_midnight, format_thai_date_long, format_thai_date_short, parse_date_any_era, to_bangkok,

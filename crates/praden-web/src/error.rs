@@ -1,18 +1,34 @@
+use crate::extract::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
-/// Every error the API answers with, each with a stable machine code. 5xx details go to the
-/// log, never to the client.
+/// Every error the API answers with, each with a stable machine code: the one table of them
+/// (README "Errors" and api/openapi.json list the same codes). 5xx details go to the log,
+/// never to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadQuery(String),
+    /// A query or path parameter (or form field) that is missing, malformed, out of range or
+    /// given twice; the message names it.
     #[error("{0}")]
     BadParameter(String),
+    /// A request body that cannot be read as what the route takes: not JSON, empty, a field
+    /// missing or of the wrong type.
+    #[error("{0}")]
+    BadBody(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path exists, but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The body is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is sent with a content type the route does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Someone else changed the thing first; nothing was written.
     #[error("{0}")]
     Conflict(String),
@@ -36,7 +52,13 @@ impl ApiError {
         match self {
             Self::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
             Self::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad_parameter"),
+            Self::BadBody(_) => (StatusCode::BAD_REQUEST, "bad_body"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

@@ -6,10 +6,11 @@
 //! the paging instead of filling memory. CSV starts with a UTF-8 byte-order mark: without it
 //! spreadsheet programs read Thai as mojibake.
 
+use crate::extract::Query;
 use crate::search::SearchParams;
 use crate::{ApiError, AppState};
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use praden_core::thai_time::BANGKOK;

@@ -3,9 +3,9 @@
 //! events become visible in `seq` order (see its migration), so "everything after my
 //! cursor" never skips an event that commits late.
 
+use crate::extract::{Json, Query};
 use crate::{ApiError, AppState};
-use axum::extract::{Query, State};
-use axum::Json;
+use axum::extract::State;
 use praden_core::review::IssueEvent;
 use serde::{Deserialize, Serialize};
 

@@ -10,12 +10,12 @@
 //! rejected: `{"accepted", "duplicates", "rejected": [{"line", "reason"}], "observations"}`.
 //! The body is at most 10 MiB and 10,000 lines (413 beyond).
 
+use crate::extract::{Json, Query};
 use crate::{ApiError, AppState};
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use praden_core::social::{parse_post_time, Engagement, SocialPost};
 use praden_store::EngagementObservation;
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,18 @@ fn parse_line(text: &str, now: OffsetDateTime) -> Result<Parsed, String> {
         .text
         .filter(|t| !t.trim().is_empty())
         .ok_or("text is missing or empty")?;
+    // PostgreSQL's text cannot hold U+0000: stored, it would fail the whole batch.
+    for (name, value) in [
+        ("id", Some(&id)),
+        ("text", Some(&text)),
+        ("author", l.author.as_ref()),
+        ("url", l.url.as_ref()),
+        ("outlet", l.outlet.as_ref()),
+    ] {
+        if value.is_some_and(|v| v.contains('\0')) {
+            return Err(format!("{name} contains a NUL character (U+0000)"));
+        }
+    }
     let created_at = l
         .created_at
         .map(|v| parse_post_time(&v, now).map_err(|e| format!("created_at: {e}")))
@@ -144,11 +156,6 @@ fn valid_source_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn too_large(message: String) -> Response {
-    let body = serde_json::json!({ "error": { "code": "too_large", "message": message } });
-    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
-}
-
 pub(crate) async fn push(
     State(state): State<AppState>,
     wake: Option<Extension<StoredWake>>,
@@ -156,7 +163,7 @@ pub(crate) async fn push(
     body: Body,
 ) -> Result<Response, ApiError> {
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return Ok(too_large(format!(
+        return Err(ApiError::TooLarge(format!(
             "the body is larger than {MAX_BODY_BYTES} bytes (or was cut off)"
         )));
     };
@@ -180,7 +187,7 @@ pub(crate) async fn push(
         ));
     }
     if non_empty > MAX_LINES {
-        return Ok(too_large(format!(
+        return Err(ApiError::TooLarge(format!(
             "{non_empty} lines; at most {MAX_LINES} per request"
         )));
     }
@@ -276,6 +283,18 @@ mod tests {
         assert!(why(r#"{"id": "1", "text": "x", "likes": -1}"#).contains("likes is negative"));
         assert!(why(r#"{"id": "1", "text": "x", "likes": "many"}"#).contains("not a post object"));
         assert!(why(r#"{"id": "1", "text": "x", "lieks": 1}"#).contains("unknown field"));
+        assert!(why(r#"{"id": "1", "text": "a\u0000b"}"#).contains("text contains a NUL"));
+        // Dates no store can hold (the year -1199, or 0001) are the line's fault alone.
+        let e = why(r#"{"id": "1", "text": "x", "created_at": -99999999999999}"#);
+        assert!(
+            e.contains("created_at") && e.contains("year out of range"),
+            "{e}"
+        );
+        let e = why(r#"{"id": "1", "text": "x", "observed_at": "0001-01-01T00:00:00Z"}"#);
+        assert!(
+            e.contains("observed_at") && e.contains("year out of range"),
+            "{e}"
+        );
     }
 
     #[test]

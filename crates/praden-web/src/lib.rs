@@ -6,6 +6,7 @@ pub mod auth;
 mod briefs;
 mod error;
 mod export;
+pub mod extract;
 mod feed;
 mod html;
 pub mod ingest;
@@ -21,7 +22,8 @@ pub use search::{DEFAULT_LIMIT, MAX_LIMIT};
 
 use auth::{Access, RouteInfo, Routes};
 use axum::extract::State;
-use axum::{Json, Router};
+use axum::Router;
+use extract::Json;
 use praden_core::review::AgencyRef;
 use praden_core::Role;
 use praden_index::SearchIndex;
@@ -103,10 +105,58 @@ pub fn router(state: AppState) -> Router {
             auth::resolve,
         ))
         .with_state(state)
+        // Paths and methods no route serves answer in the same envelope as every other error.
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // Every request gets an id (or keeps the caller's x-request-id): the audit trail
         // records it, and the response echoes it, so a decision can be traced to its request.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost, so every answer has them: errors, redirects and fallbacks included.
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound(format!("no page or API route at {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not take {method}", uri.path()))
+}
+
+/// The policy of every page. The pages are server-rendered without JavaScript, so no script
+/// runs at all; their CSS is a `<style>` block in the page (and a `style` attribute here and
+/// there), hence `style-src 'unsafe-inline'` and nothing else; the sparklines are inline SVG,
+/// which needs no source. Forms post to praden only; no page may be framed (clickjacking of
+/// the approve and admin buttons); no `<base>` may redirect relative links.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers every answer carries. Pages and API answers hold who-said-what from the review
+/// queue and login state: nothing may be kept by a browser or a proxy (`no-store`, unless a
+/// handler chose a policy, as the static API description does). `nosniff` keeps a JSON or
+/// text answer holding a post's text from being run as HTML or script; `X-Frame-Options`
+/// says `frame-ancestors 'none'` to browsers that predate CSP; links out to the outlets'
+/// articles do not carry the search that found them (`Referrer-Policy`).
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{self, HeaderValue};
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The review queue: monitors (and admins).
@@ -184,8 +234,13 @@ pub async fn serve(
 pub const OPENAPI: &str = include_str!("../api/openapi.json");
 
 async fn openapi() -> impl axum::response::IntoResponse {
+    use axum::http::header;
     (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            // The same for everyone until the next release: the one answer a cache may keep.
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
         OPENAPI,
     )
 }

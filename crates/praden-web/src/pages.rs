@@ -1,11 +1,12 @@
 //! Server-rendered HTML pages, in Thai, usable without JavaScript.
 
 use crate::auth::Identity;
+use crate::extract::Query;
 use crate::html::{esc, url_encode};
 use crate::search::{link_candidates, SearchParams};
 use crate::ApiError;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::Extension;

@@ -3,10 +3,11 @@
 //! 409 `conflict` and changes nothing.
 
 use crate::auth::{context, Identity};
+use crate::extract::{Json, Path, Query};
 use crate::{ApiError, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::{Extension, Json};
+use axum::Extension;
 use praden_core::review::{AgencyRef, Candidate, CandidateStatus, Issue};
 use praden_store::{Approval, CandidateFilter};
 use serde::{Deserialize, Serialize};

@@ -3,16 +3,17 @@
 //! and the session's CSRF token, and answers with a redirect or a clear conflict page.
 
 use crate::auth::{context, Identity};
+use crate::extract::{Form, Path};
 use crate::html::{esc, shell};
 use crate::review::{
     approval_from, default_source, documents_of, load_candidate, snooze_until, ApproveBody,
     DocumentSummary,
 };
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use praden_core::review::{Candidate, CandidateStatus, Criterion};
 use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_store::CandidateFilter;

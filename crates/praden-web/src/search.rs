@@ -8,9 +8,9 @@
 //! `agency` (only documents naming that agency: its Thai name, abbreviation or English name).
 //! Each hit names the candidate it belongs to, if any.
 
+use crate::extract::{Json, Query};
 use crate::{ApiError, AppState};
-use axum::extract::{Query, State};
-use axum::Json;
+use axum::extract::State;
 use praden_core::thai_time::{bangkok_midnight, parse_date_any_era};
 use praden_core::SourceKind;
 use praden_index::{SearchRequest, SearchResults, SortOrder};

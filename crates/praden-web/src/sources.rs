@@ -1,9 +1,9 @@
 //! `GET /api/v1/sources`: every source in sources.toml with its polling state from the store,
 //! so monitors see which sources deliver and which are failing.
 
+use crate::extract::Json;
 use crate::{ApiError, AppState};
 use axum::extract::State;
-use axum::Json;
 use praden_store::SourceState;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -3,10 +3,11 @@
 
 use crate::auth::context;
 use crate::auth::Identity;
+use crate::extract::{Json, Path};
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::{Extension, Json};
+use axum::Extension;
 use praden_store::{DeadLetter, WebhookCursor};
 use serde::{Deserialize, Serialize};
 

@@ -9,6 +9,11 @@ use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// Parses a Thai or standard date-time; see the module documentation for the forms.
 pub fn parse_thai_datetime(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, DateError> {
+    let t = parse_any(s, now)?;
+    super::sane_instant(t).map_err(|reason| DateError::new(s, reason))
+}
+
+fn parse_any(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, DateError> {
     let trimmed = s.trim();
     if let Ok(t) = OffsetDateTime::parse(trimmed, &Rfc3339) {
         return Ok(t);

@@ -4,9 +4,10 @@
 //! actor in the audit trail.
 
 use super::{context, role_th, secrets, Identity};
+use crate::extract::{Form, Path, Query};
 use crate::html::{esc, shell, url_encode};
 use crate::AppState;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;

@@ -1,10 +1,11 @@
 //! `GET/POST /login`, `POST /logout` and `/`, which sends each role to its start page.
 
 use super::{secrets, Identity, SessionId};
+use crate::extract::Query;
 use crate::html::{esc, url_encode};
 use crate::AppState;
 use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
