@@ -256,7 +256,9 @@ async fn main() {
             .index
             .start_writer(praden::app::commit_policy(&config))
             .unwrap();
-        praden::follow::catch_up(&parts.store, &writer)
+        praden::follow::Follower::new(&parts.index)
+            .unwrap()
+            .catch_up(&parts.store, &writer)
             .await
             .unwrap();
         writer.shutdown().await.unwrap();

@@ -108,6 +108,7 @@ async fn ingester() -> (tempfile::TempDir, Store, Ingester) {
         IngestLimits {
             max_concurrent: 2,
             host_gap: Duration::from_millis(1),
+            ..IngestLimits::default()
         },
     );
     (dir, store, ingester)

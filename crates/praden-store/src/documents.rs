@@ -298,9 +298,19 @@ impl Store {
     /// Every document id up to `max_id`, ascending: what the index must hold (8 bytes a
     /// document, 24 MB at 3M).
     pub async fn document_ids_up_to(&self, max_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.document_ids_between(0, max_id).await
+    }
+
+    /// The document ids above `after` and up to `up_to`, ascending.
+    pub async fn document_ids_between(
+        &self,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM documents WHERE id <= $1 ORDER BY id")
-                .bind(max_id)
+            sqlx::query_scalar("SELECT id FROM documents WHERE id > $1 AND id <= $2 ORDER BY id")
+                .bind(after)
+                .bind(up_to)
                 .fetch_all(pool)
                 .await?
         }))
