@@ -54,6 +54,7 @@ macro_rules! conformance {
 
 conformance!(
     reingesting_the_same_item_is_a_no_op,
+    reingesting_burns_no_ids,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
     source_state_round_trips_and_updates,
@@ -101,6 +102,30 @@ async fn reingesting_the_same_item_is_a_no_op(store: Store) {
         .await
         .unwrap();
     assert_eq!(existing.into_iter().collect::<Vec<_>>(), ["https://a.th/1"]);
+}
+
+/// Offering stored items again takes no id: ids stay dense however often a corpus is
+/// re-imported (both AUTOINCREMENT and identity columns draw an id before a conflict).
+async fn reingesting_burns_no_ids(store: Store) {
+    let batch: Vec<NewDocument> = (0..50)
+        .map(|i| doc(&format!("https://a.th/{i}"), "ข่าว"))
+        .collect();
+    let first = store.insert_documents(&batch).await.unwrap();
+    assert_eq!(first.inserted.len(), 50);
+    for _ in 0..5 {
+        let again = store.insert_documents(&batch).await.unwrap();
+        assert_eq!((again.inserted.len(), again.existing), (0, 50));
+    }
+    let next = store
+        .insert_documents(&[doc("https://a.th/new", "ข่าว")])
+        .await
+        .unwrap();
+    assert_eq!(next.inserted, [first.inserted[49] + 1]);
+    // The first copy of the same text is still found on insert.
+    let copy = store.document(next.inserted[0]).await.unwrap().unwrap();
+    assert_eq!(copy.doc.content_hash, batch[0].content_hash);
+    let copies = store.copies_of(next.inserted[0]).await.unwrap();
+    assert_eq!(copies.first().map(|c| c.id), Some(first.inserted[0]));
 }
 
 async fn documents_round_trip_with_thai_text_and_utc_times(store: Store) {
