@@ -157,7 +157,9 @@ fn feed_size(id: &str, bytes: &[u8]) -> usize {
         Ok(items) => items
             .iter()
             .map(|r| match r {
-                Ok(i) => doc_size(&i.doc) + i.fetch_article.as_ref().map_or(0, |u| u.as_str().len()),
+                Ok(i) => {
+                    doc_size(&i.doc) + i.fetch_article.as_ref().map_or(0, |u| u.as_str().len())
+                }
                 Err(e) => item_error_size(e),
             })
             .sum(),
@@ -281,15 +283,23 @@ fn api_size(id: &str, bytes: &[u8]) -> usize {
 }
 
 const ENTRIES: &[Entry] = &[
-    ("charset::to_utf8 (no label)", |b| charset::to_utf8(b, None).0.len()),
+    ("charset::to_utf8 (no label)", |b| {
+        charset::to_utf8(b, None).0.len()
+    }),
     ("charset::to_utf8 (utf-8 label)", |b| {
-        charset::to_utf8(b, Some("text/html; charset=utf-8")).0.len()
+        charset::to_utf8(b, Some("text/html; charset=utf-8"))
+            .0
+            .len()
     }),
     ("charset::to_utf8 (tis-620 label)", |b| {
-        charset::to_utf8(b, Some("application/rss+xml; charset=TIS-620")).0.len()
+        charset::to_utf8(b, Some("application/rss+xml; charset=TIS-620"))
+            .0
+            .len()
     }),
     ("charset::to_utf8 (bogus label)", |b| {
-        charset::to_utf8(b, Some("text/html; charset=\"x-\u{0}-nonsense")).0.len()
+        charset::to_utf8(b, Some("text/html; charset=\"x-\u{0}-nonsense"))
+            .0
+            .len()
     }),
     ("transcript::decode", |b| transcript::decode(b).len()),
     ("budget::nesting_exceeds (html)", |b| {
@@ -303,7 +313,9 @@ const ENTRIES: &[Entry] = &[
     }),
     ("feed::parse_feed_items (rss)", |b| feed_size("rss", b)),
     ("feed::parse_feed_items (atom)", |b| feed_size("atom", b)),
-    ("feed::parse_feed_items (jsonfeed)", |b| feed_size("jsonfeed", b)),
+    ("feed::parse_feed_items (jsonfeed)", |b| {
+        feed_size("jsonfeed", b)
+    }),
     ("feed::parse_feed", |b| {
         match feed::parse_feed(source("rss"), b, now()) {
             Ok(v) => v
@@ -319,13 +331,19 @@ const ENTRIES: &[Entry] = &[
     ("poll path: decode, size check, feed (jsonfeed)", |b| {
         production_feed("jsonfeed", None, b)
     }),
-    ("html::article_links", |b| prescanned(b).map_or(0, |p| links_size(&p))),
-    ("html::article_document", |b| prescanned(b).map_or(0, |p| article_size(&p))),
+    ("html::article_links", |b| {
+        prescanned(b).map_or(0, |p| links_size(&p))
+    }),
+    ("html::article_document", |b| {
+        prescanned(b).map_or(0, |p| article_size(&p))
+    }),
     ("html::page_main_text (generic)", |b| {
         prescanned(b).map_or(0, |p| html::page_main_text(&p, None).len())
     }),
     ("html::page_main_text (selector)", |b| {
-        prescanned(b).map_or(0, |p| html::page_main_text(&p, Some("article p, div.body")).len())
+        prescanned(b).map_or(0, |p| {
+            html::page_main_text(&p, Some("article p, div.body")).len()
+        })
     }),
     ("poll path: decode, pre-scan, html pages", |b| {
         production_html(b).map_or(0, |page| {
@@ -335,7 +353,9 @@ const ENTRIES: &[Entry] = &[
     ("html::robots_allows", |b| {
         html::robots_allows(&lossy(b), "praden", "/news/1") as usize
     }),
-    ("text::html_to_text", |b| prescanned(b).map_or(0, |p| text::html_to_text(&p).len())),
+    ("text::html_to_text", |b| {
+        prescanned(b).map_or(0, |p| text::html_to_text(&p).len())
+    }),
     ("transcript::parse_cues (webvtt) + segments", |b| {
         cues_size(TranscriptFormat::WebVtt, b)
     }),
@@ -367,17 +387,20 @@ const ENTRIES: &[Entry] = &[
             Err(e) => e.to_string().len(),
         }
     }),
-    ("transcript::read_sidecar", |b| {
-        match transcript::read_sidecar(source("radio"), "x.json", b, "x.vtt", now()) {
+    (
+        "transcript::read_sidecar",
+        |b| match transcript::read_sidecar(source("radio"), "x.json", b, "x.vtt", now()) {
             Ok(p) => p.channel.len() + p.programme.len(),
             Err(e) => e.to_string().len(),
-        }
-    }),
+        },
+    ),
     ("social::read_page (cursor)", |b| api_size("api-cursor", b)),
     ("social::read_page (next url, root array)", |b| {
         api_size("api-next", b)
     }),
-    ("social::read_page (page numbers)", |b| api_size("api-page", b)),
+    ("social::read_page (page numbers)", |b| {
+        api_size("api-page", b)
+    }),
     ("social::JsonPath::parse", |b| {
         social::JsonPath::parse(&lossy(b), true).map_or_else(|e| e.len(), |p| p.as_str().len())
     }),
@@ -738,7 +761,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = files
         .into_iter()
         .map(|p| {
-            let name = format!("fixtures/hostile/{}", p.file_name().unwrap().to_string_lossy());
+            let name = format!(
+                "fixtures/hostile/{}",
+                p.file_name().unwrap().to_string_lossy()
+            );
             (name, std::fs::read(&p).unwrap())
         })
         .collect();
@@ -826,8 +852,15 @@ fn pre_scan_refuses_deep_documents_and_passes_flat_ones() {
     for (name, bytes) in generated() {
         let deep = name.starts_with("deep ");
         if deep && !name.contains("SVG") {
-            let markup = if name.contains("HTML") { Markup::Html } else { Markup::Xml };
-            assert!(budget.check_markup(&bytes, markup).is_err(), "{name} passed the pre-scan");
+            let markup = if name.contains("HTML") {
+                Markup::Html
+            } else {
+                Markup::Xml
+            };
+            assert!(
+                budget.check_markup(&bytes, markup).is_err(),
+                "{name} passed the pre-scan"
+            );
         }
     }
     let flat = format!("<body>{}</body>", "<div>x</div>".repeat(100_000));
@@ -854,41 +887,192 @@ fn soup(tokens: &'static [&'static str], max: usize) -> impl Strategy<Value = St
 }
 
 const XML_TOKENS: &[&str] = &[
-    "<?xml version=\"1.0\"?>", "<?xml version=\"1.0\" encoding=\"tis-620\"?>", "<rss>",
-    "<rss version=\"2.0\">", "</rss>", "<rdf:RDF>", "<channel>", "</channel>", "<item>", "</item>",
-    "<entry>", "</entry>", "<feed xmlns=\"http://www.w3.org/2005/Atom\">", "</feed>", "<title>",
-    "</title>", "<link>", "</link>", "<link href=\"/a\"/>", "https://example.com/a", "<guid>",
-    "</guid>", "<description>", "</description>", "<content:encoded>", "</content:encoded>",
-    "<pubDate>", "</pubDate>", "Tue, 05 Mar 2024 07:00:00 +0700", "5 มี.ค. 2567", "<![CDATA[",
-    "]]>", "<!--", "-->", "&amp;", "&lt;", "&#x0E01;", "&#0;", "&lol;", "<!DOCTYPE rss [",
-    "<!ENTITY lol \"&lol;&lol;\">", "]>", "ข่าว", "\0", "\u{85}", "/>", "<", ">", "\"", "'", "=",
+    "<?xml version=\"1.0\"?>",
+    "<?xml version=\"1.0\" encoding=\"tis-620\"?>",
+    "<rss>",
+    "<rss version=\"2.0\">",
+    "</rss>",
+    "<rdf:RDF>",
+    "<channel>",
+    "</channel>",
+    "<item>",
+    "</item>",
+    "<entry>",
+    "</entry>",
+    "<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+    "</feed>",
+    "<title>",
+    "</title>",
+    "<link>",
+    "</link>",
+    "<link href=\"/a\"/>",
+    "https://example.com/a",
+    "<guid>",
+    "</guid>",
+    "<description>",
+    "</description>",
+    "<content:encoded>",
+    "</content:encoded>",
+    "<pubDate>",
+    "</pubDate>",
+    "Tue, 05 Mar 2024 07:00:00 +0700",
+    "5 มี.ค. 2567",
+    "<![CDATA[",
+    "]]>",
+    "<!--",
+    "-->",
+    "&amp;",
+    "&lt;",
+    "&#x0E01;",
+    "&#0;",
+    "&lol;",
+    "<!DOCTYPE rss [",
+    "<!ENTITY lol \"&lol;&lol;\">",
+    "]>",
+    "ข่าว",
+    "\0",
+    "\u{85}",
+    "/>",
+    "<",
+    ">",
+    "\"",
+    "'",
+    "=",
 ];
 
 const HTML_TOKENS: &[&str] = &[
-    "<html>", "<head>", "</head>", "<body>", "</body>", "<div class=\"item\">", "<div class=\"body\">",
-    "</div>", "<p>", "</p>", "<a href=\"/n/1\">", "<a href=\"javascript:x\">", "<a href=\"//[::1\">",
-    "</a>", "<h1 class=\"title\">", "</h1>", "<h2>", "<article>", "</article>", "<script>",
-    "</script>", "<style>", "</style>", "<svg>", "</svg>", "<math>", "<g/>", "<br/>", "<table>",
-    "<tr>", "<td>", "<template>", "<noscript>", "<plaintext>", "<textarea>", "<title>",
-    "<link rel=\"canonical\" href=\"/c\">", "<meta property=\"article:published_time\" content=\"2024-03-05\">",
-    "<time datetime=\"2567-03-05\">", "<!--", "-->", "<!", "<?", "</", "&amp;", "&nbsp", "&#xD800;",
-    "ข่าววันนี้ ", "\0", "<b><i></b></i>", "<select><option>",
+    "<html>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "</body>",
+    "<div class=\"item\">",
+    "<div class=\"body\">",
+    "</div>",
+    "<p>",
+    "</p>",
+    "<a href=\"/n/1\">",
+    "<a href=\"javascript:x\">",
+    "<a href=\"//[::1\">",
+    "</a>",
+    "<h1 class=\"title\">",
+    "</h1>",
+    "<h2>",
+    "<article>",
+    "</article>",
+    "<script>",
+    "</script>",
+    "<style>",
+    "</style>",
+    "<svg>",
+    "</svg>",
+    "<math>",
+    "<g/>",
+    "<br/>",
+    "<table>",
+    "<tr>",
+    "<td>",
+    "<template>",
+    "<noscript>",
+    "<plaintext>",
+    "<textarea>",
+    "<title>",
+    "<link rel=\"canonical\" href=\"/c\">",
+    "<meta property=\"article:published_time\" content=\"2024-03-05\">",
+    "<time datetime=\"2567-03-05\">",
+    "<!--",
+    "-->",
+    "<!",
+    "<?",
+    "</",
+    "&amp;",
+    "&nbsp",
+    "&#xD800;",
+    "ข่าววันนี้ ",
+    "\0",
+    "<b><i></b></i>",
+    "<select><option>",
 ];
 
 const VTT_TOKENS: &[&str] = &[
-    "WEBVTT", "WEBVTT\n\n", "\n", "\n\n", "\r\n", "\r", "1\n", "00:00:01.000", "00:01.000",
-    "99:59:59.999", "00:00:01,000", "00:99:00.000", "-1:00:00.000", "999:59:59.9999", " --> ",
-    "-->", "NOTE ", "STYLE\n", "REGION\n", "<v Speaker>", "</v>", "<c.yellow>", "<00:00:01.500>",
-    "{\\an8}", "&amp;", "&lrm;", "ข่าวภาคเช้า", " ", "\t", "\u{feff}", "\0", "<", "{\\",
+    "WEBVTT",
+    "WEBVTT\n\n",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "1\n",
+    "00:00:01.000",
+    "00:01.000",
+    "99:59:59.999",
+    "00:00:01,000",
+    "00:99:00.000",
+    "-1:00:00.000",
+    "999:59:59.9999",
+    " --> ",
+    "-->",
+    "NOTE ",
+    "STYLE\n",
+    "REGION\n",
+    "<v Speaker>",
+    "</v>",
+    "<c.yellow>",
+    "<00:00:01.500>",
+    "{\\an8}",
+    "&amp;",
+    "&lrm;",
+    "ข่าวภาคเช้า",
+    " ",
+    "\t",
+    "\u{feff}",
+    "\0",
+    "<",
+    "{\\",
 ];
 
 const JSON_TOKENS: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\"data\"", "\"id\"", "\"text\"", "\"likes\"", "\"meta\"",
-    "\"next\"", "\"stats\"", "\"views\"", "\"created_at\"", "\"user\"", "\"name\"", "\"a\"",
-    "\"b\"", "\"c\"", "1", "-1", "1e308", "1e999", "0.5", "null", "true", "\"1,234\"",
-    "\"2024-03-05T07:00:00Z\"", "\"5 มี.ค. 2567 07:00\"", "\"1709622000\"", "1709622000000",
-    "\"\\ud800\"", "\"ข่าว\"", "\"\"", "\"https://x/\"", "\"?cursor=a\"", "\"../a.vtt\"",
-    "\"url\"", "\"files\"", "\"sidecar\"", "\"air_start\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"data\"",
+    "\"id\"",
+    "\"text\"",
+    "\"likes\"",
+    "\"meta\"",
+    "\"next\"",
+    "\"stats\"",
+    "\"views\"",
+    "\"created_at\"",
+    "\"user\"",
+    "\"name\"",
+    "\"a\"",
+    "\"b\"",
+    "\"c\"",
+    "1",
+    "-1",
+    "1e308",
+    "1e999",
+    "0.5",
+    "null",
+    "true",
+    "\"1,234\"",
+    "\"2024-03-05T07:00:00Z\"",
+    "\"5 มี.ค. 2567 07:00\"",
+    "\"1709622000\"",
+    "1709622000000",
+    "\"\\ud800\"",
+    "\"ข่าว\"",
+    "\"\"",
+    "\"https://x/\"",
+    "\"?cursor=a\"",
+    "\"../a.vtt\"",
+    "\"url\"",
+    "\"files\"",
+    "\"sidecar\"",
+    "\"air_start\"",
 ];
 
 fn config() -> ProptestConfig {
