@@ -177,6 +177,9 @@ pub enum Markup {
     Xml,
 }
 
+/// More attributes than this on one tag count as too deep (see `nesting_exceeds`).
+const MAX_ATTRIBUTES: usize = 1024;
+
 /// HTML elements that never have content.
 const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
@@ -251,6 +254,10 @@ pub fn nesting_exceeds(text: &[u8], markup: Markup, limit: usize) -> bool {
         let mut j = name_end;
         let mut quote = None;
         let mut after_equals = false;
+        // Attribute-like runs in the tag: html5ever checks each new attribute against the
+        // tag's earlier ones, so 100,000 of them on one tag take minutes. Counted as depth.
+        let mut attributes = 0usize;
+        let mut in_space = true;
         while j < n {
             let c = text[j];
             match quote {
@@ -259,10 +266,19 @@ pub fn nesting_exceeds(text: &[u8], markup: Markup, limit: usize) -> bool {
                 Some(q) if c == q => quote = None,
                 _ => {}
             }
-            if quote.is_none() && !c.is_ascii_whitespace() {
-                after_equals = c == b'=';
+            if quote.is_none() {
+                if !c.is_ascii_whitespace() {
+                    after_equals = c == b'=';
+                    if in_space && c != b'=' {
+                        attributes += 1;
+                    }
+                }
+                in_space = c.is_ascii_whitespace();
             }
             j += 1;
+        }
+        if attributes > MAX_ATTRIBUTES {
+            return true;
         }
         let self_closing = j > name_end && text[j - 1] == b'/';
         i = (j + 1).min(n);

@@ -273,6 +273,9 @@ fn to_item(
 ///   they are mapped as browsers map them.
 fn normalise(text: &str) -> Cow<'_, str> {
     let mut text = fix_c1_controls(text);
+    if let Some(fixed) = rename_stray_declarations(&text) {
+        text = Cow::Owned(fixed);
+    }
     match root_element(&text) {
         Some(Root {
             start,
@@ -296,6 +299,39 @@ fn normalise(text: &str) -> Cow<'_, str> {
         _ => {}
     }
     text
+}
+
+/// An XML declaration anywhere but at the start (`<rss><?xml version="1.0" encoding="x"?>`)
+/// is not XML, and quick-xml (under feed-rs) panics when it names an encoding there. It is
+/// renamed to an ordinary processing instruction, `<?xml-stray ...?>`, which parsers skip.
+fn rename_stray_declarations(text: &str) -> Option<String> {
+    let start = text.len()
+        - text
+            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .len();
+    let is_decl = |at: usize| {
+        text[at + 5..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_whitespace() || c == '?')
+    };
+    let stray: Vec<usize> = text
+        .match_indices("<?xml")
+        .map(|(at, _)| at)
+        .filter(|&at| at != start && is_decl(at))
+        .collect();
+    if stray.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 6 * stray.len());
+    let mut from = 0;
+    for at in stray {
+        out.push_str(&text[from..at + 5]);
+        out.push_str("-stray");
+        from = at + 5;
+    }
+    out.push_str(&text[from..]);
+    Some(out)
 }
 
 /// The document's root element: where its start tag is, its local name, and for `rss`
