@@ -345,13 +345,17 @@ struct Root {
 
 fn root_element(text: &str) -> Option<Root> {
     use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(text);
+    // The reader's positions would not count a byte-order mark; read without it and shift.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let shift = text.len() - body.len();
+    let mut reader = quick_xml::Reader::from_str(body);
     loop {
         let before = reader.buffer_position() as usize;
         match reader.read_event().ok()? {
             Event::Start(e) | Event::Empty(e) => {
                 let end = reader.buffer_position() as usize;
-                let start = before + text[before..end].find('<')?;
+                let start = before + body.get(before..end)?.find('<')?;
+                let (start, end) = (start + shift, end + shift);
                 let name = e.local_name().as_ref().to_string();
                 let version = e
                     .try_get_attribute("version")
