@@ -82,6 +82,17 @@ const ITEM_KEY_STORED: &str = "SELECT item_key FROM documents WHERE item_key = $
 const RECENT_FINGERPRINTS: &str = "SELECT id, outlet, simhash, duplicate_of FROM documents \
     WHERE simhash IS NOT NULL AND fetched_at >= $1 ORDER BY fetched_at, id LIMIT $2";
 
+/// `text` without NUL characters, which PostgreSQL cannot store in text: one in a feed
+/// item failed every insert of its poll, so the feed's other items never got in. Both
+/// backends drop them, so a document reads the same from either.
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// One outlet's copy of a story.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DocumentCopy {
@@ -128,13 +139,13 @@ impl Store {
             let mut tx = pool.begin().await?;
             for d in docs {
                 let id: Option<i64> = sqlx::query_scalar(INSERT_DOCUMENT)
-                    .bind(&d.source_id)
+                    .bind(storable(&d.source_id))
                     .bind(d.kind.as_str())
-                    .bind(&d.outlet)
-                    .bind(&d.url)
-                    .bind(&d.item_key)
-                    .bind(&d.title)
-                    .bind(&d.body)
+                    .bind(storable(&d.outlet))
+                    .bind(d.url.as_deref().map(storable))
+                    .bind(storable(&d.item_key))
+                    .bind(storable(&d.title))
+                    .bind(storable(&d.body))
                     .bind(d.published_at)
                     .bind(d.fetched_at)
                     .bind(&d.content_hash)

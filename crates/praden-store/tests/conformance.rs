@@ -54,6 +54,7 @@ macro_rules! conformance {
 
 conformance!(
     reingesting_the_same_item_is_a_no_op,
+    nul_characters_are_dropped_not_fatal,
     reingesting_burns_no_ids,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
@@ -102,6 +103,19 @@ async fn reingesting_the_same_item_is_a_no_op(store: Store) {
         .await
         .unwrap();
     assert_eq!(existing.into_iter().collect::<Vec<_>>(), ["https://a.th/1"]);
+}
+
+/// PostgreSQL cannot store NUL in text; a document carrying one is stored without it
+/// (both backends alike) and the rest of its batch with it.
+async fn nul_characters_are_dropped_not_fatal(store: Store) {
+    let bad = doc("https://a.th/nul", "ข่าว\0ด่วน");
+    let out = store
+        .insert_documents(&[bad, doc("https://a.th/ok", "ปกติ")])
+        .await
+        .unwrap();
+    assert_eq!(out.inserted.len(), 2);
+    let stored = store.document(out.inserted[0]).await.unwrap().unwrap();
+    assert_eq!(stored.doc.title, "ข่าวด่วน");
 }
 
 /// Offering stored items again takes no id: ids stay dense however often a corpus is

@@ -260,9 +260,9 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Runs the plan; `None` when the database is PostgreSQL and no server is configured.
-pub fn run_crash_rounds(db: Db, plan: &CrashPlan) -> anyhow::Result<Option<CrashReport>> {
-    let started = Instant::now();
+/// A runtime and a fresh data directory and database; `None` when the database is
+/// PostgreSQL and no server is configured.
+fn setup(db: Db, commit_docs: usize) -> anyhow::Result<Option<(tokio::runtime::Runtime, Env)>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -279,7 +279,16 @@ pub fn run_crash_rounds(db: Db, plan: &CrashPlan) -> anyhow::Result<Option<Crash
         dir,
         database_url,
         _postgres: postgres,
-        commit_docs: plan.commit_docs,
+        commit_docs,
+    };
+    Ok(Some((rt, env)))
+}
+
+/// Runs the plan; `None` when the database is PostgreSQL and no server is configured.
+pub fn run_crash_rounds(db: Db, plan: &CrashPlan) -> anyhow::Result<Option<CrashReport>> {
+    let started = Instant::now();
+    let Some((rt, env)) = setup(db, plan.commit_docs)? else {
+        return Ok(None);
     };
     let seed = std::env::var("PRADEN_CRASH_SEED")
         .ok()
@@ -504,23 +513,8 @@ pub fn run_crash_rounds(db: Db, plan: &CrashPlan) -> anyhow::Result<Option<Crash
 /// repair` mends it, and that `praden serve` mends it by itself at start. `None` when the
 /// database is PostgreSQL and no server is configured.
 pub fn verify_and_repair_mend_a_broken_index(db: Db) -> anyhow::Result<Option<()>> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let dir = tempfile::tempdir()?;
-    let (database_url, postgres) = match db {
-        Db::Sqlite => (format!("sqlite://{}/praden.db", dir.path().display()), None),
-        Db::Postgres => match rt.block_on(TestPostgres::create()) {
-            Some(pg) => (pg.url().to_string(), Some(pg)),
-            None => return Ok(None),
-        },
-    };
-    let env = Env {
-        dir,
-        database_url,
-        _postgres: postgres,
-        commit_docs: 1_000,
+    let Some((rt, env)) = setup(db, 1_000)? else {
+        return Ok(None);
     };
     std::fs::write(env.dir.path().join("sources.toml"), "")?;
     let posts = env.dir.path().join("posts.jsonl");
