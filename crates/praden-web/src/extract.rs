@@ -320,19 +320,7 @@ mod tests {
     /// axum's own extractors answer plain text: only this file may use them.
     #[test]
     fn handlers_use_these_extractors_only() {
-        fn visit(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    visit(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        visit(&src, &mut files);
+        let files = crate::source_files();
         let mut offenders = Vec::new();
         for file in files {
             if file.ends_with("extract.rs") {

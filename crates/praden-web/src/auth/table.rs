@@ -128,19 +128,7 @@ mod tests {
     /// access-matrix test: only this file may call it (test code aside).
     #[test]
     fn routes_are_mounted_through_the_table_only() {
-        fn visit(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    visit(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        visit(&src, &mut files);
+        let files = crate::source_files();
         assert!(files.len() > 5, "{files:?}");
         let mut offenders = Vec::new();
         for file in files {
