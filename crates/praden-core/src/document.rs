@@ -21,9 +21,25 @@ pub struct NewDocument {
     pub fetched_at: OffsetDateTime,
     pub content_hash: String,
     pub language: String,
+    /// Loaded from an archive by `praden import`, not seen arriving: `fetched_at` is the
+    /// import's time, which says nothing of when the item appeared.
+    #[serde(default)]
+    pub backfill: bool,
 }
 
 impl NewDocument {
+    /// When the item appeared, as detection counts time: its publication time, clamped to
+    /// when praden saw it (a date in the future is the source's mistake and must not hold a
+    /// story open); for a live document without a date, when praden first saw it. A
+    /// backfilled document without a date has no time: it can never be current.
+    pub fn event_time(&self) -> Option<OffsetDateTime> {
+        match self.published_at {
+            Some(p) => Some(p.min(self.fetched_at)),
+            None if self.backfill => None,
+            None => Some(self.fetched_at),
+        }
+    }
+
     /// Builds a document, deriving the item key from the URL (canonicalised) or the
     /// source's own item id, and the content hash from title and body.
     #[allow(clippy::too_many_arguments)]
@@ -65,6 +81,7 @@ impl NewDocument {
             fetched_at: fetched_at.to_offset(time::UtcOffset::UTC),
             content_hash: content_hash(title, body),
             language: "th".to_string(),
+            backfill: false,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Ministry-level evaluation of agency suggestion on a time split of the cabinet data, titles
 //! only, against the char-trigram nearest-neighbour baseline:
-//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune [FROM UNTIL]] [--seed N]
+//!   cargo run --release -p praden-detect --example agency_eval -- [--cabinet PATH] [--tune [FROM UNTIL]] [--test-from DATE] [--seed N]
 //! Without --tune: train before TEST_START, test from TEST_START on (one run, fixed settings).
 //! With --tune: train before VALIDATION_START, compare settings on the validation slice
 //! [VALIDATION_START, TEST_START), or on [FROM, UNTIL) with the rows before FROM when given
@@ -143,7 +143,18 @@ fn main() {
             );
             (from, from, until)
         }
-        None => (TEST_START, TEST_START, "9999"),
+        // `--test-from DATE`: another split of the same kind, e.g. the latest half-year
+        // trained on everything before it (how the shipped model meets later items).
+        None => match args.iter().position(|a| a == "--test-from") {
+            Some(i) => {
+                let from = args
+                    .get(i + 1)
+                    .map(String::as_str)
+                    .expect("--test-from takes a date");
+                (from, from, "9999")
+            }
+            None => (TEST_START, TEST_START, "9999"),
+        },
     };
     let tune = tune.is_some();
     let history: Vec<HistoryExample> = history_rows(&reg, &items, train_until);

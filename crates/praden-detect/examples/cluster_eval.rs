@@ -16,143 +16,19 @@
 //! not built by the method it judges. All news and all cabinet items of the period are
 //! clustered; scores count the labelled documents only.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use praden_core::SourceKind;
 use praden_detect::{ClusterConfig, ClusterDoc, Clusterer, StoryId};
 use time::Date;
 
-const CORPUS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz"
-);
-const CABINET: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz"
-);
+#[path = "common/labels.rs"]
+mod labels;
+use labels::*;
+
 /// Parameters are chosen on items before this date; figures after it are the test period.
 const TEST_START: &str = "2022-01-01";
-const SHINGLE: usize = 8;
-
-#[derive(serde::Deserialize)]
-struct NewsItem {
-    id: String,
-    pub_date: Option<String>,
-    category: Option<String>,
-    title: Option<String>,
-    body: Option<String>,
-    url: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct CabinetItem {
-    meeting_doc: String,
-    meeting_pub_date: String,
-    item_no: serde_json::Value,
-    title: String,
-    #[serde(default)]
-    text: Option<String>,
-}
-
-fn read_gz<T: serde::de::DeserializeOwned>(path: &str) -> Vec<T> {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
-    BufReader::new(flate2::read::GzDecoder::new(file))
-        .lines()
-        .map(|l| serde_json::from_str(&l.expect("read line")).expect("parse line"))
-        .collect()
-}
-
-fn date(s: &str) -> Date {
-    praden_core::thai_time::parse_date_any_era(s).expect("date")
-}
-
-fn shingles(title: &str) -> HashSet<String> {
-    let chars: Vec<char> = praden_thai::matching_form(title)
-        .chars()
-        .filter(|c| c.is_alphanumeric() || ('\u{0E00}'..='\u{0E7F}').contains(c))
-        .collect();
-    // Shingles with digits are dates, years and counts ("ประจำเดือนมิถุนายน 2564"), shared by
-    // unrelated titles of the same month.
-    chars
-        .windows(SHINGLE)
-        .filter(|w| !w.iter().any(|c| c.is_numeric()))
-        .map(|w| w.iter().collect())
-        .collect()
-}
-
-struct Labelled {
-    /// doc id → gold cluster (cabinet item index).
-    gold: HashMap<String, usize>,
-    pairs: Vec<(usize, String)>,
-}
-
-fn build_labels(news: &[NewsItem], cabinet: &[CabinetItem]) -> Labelled {
-    let cab_sh: Vec<HashSet<String>> = cabinet.iter().map(|c| shingles(&c.title)).collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for s in &cab_sh {
-        for g in s {
-            *df.entry(g.as_str()).or_default() += 1;
-        }
-    }
-    let generic = (cabinet.len() as f64 * 0.005) as usize;
-    let distinct: Vec<HashSet<&str>> = cab_sh
-        .iter()
-        .map(|s| {
-            s.iter()
-                .map(String::as_str)
-                .filter(|g| df[g] <= generic)
-                .collect()
-        })
-        .collect();
-    let mut by_date: BTreeMap<Date, Vec<usize>> = BTreeMap::new();
-    for (i, c) in cabinet.iter().enumerate() {
-        by_date
-            .entry(date(&c.meeting_pub_date))
-            .or_default()
-            .push(i);
-    }
-    let meeting_docs: HashSet<&str> = cabinet.iter().map(|c| c.meeting_doc.as_str()).collect();
-    let mut gold = HashMap::new();
-    let mut pairs = Vec::new();
-    for n in news {
-        // The meeting synopsis pages are where the cabinet items come from, not reports.
-        if meeting_docs.contains(n.id.as_str()) {
-            continue;
-        }
-        let d = date(n.pub_date.as_deref().unwrap_or_default());
-        let sh = shingles(n.title.as_deref().unwrap_or_default());
-        let mut best: Vec<(usize, usize)> = Vec::new();
-        for (_, items) in by_date.range(d - time::Duration::days(2)..=d) {
-            for &i in items {
-                let shared = distinct[i].iter().filter(|g| sh.contains(**g)).count();
-                if shared >= 8 && shared as f64 >= 0.3 * distinct[i].len() as f64 {
-                    best.push((shared, i));
-                }
-            }
-        }
-        best.sort_by_key(|b| std::cmp::Reverse(b.0));
-        match best.as_slice() {
-            [] => {}
-            [(s1, _), (s2, _), ..] if s1 == s2 => {}
-            [(_, i), ..] => {
-                gold.insert(n.id.clone(), *i);
-                pairs.push((*i, n.id.clone()));
-            }
-        }
-    }
-    for (i, c) in cabinet.iter().enumerate() {
-        if gold.values().any(|&g| g == i) {
-            gold.insert(cab_id(c), i);
-        }
-    }
-    Labelled { gold, pairs }
-}
-
-fn cab_id(c: &CabinetItem) -> String {
-    format!("cab-{}-{}", c.meeting_doc, c.item_no)
-}
 
 /// All documents of the period in time order: a day's cabinet items first (the meeting),
 /// then its news, in file order. Dates only, so every document of a day is at its midnight.
@@ -229,6 +105,11 @@ struct Bcubed {
     f1: f64,
     n: usize,
     clusters: usize,
+    /// Pairwise: of the pairs put in one story, the share that are in one gold story (P);
+    /// of the gold pairs, the share put in one story (R).
+    pair_p: f64,
+    pair_r: f64,
+    pair_f1: f64,
 }
 
 fn bcubed(gold: &HashMap<String, usize>, pred: &HashMap<String, u64>, ids: &[&String]) -> Bcubed {
@@ -248,12 +129,34 @@ fn bcubed(gold: &HashMap<String, usize>, pred: &HashMap<String, u64>, ids: &[&St
     }
     let n = ids.len() as f64;
     let (p, r) = (p / n, r / n);
+    let pairs = |groups: Vec<&Vec<&String>>| -> usize {
+        groups.iter().map(|g| g.len() * (g.len() - 1) / 2).sum()
+    };
+    let gold_pairs = pairs(by_gold.values().collect());
+    let pred_pairs = pairs(by_pred.values().collect());
+    let mut both = 0usize;
+    for members in by_pred.values() {
+        let mut per_gold: HashMap<usize, usize> = HashMap::new();
+        for id in members {
+            *per_gold.entry(gold[*id]).or_default() += 1;
+        }
+        both += per_gold.values().map(|k| k * (k - 1) / 2).sum::<usize>();
+    }
+    let pair_p = both as f64 / pred_pairs.max(1) as f64;
+    let pair_r = both as f64 / gold_pairs.max(1) as f64;
     Bcubed {
         p,
         r,
         f1: 2.0 * p * r / (p + r),
         n: ids.len(),
         clusters: by_gold.len(),
+        pair_p,
+        pair_r,
+        pair_f1: if pair_p + pair_r > 0.0 {
+            2.0 * pair_p * pair_r / (pair_p + pair_r)
+        } else {
+            0.0
+        },
     }
 }
 
@@ -334,8 +237,8 @@ fn main() {
                 let pred = run(&config, &docs, &labels.gold);
                 let b = score_period(&labels, &pred, &dates, false);
                 println!(
-                    "dev link {link:.2} merge {merge:.2}: P {:.3} R {:.3} F1 {:.3}",
-                    b.p, b.r, b.f1
+                    "dev link {link:.2} merge {merge:.2}: P {:.3} R {:.3} F1 {:.3}; pairwise F1 {:.3}",
+                    b.p, b.r, b.f1, b.pair_f1
                 );
             }
         }
@@ -366,8 +269,8 @@ fn main() {
         let b = score_period(&labels, &pred, &dates, test);
         let s = score_period(&labels, &singletons, &dates, test);
         println!(
-            "{name}: {} docs / {} stories — B-cubed P {:.3} R {:.3} F1 {:.3}   (all-singletons baseline F1 {:.3})",
-            b.n, b.clusters, b.p, b.r, b.f1, s.f1
+            "{name}: {} docs / {} stories — B-cubed P {:.3} R {:.3} F1 {:.3}   (all-singletons baseline F1 {:.3}); pairwise P {:.3} R {:.3} F1 {:.3}",
+            b.n, b.clusters, b.p, b.r, b.f1, s.f1, b.pair_p, b.pair_r, b.pair_f1
         );
     }
 

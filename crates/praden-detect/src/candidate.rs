@@ -66,9 +66,11 @@ pub fn candidate_with_engagement(
 ) -> Option<Candidate> {
     let config = scorer.config();
     let assessment = scorer.assess_with(story, now, engagement);
+    // A burst says "now", not "important": the current situation alone never proposes.
     let single = assessment
         .scores
         .iter()
+        .filter(|s| s.criterion != Criterion::CurrentSituation)
         .any(|s| s.score >= config.single_criterion_threshold);
     if assessment.overall < config.candidate_threshold && !single && assessment.misleading.is_none()
     {

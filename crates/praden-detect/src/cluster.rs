@@ -35,6 +35,13 @@ pub struct ClusterConfig {
     pub link_threshold: f32,
     /// Decayed similarity to a second story at which the two stories are merged.
     pub merge_threshold: f32,
+    /// Cosine similarity to a story's centroid (the sum of its documents' vectors) needed to
+    /// join it, besides the link to one of its documents: a story grows by what is about it
+    /// as a whole, so it cannot chain from topic to topic through one document at a time.
+    pub centroid_threshold: f32,
+    /// Cosine similarity between two stories' centroids needed to merge them: a merge is
+    /// justified by what the stories share, not by the one document that bridges them.
+    pub merge_centroid_threshold: f32,
     /// Undecayed cosine similarity at which a document is a near-duplicate of its neighbour
     /// (syndicated copy, re-post): it counts as one article but adds its outlet.
     pub duplicate_threshold: f32,
@@ -60,6 +67,8 @@ impl Default for ClusterConfig {
             window_hours: 72.0,
             link_threshold: 0.30,
             merge_threshold: 0.45,
+            centroid_threshold: 0.2,
+            merge_centroid_threshold: 0.3,
             duplicate_threshold: 0.85,
             half_life_hours: 48.0,
             max_terms: 30,
@@ -188,6 +197,8 @@ pub struct Story {
     /// Ids of the stories merged into this one.
     pub merged_from: Vec<StoryId>,
     centroid: HashMap<u32, f32>,
+    /// Squared length of `centroid`, kept up to date as documents join.
+    centroid_norm_sq: f32,
 }
 
 impl Story {
@@ -214,6 +225,37 @@ impl Story {
             }
         }
         best.map(|(m, _)| m).unwrap_or(&self.members[0])
+    }
+
+    /// Cosine similarity of a unit-length term vector to the story's centroid.
+    fn centroid_cosine(&self, terms: &[(u32, f32)]) -> f32 {
+        if self.centroid_norm_sq <= 0.0 {
+            return 0.0;
+        }
+        let dot: f32 = terms
+            .iter()
+            .map(|(t, w)| w * self.centroid.get(t).copied().unwrap_or(0.0))
+            .sum();
+        dot / self.centroid_norm_sq.sqrt()
+    }
+
+    /// Cosine similarity of two stories' centroids.
+    fn centroids_cosine(&self, other: &Story) -> f32 {
+        let (small, large) = if self.centroid.len() <= other.centroid.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let norms = (self.centroid_norm_sq * other.centroid_norm_sq).sqrt();
+        if norms <= 0.0 {
+            return 0.0;
+        }
+        let dot: f32 = small
+            .centroid
+            .iter()
+            .map(|(t, w)| w * large.centroid.get(t).copied().unwrap_or(0.0))
+            .sum();
+        dot / norms
     }
 
     /// The best representative headline.
@@ -473,24 +515,43 @@ impl Clusterer {
             .filter(|&(_, raw, _)| raw >= self.config.duplicate_threshold)
             .map(|(_, _, i)| self.window[i].doc_id.clone());
 
+        // The story to join: the best-linked one (by its nearest document) that the new
+        // document is also about as a whole (its centroid). A near-duplicate always joins the
+        // story of the text it copies.
+        let mut linked: Vec<(StoryId, f32)> = per_story
+            .iter()
+            .filter(|(_, (s, _))| *s >= self.config.link_threshold)
+            .map(|(id, (s, _))| (*id, *s))
+            .collect();
+        linked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let joined = match &duplicate_of {
+            Some(_) => nearest.map(|(_, _, i)| self.resolve(self.window[i].story)),
+            None => linked.iter().map(|(id, _)| *id).find(|id| {
+                self.stories
+                    .get(id)
+                    .is_some_and(|s| s.centroid_cosine(&terms) >= self.config.centroid_threshold)
+            }),
+        };
+
         let mut merges = Vec::new();
-        let (story_id, new_story) = if similarity >= self.config.link_threshold {
+        let (story_id, new_story) = if let Some(mut target) = joined {
             // Stories close enough to merge, best first (ties: smaller id).
-            let mut close: Vec<(StoryId, f32)> = per_story
+            let close: Vec<(StoryId, f32)> = linked
                 .iter()
-                .filter(|(_, (s, _))| *s >= self.config.merge_threshold)
-                .map(|(id, (s, _))| (*id, *s))
+                .copied()
+                .filter(|(_, s)| *s >= self.config.merge_threshold)
                 .collect();
-            close.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let nearest_story = {
-                let i = nearest.map(|(_, _, i)| i).unwrap_or(0);
-                self.resolve(self.window[i].story)
-            };
-            let mut target = nearest_story;
             for (other, sim) in close {
                 // An earlier merge of this loop may have absorbed `other` (into `target`).
                 let other = self.resolve(other);
                 if other == target {
+                    continue;
+                }
+                let shared = match (self.stories.get(&target), self.stories.get(&other)) {
+                    (Some(a), Some(b)) => a.centroids_cosine(b),
+                    _ => continue,
+                };
+                if shared < self.config.merge_centroid_threshold {
                     continue;
                 }
                 let (kept, absorbed) = self.older_first(target, other);
@@ -595,6 +656,7 @@ impl Clusterer {
             members: Vec::new(),
             merged_from: Vec::new(),
             centroid: HashMap::new(),
+            centroid_norm_sq: 0.0,
         });
         story.first_seen = story.first_seen.min(doc.published_at);
         story.last_seen = story.last_seen.max(doc.published_at);
@@ -606,7 +668,10 @@ impl Clusterer {
         }
         story.kinds.add(doc.kind, 1);
         for &(t, w) in &terms {
-            *story.centroid.entry(t).or_insert(0.0) += w;
+            let c = story.centroid.entry(t).or_insert(0.0);
+            // |c + w|² − |c|² for this coordinate.
+            story.centroid_norm_sq += 2.0 * *c * w + w * w;
+            *c += w;
         }
         story.members.push(StoryMember {
             doc_id: doc.id.clone(),
@@ -657,7 +722,9 @@ impl Clusterer {
             story.kinds.add(kind, gone.kinds.get(kind));
         }
         for (t, w) in gone.centroid {
-            *story.centroid.entry(t).or_insert(0.0) += w;
+            let c = story.centroid.entry(t).or_insert(0.0);
+            story.centroid_norm_sq += 2.0 * *c * w + w * w;
+            *c += w;
         }
         story.members.extend(gone.members);
         story.members.sort_by_key(|m| m.seq);

@@ -49,8 +49,11 @@ pub struct CriteriaConfig {
     /// Social documents that score 1 for public interest.
     pub social_full: f64,
     /// Interactions (likes + shares + comments) gained by the story's posts in the recent
-    /// window that count as full public interest on their own.
+    /// window that count as full growth; also the interactions they hold that count as full
+    /// reach (both on a log scale).
     pub engagement_full: f64,
+    /// Views of the story's posts that count as full reach (log scale).
+    pub views_full: f64,
     /// Deadline in days: misleading coverage, urgent stories (current situation or wide
     /// impact at `urgent_threshold`), everything else.
     pub deadline_misleading_days: u32,
@@ -79,6 +82,7 @@ impl Default for CriteriaConfig {
             provinces_full: 10.0,
             social_full: 50.0,
             engagement_full: 10_000.0,
+            views_full: 1_000_000.0,
             deadline_misleading_days: 1,
             deadline_urgent_days: 1,
             deadline_default_days: 3,
@@ -104,6 +108,11 @@ pub struct SocialEngagement {
     pub posts_observed: usize,
     /// Likes + shares + comments they gained in the window.
     pub interactions_gained: i64,
+    /// Likes + shares + comments they had at their last observation: a post first seen
+    /// with 3,000 likes has gained nothing yet, but people are plainly reacting to it.
+    pub interactions_total: i64,
+    /// Views at their last observation, where the platform reports them.
+    pub views_total: i64,
 }
 
 /// Possibly inaccurate or misleading coverage (ถูกนำเสนอคลาดเคลื่อนจากความเป็นจริง).
@@ -193,6 +202,36 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
+/// Whether `text` (compact form) states `phrase` outside a question: the phrase's sentence
+/// (up to the next space-free break we can see: `?`, or a question particle within the next
+/// 40 characters) does not ask.
+fn reports(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(at, _)| {
+        let after: String = text[at + phrase.len()..].chars().take(40).collect();
+        !QUESTION_MARKS.iter().any(|q| {
+            after.match_indices(q).any(|(i, _)| {
+                // ไหม is also the start of ไหม้ (burnt), as in เพลิงไหม้.
+                !(q.ends_with('ม') && after[i + q.len()..].starts_with('\u{0E49}'))
+            })
+        })
+    })
+}
+
+/// What makes a Thai sentence a question (compact form): the question mark and the final
+/// particles of yes/no questions.
+const QUESTION_MARKS: &[&str] = &[
+    "?",
+    "？",
+    "ไหม",
+    "มั้ย",
+    "หรือไม่",
+    "หรือเปล่า",
+    "รึเปล่า",
+    "หรือยัง",
+    "จริงหรือ",
+    "จริงป่ะ",
+];
+
 /// Phrases that say a cabinet resolution was made or discussed.
 const CABINET_PHRASES: &[&str] = &[
     "ครม.มีมติ",
@@ -210,6 +249,9 @@ const CABINET_PHRASES: &[&str] = &[
     "คณะรัฐมนตรีเห็นชอบ",
     "คณะรัฐมนตรีอนุมัติ",
 ];
+
+/// Province names of at most this many characters need จังหวัด or จ. before them.
+const SHORT_PROVINCE_CHARS: usize = 4;
 
 /// Wide-impact topics: (topic, phrases).
 const IMPACT_TOPICS: &[(&str, &[&str])] = &[
@@ -372,7 +414,7 @@ impl CriteriaScorer {
             self.current_situation(story, now),
             self.media_attention(story),
             self.government_policy(&texts),
-            self.cabinet_resolution(&texts),
+            self.cabinet_resolution(story, &texts),
             self.wide_public_impact(story),
             self.public_interest(story, now, engagement),
         ];
@@ -408,13 +450,22 @@ impl CriteriaScorer {
     fn current_situation(&self, story: &Story, now: OffsetDateTime) -> CriterionScore {
         let c = &self.config;
         let recent_start = now - Duration::hours(c.recent_hours);
-        let recent = story
+        // A text pasted forty times on one platform is one report: near-duplicates count
+        // once per outlet (another outlet's copy is another report).
+        let mut seen = BTreeSet::new();
+        let originals: Vec<_> = story
             .members
+            .iter()
+            .filter(|m| {
+                let text = m.duplicate_of.as_deref().unwrap_or(&m.doc_id);
+                seen.insert((m.outlet.as_str(), text))
+            })
+            .collect();
+        let recent = originals
             .iter()
             .filter(|m| m.published_at > recent_start && m.published_at <= now)
             .count() as f64;
-        let earlier: Vec<_> = story
-            .members
+        let earlier: Vec<_> = originals
             .iter()
             .filter(|m| m.published_at <= recent_start)
             .collect();
@@ -508,17 +559,26 @@ impl CriteriaScorer {
         }
     }
 
-    /// (4) The story concerns a cabinet resolution: 1 when a title says so, 0.7 when only a
-    /// lead does.
-    fn cabinet_resolution(&self, texts: &[(String, String, String)]) -> CriterionScore {
+    /// (4) The story reports a cabinet resolution: 1 when a title says so, 0.7 when only a
+    /// lead does. Only reporting counts — official, news and broadcast documents, in a
+    /// sentence that is not a question: a social post asking whether the cabinet approved
+    /// something is not a decision.
+    fn cabinet_resolution(
+        &self,
+        story: &Story,
+        texts: &[(String, String, String)],
+    ) -> CriterionScore {
         let mut score: f64 = 0.0;
         let mut evidence = Vec::new();
-        for (id, title, lead) in texts {
+        for (m, (id, title, lead)) in story.members.iter().zip(texts) {
+            if m.kind == SourceKind::Social {
+                continue;
+            }
             for phrase in CABINET_PHRASES {
                 let phrase_c = compact(phrase);
-                let s = if title.contains(&phrase_c) {
+                let s = if reports(title, &phrase_c) {
                     1.0
-                } else if lead.contains(&phrase_c) {
+                } else if reports(lead, &phrase_c) {
                     0.7
                 } else {
                     continue;
@@ -589,11 +649,21 @@ impl CriteriaScorer {
         }
     }
 
+    /// Provinces named as places. A short name is also an ordinary word or part of one
+    /// (เลย "at all", ตาก "to dry", แพร่ "to spread", น่านน้ำ "waters"), so it counts only
+    /// after จังหวัด or จ.; a longer name counts wherever it stands.
     fn provinces_named(&self, text: &str) -> Vec<String> {
         let mut found = Vec::new();
         let mut rest = text.to_string();
         for (key, name) in &self.provinces {
-            if rest.contains(key.as_str()) {
+            let hit = if key.chars().count() <= SHORT_PROVINCE_CHARS {
+                ["จังหวัด", "จ."]
+                    .iter()
+                    .any(|p| rest.contains(&format!("{p}{key}")))
+            } else {
+                rest.contains(key.as_str())
+            };
+            if hit {
                 found.push(name.clone());
                 // Blank the match so a shorter name inside it is not counted again.
                 rest = rest.replace(key.as_str(), "|");
@@ -636,15 +706,26 @@ impl CriteriaScorer {
             c.recent_hours,
             c.recent_hours
         )];
-        // Engagement growth, where observed, is the stronger signal: people reacting now.
+        // Engagement, where observed, is the stronger signal: how many people react (reach)
+        // and how fast that grows. Post counts alone cannot tell a viral post from an
+        // ignored one.
         let score = match engagement.filter(|e| e.posts_observed > 0) {
             Some(e) => {
-                let gained = (e.interactions_gained.max(0) as f64 / c.engagement_full).min(1.0);
+                let log_share =
+                    |n: i64, full: f64| ((1.0 + n.max(0) as f64).ln() / (1.0 + full).ln()).min(1.0);
+                let gained = log_share(e.interactions_gained, c.engagement_full);
+                let reach = log_share(e.interactions_total, c.engagement_full)
+                    .max(log_share(e.views_total, c.views_full));
                 evidence.push(format!(
-                    "มีการกดถูกใจ แชร์ และแสดงความเห็นเพิ่มขึ้น {} ครั้งใน {} ชม. ล่าสุด จาก {} โพสต์",
-                    e.interactions_gained, c.recent_hours, e.posts_observed
+                    "{} โพสต์มีการกดถูกใจ แชร์ และแสดงความเห็นรวม {} ครั้ง ยอดชม {} ครั้ง; เพิ่มขึ้น {} ครั้งใน {} ชม. ล่าสุด",
+                    e.posts_observed,
+                    e.interactions_total,
+                    e.views_total,
+                    e.interactions_gained,
+                    c.recent_hours
                 ));
-                (0.4 * volume + 0.2 * posting + 0.4 * gained).max(0.6 * volume + 0.4 * posting)
+                (0.1 * volume + 0.05 * posting + 0.6 * reach + 0.25 * gained)
+                    .max(0.6 * volume + 0.4 * posting)
             }
             None => 0.6 * volume + 0.4 * posting,
         };
@@ -690,6 +771,45 @@ impl CriteriaScorer {
     }
 }
 
+/// No statement of people affected is larger (the world's population).
+const MAX_PEOPLE: f64 = 8e9;
+
+/// Whether the number `written` (as written, with its separators) after `before` reads as a quantity and not
+/// as laughter (555, 5555555555 — ๕ is "ha"), a phone number or code (a leading 0, a long run
+/// without separators) or a year or number label (after ปี, พ.ศ., ค.ศ., โทร, เบอร์, ที่, หมายเลข).
+fn is_quantity(before: &str, written: &str) -> bool {
+    let int = written.split('.').next().unwrap_or("");
+    // 5,555 is a count; 5555 is laughter.
+    if int.len() >= 3 && int.bytes().all(|b| b == b'5') {
+        return false;
+    }
+    if int.len() >= 2 && int.starts_with('0') {
+        return false;
+    }
+    // Counts of millions are written with separators or with ล้าน; eight digits in a row
+    // without either are phone numbers, ids and keyboard mashing.
+    if !int.contains(',') && int.len() > 7 {
+        return false;
+    }
+    let before = before.trim_end();
+    ![
+        "ปี",
+        "พ.ศ.",
+        "พ.ศ",
+        "ค.ศ.",
+        "ค.ศ",
+        "โทร",
+        "โทร.",
+        "เบอร์",
+        "หมายเลข",
+        "ที่",
+        "เลขที่",
+        "ครั้งที่",
+    ]
+    .iter()
+    .any(|p| before.ends_with(p))
+}
+
 /// Numbers of people, households or cases stated in `text`: "1.2 ล้านคน", "20 ล้านครัวเรือน",
 /// "3,000 ราย", "กว่า 500 ครอบครัว". Returns (count, the quoted phrase).
 pub fn people_affected(text: &str) -> Vec<(f64, String)> {
@@ -718,6 +838,9 @@ pub fn people_affected(text: &str) -> Vec<(f64, String)> {
             .collect();
         let end_num = start + text[start..j].trim_end_matches([',', '.']).len();
         i = j.max(start + 1);
+        if !is_quantity(&text[..start], &text[start..end_num]) {
+            continue;
+        }
         let Ok(mut value) = digits.parse::<f64>() else {
             continue;
         };
@@ -730,6 +853,10 @@ pub fn people_affected(text: &str) -> Vec<(f64, String)> {
             }
         }
         if let Some(noun) = NOUNS.iter().find(|n| rest.starts_with(**n)) {
+            // More people than live on the planet is not a count of people.
+            if value > MAX_PEOPLE {
+                continue;
+            }
             let end = text.len() - rest.len() + noun.len();
             out.push((value, text[start..end].to_string()));
         }

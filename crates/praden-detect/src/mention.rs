@@ -26,6 +26,17 @@ impl MentionKind {
             Self::Keyword => "keyword",
         }
     }
+
+    /// How reasons shown to monitors name the kind (Thai, after the place: "หัวเรื่องระบุชื่อ").
+    pub fn label_th(self) -> &'static str {
+        match self {
+            Self::NameTh => "ระบุชื่อ",
+            Self::Abbr => "ระบุชื่อย่อ",
+            Self::AbbrAmbiguous => "ระบุชื่อย่อที่ใช้ร่วมกันหลายหน่วยงาน",
+            Self::NameEn => "ระบุชื่อภาษาอังกฤษ",
+            Self::Keyword => "มีคำสำคัญตามภารกิจ",
+        }
+    }
 }
 
 /// Which form of the text a pattern is matched against.

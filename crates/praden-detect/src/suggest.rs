@@ -237,6 +237,7 @@ impl AgencySuggester {
 
     /// Agencies best first. `text` may be empty.
     pub fn suggest(&self, title: &str, text: &str) -> Vec<AgencySuggestion> {
+        let (title, text) = (&without_speakers(title), &without_speakers(text));
         let w = &self.config.combiner.weights;
         let scored = self.score_title(title);
         let mut totals: Vec<f64> = scored.features.iter().map(|f| dot(w, f)).collect();
@@ -244,7 +245,7 @@ impl AgencySuggester {
 
         let mut own = scored.own;
         if !text.trim().is_empty() {
-            let body = self.mentions(text, "text");
+            let body = self.mentions(text, "เนื้อหา");
             let mut body_units: Vec<Evidence> = vec![Evidence::default(); self.units.len()];
             for (&id, ev) in &body {
                 if let Some(u) = self.unit_of(id) {
@@ -275,7 +276,7 @@ impl AgencySuggester {
                     unit_reasons[u].push((
                         -(rank as f64),
                         format!(
-                            "history: similar cabinet titles ranked it #{} of {} ministries",
+                            "{HISTORY_REASON}เรื่องที่คล้ายกันในมติ ครม. ที่ผ่านมาจัดให้เป็นอันดับ {} จาก {} กระทรวง",
                             rank + 1,
                             self.classifier.classes().len()
                         ),
@@ -290,7 +291,7 @@ impl AgencySuggester {
                         unit_reasons[u].push((
                             -3.0 - (1.0 - sim),
                             format!(
-                                "history: past cabinet title {sim:.2} similar: {short}{ellipsis}"
+                                "{HISTORY_REASON}คล้ายเรื่องเสนอ ครม. ที่ผ่านมา ({sim:.2}): {short}{ellipsis}"
                             ),
                         ));
                     }
@@ -325,7 +326,7 @@ impl AgencySuggester {
                 reasons.extend(
                     unit_reasons[u]
                         .iter()
-                        .filter(|r| r.1.starts_with("history"))
+                        .filter(|r| r.1.starts_with(HISTORY_REASON))
                         .cloned(),
                 );
                 out.push(self.suggestion(did, score, reasons));
@@ -391,7 +392,7 @@ impl AgencySuggester {
                 }
             }
         }
-        let own = self.mentions(title, "title");
+        let own = self.mentions(title, "หัวเรื่อง");
         let mut units: Vec<Evidence> = vec![Evidence::default(); n];
         for (&id, ev) in &own {
             if let Some(u) = self.unit_of(id) {
@@ -461,13 +462,13 @@ impl AgencySuggester {
             }
             let record = past.map_or(String::new(), |p| {
                 format!(
-                    " (its ministry proposed {} of {} past cabinet items so titled)",
+                    " (กระทรวงนี้เสนอ {} จาก {} เรื่องที่ ครม. พิจารณาซึ่งมีคำนี้)",
                     p.hits, p.titles
                 )
             });
             e.reasons.push((
                 w[feature] * amount,
-                format!("{place} {}: {}{record}", m.kind.label(), m.matched),
+                format!("{place}{}: {}{record}", m.kind.label_th(), m.matched),
             ));
         }
         for e in out.values_mut() {
@@ -475,6 +476,48 @@ impl AgencySuggester {
         }
         out
     }
+}
+
+/// Every history reason starts so (they are kept for a department listed before its ministry).
+const HISTORY_REASON: &str = "ประวัติ: ";
+
+/// `text` without the spokesmen who speak in it: "นายชัย โฆษกประจำสำนักนายกรัฐมนตรี เปิดเผยว่า
+/// รัฐบาลเตรียมลดค่าไฟฟ้า" is about electricity, whoever announces it. A spokesman's office
+/// (the PM's Office, the government, a ministry) named with its spokesman is left out of
+/// everything the suggestion reads — names, keywords and the history model's n-grams.
+pub fn without_speakers(text: &str) -> String {
+    const ROLE: &str = "โฆษก";
+    const OFFICES: &[&str] = &[
+        "สำนักนายกรัฐมนตรี",
+        "สำนักนายกฯ",
+        "นายกรัฐมนตรี",
+        "นายกฯ",
+        "รัฐบาล",
+        "ฯ",
+    ];
+    if !text.contains(ROLE) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(ROLE) {
+        out.push_str(&rest[..at]);
+        let mut after = &rest[at + ROLE.len()..];
+        after = after.strip_prefix("ประจำ").unwrap_or(after);
+        let office_len = if after.starts_with("กระทรวง") {
+            // A ministry's spokesman: the ministry's name runs to the next space.
+            after.find(char::is_whitespace).unwrap_or(after.len())
+        } else {
+            OFFICES
+                .iter()
+                .find(|o| after.starts_with(**o))
+                .map_or(0, |o| o.len())
+        };
+        out.push_str(ROLE);
+        rest = &after[office_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A registry pattern's record in the history: in how many past titles it was found, and in

@@ -125,10 +125,12 @@ fn documents_outside_the_window_start_a_new_story() {
 
 #[test]
 fn converging_stories_merge_and_keep_the_older_id() {
-    // Link freely, merge whenever a document is close to two stories.
+    // Link freely, merge whenever a document is close to two stories, whatever the two
+    // stories share (the default refuses such a merge: see the test after this one).
     let config = ClusterConfig {
         link_threshold: 0.2,
         merge_threshold: 0.2,
+        merge_centroid_threshold: 0.0,
         ..Default::default()
     };
     let mut c = Clusterer::new(config);
@@ -166,6 +168,34 @@ fn converging_stories_merge_and_keep_the_older_id() {
     assert_eq!(s.id, a.story);
     assert_eq!(s.members.len(), 3);
     assert_eq!(s.merged_from, [b.story]);
+}
+
+/// Issue 22: one document that speaks of two unrelated stories (a round-up) does not fold them
+/// into one, and a chain of documents each close to the last cannot drag a story from one
+/// topic to another.
+#[test]
+fn one_bridging_document_neither_merges_nor_drags_a_story() {
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let dust = "ฝุ่นพีเอ็มสองจุดห้าเกินมาตรฐานกรุงเทพมหานคร";
+    let dust_body = "ค่าฝุ่นพีเอ็มสองจุดห้าเกินมาตรฐานหลายเขตของกรุงเทพมหานคร กรมควบคุมมลพิษเตือนสวมหน้ากาก";
+    let rice = "ชาวนาร้องราคาข้าวเปลือกตกต่ำ";
+    let rice_body = "ชาวนาภาคอีสานร้องเรียนราคาข้าวเปลือกตกต่ำ ขอรัฐบาลประกันราคาข้าว";
+    let a = c.add(doc("1", t0(), "a", SourceKind::News, dust, dust_body));
+    let a2 = c.add(doc("2", t0(), "b", SourceKind::News, dust, dust_body));
+    let b = c.add(doc("3", t0(), "c", SourceKind::News, rice, rice_body));
+    let b2 = c.add(doc("4", t0(), "d", SourceKind::News, rice, rice_body));
+    assert_eq!((a.story, b.story), (a2.story, b2.story));
+    assert_ne!(a.story, b.story);
+    let bridge = c.add(doc(
+        "5",
+        t0() + time::Duration::hours(1),
+        "e",
+        SourceKind::News,
+        &format!("{dust} {rice}"),
+        &format!("{dust_body} {rice_body}"),
+    ));
+    assert!(bridge.merges.is_empty(), "{:?}", bridge.merges);
+    assert_ne!(c.resolve(a.story), c.resolve(b.story));
 }
 
 #[test]
@@ -223,7 +253,10 @@ fn stream_keeps_lines_aligned_and_names_bad_lines() {
 /// documents of repeated articles, where exact ties are common; the detector thread died.)
 #[test]
 fn a_tie_between_two_stories_merges_them_once() {
-    let mut c = Clusterer::new(ClusterConfig::default());
+    let mut c = Clusterer::new(ClusterConfig {
+        merge_centroid_threshold: 0.0,
+        ..Default::default()
+    });
     let t1 = t0() + time::Duration::hours(1);
     let news = SourceKind::News;
     // Latin words are features as they are; four of them with equal frequencies make the

@@ -43,7 +43,7 @@ fn story(docs: &[Doc]) -> Story {
 }
 
 const FLOOD_T: &str = "น้ำท่วมหนัก 12 จังหวัดภาคเหนือ เชียงใหม่ เชียงราย ลำปาง";
-const FLOOD_B: &str = "สถานการณ์อุทกภัยกระทบประชาชนกว่า 1.2 ล้านคน ใน 12 จังหวัด รวม 350,000 ครัวเรือน น้ำท่วมเชียงใหม่ เชียงราย ลำปาง น่าน พะเยา แพร่ ได้รับผลกระทบ";
+const FLOOD_B: &str = "สถานการณ์อุทกภัยกระทบประชาชนกว่า 1.2 ล้านคน ใน 12 จังหวัด รวม 350,000 ครัวเรือน น้ำท่วมเชียงใหม่ เชียงราย ลำปาง จ.น่าน พะเยา จังหวัดแพร่ ได้รับผลกระทบ";
 
 fn flood(n: usize, hours_apart: i64) -> Vec<Doc<'static>> {
     const OUTLETS: [&str; 6] = [
@@ -190,6 +190,8 @@ fn engagement_growth_raises_public_interest_and_says_so() {
         Some(SocialEngagement {
             posts_observed: 3,
             interactions_gained: 25_000,
+            interactions_total: 30_000,
+            views_total: 0,
         }),
     );
     let interest = &viral.scores[5];
@@ -205,6 +207,7 @@ fn engagement_growth_raises_public_interest_and_says_so() {
         Some(SocialEngagement {
             posts_observed: 3,
             interactions_gained: -500,
+            ..Default::default()
         }),
     );
     assert!(fell.score(Criterion::PublicInterest) >= quiet);
@@ -278,4 +281,117 @@ fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
         PolicyList::load_default().unwrap(),
     );
     assert!(candidate_for(&weak, t0(), &lenient, &suggester).is_some());
+}
+
+/// Issue 22's misfires on ordinary Thai: เลย the word is not Loei province; laughter, phone
+/// numbers and years are not people; a social post asking about a cabinet decision is not one;
+/// a viral post outranks an ignored one.
+#[test]
+fn provinces_need_a_place_context_when_the_name_is_a_word() {
+    let doc = |body: &'static str| Doc {
+        hours: 0,
+        outlet: "thairath",
+        kind: SourceKind::News,
+        title: "ฝนตกหนัก",
+        body,
+    };
+    let named = |body| {
+        let a = scorer().assess(&story(&[doc(body)]), t0());
+        a.scores[4].evidence.join(" | ")
+    };
+    assert!(!named("ไม่มีใครช่วยเลย ตากผ้าไม่แห้ง ข่าวลือแพร่สะพัด").contains("จังหวัด"));
+    let ev = named("ฝนตกหนักที่จังหวัดเลย จ.ตาก และ จ. แพร่ รวมถึงเชียงใหม่");
+    assert!(
+        ev.contains("กล่าวถึง 4 จังหวัด: ตาก, เชียงใหม่, เลย, แพร่"),
+        "{ev}"
+    );
+}
+
+#[test]
+fn laughter_phone_numbers_and_years_are_not_people() {
+    for text in [
+        "ขำมาก 5555555555 คน",
+        "555 คนอะไรเนี่ย",
+        "โทร 0812345678 คนรับสาย",
+        "ปี 2567 คนไทยเที่ยวมาก",
+        "เลขที่ 12 คน",
+        "12345678 คน",
+    ] {
+        assert!(
+            people_affected(text).is_empty(),
+            "{text}: {:?}",
+            people_affected(text)
+        );
+    }
+    assert_eq!(people_affected("ผู้ประสบภัย 5,555 คน")[0].0, 5_555.0);
+    assert_eq!(people_affected("ผู้ป่วย 1,250,000 คน")[0].0, 1_250_000.0);
+}
+
+#[test]
+fn a_question_about_the_cabinet_is_not_a_resolution() {
+    let post = Doc {
+        hours: 0,
+        outlet: "facebook",
+        kind: SourceKind::Social,
+        title: "",
+        body: "ครม.อนุมัติลดค่าไฟฟ้าจริงไหม",
+    };
+    let a = scorer().assess(&story(&[post]), t0());
+    assert_eq!(
+        a.score(Criterion::CabinetResolution),
+        0.0,
+        "{:?}",
+        a.scores[3]
+    );
+    // The same question in a news headline is still a question.
+    let asked = Doc {
+        hours: 0,
+        outlet: "thairath",
+        kind: SourceKind::News,
+        title: "ครม.อนุมัติลดค่าไฟฟ้าจริงหรือ?",
+        body: "",
+    };
+    let a = scorer().assess(&story(&[asked]), t0());
+    assert_eq!(a.score(Criterion::CabinetResolution), 0.0);
+    // Reporting of the decision counts, even next to a fire (ไหม้ is not the particle ไหม).
+    let reported = Doc {
+        hours: 0,
+        outlet: "thairath",
+        kind: SourceKind::News,
+        title: "ครม.อนุมัติงบช่วยผู้ประสบเหตุเพลิงไหม้ตลาด",
+        body: "",
+    };
+    let a = scorer().assess(&story(&[reported]), t0());
+    assert_eq!(a.score(Criterion::CabinetResolution), 1.0);
+}
+
+#[test]
+fn a_viral_post_has_more_public_interest_than_an_ignored_one() {
+    let post = Doc {
+        hours: 0,
+        outlet: "facebook",
+        kind: SourceKind::Social,
+        title: "",
+        body: "ค่าไฟเดือนนี้แพงขึ้นมาก รัฐบาลช่วยด้วย",
+    };
+    let s = story(&[post]);
+    let with = |e: SocialEngagement| {
+        scorer()
+            .assess_with(&s, t0(), Some(e))
+            .score(Criterion::PublicInterest)
+    };
+    let viral = with(SocialEngagement {
+        posts_observed: 1,
+        interactions_gained: 0,
+        interactions_total: 3_200,
+        views_total: 120_000,
+    });
+    let ignored = with(SocialEngagement {
+        posts_observed: 1,
+        ..Default::default()
+    });
+    assert!(
+        viral >= 0.5 && viral > ignored + 0.25,
+        "viral {viral}, ignored {ignored}"
+    );
 }

@@ -200,7 +200,7 @@ fn a_keyword_the_history_contradicts_counts_for_less() {
     assert!(
         reasons
             .iter()
-            .any(|r| r.contains("ทุ่นระเบิด") && r.contains("0 of 20")),
+            .any(|r| r.contains("ทุ่นระเบิด") && r.contains("เสนอ 0 จาก 20 เรื่อง")),
         "{reasons:?}"
     );
 }

@@ -120,6 +120,17 @@ fn a_ministry_named_in_the_title_outranks_one_named_only_in_the_body() {
     );
 }
 
+/// Issue 22: the ค่าไฟ story quoting the PM's Office spokesman belongs to the energy ministry.
+#[test]
+fn the_agency_whose_spokesman_speaks_is_not_the_responsible_one() {
+    let s = suggester().suggest(
+        "โฆษกประจำสำนักนายกรัฐมนตรี เผยรัฐบาลเตรียมลดค่าไฟฟ้างวดใหม่",
+        "โฆษกประจำสำนักนายกรัฐมนตรี เปิดเผยว่า รัฐบาลสั่งการให้ดูแลค่าไฟฟ้า ค่าเอฟที และราคาพลังงาน \
+         เพื่อลดภาระค่าครองชีพของประชาชน",
+    );
+    assert_eq!(s[0].ministry_abbr, "พน.", "{:?}", &s[..3]);
+}
+
 #[test]
 fn reasons_cite_the_history() {
     // A title close to past cabinet items: the reasons say which history evidence counted.
@@ -128,13 +139,13 @@ fn reasons_cite_the_history() {
     assert!(
         reasons
             .iter()
-            .any(|r| r.starts_with("history: similar cabinet titles ranked it #1")),
+            .any(|r| r.starts_with("ประวัติ: เรื่องที่คล้ายกันในมติ ครม. ที่ผ่านมาจัดให้เป็นอันดับ 1 ")),
         "{reasons:?}"
     );
     assert!(
         reasons
             .iter()
-            .any(|r| r.starts_with("history: past cabinet title")),
+            .any(|r| r.starts_with("ประวัติ: คล้ายเรื่องเสนอ ครม. ที่ผ่านมา")),
         "{reasons:?}"
     );
 }

@@ -25,6 +25,7 @@ pub(crate) struct DocumentRow {
     fetched_at: OffsetDateTime,
     content_hash: String,
     language: String,
+    backfill: bool,
 }
 
 impl TryFrom<DocumentRow> for Document {
@@ -52,6 +53,7 @@ impl TryFrom<DocumentRow> for Document {
                 fetched_at: r.fetched_at,
                 content_hash: r.content_hash,
                 language: r.language,
+                backfill: r.backfill,
             },
         })
     }
@@ -66,8 +68,8 @@ impl TryFrom<DocumentRow> for Document {
 /// stays for the race of two writers inserting the same new key.
 const INSERT_DOCUMENT: &str = "INSERT INTO documents \
     (source_id, kind, outlet, url, item_key, title, body, published_at, fetched_at, content_hash, \
-     language, duplicate_of) \
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+     language, backfill, duplicate_of) \
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
         (SELECT MIN(d.id) FROM documents d WHERE d.content_hash = $10) \
     WHERE NOT EXISTS (SELECT 1 FROM documents e WHERE e.item_key = $5) \
     ON CONFLICT (item_key) DO NOTHING RETURNING id";
@@ -125,7 +127,7 @@ pub struct Fingerprint {
 
 pub(crate) const SELECT_DOCUMENT: &str =
     "SELECT id, source_id, kind, outlet, url, item_key, title, body, \
-    published_at, fetched_at, content_hash, language FROM documents";
+    published_at, fetched_at, content_hash, language, backfill FROM documents";
 
 impl Store {
     /// Stores the documents that are new, in one transaction; a document whose item key is
@@ -150,6 +152,7 @@ impl Store {
                     .bind(d.fetched_at)
                     .bind(&d.content_hash)
                     .bind(&d.language)
+                    .bind(d.backfill)
                     .fetch_optional(&mut *tx)
                     .await?;
                 match id {

@@ -55,6 +55,7 @@ macro_rules! conformance {
 conformance!(
     reingesting_the_same_item_is_a_no_op,
     nul_characters_are_dropped_not_fatal,
+    backfilled_documents_say_so,
     reingesting_burns_no_ids,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
@@ -116,6 +117,19 @@ async fn nul_characters_are_dropped_not_fatal(store: Store) {
     assert_eq!(out.inserted.len(), 2);
     let stored = store.document(out.inserted[0]).await.unwrap().unwrap();
     assert_eq!(stored.doc.title, "ข่าวด่วน");
+}
+
+/// A document loaded from an archive keeps that mark, which detection reads its time by.
+async fn backfilled_documents_say_so(store: Store) {
+    let mut archived = doc("https://a.th/archive", "เก่า");
+    archived.backfill = true;
+    let out = store
+        .insert_documents(&[archived, doc("https://a.th/live", "ใหม่")])
+        .await
+        .unwrap();
+    let read = |id| store.document(id);
+    assert!(read(out.inserted[0]).await.unwrap().unwrap().doc.backfill);
+    assert!(!read(out.inserted[1]).await.unwrap().unwrap().doc.backfill);
 }
 
 /// Offering stored items again takes no id: ids stay dense however often a corpus is

@@ -59,8 +59,11 @@ impl Detector {
     pub fn absorb(&mut self, docs: &[Document], now: OffsetDateTime) -> BTreeSet<StoryId> {
         let mut touched = BTreeSet::new();
         for d in docs {
-            // A date in the future is a feed's mistake; it must not hold the window open.
-            let at = d.doc.published_at.unwrap_or(d.doc.fetched_at).min(now);
+            // No time (an undated archive line) never counts as current; a time past `now`
+            // (a clock ahead, a replay) must not hold the window open.
+            let Some(at) = d.doc.event_time().map(|t| t.min(now)) else {
+                continue;
+            };
             if at < now - self.window {
                 continue;
             }
@@ -79,12 +82,12 @@ impl Detector {
     }
 
     /// The review-queue proposals for `stories` as of `now`: each with its documents' ids.
-    /// `engagement` is the interactions each social post gained recently (by document id).
+    /// `engagement` is what each social post observed recently holds and gained (by document id).
     pub fn proposals(
         &self,
         stories: &BTreeSet<StoryId>,
         now: OffsetDateTime,
-        engagement: &HashMap<i64, i64>,
+        engagement: &HashMap<i64, PostEngagement>,
     ) -> Vec<(Vec<i64>, Proposal)> {
         let live: BTreeSet<StoryId> = stories.iter().map(|s| self.clusterer.resolve(*s)).collect();
         live.into_iter()
@@ -96,9 +99,11 @@ impl Detector {
                     .filter_map(|m| m.doc_id.parse().ok())
                     .collect();
                 let mut social = SocialEngagement::default();
-                for gained in ids.iter().filter_map(|id| engagement.get(id)) {
+                for e in ids.iter().filter_map(|id| engagement.get(id)) {
                     social.posts_observed += 1;
-                    social.interactions_gained += gained;
+                    social.interactions_gained += e.gained;
+                    social.interactions_total += e.interactions;
+                    social.views_total += e.views;
                 }
                 let candidate = candidate_with_engagement(
                     story,
@@ -118,18 +123,36 @@ impl Detector {
     }
 }
 
-/// What the social posts observed by ingestion gained in the recent window, by document id.
+/// What ingestion observed of a social post in the recent window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostEngagement {
+    /// Interactions gained in the window.
+    pub gained: i64,
+    /// Interactions and views at the last observation.
+    pub interactions: i64,
+    pub views: i64,
+}
+
+/// The engagement of the social posts observed by ingestion in the recent window, by
+/// document id.
 async fn engagement_growth(
     store: &Store,
     recent: time::Duration,
     now: OffsetDateTime,
-) -> anyhow::Result<HashMap<i64, i64>> {
+) -> anyhow::Result<HashMap<i64, PostEngagement>> {
     // The most-grown posts are the ones that can move a score; the cap bounds one query.
     Ok(store
         .fastest_growing(now - recent, now, 10_000)
         .await?
         .into_iter()
-        .map(|g| (g.document_id, g.interactions()))
+        .map(|g| {
+            let engagement = PostEngagement {
+                gained: g.interactions(),
+                interactions: g.to.interactions(),
+                views: g.to.views.unwrap_or(0),
+            };
+            (g.document_id, engagement)
+        })
         .collect())
 }
 
@@ -392,5 +415,61 @@ mod tests {
             .unwrap();
         assert_eq!(queue.len(), 1);
         assert_eq!(queue[0].proposal.outlets.len(), 3);
+    }
+
+    /// Issue 22, time: an archive's undated lines and its old articles never become current;
+    /// its articles dated inside the window are detected like arrivals; a live document
+    /// without a date is as current as when praden saw it; a date in the future is clamped.
+    #[test]
+    fn detection_goes_by_when_documents_appeared() {
+        let now = OffsetDateTime::now_utc();
+        let config = DetectConfig {
+            enabled: true,
+            window_hours: 72,
+            regrowth_factor: 2.0,
+        };
+        let doc = |id: i64, published: Option<OffsetDateTime>, backfill: bool| {
+            let mut d = NewDocument::new(
+                "s",
+                SourceKind::News,
+                "thairath.co.th",
+                Some(&format!("https://thairath.co.th/{id}")),
+                None,
+                "น้ำท่วมเชียงใหม่",
+                "",
+                published,
+                now,
+            )
+            .unwrap();
+            d.backfill = backfill;
+            Document { id, doc: d }
+        };
+        let counted = |docs: Vec<Document>| {
+            let mut d = Detector::new(&config).unwrap();
+            d.absorb(&docs, now);
+            d.clusterer.window_len()
+        };
+        assert_eq!(counted(vec![doc(1, None, true)]), 0, "undated archive line");
+        let old = now - time::Duration::days(400);
+        assert_eq!(
+            counted(vec![doc(2, Some(old), true)]),
+            0,
+            "old archive article"
+        );
+        let recent = now - time::Duration::hours(5);
+        assert_eq!(
+            counted(vec![doc(3, Some(recent), true)]),
+            1,
+            "archive, recent"
+        );
+        assert_eq!(counted(vec![doc(4, None, false)]), 1, "live, undated");
+        let mut d = Detector::new(&config).unwrap();
+        let future = now + time::Duration::days(30);
+        let stories = d.absorb(&[doc(5, Some(future), false)], now);
+        let story = d.clusterer.story(*stories.first().unwrap()).unwrap();
+        assert_eq!(
+            story.last_seen, now,
+            "a date in the future is clamped to when it was seen"
+        );
     }
 }

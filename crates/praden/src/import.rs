@@ -10,6 +10,9 @@
 //! without an id gets one from its text (`text-` and 16 hex digits of its SHA-256), so
 //! re-importing finds it again; a line without a date stays undated (its import time is in
 //! `fetched_at`), so re-importing stores nothing and changes nothing.
+//!
+//! Imported documents are marked `backfill`: the detector goes by their own dates, so history
+//! never becomes today's news and an undated line never enters the detection window.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -108,7 +111,11 @@ pub async fn import_file(
             continue;
         }
         match to_document(&line, options, fetched_at) {
-            Ok(doc) => batch.push(doc),
+            Ok(mut doc) => {
+                // An archive, not arrivals: detection goes by the documents' own dates.
+                doc.backfill = true;
+                batch.push(doc)
+            }
             Err(reason) => {
                 if report.invalid.len() < MAX_REPORTED {
                     bar.suspend(|| {
