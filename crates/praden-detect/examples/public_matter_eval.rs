@@ -189,6 +189,9 @@ fn cross_validate(train: &[LabelledText]) {
             }
         }
         let frac = |a: usize, b: usize| a as f64 / (a + b).max(1) as f64;
+        if name == "default" {
+            threshold_sweep(train, &params);
+        }
         let (s, nw, tud) = (total[0], total[3], total[6]);
         println!(
             "  {name:18} social: public accepted {:.3}, other rejected {:.3} | thaigov news accepted {:.3} | TUD: public accepted {:.3}, other rejected {:.3}",
@@ -197,6 +200,47 @@ fn cross_validate(train: &[LabelledText]) {
             frac(nw.tp, nw.fn_),
             frac(tud.tp, tud.fn_),
             frac(tud.tn, tud.fp)
+        );
+    }
+}
+
+/// Social acceptance and rejection at other thresholds, same folds (default settings).
+fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
+    let mut scored: Vec<(bool, bool, bool, f64)> = Vec::new(); // (social, thaigov news, gold, p)
+    for fold in 0..5 {
+        let fit: Vec<LabelledText> = train
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 5 != fold)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let model = PublicMatterModel::fit(&fit, params).expect("fit");
+        for (_, r) in train.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+            let p = model.probability(&r.title, &r.text);
+            scored.push((r.is_social(), r.source == "thaigov-news", r.public, p));
+        }
+    }
+    for t in [0.3, 0.4, 0.5, 0.6, 0.7] {
+        let mut c = [0usize; 6];
+        for &(social, news, gold, p) in &scored {
+            let yes = p >= t;
+            if social && gold {
+                c[0] += usize::from(yes);
+                c[1] += 1;
+            } else if social {
+                c[2] += usize::from(!yes);
+                c[3] += 1;
+            } else if news {
+                c[4] += usize::from(yes);
+                c[5] += 1;
+            }
+        }
+        let f = |a: usize, b: usize| a as f64 / b.max(1) as f64;
+        println!(
+            "    threshold {t:.1}: social public accepted {:.3}, other rejected {:.3}, thaigov news accepted {:.3}",
+            f(c[0], c[1]),
+            f(c[2], c[3]),
+            f(c[4], c[5])
         );
     }
 }
