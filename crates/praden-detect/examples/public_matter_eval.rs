@@ -51,7 +51,11 @@ impl Counts {
         };
         let p = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
         let rec = self.tp as f64 / (self.tp + self.fn_).max(1) as f64;
-        let f1 = if p + rec > 0.0 { 2.0 * p * rec / (p + rec) } else { 0.0 };
+        let f1 = if p + rec > 0.0 {
+            2.0 * p * rec / (p + rec)
+        } else {
+            0.0
+        };
         format!(
             "n={:4}  P {}  R(public accepted) {}  F1 {}  other rejected {}  acc {}  [TP {} FP {} FN {} TN {}]",
             self.n(),
@@ -68,14 +72,23 @@ impl Counts {
     }
 }
 
+/// A reported slice: its name and which rows it holds.
+type Slice = (&'static str, fn(&LabelledText) -> bool);
+
 /// The slices reported (a row can be in several).
-const SLICES: [(&str, fn(&LabelledText) -> bool); 8] = [
+const SLICES: [Slice; 8] = [
     ("social, all (wisesight)", |r| r.is_social()),
-    ("  social, keyword-preselected", |r| r.source == "wisesight-kw"),
-    ("  social, random sample", |r| r.source == "wisesight-random"),
+    ("  social, keyword-preselected", |r| {
+        r.source == "wisesight-kw"
+    }),
+    ("  social, random sample", |r| {
+        r.source == "wisesight-random"
+    }),
     ("news: thaigov news", |r| r.source == "thaigov-news"),
     ("news: cabinet items", |r| r.source == "thaigov-cabinet"),
-    ("news: ไทยคู่ฟ้า radio", |r| r.source == "thaigov-radio"),
+    ("news: ไทยคู่ฟ้า radio", |r| {
+        r.source == "thaigov-radio"
+    }),
     ("news-style sentences (TUD)", |r| r.source == "tud"),
     ("all", |_| true),
 ];
@@ -123,7 +136,10 @@ fn main() {
         test.len(),
         model.vocabulary_len()
     );
-    println!("start-up (decompress + parse + fit on train): {:.3} s", startup.as_secs_f64());
+    println!(
+        "start-up (decompress + parse + fit on train): {:.3} s",
+        startup.as_secs_f64()
+    );
     if flag("--cv") {
         cross_validate(&train);
     }
@@ -141,8 +157,18 @@ fn main() {
         for r in &test {
             let p = model.probability(&r.title, &r.text);
             if (p >= params.threshold) != r.public {
-                let text: String = format!("{} {}", r.title, r.text).chars().take(160).collect();
-                println!("{} {:.2} {:16} {:24} {}", u8::from(r.public), p, r.source, r.id, text.trim());
+                let text: String = format!("{} {}", r.title, r.text)
+                    .chars()
+                    .take(160)
+                    .collect();
+                println!(
+                    "{} {:.2} {:16} {:24} {}",
+                    u8::from(r.public),
+                    p,
+                    r.source,
+                    r.id,
+                    text.trim()
+                );
             }
         }
     }
@@ -157,12 +183,49 @@ fn cross_validate(train: &[LabelledText]) {
     let base = PublicMatterParams::default();
     let grid: Vec<(&str, PublicMatterParams)> = vec![
         ("default", base.clone()),
-        ("no group balance", PublicMatterParams { balance_groups: false, ..base.clone() }),
-        ("rate 8", PublicMatterParams { learning_rate: 8.0, ..base.clone() }),
-        ("words", PublicMatterParams { word_features: true, ..base.clone() }),
-        ("social weight 2", PublicMatterParams { social_weight: 2.0, ..base.clone() }),
-        ("words + social 2", PublicMatterParams { word_features: true, social_weight: 2.0, ..base.clone() }),
-        ("text 300 chars", PublicMatterParams { text_chars: 300, ..base.clone() }),
+        (
+            "no group balance",
+            PublicMatterParams {
+                balance_groups: false,
+                ..base.clone()
+            },
+        ),
+        (
+            "rate 8",
+            PublicMatterParams {
+                learning_rate: 8.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "words",
+            PublicMatterParams {
+                word_features: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "social weight 2",
+            PublicMatterParams {
+                social_weight: 2.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "words + social 2",
+            PublicMatterParams {
+                word_features: true,
+                social_weight: 2.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "text 300 chars",
+            PublicMatterParams {
+                text_chars: 300,
+                ..base.clone()
+            },
+        ),
     ];
     println!("\n5-fold CV on the training rows (social / news / TUD):");
     for (name, params) in grid {

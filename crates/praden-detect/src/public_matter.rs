@@ -194,14 +194,20 @@ impl PublicMatterModel {
             return Ok(m.clone());
         }
         let rows = default_labelled()?;
-        let train: Vec<LabelledText> = rows.into_iter().filter(|r| r.split == Split::Train).collect();
+        let train: Vec<LabelledText> = rows
+            .into_iter()
+            .filter(|r| r.split == Split::Train)
+            .collect();
         let built = Arc::new(Self::fit(&train, &PublicMatterParams::default())?);
         *slot = Some(built.clone());
         Ok(built)
     }
 
     /// Fits the model on `rows` (all of them: choose the split before calling).
-    pub fn fit(rows: &[LabelledText], params: &PublicMatterParams) -> Result<Self, PublicMatterError> {
+    pub fn fit(
+        rows: &[LabelledText],
+        params: &PublicMatterParams,
+    ) -> Result<Self, PublicMatterError> {
         if !rows.iter().any(|r| r.public) {
             return Err(PublicMatterError::MissingClass("public-matter"));
         }
@@ -318,7 +324,11 @@ impl PublicMatterModel {
         // Most telling first; ties go to the earlier member.
         order.sort_by(|&a, &b| {
             let (pa, pb) = (member_probabilities[a], member_probabilities[b]);
-            let by = if is_public { pb.total_cmp(&pa) } else { pa.total_cmp(&pb) };
+            let by = if is_public {
+                pb.total_cmp(&pa)
+            } else {
+                pa.total_cmp(&pb)
+            };
             by.then(a.cmp(&b))
         });
         order.truncate(3);
@@ -328,10 +338,18 @@ impl PublicMatterModel {
             .collect();
         let evidence = format!(
             "{}: ความน่าจะเป็น {:.2} (จาก {} ข่าว); {}: {}",
-            if is_public { "เรื่องสาธารณะ" } else { "ไม่ใช่เรื่องสาธารณะ" },
+            if is_public {
+                "เรื่องสาธารณะ"
+            } else {
+                "ไม่ใช่เรื่องสาธารณะ"
+            },
             probability,
             n,
-            if is_public { "ข่าวที่ชี้ชัดที่สุด" } else { "ข่าวที่ห่างจากเรื่องสาธารณะที่สุด" },
+            if is_public {
+                "ข่าวที่ชี้ชัดที่สุด"
+            } else {
+                "ข่าวที่ห่างจากเรื่องสาธารณะที่สุด"
+            },
             cited.join(", ")
         );
         PublicMatterVerdict {

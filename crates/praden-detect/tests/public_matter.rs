@@ -14,10 +14,14 @@ fn model() -> Arc<PublicMatterModel> {
 // them is in the labelled set).
 const WHISKY_AD: &str = "ฉลองปีใหม่กับ Johnnie Walker Black Label ราคาพิเศษเพียง 1,290 บาท วันนี้ถึงสิ้นเดือนเท่านั้น ที่ร้านค้าที่ร่วมรายการ #JohnnieWalker #KeepWalking";
 const CAR_REVIEW: &str = "รีวิว Toyota Yaris Ativ ใหม่ เครื่อง 1.2 ลิตร อัตราเร่งดีกว่าที่คิด ช่วงล่างนุ่ม เบาะนั่งสบาย ห้องโดยสารกว้าง ราคาเริ่มต้น 549,000 บาท ใครสนใจทักแชทมาได้เลยครับ";
-const FOOTBALL: &str = "ผลบอลไทยลีก บุรีรัมย์ ยูไนเต็ด บุกไปชนะ การท่าเรือ เอฟซี 3-1 ยึดจ่าฝูงต่อเนื่อง ศุภชัย ยิงสองประตู";
-const CONCERT: &str = "คืนนี้พบกับ DJ ชื่อดังจากเกาหลี ที่ร้าน Route 66 บัตรราคา 500 บาท ฟรีเบียร์ 1 ขวด ก่อน 4 ทุ่ม มาแดนซ์กันให้สุด";
-const PM25: &str = "ฝุ่น PM2.5 กรุงเทพวันนี้เกินค่ามาตรฐานอีกแล้ว หายใจไม่ออก เด็กในบ้านไอทั้งคืน รัฐบาลกับ กทม. จะแก้ปัญหาเมื่อไหร่";
-const POWER_BILL: &str = "ค่าไฟเดือนนี้ขึ้นมาเกือบสองเท่า การไฟฟ้าคิดค่า Ft แพงเกินไป ประชาชนเดือดร้อนกันทั้งประเทศ รัฐบาลต้องช่วยลดค่าไฟด่วน";
+const FOOTBALL: &str =
+    "ผลบอลไทยลีก บุรีรัมย์ ยูไนเต็ด บุกไปชนะ การท่าเรือ เอฟซี 3-1 ยึดจ่าฝูงต่อเนื่อง ศุภชัย ยิงสองประตู";
+const CONCERT: &str =
+    "คืนนี้พบกับ DJ ชื่อดังจากเกาหลี ที่ร้าน Route 66 บัตรราคา 500 บาท ฟรีเบียร์ 1 ขวด ก่อน 4 ทุ่ม มาแดนซ์กันให้สุด";
+const PM25: &str =
+    "ฝุ่น PM2.5 กรุงเทพวันนี้เกินค่ามาตรฐานอีกแล้ว หายใจไม่ออก เด็กในบ้านไอทั้งคืน รัฐบาลกับ กทม. จะแก้ปัญหาเมื่อไหร่";
+const POWER_BILL: &str =
+    "ค่าไฟเดือนนี้ขึ้นมาเกือบสองเท่า การไฟฟ้าคิดค่า Ft แพงเกินไป ประชาชนเดือดร้อนกันทั้งประเทศ รัฐบาลต้องช่วยลดค่าไฟด่วน";
 
 #[test]
 fn brand_sports_and_entertainment_are_low() {
@@ -55,13 +59,21 @@ fn a_story_is_judged_by_its_members_together() {
     let chatter = m.assess([("", WHISKY_AD), ("", CONCERT), ("", CAR_REVIEW), ("", PM25)]);
     assert!(!chatter.is_public, "{}", chatter.evidence);
     assert_eq!(chatter.member_probabilities.len(), 4);
-    assert!(chatter.evidence.starts_with("ไม่ใช่เรื่องสาธารณะ: ความน่าจะเป็น 0."));
+    assert!(chatter
+        .evidence
+        .starts_with("ไม่ใช่เรื่องสาธารณะ: ความน่าจะเป็น 0."));
     assert!(chatter.evidence.contains("(จาก 4 ข่าว)"));
-    assert!(!chatter.deciding.contains(&3), "the PM2.5 post did not decide it");
+    assert!(
+        !chatter.deciding.contains(&3),
+        "the PM2.5 post did not decide it"
+    );
 
     let issue = m.assess([
         ("", PM25),
-        ("กทม. เตือนค่าฝุ่น PM2.5 เกินมาตรฐาน 40 เขต", "ขอให้ประชาชนสวมหน้ากากอนามัยและงดกิจกรรมกลางแจ้ง"),
+        (
+            "กทม. เตือนค่าฝุ่น PM2.5 เกินมาตรฐาน 40 เขต",
+            "ขอให้ประชาชนสวมหน้ากากอนามัยและงดกิจกรรมกลางแจ้ง",
+        ),
         ("", CONCERT),
     ]);
     assert!(issue.is_public, "{}", issue.evidence);
