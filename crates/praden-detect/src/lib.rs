@@ -12,6 +12,7 @@ pub mod error;
 pub mod history;
 pub mod mention;
 pub mod normalize;
+pub mod public_matter;
 pub mod registry;
 pub mod stream;
 pub mod suggest;
@@ -28,6 +29,7 @@ pub use criteria::{
     MisleadingFlag, Policy, PolicyList, SocialEngagement,
 };
 pub use error::{HistoryError, PolicyError, RegistryError, SuggestError};
+pub use public_matter::{PublicMatterModel, PublicMatterParams, PublicMatterVerdict};
 pub use registry::{Agency, AgencyKind, AgencyRegistry};
 pub use stream::{cluster_stream, suggest_stream, StreamSummary};
 pub use suggest::{AgencySuggester, AgencySuggestion, SuggestConfig};

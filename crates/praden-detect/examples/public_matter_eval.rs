@@ -1,0 +1,354 @@
+//! Evaluation of the public-matter classifier on the held-out `test` rows of the embedded
+//! labelled set (data/public_matter.tsv.gz), per slice:
+//!   cargo run --release -p praden-detect --example public_matter_eval
+//!   cargo run --release -p praden-detect --example public_matter_eval -- --errors   # + each test error
+//!   cargo run --release -p praden-detect --example public_matter_eval -- --cv       # settings, 5-fold CV on train rows only
+//!   cargo run --release -p praden-detect --example public_matter_eval -- --flagged 30
+//!       # + the whole shared wisesight set minus the labelled rows: how many the model lets
+//!       #   through, and a sample of them to read
+//! The model is fitted on the `train` rows with the default settings, exactly as
+//! `PublicMatterModel::shared_default` does; the test rows were never used for any choice.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+use praden_detect::public_matter::{default_labelled, LabelledText, Split};
+use praden_detect::{PublicMatterModel, PublicMatterParams};
+
+const WISESIGHT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/social/wisesight-messages.jsonl.gz"
+);
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    tn: usize,
+}
+
+impl Counts {
+    fn add(&mut self, gold: bool, predicted: bool) {
+        match (gold, predicted) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => self.tn += 1,
+        }
+    }
+    fn n(&self) -> usize {
+        self.tp + self.fp + self.fn_ + self.tn
+    }
+    fn show(&self) -> String {
+        let r = |a: usize, b: usize| {
+            if a + b == 0 {
+                "  -  ".to_string()
+            } else {
+                format!("{:.3}", a as f64 / (a + b) as f64)
+            }
+        };
+        let p = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
+        let rec = self.tp as f64 / (self.tp + self.fn_).max(1) as f64;
+        let f1 = if p + rec > 0.0 {
+            2.0 * p * rec / (p + rec)
+        } else {
+            0.0
+        };
+        format!(
+            "n={:4}  P {}  R(public accepted) {}  F1 {}  other rejected {}  acc {}  [TP {} FP {} FN {} TN {}]",
+            self.n(),
+            r(self.tp, self.fp),
+            r(self.tp, self.fn_),
+            if self.tp + self.fp + self.fn_ == 0 { "  -  ".to_string() } else { format!("{f1:.3}") },
+            r(self.tn, self.fp),
+            r(self.tp + self.tn, self.fp + self.fn_),
+            self.tp,
+            self.fp,
+            self.fn_,
+            self.tn
+        )
+    }
+}
+
+/// A reported slice: its name and which rows it holds.
+type Slice = (&'static str, fn(&LabelledText) -> bool);
+
+/// The slices reported (a row can be in several).
+const SLICES: [Slice; 8] = [
+    ("social, all (wisesight)", |r| r.is_social()),
+    ("  social, keyword-preselected", |r| {
+        r.source == "wisesight-kw"
+    }),
+    ("  social, random sample", |r| {
+        r.source == "wisesight-random"
+    }),
+    ("news: thaigov news", |r| r.source == "thaigov-news"),
+    ("news: cabinet items", |r| r.source == "thaigov-cabinet"),
+    ("news: ไทยคู่ฟ้า radio", |r| {
+        r.source == "thaigov-radio"
+    }),
+    ("news-style sentences (TUD)", |r| r.source == "tud"),
+    ("all", |_| true),
+];
+
+fn score(model: &PublicMatterModel, rows: &[&LabelledText]) -> Vec<Counts> {
+    let mut c = vec![Counts::default(); SLICES.len()];
+    for r in rows {
+        let predicted = model.is_public(&r.title, &r.text);
+        for (k, (_, f)) in SLICES.iter().enumerate() {
+            if f(r) {
+                c[k].add(r.public, predicted);
+            }
+        }
+    }
+    c
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+
+    // Start-up as shared_default does it: decompress, parse, fit on the train rows.
+    let t0 = Instant::now();
+    let rows = default_labelled().expect("embedded labelled set");
+    let train: Vec<LabelledText> = rows
+        .iter()
+        .filter(|r| r.split == Split::Train)
+        .cloned()
+        .collect();
+    let params = PublicMatterParams::default();
+    let model = PublicMatterModel::fit(&train, &params).expect("fit");
+    let startup = t0.elapsed();
+    let test: Vec<&LabelledText> = rows.iter().filter(|r| r.split == Split::Test).collect();
+
+    println!(
+        "labelled rows: {} ({} train, {} test); vocabulary {} terms",
+        rows.len(),
+        train.len(),
+        test.len(),
+        model.vocabulary_len()
+    );
+    println!(
+        "start-up (decompress + parse + fit on train): {:.3} s",
+        startup.as_secs_f64()
+    );
+    if flag("--cv") {
+        cross_validate(&train);
+    }
+    let t1 = Instant::now();
+    let counts = score(&model, &test);
+    let per_doc = t1.elapsed().as_secs_f64() / test.len().max(1) as f64;
+    println!("\nheld-out test rows, threshold {:.2}:", params.threshold);
+    for ((name, _), c) in SLICES.iter().zip(&counts) {
+        println!("{name:32} {}", c.show());
+    }
+    println!("scoring: {:.3} ms per document", per_doc * 1e3);
+
+    if flag("--errors") {
+        println!("\ntest errors (gold, p, source, id, text):");
+        for r in &test {
+            let p = model.probability(&r.title, &r.text);
+            if (p >= params.threshold) != r.public {
+                let text: String = format!("{} {}", r.title, r.text)
+                    .chars()
+                    .take(160)
+                    .collect();
+                println!(
+                    "{} {:.2} {:16} {:24} {}",
+                    u8::from(r.public),
+                    p,
+                    r.source,
+                    r.id,
+                    text.trim()
+                );
+            }
+        }
+    }
+    if let Some(n) = value("--flagged") {
+        flagged(&model, &rows, n);
+    }
+}
+
+/// 5-fold cross-validation of a few settings on the training rows (folds by row position, in
+/// file order modulo 5); the test rows are not read.
+fn cross_validate(train: &[LabelledText]) {
+    let base = PublicMatterParams::default();
+    let grid: Vec<(&str, PublicMatterParams)> = vec![
+        ("default", base.clone()),
+        (
+            "no group balance",
+            PublicMatterParams {
+                balance_groups: false,
+                ..base.clone()
+            },
+        ),
+        (
+            "rate 8",
+            PublicMatterParams {
+                learning_rate: 8.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "words",
+            PublicMatterParams {
+                word_features: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "social weight 2",
+            PublicMatterParams {
+                social_weight: 2.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "words + social 2",
+            PublicMatterParams {
+                word_features: true,
+                social_weight: 2.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "text 300 chars",
+            PublicMatterParams {
+                text_chars: 300,
+                ..base.clone()
+            },
+        ),
+    ];
+    println!("\n5-fold CV on the training rows (social / news / TUD):");
+    for (name, params) in grid {
+        let mut total = vec![Counts::default(); SLICES.len()];
+        for fold in 0..5 {
+            let fit: Vec<LabelledText> = train
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 5 != fold)
+                .map(|(_, r)| r.clone())
+                .collect();
+            let held: Vec<&LabelledText> = train
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 5 == fold)
+                .map(|(_, r)| r)
+                .collect();
+            let model = PublicMatterModel::fit(&fit, &params).expect("fit");
+            for (t, c) in total.iter_mut().zip(score(&model, &held)) {
+                t.tp += c.tp;
+                t.fp += c.fp;
+                t.fn_ += c.fn_;
+                t.tn += c.tn;
+            }
+        }
+        let frac = |a: usize, b: usize| a as f64 / (a + b).max(1) as f64;
+        if name == "default" {
+            threshold_sweep(train, &params);
+        }
+        let (s, nw, tud) = (total[0], total[3], total[6]);
+        println!(
+            "  {name:18} social: public accepted {:.3}, other rejected {:.3} | thaigov news accepted {:.3} | TUD: public accepted {:.3}, other rejected {:.3}",
+            frac(s.tp, s.fn_),
+            frac(s.tn, s.fp),
+            frac(nw.tp, nw.fn_),
+            frac(tud.tp, tud.fn_),
+            frac(tud.tn, tud.fp)
+        );
+    }
+}
+
+/// Social acceptance and rejection at other thresholds, same folds (default settings).
+fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
+    let mut scored: Vec<(bool, bool, bool, f64)> = Vec::new(); // (social, thaigov news, gold, p)
+    for fold in 0..5 {
+        let fit: Vec<LabelledText> = train
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 5 != fold)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let model = PublicMatterModel::fit(&fit, params).expect("fit");
+        for (_, r) in train.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+            let p = model.probability(&r.title, &r.text);
+            scored.push((r.is_social(), r.source == "thaigov-news", r.public, p));
+        }
+    }
+    for t in [0.3, 0.4, 0.5, 0.6, 0.7] {
+        let mut c = [0usize; 6];
+        for &(social, news, gold, p) in &scored {
+            let yes = p >= t;
+            if social && gold {
+                c[0] += usize::from(yes);
+                c[1] += 1;
+            } else if social {
+                c[2] += usize::from(!yes);
+                c[3] += 1;
+            } else if news {
+                c[4] += usize::from(yes);
+                c[5] += 1;
+            }
+        }
+        let f = |a: usize, b: usize| a as f64 / b.max(1) as f64;
+        println!(
+            "    threshold {t:.1}: social public accepted {:.3}, other rejected {:.3}, thaigov news accepted {:.3}",
+            f(c[0], c[1]),
+            f(c[2], c[3]),
+            f(c[4], c[5])
+        );
+    }
+}
+
+/// The shared wisesight set minus the labelled rows: the posts the model would let through.
+fn flagged(model: &PublicMatterModel, rows: &[LabelledText], show: usize) {
+    let labelled: HashSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.id.strip_prefix("wisesight:"))
+        .collect();
+    let file = match std::fs::File::open(WISESIGHT) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("cannot open {WISESIGHT}: {e}");
+            return;
+        }
+    };
+    #[derive(serde::Deserialize)]
+    struct Message {
+        id: String,
+        text: String,
+    }
+    let mut n = 0;
+    let mut through: Vec<(String, f64, String)> = Vec::new();
+    for line in BufReader::new(flate2::read::GzDecoder::new(file)).lines() {
+        let m: Message = serde_json::from_str(&line.expect("read")).expect("parse");
+        if labelled.contains(m.id.as_str()) {
+            continue;
+        }
+        n += 1;
+        let p = model.probability("", &m.text);
+        if p >= model.params().threshold {
+            through.push((m.id, p, m.text));
+        }
+    }
+    println!(
+        "\nunlabelled wisesight messages: {n}, judged public matter: {} ({:.1} %)",
+        through.len(),
+        100.0 * through.len() as f64 / n.max(1) as f64
+    );
+    // An even spread over the file, so the sample is not the first ones.
+    let step = (through.len() / show.max(1)).max(1);
+    for (id, p, text) in through.iter().step_by(step).take(show) {
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text: String = text.chars().take(150).collect();
+        println!("  {p:.2} {id:10} {text}");
+    }
+}
