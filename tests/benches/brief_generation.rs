@@ -152,6 +152,7 @@ async fn load(
             articles: per as i64,
             first_seen: NOW - window,
             last_seen: NOW,
+            public_matter: None,
         };
         let outcome = store
             .upsert_proposal(members, &proposal, 2.0, NOW - Duration::hours(1))

@@ -110,6 +110,7 @@ async fn propose(store: &Store, key: &str, title: &str, score: f64, at: OffsetDa
         articles: 3,
         first_seen: at - Duration::hours(3),
         last_seen: at,
+        public_matter: None,
     };
     store
         .upsert_proposal(&ids, &proposal, 2.0, at)

@@ -141,6 +141,7 @@ async fn approve_three(app: &RunningApp) {
             articles: 1,
             first_seen: now,
             last_seen: now,
+            public_matter: None,
         };
         let c = app
             .store()

@@ -69,6 +69,7 @@ async fn a_monitor_logs_in_approves_a_candidate_and_the_feed_carries_it() {
         articles: 1,
         first_seen: now,
         last_seen: now,
+        public_matter: None,
     };
     let id = app
         .store()

@@ -392,6 +392,7 @@ fn proposal(title: &str, now: OffsetDateTime) -> Proposal {
         articles: 1,
         first_seen: now,
         last_seen: now,
+        public_matter: None,
     }
 }
 

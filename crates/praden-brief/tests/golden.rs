@@ -90,6 +90,7 @@ fn proposal(title: &str, summary: &str, score: f64, at: OffsetDateTime) -> Propo
         articles: 0,
         first_seen: at - Duration::hours(20),
         last_seen: at - Duration::hours(1),
+        public_matter: None,
     }
 }
 

@@ -182,6 +182,10 @@ pub struct Proposal {
     pub first_seen: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen: OffsetDateTime,
+    /// Why detection took the story for a public matter (Thai); absent in proposals made
+    /// before detection said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_matter: Option<String>,
 }
 
 /// A candidate in the review queue.

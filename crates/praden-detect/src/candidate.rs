@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use praden_core::SourceKind;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cluster::{KindCounts, Story, StoryId};
 use crate::criteria::{Assessment, CriteriaScorer, Criterion, SocialEngagement};
+use crate::public_matter::PublicMatterModel;
 use crate::registry::{Agency, AgencyRegistry};
 use crate::suggest::{AgencySuggester, AgencySuggestion};
 use praden_core::review::{
@@ -42,26 +44,36 @@ pub struct Candidate {
     /// The rule that set the deadline.
     pub deadline_rule: String,
     pub sources: Sources,
+    /// Why the story counts as a public matter (Thai, naming documents as `ข่าว #ID`).
+    pub public_matter: String,
 }
 
-/// The candidate for `story` as of `now`, or `None` when it passes no threshold: overall score
-/// at `candidate_threshold`, any single criterion at `single_criterion_threshold`, or a
-/// misleading-coverage flag (which always needs a correction).
+/// Members the public-matter verdict reads at most: spread evenly over a large story, so a
+/// story of thousands of posts costs what one of this many does.
+const PUBLIC_MATTER_SAMPLE: usize = 60;
+
+/// The candidate for `story` as of `now`, or `None` when it is not one: when it passes no
+/// threshold — overall score at `candidate_threshold`, any criterion but the current
+/// situation at `single_criterion_threshold`, or a misleading-coverage flag (which always needs
+/// a correction) — or when its text is not about a public matter (`public`: brand marketing,
+/// sports, entertainment and chatter never reach the queue, however loud).
 pub fn candidate_for(
     story: &Story,
     now: OffsetDateTime,
     scorer: &CriteriaScorer,
     suggester: &AgencySuggester,
+    public: &PublicMatterModel,
 ) -> Option<Candidate> {
-    candidate_with_engagement(story, now, scorer, suggester, None)
+    candidate_with_engagement(story, now, scorer, suggester, public, None)
 }
 
-/// As [`candidate_for`], with the engagement growth of the story's social posts.
+/// As [`candidate_for`], with the engagement of the story's social posts.
 pub fn candidate_with_engagement(
     story: &Story,
     now: OffsetDateTime,
     scorer: &CriteriaScorer,
     suggester: &AgencySuggester,
+    public: &PublicMatterModel,
     engagement: Option<SocialEngagement>,
 ) -> Option<Candidate> {
     let config = scorer.config();
@@ -76,6 +88,14 @@ pub fn candidate_with_engagement(
     {
         return None;
     }
+    // Posts alone are people talking: they make an issue when enough people do (public
+    // interest), not because one post names a policy or a drug.
+    let only_social = story.members.iter().all(|m| m.kind == SourceKind::Social);
+    if only_social && assessment.score(Criterion::PublicInterest) < config.social_only_min_interest
+    {
+        return None;
+    }
+    let public_matter = public_matter(story, public)?;
     let title = story.title();
     let summary = story.summary();
     let agencies = suggester.suggest(&title, &summary);
@@ -122,7 +142,52 @@ pub fn candidate_with_engagement(
             counts: story.kinds,
             articles: story.articles,
         },
+        public_matter,
     })
+}
+
+/// The Thai evidence that `story` is a public matter, or `None` when it is not.
+/// Edited coverage (news, official, broadcast) says what a story is about when it has any;
+/// the posts that joined it are about that. A story of posts alone is judged by its posts.
+fn public_matter(story: &Story, model: &PublicMatterModel) -> Option<String> {
+    let edited: Vec<&crate::cluster::StoryMember> = story
+        .members
+        .iter()
+        .filter(|m| m.kind != SourceKind::Social)
+        .collect();
+    let judged: Vec<&crate::cluster::StoryMember> = if edited.is_empty() {
+        story.members.iter().collect()
+    } else {
+        edited
+    };
+    let n = judged.len();
+    let step = n.div_ceil(PUBLIC_MATTER_SAMPLE).max(1);
+    let read: Vec<&crate::cluster::StoryMember> = judged.into_iter().step_by(step).collect();
+    let verdict = model.assess(read.iter().map(|m| (m.title.as_str(), m.lead.as_str())));
+    if !verdict.is_public {
+        return None;
+    }
+    let cited: Vec<String> = verdict
+        .deciding
+        .iter()
+        .map(|&i| {
+            format!(
+                "ข่าว #{} ({:.2})",
+                read[i].doc_id, verdict.member_probabilities[i]
+            )
+        })
+        .collect();
+    Some(format!(
+        "เรื่องสาธารณะ: ความน่าจะเป็น {:.2} จาก {} ชิ้น{}; ชี้ชัดที่สุด: {}",
+        verdict.probability,
+        read.len(),
+        if read.len() < n {
+            format!(" (สุ่มอ่านจาก {n} ชิ้น)")
+        } else {
+            String::new()
+        },
+        cited.join(", ")
+    ))
 }
 
 /// The registry's agency as the review queue records it.
@@ -214,6 +279,7 @@ impl Candidate {
             articles: count(self.sources.articles),
             first_seen: self.sources.first_seen,
             last_seen: self.sources.last_seen,
+            public_matter: Some(self.public_matter.clone()),
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct CriteriaConfig {
     /// flag or any single criterion at `single_criterion_threshold` also does.
     pub candidate_threshold: f64,
     pub single_criterion_threshold: f64,
+    /// A story made only of social posts is a candidate only with at least this public
+    /// interest (many posts, or posts people react to), whatever else it scores.
+    pub social_only_min_interest: f64,
     /// Hours counted as "now" for bursts and growth.
     pub recent_hours: i64,
     /// Burst z-score that scores 1.
@@ -73,6 +76,7 @@ impl Default for CriteriaConfig {
             weight_interest: 1.0,
             candidate_threshold: 0.35,
             single_criterion_threshold: 0.9,
+            social_only_min_interest: 0.45,
             recent_hours: 24,
             burst_z_full: 3.0,
             background_daily_docs: 1.0,
@@ -214,6 +218,19 @@ fn reports(text: &str, phrase: &str) -> bool {
                 !(q.ends_with('ม') && after[i + q.len()..].starts_with('\u{0E49}'))
             })
         })
+    })
+}
+
+/// Whether `phrase` in `text` (compact forms) comes with a decision: a verb of resolving in
+/// the phrase or within the 60 characters after it.
+fn decided(text: &str, phrase: &str) -> bool {
+    const VERBS: &[&str] = &["มีมติ", "เห็นชอบ", "อนุมัติ", "รับทราบ", "ไฟเขียว"];
+    text.match_indices(phrase).any(|(at, _)| {
+        let window: String = text[at..]
+            .chars()
+            .take(phrase.chars().count() + 60)
+            .collect();
+        VERBS.iter().any(|v| window.contains(v))
     })
 }
 
@@ -574,25 +591,29 @@ impl CriteriaScorer {
             if m.kind == SourceKind::Social {
                 continue;
             }
-            for phrase in CABINET_PHRASES {
-                let phrase_c = compact(phrase);
-                let s = if reports(title, &phrase_c) {
-                    1.0
-                } else if reports(lead, &phrase_c) {
-                    0.7
-                } else {
-                    continue;
-                };
+            // A title that says so beats a lead that does, whichever phrase each uses.
+            // In a lead, the cabinet deciding ("ที่ประชุมคณะรัฐมนตรี (14 พ.ย.) มีมติอนุมัติ")
+            // counts nearly as a title does; the cabinet merely named counts less.
+            let found = [(title, 1.0, "หัวข่าว"), (lead, 0.7, "เนื้อข่าว")]
+                .into_iter()
+                .find_map(|(text, s, place)| {
+                    CABINET_PHRASES
+                        .iter()
+                        .find(|p| reports(text, &compact(p)))
+                        .map(|p| {
+                            let s = if s < 1.0 && decided(text, &compact(p)) {
+                                0.9
+                            } else {
+                                s
+                            };
+                            (s, place, p)
+                        })
+                });
+            if let Some((s, place, phrase)) = found {
                 score = score.max(s);
                 if evidence.len() < 5 {
-                    let place = if s >= 1.0 {
-                        "หัวข่าว"
-                    } else {
-                        "เนื้อข่าว"
-                    };
                     evidence.push(format!("พบ \"{phrase}\" ใน{place}ของข่าว #{id}"));
                 }
-                break;
             }
         }
         CriterionScore {

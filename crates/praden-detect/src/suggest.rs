@@ -481,10 +481,11 @@ impl AgencySuggester {
 /// Every history reason starts so (they are kept for a department listed before its ministry).
 const HISTORY_REASON: &str = "ประวัติ: ";
 
-/// `text` without the spokesmen who speak in it: "นายชัย โฆษกประจำสำนักนายกรัฐมนตรี เปิดเผยว่า
-/// รัฐบาลเตรียมลดค่าไฟฟ้า" is about electricity, whoever announces it. A spokesman's office
-/// (the PM's Office, the government, a ministry) named with its spokesman is left out of
-/// everything the suggestion reads — names, keywords and the history model's n-grams.
+/// `text` without the government's spokesmen who speak in it: "นายชัย โฆษกประจำสำนัก
+/// นายกรัฐมนตรี เปิดเผยว่า รัฐบาลเตรียมลดค่าไฟฟ้า" is about electricity, whoever announces it.
+/// The office of the PM's or the government's spokesman is left out of everything the
+/// suggestion reads — names, keywords and the history model's n-grams. A ministry's own
+/// spokesman is kept: a ministry speaks on its own mandate.
 pub fn without_speakers(text: &str) -> String {
     const ROLE: &str = "โฆษก";
     const OFFICES: &[&str] = &[
@@ -504,15 +505,10 @@ pub fn without_speakers(text: &str) -> String {
         out.push_str(&rest[..at]);
         let mut after = &rest[at + ROLE.len()..];
         after = after.strip_prefix("ประจำ").unwrap_or(after);
-        let office_len = if after.starts_with("กระทรวง") {
-            // A ministry's spokesman: the ministry's name runs to the next space.
-            after.find(char::is_whitespace).unwrap_or(after.len())
-        } else {
-            OFFICES
-                .iter()
-                .find(|o| after.starts_with(**o))
-                .map_or(0, |o| o.len())
-        };
+        let office_len = OFFICES
+            .iter()
+            .find(|o| after.starts_with(**o))
+            .map_or(0, |o| o.len());
         out.push_str(ROLE);
         rest = &after[office_len..];
     }

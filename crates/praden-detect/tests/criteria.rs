@@ -1,7 +1,8 @@
 use praden_core::SourceKind;
 use praden_detect::{
     candidate_for, people_affected, AgencySuggester, ClusterConfig, ClusterDoc, Clusterer,
-    CriteriaConfig, CriteriaScorer, Criterion, PolicyList, SocialEngagement, Story,
+    CriteriaConfig, CriteriaScorer, Criterion, PolicyList, PublicMatterModel, SocialEngagement,
+    Story,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -22,6 +23,7 @@ struct Doc<'a> {
 fn story(docs: &[Doc]) -> Story {
     let config = ClusterConfig {
         link_threshold: 0.0001,
+        centroid_threshold: -1.0,
         merge_threshold: 2.0,
         ..Default::default()
     };
@@ -67,6 +69,10 @@ fn flood(n: usize, hours_apart: i64) -> Vec<Doc<'static>> {
             body: FLOOD_B,
         })
         .collect()
+}
+
+fn public() -> std::sync::Arc<PublicMatterModel> {
+    PublicMatterModel::shared_default().unwrap()
 }
 
 fn scorer() -> CriteriaScorer {
@@ -251,7 +257,14 @@ fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
     let suggester = AgencySuggester::shared_default().unwrap();
     let scorer = scorer();
     let s = story(&flood(6, 1));
-    let c = candidate_for(&s, t0() + Duration::hours(6), &scorer, &suggester).expect("candidate");
+    let c = candidate_for(
+        &s,
+        t0() + Duration::hours(6),
+        &scorer,
+        &suggester,
+        &public(),
+    )
+    .expect("candidate");
     assert_eq!(c.title, FLOOD_T);
     assert!(c.summary.contains("อุทกภัย"));
     assert_eq!(c.deadline_days, 1, "{}", c.deadline_rule);
@@ -267,10 +280,10 @@ fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
         hours: 0,
         outlet: "x",
         kind: SourceKind::News,
-        title: "นิทรรศการภาพถ่ายเปิดให้ชมฟรีที่หอศิลป์",
-        body: "นิทรรศการภาพถ่ายเปิดให้ชมฟรี",
+        title: "กรมการขนส่งทางบกเปิดให้ต่อภาษีรถยนต์ทางออนไลน์",
+        body: "กรมการขนส่งทางบกเปิดให้ประชาชนชำระภาษีรถยนต์ประจำปีผ่านระบบออนไลน์",
     }]);
-    assert!(candidate_for(&weak, t0(), &scorer, &suggester).is_none());
+    assert!(candidate_for(&weak, t0(), &scorer, &suggester, &public()).is_none());
 
     // The threshold lives in the config.
     let lenient = CriteriaScorer::new(
@@ -280,7 +293,29 @@ fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
         },
         PolicyList::load_default().unwrap(),
     );
-    assert!(candidate_for(&weak, t0(), &lenient, &suggester).is_some());
+    assert!(candidate_for(&weak, t0(), &lenient, &suggester, &public()).is_some());
+
+    // Loud brand chatter (real wisesight posts) passes every threshold of the lenient scorer
+    // and still is no issue.
+    let chatter: Vec<Doc> = [
+        "เบียร์ช้าง น่าจะมอบรางวัลให้นะครับ!!! คอเบียร์ตัวจริง",
+        "ทำไมเบียร์ช้างมันเปรี้ยวๆ",
+        "เบียร์ช้างนี่มันแย่จริงๆนะ",
+        "ไม่น่ากินเบียร์ช้างเลยจริงๆ",
+        "เบียร์ช้างไมรสชาติแย่ขนาดนี้.",
+        "ลาก่อนเบียร์ช้าง...สวัสดีลีโอ",
+    ]
+    .into_iter()
+    .map(|body| Doc {
+        hours: 0,
+        outlet: "facebook",
+        kind: SourceKind::Social,
+        title: "",
+        body,
+    })
+    .collect();
+    let loud = story(&chatter);
+    assert!(candidate_for(&loud, t0(), &lenient, &suggester, &public()).is_none());
 }
 
 /// Issue 22's misfires on ordinary Thai: เลย the word is not Loei province; laughter, phone

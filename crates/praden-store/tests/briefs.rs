@@ -320,6 +320,7 @@ fn proposal(title: &str, social: i64) -> Proposal {
         articles: social,
         first_seen: NINE_THIRTY - Duration::hours(5),
         last_seen: NINE_THIRTY,
+        public_matter: None,
     }
 }
 

@@ -81,6 +81,7 @@ fn proposal(title: &str, articles: i64, score: f64) -> Proposal {
         articles,
         first_seen: NOW - Duration::hours(3),
         last_seen: NOW,
+        public_matter: None,
     }
 }
 

@@ -178,10 +178,37 @@ fn documents_html(docs: &[DocumentSummary]) -> String {
                 None => title,
             };
             let when = d.published_at.map_or(String::new(), bangkok_time);
-            let _ = write!(out, "<li>{link} <span class=\"meta\">{when}</span></li>");
+            let _ = write!(
+                out,
+                "<li id=\"doc-{}\">{link} <span class=\"meta\">{when}</span></li>",
+                d.id
+            );
         }
         out.push_str("</ul>");
     }
+    out
+}
+
+/// Escaped evidence with every "ข่าว #ID" (how detection names a document) made a link to
+/// that document in the page's coverage list.
+fn linked(escaped: &str) -> String {
+    const MARK: &str = "ข่าว #";
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped;
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            out.push_str(&rest[..at + MARK.len()]);
+            rest = after;
+            continue;
+        }
+        let id = &after[..digits];
+        out.push_str(&rest[..at]);
+        let _ = write!(out, "<a href=\"#doc-{id}\">{MARK}{id}</a>");
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -282,7 +309,7 @@ pub async fn candidate(
         let Some(r) = p.criteria.iter().find(|r| r.criterion == criterion) else {
             continue;
         };
-        let evidence: Vec<String> = r.evidence.iter().map(|e| esc(e)).collect();
+        let evidence: Vec<String> = r.evidence.iter().map(|e| linked(&esc(e))).collect();
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
@@ -291,8 +318,15 @@ pub async fn candidate(
             evidence.join("<br>")
         );
     }
+    if let Some(why) = &p.public_matter {
+        let _ = write!(
+            body,
+            "<tr><td>เป็นเรื่องสาธารณะ</td><td></td><td>{}</td></tr>",
+            linked(&esc(why))
+        );
+    }
     if let Some(m) = &p.misleading {
-        let evidence: Vec<String> = m.iter().map(|e| esc(e)).collect();
+        let evidence: Vec<String> = m.iter().map(|e| linked(&esc(e))).collect();
         let _ = write!(
             body,
             "<tr><td>อาจคลาดเคลื่อน</td><td></td><td>{}</td></tr>",
@@ -558,6 +592,14 @@ mod tests {
         // Last point (the newest bucket) is at the top, the first at the bottom.
         assert!(svg.contains("96.0,1.0"), "{svg}");
         assert!(svg.contains("0.0,19.0"), "{svg}");
+    }
+
+    #[test]
+    fn evidence_names_documents_as_links() {
+        assert_eq!(
+            linked("พบ \"ครม.มีมติ\" ในหัวข่าวของข่าว #42; ข่าว #x"),
+            "พบ \"ครม.มีมติ\" ในหัวข่าวของ<a href=\"#doc-42\">ข่าว #42</a>; ข่าว #x"
+        );
     }
 
     #[test]

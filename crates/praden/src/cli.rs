@@ -139,6 +139,46 @@ pub enum Command {
         #[arg(long)]
         outlet: Option<String>,
     },
+    /// Replay real documents as if they were arriving now, keeping their relative times: the
+    /// articles and transcripts of DAY and the days before it, with social posts and undated
+    /// pages mixed in, stored one by one when their time comes, so a running `praden serve`
+    /// detects and queues them like live arrivals. Files are JSON lines as `praden import`
+    /// reads them (gzip or not).
+    Replay {
+        /// The last day replayed (Bangkok), YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        day: String,
+        /// Days replayed before DAY, so that it starts with stories already running.
+        #[arg(long, default_value_t = 2)]
+        days_before: u32,
+        /// News archives (e.g. ../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz).
+        #[arg(long, value_name = "FILE")]
+        news: Vec<PathBuf>,
+        /// Official archives (a government site's own releases).
+        #[arg(long, value_name = "FILE")]
+        official: Vec<PathBuf>,
+        /// Broadcast transcripts (e.g. ../shared/data/broadcast/thaikufah-radio-2020-2024h1.jsonl.gz).
+        #[arg(long, value_name = "FILE")]
+        broadcast: Vec<PathBuf>,
+        /// Social posts without dates (e.g. ../shared/data/social/wisesight-messages.jsonl.gz).
+        #[arg(long, value_name = "FILE")]
+        social: Vec<PathBuf>,
+        #[arg(long, default_value_t = 1500)]
+        social_per_day: usize,
+        /// Undated archive pages mixed in each day (as live pages without a date).
+        #[arg(long, default_value_t = 10)]
+        undated_per_day: usize,
+        /// How many times faster than the original timeline (1: as it happened; 60: a day in
+        /// 24 minutes, with the times between documents shrunk as much).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Which posts and minutes are drawn.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the plan (one line per document: time, kind, title) and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check the search index against the store, or repair it. `praden serve` does both at
     /// start by itself.
     Index {
@@ -242,6 +282,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index {
             action: IndexCommand::Repair,
         } => index_repair(config()?).await,
+        Command::Replay {
+            ref day,
+            days_before,
+            ref news,
+            ref official,
+            ref broadcast,
+            ref social,
+            social_per_day,
+            undated_per_day,
+            speed,
+            seed,
+            dry_run,
+        } => {
+            anyhow::ensure!(
+                speed.is_finite() && speed > 0.0,
+                "--speed must be a positive number, not {speed}"
+            );
+            let day = praden_core::thai_time::parse_date_any_era(day)
+                .map_err(|e| anyhow::anyhow!("--day {day}: {e}"))?;
+            let mut inputs = Vec::new();
+            for (files, kind) in [
+                (news, SourceKind::News),
+                (official, SourceKind::Official),
+                (broadcast, SourceKind::Broadcast),
+                (social, SourceKind::Social),
+            ] {
+                for file in files {
+                    inputs.push(crate::replay::ReplayInput {
+                        path: file.clone(),
+                        options: ImportOptions {
+                            source_id: default_source_id(file),
+                            kind,
+                            outlet: None,
+                        },
+                    });
+                }
+            }
+            anyhow::ensure!(
+                !inputs.is_empty(),
+                "nothing to replay: give files with --news, --official, --broadcast or --social"
+            );
+            let options = crate::replay::ReplayOptions {
+                day,
+                days_before,
+                social_per_day,
+                undated_per_day,
+                seed,
+            };
+            replay(config()?, &inputs, &options, speed, dry_run).await
+        }
         Command::Import {
             ref file,
             ref source,
@@ -478,6 +568,54 @@ async fn import(
         );
     }
     store.close().await;
+    Ok(())
+}
+
+async fn replay(
+    config: Config,
+    inputs: &[crate::replay::ReplayInput],
+    options: &crate::replay::ReplayOptions,
+    speed: f64,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let plan = crate::replay::plan(inputs, options)?;
+    let line = |at: time::OffsetDateTime, doc: &praden_core::NewDocument| {
+        format!(
+            "{} {:<9} {}",
+            at.to_offset(praden_core::thai_time::BANGKOK)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            doc.kind.as_str(),
+            doc.title.chars().take(80).collect::<String>()
+        )
+    };
+    if dry_run {
+        for p in &plan {
+            println!("{}", line(p.at, &p.doc));
+        }
+        return Ok(());
+    }
+    let (Some(first), Some(last)) = (plan.first(), plan.last()) else {
+        println!("nothing dated on the replayed days");
+        return Ok(());
+    };
+    let hours = (last.at - first.at).as_seconds_f64() / 3600.0 / speed;
+    eprintln!(
+        "replaying {} documents over {hours:.1} h into {}; a running `praden serve` picks them up",
+        plan.len(),
+        config.database_url
+    );
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let stored = crate::replay::run(&store, &plan, speed, |i, doc| {
+        println!("{i:>6} {}", line(doc.fetched_at, doc));
+    })
+    .await;
+    store.close().await;
+    let stored = stored?;
+    eprintln!(
+        "{stored} documents stored ({} were already there)",
+        plan.len() - stored
+    );
     Ok(())
 }
 

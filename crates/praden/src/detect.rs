@@ -13,7 +13,7 @@ use praden_core::review::Proposal;
 use praden_core::Document;
 use praden_detect::{
     candidate_with_engagement, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
-    Clusterer, CriteriaScorer, SocialEngagement, StoryId,
+    Clusterer, CriteriaScorer, PublicMatterModel, SocialEngagement, StoryId,
 };
 use praden_store::{ProposalChange, Store};
 use std::collections::{BTreeSet, HashMap};
@@ -32,6 +32,7 @@ pub struct Detector {
     clusterer: Clusterer,
     scorer: CriteriaScorer,
     suggester: Arc<AgencySuggester>,
+    public: Arc<PublicMatterModel>,
     registry: AgencyRegistry,
     window: time::Duration,
 }
@@ -40,6 +41,7 @@ impl Detector {
     pub fn new(config: &DetectConfig) -> anyhow::Result<Self> {
         let suggester = AgencySuggester::shared_default().context("the agency suggester")?;
         let registry = suggester.registry().clone();
+        let public = PublicMatterModel::shared_default().context("the public-matter model")?;
         let scorer = CriteriaScorer::with_defaults().context("the criteria policies")?;
         let clusterer = Clusterer::new(ClusterConfig {
             window_hours: f64::from(config.window_hours),
@@ -49,6 +51,7 @@ impl Detector {
             clusterer,
             scorer,
             suggester,
+            public,
             registry,
             window: time::Duration::hours(i64::from(config.window_hours)),
         })
@@ -110,11 +113,22 @@ impl Detector {
                     now,
                     &self.scorer,
                     &self.suggester,
+                    &self.public,
                     Some(social),
                 )?;
                 Some((ids, candidate.to_proposal(&self.registry)))
             })
             .collect()
+    }
+
+    /// The open stories of the window.
+    pub fn stories(&self) -> impl Iterator<Item = &praden_detect::Story> {
+        self.clusterer.stories()
+    }
+
+    /// Documents in the window.
+    pub fn window_len(&self) -> usize {
+        self.clusterer.window_len()
     }
 
     /// The hours over which engagement growth counts (the criteria's recent window).

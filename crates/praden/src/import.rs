@@ -74,12 +74,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-pub async fn import_file(
-    store: &Store,
-    path: &Path,
-    options: &ImportOptions,
-    on_batch: impl Fn(),
-) -> anyhow::Result<ImportReport> {
+/// A JSON-lines file, gzip-compressed or not, as lines; with its size and a counter of the
+/// bytes read so far (for progress).
+pub(crate) fn open_lines(path: &Path) -> anyhow::Result<(Box<dyn BufRead>, u64, Arc<AtomicU64>)> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -94,6 +91,16 @@ pub async fn import_file(
     } else {
         Box::new(raw)
     };
+    Ok((reader, size, read))
+}
+
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+    on_batch: impl Fn(),
+) -> anyhow::Result<ImportReport> {
+    let (reader, size, read) = open_lines(path)?;
 
     let bar = ProgressBar::new(size);
     bar.set_style(
@@ -153,7 +160,7 @@ async fn flush(
     Ok(())
 }
 
-fn to_document(
+pub(crate) fn to_document(
     line: &str,
     o: &ImportOptions,
     fetched_at: OffsetDateTime,

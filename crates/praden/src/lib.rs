@@ -12,6 +12,7 @@ pub mod detect;
 pub mod feed_webhooks;
 pub mod follow;
 pub mod import;
+pub mod replay;
 
 pub use app::Application;
 pub use config::Config;
