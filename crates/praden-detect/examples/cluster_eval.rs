@@ -227,18 +227,18 @@ fn main() {
     }
 
     if tune {
-        for link in [0.2f32, 0.25, 0.3, 0.35, 0.4] {
-            for merge in [link + 0.1, link + 0.2] {
+        for link in [0.15f32, 0.2, 0.25, 0.3] {
+            for centroid in [0.1f32, 0.15, 0.2] {
                 let config = ClusterConfig {
                     link_threshold: link,
-                    merge_threshold: merge,
+                    centroid_threshold: centroid,
                     ..Default::default()
                 };
                 let pred = run(&config, &docs, &labels.gold);
                 let b = score_period(&labels, &pred, &dates, false);
                 println!(
-                    "dev link {link:.2} merge {merge:.2}: P {:.3} R {:.3} F1 {:.3}; pairwise F1 {:.3}",
-                    b.p, b.r, b.f1, b.pair_f1
+                    "dev link {link:.2} centroid {centroid:.2}: P {:.3} R {:.3} F1 {:.3}; pairwise P {:.3} R {:.3} F1 {:.3}",
+                    b.p, b.r, b.f1, b.pair_p, b.pair_r, b.pair_f1
                 );
             }
         }

@@ -308,6 +308,32 @@ pub fn lead_summary(title: &str, lead: &str, max_chars: usize) -> String {
     out
 }
 
+/// The body from its first line of content: an edited page often opens with furniture — the
+/// date, "พิมพ์", the headline once or twice (thaigov.go.th: half of its first 600
+/// characters) — which would crowd the story's own words out of the lead. A document without a
+/// title (a post) is all content.
+fn content<'a>(title: &str, body: &'a str) -> &'a str {
+    let clean = |s: &str| s.trim().trim_matches('\u{200B}').trim().to_string();
+    let title = clean(title);
+    if title.is_empty() {
+        return body;
+    }
+    let mut rest = body;
+    while let Some((line, after)) = rest.split_once('\n') {
+        let line = clean(line);
+        if !(line.is_empty() || line == title || line.chars().count() < 30) {
+            break;
+        }
+        rest = after;
+    }
+    // Nothing but furniture: keep the body as it was.
+    if rest.trim().is_empty() {
+        body
+    } else {
+        rest
+    }
+}
+
 fn truncate_chars(s: &str, n: usize) -> String {
     match s.char_indices().nth(n) {
         Some((i, _)) => s[..i].to_string(),
@@ -455,7 +481,7 @@ impl Clusterer {
         self.newest = Some(now);
         self.expire(now);
 
-        let lead = truncate_chars(&doc.body, self.config.body_chars);
+        let lead = truncate_chars(content(&doc.title, &doc.body), self.config.body_chars);
         let (all_terms, terms) = self.vectorize(&doc.title, &lead);
 
         // Score every window document sharing a kept term (inverted index).
