@@ -321,7 +321,9 @@ fn content<'a>(title: &str, body: &'a str) -> &'a str {
     let mut rest = body;
     while let Some((line, after)) = rest.split_once('\n') {
         let line = clean(line);
-        if !(line.is_empty() || line == title || line.chars().count() < 30) {
+        // The headline as the page prints it may carry the outlet's prefix, or lack it.
+        let headline = title.contains(line.as_str()) || line.contains(title.as_str());
+        if !(line.is_empty() || headline || line.chars().count() < 30) {
             break;
         }
         rest = after;

@@ -395,7 +395,7 @@ mod plans {
                     INSERT_DOCUMENT,
                     &[
                         "'s'", "'news'", "'o'", "NULL", "'k'", "'t'", "'b'", "NULL", ts, "'h'",
-                        "'th'",
+                        "'th'", "FALSE",
                     ],
                 ),
                 None,
