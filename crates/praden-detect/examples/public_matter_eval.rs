@@ -76,7 +76,7 @@ impl Counts {
 type Slice = (&'static str, fn(&LabelledText) -> bool);
 
 /// The slices reported (a row can be in several).
-const SLICES: [Slice; 8] = [
+const SLICES: [Slice; 11] = [
     ("social, all (wisesight)", |r| r.is_social()),
     ("  social, keyword-preselected", |r| {
         r.source == "wisesight-kw"
@@ -84,7 +84,14 @@ const SLICES: [Slice; 8] = [
     ("  social, random sample", |r| {
         r.source == "wisesight-random"
     }),
-    ("news: thaigov news", |r| r.source == "thaigov-news"),
+    ("thaigov, hand-labelled", |r| {
+        r.is_government_hand_labelled()
+    }),
+    ("  thaigov-issue (kept)", |r| r.source == "thaigov-issue"),
+    ("  thaigov-pr (rejected)", |r| r.source == "thaigov-pr"),
+    ("news: thaigov news, by source", |r| {
+        r.source == "thaigov-news"
+    }),
     ("news: cabinet items", |r| r.source == "thaigov-cabinet"),
     ("news: ไทยคู่ฟ้า radio", |r| {
         r.source == "thaigov-radio"
@@ -181,53 +188,44 @@ fn main() {
 /// file order modulo 5); the test rows are not read.
 fn cross_validate(train: &[LabelledText]) {
     let base = PublicMatterParams::default();
-    let grid: Vec<(&str, PublicMatterParams)> = vec![
-        ("default", base.clone()),
+    let with = |by_source: f32, gov: f32, social: f32| PublicMatterParams {
+        by_source_news_weight: by_source,
+        government_hand_weight: gov,
+        social_weight: social,
+        ..base.clone()
+    };
+    let grid: Vec<(String, PublicMatterParams)> = vec![
+        ("default".to_string(), base.clone()),
         (
-            "no group balance",
+            "threshold 0.5".into(),
+            PublicMatterParams {
+                threshold: 0.5,
+                ..base.clone()
+            },
+        ),
+        (
+            "no register copies".into(),
+            PublicMatterParams {
+                register_features: false,
+                ..base.clone()
+            },
+        ),
+        ("by-source news 1 (as before)".into(), with(1.0, 1.0, 1.0)),
+        ("by-source news 0.3".into(), with(0.3, 1.0, 1.0)),
+        ("gov hand 0.5".into(), with(0.0, 0.5, 1.0)),
+        ("gov hand 2".into(), with(0.0, 2.0, 1.0)),
+        ("social 2".into(), with(0.0, 1.0, 2.0)),
+        (
+            "no group balance".into(),
             PublicMatterParams {
                 balance_groups: false,
                 ..base.clone()
             },
         ),
-        (
-            "rate 8",
-            PublicMatterParams {
-                learning_rate: 8.0,
-                ..base.clone()
-            },
-        ),
-        (
-            "words",
-            PublicMatterParams {
-                word_features: true,
-                ..base.clone()
-            },
-        ),
-        (
-            "social weight 2",
-            PublicMatterParams {
-                social_weight: 2.0,
-                ..base.clone()
-            },
-        ),
-        (
-            "words + social 2",
-            PublicMatterParams {
-                word_features: true,
-                social_weight: 2.0,
-                ..base.clone()
-            },
-        ),
-        (
-            "text 300 chars",
-            PublicMatterParams {
-                text_chars: 300,
-                ..base.clone()
-            },
-        ),
     ];
-    println!("\n5-fold CV on the training rows (social / news / TUD):");
+    println!(
+        "\n5-fold CV on the training rows (social / thaigov hand-labelled / by-source news / TUD):"
+    );
     for (name, params) in grid {
         let mut total = vec![Counts::default(); SLICES.len()];
         for fold in 0..5 {
@@ -253,13 +251,16 @@ fn cross_validate(train: &[LabelledText]) {
         }
         let frac = |a: usize, b: usize| a as f64 / (a + b).max(1) as f64;
         if name == "default" {
+            println!("  threshold sweep, {name}:");
             threshold_sweep(train, &params);
         }
-        let (s, nw, tud) = (total[0], total[3], total[6]);
+        let (s, gov, nw, tud) = (total[0], total[3], total[6], total[9]);
         println!(
-            "  {name:18} social: public accepted {:.3}, other rejected {:.3} | thaigov news accepted {:.3} | TUD: public accepted {:.3}, other rejected {:.3}",
+            "  {name:28} social: public {:.3}, other rejected {:.3} | thaigov: issue kept {:.3}, pr rejected {:.3} | by-source news accepted {:.3} | TUD: public {:.3}, other rejected {:.3}",
             frac(s.tp, s.fn_),
             frac(s.tn, s.fp),
+            frac(gov.tp, gov.fn_),
+            frac(gov.tn, gov.fp),
             frac(nw.tp, nw.fn_),
             frac(tud.tp, tud.fn_),
             frac(tud.tn, tud.fp)
@@ -269,7 +270,7 @@ fn cross_validate(train: &[LabelledText]) {
 
 /// Social acceptance and rejection at other thresholds, same folds (default settings).
 fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
-    let mut scored: Vec<(bool, bool, bool, f64)> = Vec::new(); // (social, thaigov news, gold, p)
+    let mut scored: Vec<(bool, bool, bool, f64)> = Vec::new(); // (social, thaigov hand-labelled, gold, p)
     for fold in 0..5 {
         let fit: Vec<LabelledText> = train
             .iter()
@@ -280,12 +281,12 @@ fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
         let model = PublicMatterModel::fit(&fit, params).expect("fit");
         for (_, r) in train.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
             let p = model.probability(&r.title, &r.text);
-            scored.push((r.is_social(), r.source == "thaigov-news", r.public, p));
+            scored.push((r.is_social(), r.is_government_hand_labelled(), r.public, p));
         }
     }
-    for t in [0.3, 0.4, 0.5, 0.6, 0.7] {
-        let mut c = [0usize; 6];
-        for &(social, news, gold, p) in &scored {
+    for t in [0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7] {
+        let mut c = [0usize; 8];
+        for &(social, gov, gold, p) in &scored {
             let yes = p >= t;
             if social && gold {
                 c[0] += usize::from(yes);
@@ -293,17 +294,21 @@ fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
             } else if social {
                 c[2] += usize::from(!yes);
                 c[3] += 1;
-            } else if news {
+            } else if gov && gold {
                 c[4] += usize::from(yes);
                 c[5] += 1;
+            } else if gov {
+                c[6] += usize::from(!yes);
+                c[7] += 1;
             }
         }
         let f = |a: usize, b: usize| a as f64 / b.max(1) as f64;
         println!(
-            "    threshold {t:.1}: social public accepted {:.3}, other rejected {:.3}, thaigov news accepted {:.3}",
+            "    threshold {t:.2}: social public accepted {:.3}, other rejected {:.3}; thaigov issue kept {:.3}, pr rejected {:.3}",
             f(c[0], c[1]),
             f(c[2], c[3]),
-            f(c[4], c[5])
+            f(c[4], c[5]),
+            f(c[6], c[7])
         );
     }
 }

@@ -41,7 +41,8 @@ pub struct LabelledText {
     /// True when the text is about a public matter.
     pub public: bool,
     /// `wisesight-kw`, `wisesight-random`, `tud`, `thaigov-news`, `thaigov-cabinet`,
-    /// `thaigov-radio`.
+    /// `thaigov-radio` (labelled by source), `thaigov-issue`, `thaigov-pr` (thaigov.go.th
+    /// releases read and labelled by hand: a matter a monitor keeps vs ceremony and PR).
     pub source: String,
     pub id: String,
     pub split: Split,
@@ -56,6 +57,18 @@ impl LabelledText {
     /// style" for "public matter".
     pub fn is_social(&self) -> bool {
         self.source.starts_with("wisesight")
+    }
+
+    /// A thaigov.go.th release labelled by hand (`thaigov-issue` / `thaigov-pr`) rather than
+    /// by its source: these teach the model that a government release can be ceremony or PR.
+    pub fn is_government_hand_labelled(&self) -> bool {
+        self.source == "thaigov-issue" || self.source == "thaigov-pr"
+    }
+
+    /// A government text labelled public matter only because of where it comes from
+    /// (`thaigov-news`: every article of the site; some of them are ceremony or PR).
+    pub fn is_labelled_by_source(&self) -> bool {
+        self.source == "thaigov-news"
     }
 }
 
@@ -122,8 +135,16 @@ pub struct PublicMatterParams {
     pub balance_groups: bool,
     /// Adds praden-thai word unigrams and bigrams to the character n-grams.
     pub word_features: bool,
+    /// Adds a register-specific copy of every term (titled texts vs untitled ones).
+    pub register_features: bool,
     /// Weight of the social groups relative to the news-style ones (with `balance_groups`).
     pub social_weight: f32,
+    /// Weight of the hand-labelled government groups (`thaigov-issue`, `thaigov-pr`) relative
+    /// to the news-style ones (with `balance_groups`).
+    pub government_hand_weight: f32,
+    /// Weight of a `thaigov-news` row (public by source) relative to the other rows of the
+    /// news-style public group; 0 leaves them out of the fit.
+    pub by_source_news_weight: f32,
     /// Probability from which a text (or a story) counts as a public matter.
     pub threshold: f64,
     pub shuffle_seed: u64,
@@ -139,8 +160,11 @@ impl Default for PublicMatterParams {
             min_document_frequency: 2,
             balance_groups: true,
             word_features: false,
+            register_features: true,
             social_weight: 1.0,
-            threshold: 0.5,
+            government_hand_weight: 1.0,
+            by_source_news_weight: 0.0,
+            threshold: 0.4,
             shuffle_seed: 42,
         }
     }
@@ -214,10 +238,17 @@ impl PublicMatterModel {
         if !rows.iter().any(|r| !r.public) {
             return Err(PublicMatterError::MissingClass("other"));
         }
+        // Rows of weight 0 (by-source news when left out) take no part, not even in the IDF.
+        let all_weights = sample_weights(rows, params);
+        let (rows, weight): (Vec<&LabelledText>, Vec<f32>) = rows
+            .iter()
+            .zip(all_weights)
+            .filter(|(_, w)| *w > 0.0)
+            .unzip();
         let segmenter = params.word_features.then(praden_thai::Segmenter::new);
         let terms: Vec<Vec<u64>> = rows
             .iter()
-            .map(|r| document_terms(&r.title, &r.text, params.text_chars, segmenter.as_ref()))
+            .map(|r| document_terms(&r.title, &r.text, params, segmenter.as_ref()))
             .collect();
         let mut df: HashMap<u64, u32> = HashMap::new();
         for t in &terms {
@@ -246,7 +277,6 @@ impl PublicMatterModel {
         };
         let docs: Vec<Vec<(u32, f32)>> = terms.iter().map(|t| model.vectorize(t)).collect();
         drop(terms);
-        let weight = sample_weights(rows, params.balance_groups, params.social_weight);
         // Fixed shuffle (LCG) so that start-up training is deterministic.
         let mut order: Vec<usize> = (0..docs.len()).collect();
         let mut seed = params.shuffle_seed;
@@ -288,7 +318,7 @@ impl PublicMatterModel {
     /// Probability that the text is about a public matter. `title` may be empty (social
     /// posts); only the first `text_chars` characters of `text` are read.
     pub fn probability(&self, title: &str, text: &str) -> f64 {
-        let terms = document_terms(title, text, self.params.text_chars, self.segmenter.as_ref());
+        let terms = document_terms(title, text, &self.params, self.segmenter.as_ref());
         f64::from(sigmoid(self.raw_score(&self.vectorize(&terms))))
     }
 
@@ -400,27 +430,78 @@ pub fn document_text(title: &str, text: &str, text_chars: usize) -> String {
 fn document_terms(
     title: &str,
     text: &str,
-    text_chars: usize,
+    params: &PublicMatterParams,
     words: Option<&praden_thai::Segmenter>,
 ) -> Vec<u64> {
-    title_terms(&document_text(title, text, text_chars), false, words)
+    let mut terms = title_terms(&document_text(title, text, params.text_chars), false, words);
+    if params.register_features {
+        // A second copy of every term, specific to the register (titled: news and releases;
+        // untitled: posts and sentences), so that a word can weigh differently in a release
+        // than in a post while the shared copy carries what both have in common.
+        let salt: u64 = if title.trim().is_empty() {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            0xc2b2_ae3d_27d4_eb4f
+        };
+        let n = terms.len();
+        for i in 0..n {
+            let g = terms[i];
+            terms.push(
+                (g ^ salt)
+                    .wrapping_mul(0xff51_afd7_ed55_8ccd)
+                    .rotate_left(31),
+            );
+        }
+    }
+    terms
 }
 
-/// Per-row weights: with `balance`, each (register, label) group present sums to the same
-/// total (social groups `social_weight` times that) and the weights average 1.
-fn sample_weights(rows: &[LabelledText], balance: bool, social_weight: f32) -> Vec<f32> {
-    if !balance {
-        return vec![1.0; rows.len()];
+/// Per-row weights. With `balance_groups`, each (register, label) group present — social,
+/// news-style, hand-labelled government; public or not — sums to the same total, times
+/// `social_weight` for the social groups and `government_hand_weight` for the hand-labelled
+/// government ones; inside a group a `thaigov-news` row counts `by_source_news_weight` of
+/// another row. The weights average 1 over the rows that count.
+fn sample_weights(rows: &[LabelledText], params: &PublicMatterParams) -> Vec<f32> {
+    let base = |r: &LabelledText| {
+        if r.is_labelled_by_source() {
+            params.by_source_news_weight
+        } else {
+            1.0
+        }
+    };
+    if !params.balance_groups {
+        return rows.iter().map(base).collect();
     }
-    let group = |r: &LabelledText| usize::from(r.is_social()) * 2 + usize::from(r.public);
-    let mut count = [0usize; 4];
-    rows.iter().for_each(|r| count[group(r)] += 1);
-    let share = |g: usize| if g >= 2 { social_weight } else { 1.0 };
-    let total: f32 = (0..4).filter(|&g| count[g] > 0).map(share).sum();
+    let register = |r: &LabelledText| {
+        if r.is_social() {
+            1
+        } else if r.is_government_hand_labelled() {
+            2
+        } else {
+            0
+        }
+    };
+    let group = |r: &LabelledText| register(r) * 2 + usize::from(r.public);
+    let mut mass = [0f32; 6];
+    let mut counted = 0usize;
+    for r in rows {
+        mass[group(r)] += base(r);
+        counted += usize::from(base(r) > 0.0);
+    }
+    let share = |g: usize| match g / 2 {
+        1 => params.social_weight,
+        2 => params.government_hand_weight,
+        _ => 1.0,
+    };
+    let total: f32 = (0..6).filter(|&g| mass[g] > 0.0).map(share).sum();
     rows.iter()
         .map(|r| {
             let g = group(r);
-            share(g) * rows.len() as f32 / (total * count[g] as f32)
+            if mass[g] > 0.0 {
+                share(g) * base(r) * counted as f32 / (total * mass[g])
+            } else {
+                0.0
+            }
         })
         .collect()
 }
@@ -466,8 +547,25 @@ mod tests {
             row(true, "thaigov-news"),
             row(false, "wisesight-random"),
         ];
-        let w = sample_weights(&rows, true, 1.0);
+        let params = PublicMatterParams::default();
+        let w = sample_weights(&rows, &params);
+        assert!(w[..3].iter().all(|&x| x == 0.0), "by-source rows left out");
+        assert_eq!(w[3], 1.0);
+        let params = PublicMatterParams {
+            by_source_news_weight: 1.0,
+            ..params
+        };
+        let w = sample_weights(&rows, &params);
         assert!((w[0] * 3.0 - w[3]).abs() < 1e-6);
         assert!((w.iter().sum::<f32>() - 4.0).abs() < 1e-5);
+        let mut rows = rows;
+        rows.push(row(false, "thaigov-pr"));
+        rows.push(row(true, "thaigov-issue"));
+        let params = PublicMatterParams {
+            government_hand_weight: 2.0,
+            ..params
+        };
+        let w = sample_weights(&rows, &params);
+        assert!((w[4] - 2.0 * w[3]).abs() < 1e-6 && (w[5] - w[4]).abs() < 1e-6);
     }
 }

@@ -276,12 +276,15 @@ fn a_strong_story_becomes_a_candidate_and_a_weak_one_does_not() {
         .unwrap()
         .contains("\"current_situation\""));
 
+    // A weak story that is a public matter. (It was the car-tax online service, "กรมการขนส่ง
+    // ทางบกเปิดให้ต่อภาษีรถยนต์ทางออนไลน์"; since the public-matter model learned that
+    // government releases can be ceremony or PR it scores that title 0.12, a known miss.)
     let weak = story(&[Doc {
         hours: 0,
         outlet: "x",
         kind: SourceKind::News,
-        title: "กรมการขนส่งทางบกเปิดให้ต่อภาษีรถยนต์ทางออนไลน์",
-        body: "กรมการขนส่งทางบกเปิดให้ประชาชนชำระภาษีรถยนต์ประจำปีผ่านระบบออนไลน์",
+        title: "กรมควบคุมโรคเตือนประชาชนระวังไข้เลือดออกช่วงฤดูฝน",
+        body: "กรมควบคุมโรคเตือนประชาชนระวังโรคไข้เลือดออกซึ่งระบาดมากในช่วงฤดูฝน",
     }]);
     assert!(candidate_for(&weak, t0(), &scorer, &suggester, &public()).is_none());
 
