@@ -49,10 +49,18 @@ const SOCIAL: &str = concat!(
 );
 const JUDGEMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/queue_judgements.tsv");
 
-/// Days the rules were looked at while building them; never reported as held-out.
-const TUNE_DAYS: &[&str] = &["2023-11-14", "2024-01-16"];
-/// Days first replayed after the rules were set.
-const HELD_OUT_DAYS: &[&str] = &["2023-08-22", "2024-03-12", "2024-05-21"];
+/// Days the rules were looked at while building them; never reported as held-out. The last
+/// three were the first held-out set (precision 0.64 there led to the labelled PR releases of
+/// the public-matter model).
+const TUNE_DAYS: &[&str] = &[
+    "2023-11-14",
+    "2024-01-16",
+    "2023-08-22",
+    "2024-03-12",
+    "2024-05-21",
+];
+/// Days first replayed after the rules were set (the second held-out set).
+const HELD_OUT_DAYS: &[&str] = &["2023-10-17", "2024-02-20", "2024-06-11"];
 /// A criterion counts as fired from this score (the queue's badges, the brief).
 const FIRED: f64 = 0.5;
 const TOP: usize = 20;
