@@ -599,9 +599,9 @@ async fn replay(
         println!("nothing dated on the replayed days");
         return Ok(());
     };
-    let hours = (last.at - first.at).as_seconds_f64() / 3600.0 / speed;
+    let minutes = (last.at - first.at).as_seconds_f64() / 60.0 / speed;
     eprintln!(
-        "replaying {} documents over {hours:.1} h into {}; a running `praden serve` picks them up",
+        "replaying {} documents over {minutes:.1} minutes into {}; a running `praden serve` picks them up",
         plan.len(),
         config.database_url
     );
