@@ -452,12 +452,7 @@ impl TitleClassifier {
         let (rate, l2) = (params.learning_rate, params.l2);
         let mut step = 0f32;
         for _ in 0..params.epochs {
-            for i in (1..order.len()).rev() {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                order.swap(i, (seed >> 33) as usize % (i + 1));
-            }
+            shuffle(&mut order, &mut seed);
             for &d in &order {
                 // Step size shrinks as 1 / (1 + rate·l2·t), the usual schedule for L2-regularised SGD.
                 step += 1.0;
@@ -647,4 +642,15 @@ fn softmax_in_place(v: &mut [f32]) {
         sum += *p;
     }
     v.iter_mut().for_each(|p| *p /= sum);
+}
+
+/// A Fisher–Yates shuffle driven by a fixed LCG: the same `seed` gives the same order on
+/// every machine, so the models fitted at start-up are the ones measured.
+pub(crate) fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        order.swap(i, (*seed >> 33) as usize % (i + 1));
+    }
 }

@@ -283,12 +283,7 @@ impl PublicMatterModel {
         let (rate, l2) = (params.learning_rate, params.l2);
         let mut step = 0f32;
         for _ in 0..params.epochs {
-            for i in (1..order.len()).rev() {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                order.swap(i, (seed >> 33) as usize % (i + 1));
-            }
+            crate::history::shuffle(&mut order, &mut seed);
             for &d in &order {
                 step += 1.0;
                 let eta = rate / (1.0 + rate * l2 * step);
