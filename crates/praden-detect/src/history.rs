@@ -505,13 +505,7 @@ impl TitleClassifier {
     }
 
     fn vectorize(&self, terms: &[u64]) -> Vec<(u32, f32)> {
-        let mut v: Vec<(u32, f32)> = terms
-            .iter()
-            .filter_map(|g| self.vocab.get(g).copied())
-            .collect();
-        let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt().max(1e-6);
-        v.iter_mut().for_each(|x| x.1 /= norm);
-        v
+        tfidf_vector(&self.vocab, terms)
     }
 
     fn raw_scores(&self, x: &[(u32, f32)], out: &mut [f32]) {
@@ -642,6 +636,15 @@ fn softmax_in_place(v: &mut [f32]) {
         sum += *p;
     }
     v.iter_mut().for_each(|p| *p /= sum);
+}
+
+/// The L2-normalised TF-IDF vector of `terms` over `vocab` (term hash → feature index and
+/// IDF weight); terms outside the vocabulary are dropped.
+pub(crate) fn tfidf_vector(vocab: &HashMap<u64, (u32, f32)>, terms: &[u64]) -> Vec<(u32, f32)> {
+    let mut v: Vec<(u32, f32)> = terms.iter().filter_map(|g| vocab.get(g).copied()).collect();
+    let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt().max(1e-6);
+    v.iter_mut().for_each(|x| x.1 /= norm);
+    v
 }
 
 /// A Fisher–Yates shuffle driven by a fixed LCG: the same `seed` gives the same order on

@@ -387,13 +387,7 @@ impl PublicMatterModel {
     }
 
     fn vectorize(&self, terms: &[u64]) -> Vec<(u32, f32)> {
-        let mut v: Vec<(u32, f32)> = terms
-            .iter()
-            .filter_map(|g| self.vocab.get(g).copied())
-            .collect();
-        let norm = v.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt().max(1e-6);
-        v.iter_mut().for_each(|x| x.1 /= norm);
-        v
+        crate::history::tfidf_vector(&self.vocab, terms)
     }
 
     fn raw_score(&self, x: &[(u32, f32)]) -> f32 {
