@@ -95,7 +95,26 @@ pub fn candidate_with_engagement(
     {
         return None;
     }
-    let public_matter = public_matter(story, public)?;
+    // How sure of the text the gate must be depends on what else vouches for the story. A
+    // cabinet decision reported says the matter is the government's; a correction needed or
+    // more than one edited outlet are the model's usual case; a single release with nothing
+    // else must read as a public matter more clearly, since most releases are ceremony and PR.
+    let edited_outlets: BTreeSet<&str> = story
+        .members
+        .iter()
+        .filter(|m| m.kind != SourceKind::Social)
+        .map(|m| m.outlet.as_str())
+        .collect();
+    let cabinet_decision =
+        assessment.score(Criterion::CabinetResolution) >= config.single_criterion_threshold;
+    let bar = if cabinet_decision {
+        Some(config.cabinet_public_matter)
+    } else if !only_social && edited_outlets.len() <= 1 && assessment.misleading.is_none() {
+        Some(config.thin_evidence_public_matter)
+    } else {
+        None
+    };
+    let public_matter = public_matter(story, public, bar)?;
     let title = story.title();
     let summary = story.summary();
     let agencies = suggester.suggest(&title, &summary);
@@ -149,7 +168,8 @@ pub fn candidate_with_engagement(
 /// The Thai evidence that `story` is a public matter, or `None` when it is not.
 /// Edited coverage (news, official, broadcast) says what a story is about when it has any;
 /// the posts that joined it are about that. A story of posts alone is judged by its posts.
-fn public_matter(story: &Story, model: &PublicMatterModel) -> Option<String> {
+/// `bar` replaces the model's threshold when the story needs a clearer verdict.
+fn public_matter(story: &Story, model: &PublicMatterModel, bar: Option<f64>) -> Option<String> {
     let edited: Vec<&crate::cluster::StoryMember> = story
         .members
         .iter()
@@ -164,7 +184,11 @@ fn public_matter(story: &Story, model: &PublicMatterModel) -> Option<String> {
     let step = n.div_ceil(PUBLIC_MATTER_SAMPLE).max(1);
     let read: Vec<&crate::cluster::StoryMember> = judged.into_iter().step_by(step).collect();
     let verdict = model.assess(read.iter().map(|m| (m.title.as_str(), m.lead.as_str())));
-    if !verdict.is_public {
+    let passes = match bar {
+        Some(bar) => verdict.probability >= bar,
+        None => verdict.is_public,
+    };
+    if !passes {
         return None;
     }
     let cited: Vec<String> = verdict

@@ -36,6 +36,17 @@ pub struct CriteriaConfig {
     /// A story made only of social posts is a candidate only with at least this public
     /// interest (many posts, or posts people react to), whatever else it scores.
     pub social_only_min_interest: f64,
+    /// The public-matter probability a story needs when its only edited coverage is one
+    /// outlet and nothing but its text vouches for it — no cabinet decision reported, no
+    /// misleading-coverage flag: a single government release that passes on a policy keyword
+    /// or a burst. Everything else needs the model's own threshold (`PublicMatterParams`).
+    /// 0.6 from the 5-fold sweep on the training rows (`public_matter_eval --cv`): releases
+    /// kept 0.82, PR rejected 0.92, against 0.90 / 0.86 at 0.4.
+    pub thin_evidence_public_matter: f64,
+    /// The public-matter probability a story needs when it reports a cabinet decision (the
+    /// cabinet criterion at `single_criterion_threshold`): the decision itself says the
+    /// matter is the government's; the text only has to not read as routine or ceremony.
+    pub cabinet_public_matter: f64,
     /// Hours counted as "now" for bursts and growth.
     pub recent_hours: i64,
     /// Burst z-score that scores 1.
@@ -77,6 +88,8 @@ impl Default for CriteriaConfig {
             candidate_threshold: 0.35,
             single_criterion_threshold: 0.9,
             social_only_min_interest: 0.45,
+            thin_evidence_public_matter: 0.6,
+            cabinet_public_matter: 0.3,
             recent_hours: 24,
             burst_z_full: 3.0,
             background_daily_docs: 1.0,

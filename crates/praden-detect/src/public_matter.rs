@@ -40,9 +40,10 @@ pub enum Split {
 pub struct LabelledText {
     /// True when the text is about a public matter.
     pub public: bool,
-    /// `wisesight-kw`, `wisesight-random`, `tud`, `thaigov-news`, `thaigov-cabinet`,
-    /// `thaigov-radio` (labelled by source), `thaigov-issue`, `thaigov-pr` (thaigov.go.th
-    /// releases read and labelled by hand: a matter a monitor keeps vs ceremony and PR).
+    /// `wisesight-kw`, `wisesight-random`, `tud`, `thaigov-news`, `thaigov-radio` (labelled
+    /// by source), `thaigov-issue`, `thaigov-pr` (thaigov.go.th releases read and labelled by
+    /// hand: a matter a monitor keeps vs ceremony and PR), `thaigov-cabinet` (cabinet items
+    /// read and labelled by hand the same way).
     pub source: String,
     pub id: String,
     pub split: Split,
@@ -59,10 +60,14 @@ impl LabelledText {
         self.source.starts_with("wisesight")
     }
 
-    /// A thaigov.go.th release labelled by hand (`thaigov-issue` / `thaigov-pr`) rather than
-    /// by its source: these teach the model that a government release can be ceremony or PR.
+    /// A thaigov.go.th release or cabinet item labelled by hand (`thaigov-issue`,
+    /// `thaigov-pr`, `thaigov-cabinet`) rather than by its source: these teach the model that
+    /// a government release, even a cabinet decision, can be ceremony, routine or PR.
     pub fn is_government_hand_labelled(&self) -> bool {
-        self.source == "thaigov-issue" || self.source == "thaigov-pr"
+        matches!(
+            self.source.as_str(),
+            "thaigov-issue" | "thaigov-pr" | "thaigov-cabinet"
+        )
     }
 
     /// A government text labelled public matter only because of where it comes from

@@ -433,3 +433,52 @@ fn a_viral_post_has_more_public_interest_than_an_ignored_one() {
         "viral {viral}, ignored {ignored}"
     );
 }
+
+/// How clearly the text must read as a public matter depends on what else vouches for the
+/// story: one release alone needs `thin_evidence_public_matter`, the same report from a second
+/// outlet the model's own threshold, a reported cabinet decision `cabinet_public_matter`.
+#[test]
+fn the_bar_for_the_text_depends_on_what_else_vouches_for_the_story() {
+    let suggester = AgencySuggester::shared_default().unwrap();
+    let with = |config: CriteriaConfig| {
+        CriteriaScorer::new(
+            CriteriaConfig {
+                candidate_threshold: 0.0,
+                ..config
+            },
+            PolicyList::load_default().unwrap(),
+        )
+    };
+    let unreachable = with(CriteriaConfig {
+        thin_evidence_public_matter: 1.01,
+        ..Default::default()
+    });
+    let dengue = |outlet| Doc {
+        hours: 0,
+        outlet,
+        kind: SourceKind::Official,
+        title: "กรมควบคุมโรคเตือนประชาชนระวังไข้เลือดออกช่วงฤดูฝน",
+        body: "กรมควบคุมโรคเตือนประชาชนระวังโรคไข้เลือดออกซึ่งระบาดมากในช่วงฤดูฝน",
+    };
+    let one = story(&[dengue("moph")]);
+    let two = story(&[dengue("moph"), dengue("prd")]);
+    assert!(candidate_for(&one, t0(), &unreachable, &suggester, &public()).is_none());
+    assert!(candidate_for(&two, t0(), &unreachable, &suggester, &public()).is_some());
+
+    // A real thaigov.go.th release (5 July 2022): the cabinet decision says it is the
+    // government's matter, so one release is enough.
+    let fee = story(&[Doc {
+        hours: 0,
+        outlet: "thaigov",
+        kind: SourceKind::Official,
+        title: "ครม. ไฟเขียว! ยกเว้นค่าธรรมเนียมประกอบธุรกิจโรงแรม 40 บาท/ห้องพัก ต่ออีก 2 ปี เริ่ม 1 ก.ค. 65 - 30 มิ.ย. 67",
+        body: "ที่ประชุม ครม. (5 ก.ค. 65) เห็นชอบหลักการร่างกฎกระทรวงยกเว้นค่าธรรมเนียมสำหรับการประกอบธุรกิจโรงแรม พ.ศ. ... สาระสำคัญ คือ ให้ยกเว้นค่าธรรมเนียมประกอบธุรกิจโรงแรมปีละ 40 บาท/ห้องพัก เป็นเวลาอีก 2 ปี",
+    }]);
+    assert!(candidate_for(&fee, t0(), &unreachable, &suggester, &public()).is_some());
+    let cabinet_unreachable = with(CriteriaConfig {
+        thin_evidence_public_matter: 1.01,
+        cabinet_public_matter: 1.01,
+        ..Default::default()
+    });
+    assert!(candidate_for(&fee, t0(), &cabinet_unreachable, &suggester, &public()).is_none());
+}
