@@ -13,14 +13,15 @@
 //! stories fold into one entry. An entry stays in the queue when its story later scores below
 //! the bar, as in the store. At the end of the day the queue is ranked by score, as the queue
 //! page ranks it, and these are printed:
-//! - the top N with their coverage (n news, o official, s social, b broadcast), the criteria
-//!   that fired, the first agency, and the monitor's judgement from
-//!   `examples/queue_judgements.tsv` where the title is judged there;
+//! - the top N with their public-matter probability (pm), coverage (n news, o official,
+//!   s social, b broadcast), the criteria that fired, the first agency, and the monitor's
+//!   judgement from `examples/queue_judgements.tsv` where the title is judged there;
 //! - precision of the top 20 over the judged ones (unjudged ones are counted apart);
 //! - the share of the top 20 made only of social posts;
 //! - the largest story as a share of the documents in the window;
 //! - of the day's articles that report a cabinet item (the 8-gram labels of praden-detect's
-//!   `cluster_eval`), the share that end in a queue entry whose cabinet criterion fired;
+//!   `cluster_eval`), the share that end in a queue entry whose cabinet criterion fired, and
+//!   for each one that does not, what its story scored (public matter, cabinet, size);
 //! - detection throughput over the whole replay (absorbing and proposing, one thread).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -192,6 +193,11 @@ fn main() -> anyhow::Result<()> {
         let planned = plan(&inputs, &options)?;
         let mut detector = Detector::new(&config)?;
         let public = praden_detect::PublicMatterModel::shared_default()?;
+        let scorer = praden_detect::CriteriaScorer::new(
+            praden_detect::CriteriaConfig::default(),
+            praden_detect::PolicyList::load_default()?,
+        );
+        let end = bangkok_midnight(d.next_day().expect("a day after")) - Duration::minutes(1);
         let started = Instant::now();
         let queue = replay(&mut detector, &planned, d);
         let seconds = started.elapsed().as_secs_f64();
@@ -292,7 +298,13 @@ fn main() -> anyhow::Result<()> {
                         .filter(|m| m.kind != SourceKind::Social)
                         .map(|m| (m.title.as_str(), m.lead.as_str()))
                         .collect();
-                    format!("{:.2}", public.assess(edited).probability)
+                    let a = scorer.assess(s, end);
+                    format!(
+                        "{:.2}, cabinet {:.1}, {} documents",
+                        public.assess(edited).probability,
+                        a.score(Criterion::CabinetResolution),
+                        s.members.len()
+                    )
                 });
             println!(
                 "    cabinet report not in a cabinet entry: pm{story_pm} {} ({})",
