@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use time::macros::datetime;
+use time::OffsetDateTime;
 
 praden_tests::on_both_databases!(
     a_json_api_source_pages_authenticates_and_records_engagement_over_time,
@@ -317,6 +318,31 @@ async fn the_push_endpoint_keeps_good_lines_rejects_bad_ones_and_is_idempotent(d
     // Another source may use the same id: (source, id) is the key.
     let (_, other) = push(&app, Some(&vendor), "?source=other-vendor", later.to_vec()).await;
     assert_eq!(other["accepted"], 1, "{other}");
+    // A post long enough to fingerprint (30 words), then its copy on another platform from
+    // another vendor: both stored, the copy linked to the first as a polled near-duplicate
+    // is — pushed posts go through the pollers' sink.
+    let text = "น้ำท่วมหนักมากที่อำเภอวารินชำราบ จังหวัดอุบลราชธานี ตอนนี้น้ำสูงถึงเอวแล้ว ไฟฟ้าก็ดับมาสองวัน ยังไม่มีเจ้าหน้าที่เข้ามาช่วยเหลือเลย ผู้สูงอายุกับเด็กเล็กติดอยู่ในบ้านหลายหลัง อาหารและน้ำดื่มเริ่มหมด ขอให้หน่วยงานที่เกี่ยวข้องรีบส่งเรือมาช่วยด่วนที่สุดด้วยครับ";
+    let post = |id: &str, platform: &str| {
+        serde_json::json!({"id": id, "text": text, "author": "ชาววาริน", "platform": platform})
+            .to_string()
+            .into_bytes()
+    };
+    let (_, first) = push(
+        &app,
+        Some(&vendor),
+        "?source=flood-watch",
+        post("fl-1", "facebook"),
+    )
+    .await;
+    assert_eq!(first["accepted"], 1, "{first}");
+    let (_, copied) = push(
+        &app,
+        Some(&vendor),
+        "?source=other-vendor",
+        post("fl-2", "tiktok"),
+    )
+    .await;
+    assert_eq!(copied["accepted"], 1, "{copied}");
 
     // Requests that are wrong as a whole.
     let (status, body) = push(&app, Some(&vendor), "", later.to_vec()).await;
@@ -352,6 +378,24 @@ async fn the_push_endpoint_keeps_good_lines_rejects_bad_ones_and_is_idempotent(d
     assert_eq!(
         doc.body, "น้ำท่วมหนักมากกก ช่วยด้วยยย 🙏🙏 #น้ำท่วมอุบล",
         "the first copy is kept"
+    );
+    let (first, copy) = (
+        document_id(&store, "flood-watch#fl-1").await,
+        document_id(&store, "other-vendor#fl-2").await,
+    );
+    let prints = store
+        .recent_fingerprints(OffsetDateTime::now_utc() - time::Duration::hours(1), 1000)
+        .await
+        .unwrap();
+    let print = |id: i64| prints.iter().find(|f| f.id == id);
+    assert!(
+        print(first).is_some(),
+        "a pushed post is fingerprinted: {prints:?}"
+    );
+    assert_eq!(
+        print(copy).map(|f| f.duplicate_of),
+        Some(Some(first)),
+        "{prints:?}"
     );
     let series = store.engagement_series(id).await.unwrap();
     assert_eq!(series.len(), 2, "{series:?}");

@@ -7,6 +7,7 @@ use crate::budget::{Job, Markup, ParseBudget, ParsePool};
 use crate::feed::{parse_feed_items, FeedItem, ItemError};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::schedule::{self, Outcome, Policy};
+use crate::sink::DocumentSink;
 use crate::sources::{HtmlSelectors, Source, SourceFormat};
 use futures_util::stream::{self, StreamExt};
 use praden_store::{SourceState, SourceStatus, Store};
@@ -59,8 +60,6 @@ pub struct PollReport {
 
 /// Near-duplicates are looked for among the documents of the last few days only: the same
 /// story reappearing later is a new event, and the scan stays small.
-const NEAR_DUPLICATE_WINDOW: time::Duration = time::Duration::days(3);
-const NEAR_DUPLICATE_CANDIDATES: i64 = 20_000;
 
 /// Politeness and load limits shared by every poller of one `Ingester`.
 #[derive(Debug, Clone, Copy)]
@@ -109,8 +108,8 @@ impl HostGates {
 pub struct Ingester {
     store: Store,
     fetcher: Fetcher,
-    /// Woken whenever new documents are stored, so the index follows without waiting.
-    stored: Arc<Notify>,
+    /// Where documents go (it wakes the index follower and the detector).
+    sink: DocumentSink,
     limits: IngestLimits,
     in_flight: Arc<Semaphore>,
     hosts: Arc<HostGates>,
@@ -131,15 +130,16 @@ impl Ingester {
         stored: Arc<Notify>,
         limits: IngestLimits,
     ) -> Self {
+        let parse = ParsePool::new(limits.parse);
         Self {
+            sink: DocumentSink::with_pool(store.clone(), stored, parse.clone()),
             store,
             fetcher,
-            stored,
             limits,
             in_flight: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             hosts: Arc::new(HostGates::default()),
             seen_files: Arc::default(),
-            parse: ParsePool::new(limits.parse),
+            parse,
         }
     }
 
@@ -147,8 +147,9 @@ impl Ingester {
         &self.parse
     }
 
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
+    /// Where this ingester's documents go, for other ways in (the push endpoint) to share.
+    pub fn sink(&self) -> DocumentSink {
+        self.sink.clone()
     }
 
     pub(crate) fn seen_files(&self) -> &crate::transcript::SeenFiles {
@@ -162,13 +163,9 @@ impl Ingester {
         docs: &[praden_core::NewDocument],
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        let outcome = self.store.insert_documents(docs).await?;
-        report.new += outcome.inserted.len();
-        report.already_stored += outcome.existing;
-        if !outcome.inserted.is_empty() {
-            self.link_near_duplicates(&outcome.inserted).await;
-            self.stored.notify_one();
-        }
+        let written = self.sink.write(docs).await?;
+        report.new += written.inserted.len();
+        report.already_stored += written.existing;
         Ok(())
     }
 
@@ -329,7 +326,7 @@ impl Ingester {
             .store_feed_items(source, feed_items, &mut report, &mut inserted)
             .await;
         // Whatever was stored before a failure is linked all the same.
-        self.link_near_duplicates(&inserted).await;
+        self.sink.link_near_duplicates(&inserted).await;
         if let Err(e) = stored {
             return (Err(e), None);
         }
@@ -372,14 +369,11 @@ impl Ingester {
         }
         let mut docs = docs.to_vec();
         let outlet_links = self.key_by_outlet(docs.iter_mut()).await?;
-        let outcome = self.store.insert_documents(&docs).await?;
+        let written = self.sink.insert(&docs).await?;
         self.link_outlet_copies(&outlet_links).await?;
-        report.new += outcome.inserted.len();
-        report.already_stored += outcome.existing;
-        if !outcome.inserted.is_empty() {
-            self.stored.notify_one();
-        }
-        inserted.extend(outcome.inserted);
+        report.new += written.inserted.len();
+        report.already_stored += written.existing;
+        inserted.extend(written.inserted);
         Ok(())
     }
 
@@ -548,7 +542,7 @@ impl Ingester {
                 &mut inserted,
             )
             .await;
-        self.link_near_duplicates(&inserted).await;
+        self.sink.link_near_duplicates(&inserted).await;
         stored.map(|()| report)
     }
 
@@ -707,69 +701,6 @@ impl Ingester {
             );
         }
         Ok(stored)
-    }
-
-    /// Fingerprints the new documents and links each near-duplicate from another outlet to the
-    /// first copy of its story. Best effort: a failure here loses no document, only a link.
-    async fn link_near_duplicates(&self, ids: &[i64]) {
-        if ids.is_empty() {
-            return;
-        }
-        if let Err(e) = self.try_link_near_duplicates(ids).await {
-            tracing::warn!(error = %e, "near-duplicate linking failed");
-        }
-    }
-
-    async fn try_link_near_duplicates(&self, ids: &[i64]) -> Result<(), praden_store::StoreError> {
-        let since = OffsetDateTime::now_utc() - NEAR_DUPLICATE_WINDOW;
-        let mut known = self
-            .store
-            .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
-            .await?;
-        for &id in ids {
-            let Some(doc) = self.store.document(id).await? else {
-                continue;
-            };
-            let text = format!("{}\n{}", doc.doc.title, doc.doc.body);
-            // Segmentation is CPU work: on the parse pool, within its budget.
-            let job = Job::new(
-                &doc.doc.source_id,
-                format!("the fingerprint of document {id}"),
-            );
-            let hash = self
-                .parse
-                .run(job, move |budget| {
-                    budget.check_size(text.as_bytes())?;
-                    Ok(crate::dedup::simhash(&praden_thai::Segmenter::new(), &text))
-                })
-                .await;
-            let hash = match hash {
-                Ok(Some(hash)) => hash,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "document not fingerprinted");
-                    continue;
-                }
-            };
-            let first_copy = known
-                .iter()
-                .filter(|f| f.id < id && f.outlet != doc.doc.outlet)
-                .find(|f| {
-                    crate::dedup::distance(f.simhash as u64, hash) <= crate::dedup::MAX_DISTANCE
-                })
-                .map(|f| f.duplicate_of.unwrap_or(f.id));
-            // The bits are stored as they are; i64 is what both databases hold.
-            self.store
-                .set_fingerprint(id, hash as i64, first_copy)
-                .await?;
-            known.push(praden_store::Fingerprint {
-                id,
-                outlet: doc.doc.outlet,
-                simhash: hash as i64,
-                duplicate_of: first_copy,
-            });
-        }
-        Ok(())
     }
 
     /// The robots.txt of the source's host, if it has one that could be read.

@@ -558,14 +558,14 @@ impl Ingester {
         observed_at: OffsetDateTime,
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        let mut docs = Vec::with_capacity(posts.len());
-        let mut kept = Vec::with_capacity(posts.len());
+        let mut observed = Vec::with_capacity(posts.len());
         for (i, p) in posts.iter().enumerate() {
             match p.to_document(&source.id, outlet, observed_at) {
-                Ok(d) => {
-                    docs.push(d);
-                    kept.push(p);
-                }
+                Ok(doc) => observed.push(crate::sink::ObservedPost {
+                    doc,
+                    engagement: p.engagement,
+                    observed_at,
+                }),
                 Err(e) => report.skipped.push(ItemError {
                     position: i + 1,
                     what: p.id.clone(),
@@ -573,21 +573,9 @@ impl Ingester {
                 }),
             }
         }
-        self.store_new_documents(&docs, report).await?;
-        let keys: Vec<String> = docs.iter().map(|d| d.item_key.clone()).collect();
-        let ids = self.store().document_ids_by_item_key(&keys).await?;
-        let observations: Vec<_> = docs
-            .iter()
-            .zip(kept)
-            .filter_map(|(d, p)| {
-                Some(praden_store::EngagementObservation {
-                    document_id: *ids.get(&d.item_key)?,
-                    observed_at,
-                    counts: p.engagement,
-                })
-            })
-            .collect();
-        self.store().insert_engagement(&observations).await?;
+        let written = self.sink().write_posts(&observed).await?;
+        report.new += written.inserted.len();
+        report.already_stored += written.existing;
         Ok(())
     }
 }

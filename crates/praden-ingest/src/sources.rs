@@ -245,14 +245,8 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
     let format = required(r.format, "format");
     let interval = required(r.interval, "interval");
 
-    if !id.is_empty()
-        && !id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-    {
-        errs.push(format!(
-            "id {id:?} must be lower-case ASCII letters, digits, '-' or '_'"
-        ));
+    if !id.is_empty() && !valid_source_id(&id) {
+        errs.push(format!("id {id:?}: {SOURCE_ID_RULE}"));
     }
     let kind = match kind.parse::<SourceKind>() {
         Ok(k) => Some(k),
@@ -530,8 +524,33 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
+/// What a source id may be, for a message.
+pub const SOURCE_ID_RULE: &str =
+    "lower-case ASCII letters, digits, '-' or '_', at most 64 characters";
+
+/// A source id — of sources.toml or of a push (`?source=`): it names the source in the
+/// store, in logs and in URLs, so it is short and plain.
+pub fn valid_source_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn source_ids_are_short_and_plain_wherever_they_come_from() {
+        assert!(valid_source_id("wisesight-push"));
+        assert!(valid_source_id(&"a".repeat(64)));
+        assert!(!valid_source_id(&"a".repeat(65)));
+        assert!(!valid_source_id(""));
+        assert!(!valid_source_id("Vendor"));
+        assert!(!valid_source_id("a/b"));
+    }
+
     use super::*;
 
     const GOOD: &str = r#"

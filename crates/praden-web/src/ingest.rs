@@ -17,7 +17,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use praden_core::social::{parse_post_time, Engagement, SocialPost};
-use praden_store::EngagementObservation;
+use praden_ingest::sources::{valid_source_id, SOURCE_ID_RULE};
+use praden_ingest::{DocumentSink, ObservedPost, ParseBudget};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -26,15 +27,12 @@ use tokio::sync::Notify;
 pub const MAX_BODY_BYTES: usize = 10 << 20;
 pub const MAX_LINES: usize = 10_000;
 
-/// Woken after pushed posts are stored, so the index follower (and the detector) pick them
-/// up at once, as after a poll. The binary adds it with [`with_stored_wake`].
-#[derive(Clone)]
-pub struct StoredWake(pub Arc<Notify>);
-
-/// Hands the push endpoint the notifier that pollers wake after storing documents. Without
-/// it pushed posts are still indexed, at the follower's next periodic look.
-pub fn with_stored_wake(router: Router, stored: Arc<Notify>) -> Router {
-    router.layer(Extension(StoredWake(stored)))
+/// Hands the push endpoint the sink the pollers write to, so pushed posts are stored,
+/// fingerprinted and linked, and wake the index follower and the detector, exactly as polled
+/// ones. Without it (a router built alone) the endpoint writes through a sink of its own on
+/// the same store that wakes nobody: the follower then finds the posts at its next look.
+pub fn with_document_sink(router: Router, sink: DocumentSink) -> Router {
+    router.layer(Extension(sink))
 }
 
 #[derive(Deserialize)]
@@ -148,17 +146,9 @@ fn parse_line(text: &str, now: OffsetDateTime) -> Result<Parsed, String> {
     })
 }
 
-fn valid_source_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 pub(crate) async fn push(
     State(state): State<AppState>,
-    wake: Option<Extension<StoredWake>>,
+    sink: Option<Extension<DocumentSink>>,
     Query(params): Query<PushParams>,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -170,7 +160,7 @@ pub(crate) async fn push(
     let source = params.source.unwrap_or_default();
     if !valid_source_id(&source) {
         return Err(ApiError::BadParameter(format!(
-            "source {source:?}: give ?source=ID, lower-case ASCII letters, digits, '-' or '_'"
+            "source {source:?}: give ?source=ID, {SOURCE_ID_RULE}"
         )));
     }
     let lines: Vec<&[u8]> = body
@@ -222,26 +212,26 @@ pub(crate) async fn push(
             Err(reason) => report.rejected.push(Rejected { line, reason }),
         }
     }
-    let docs: Vec<_> = accepted.iter().map(|(_, d)| d.clone()).collect();
-    let outcome = state.store.insert_documents(&docs).await?;
-    report.accepted = outcome.inserted.len();
-    report.duplicates = outcome.existing;
-    if let (false, Some(Extension(StoredWake(wake)))) = (outcome.inserted.is_empty(), wake) {
-        wake.notify_one();
-    }
-    let keys: Vec<String> = docs.iter().map(|d| d.item_key.clone()).collect();
-    let ids = state.store.document_ids_by_item_key(&keys).await?;
-    let observations: Vec<_> = accepted
-        .iter()
-        .filter_map(|(p, d)| {
-            Some(EngagementObservation {
-                document_id: *ids.get(&d.item_key)?,
-                observed_at: p.observed_at.unwrap_or(now),
-                counts: p.post.engagement,
-            })
+    let sink = match sink {
+        Some(Extension(sink)) => sink,
+        None => DocumentSink::new(
+            state.store.clone(),
+            Arc::new(Notify::new()),
+            ParseBudget::default(),
+        ),
+    };
+    let posts: Vec<ObservedPost> = accepted
+        .into_iter()
+        .map(|(p, doc)| ObservedPost {
+            doc,
+            engagement: p.post.engagement,
+            observed_at: p.observed_at.unwrap_or(now),
         })
         .collect();
-    report.observations = state.store.insert_engagement(&observations).await?;
+    let written = sink.write_posts(&posts).await?;
+    report.accepted = written.inserted.len();
+    report.duplicates = written.existing;
+    report.observations = written.observations;
     tracing::info!(
         source,
         accepted = report.accepted,
@@ -295,13 +285,5 @@ mod tests {
             e.contains("observed_at") && e.contains("year out of range"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn source_ids() {
-        assert!(valid_source_id("wisesight-push"));
-        assert!(!valid_source_id(""));
-        assert!(!valid_source_id("Vendor"));
-        assert!(!valid_source_id("a/b"));
     }
 }

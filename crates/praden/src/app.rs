@@ -164,6 +164,8 @@ impl Application {
             stored.clone(),
             ingest_limits(&self.config),
         );
+        // Pushed posts go where polled documents go.
+        let sink = ingester.sink();
         let enabled = self.sources.iter().filter(|s| s.enabled).count();
         let source_configs: Vec<_> = self.sources.iter().map(web_source).collect();
         let pollers = {
@@ -196,8 +198,7 @@ impl Application {
             auth: web_auth(&self.config),
             assignment: Arc::new(self.config.assignment.clone()),
         });
-        // Pushed posts wake the index follower and the detector like polled ones.
-        let router = praden_web::ingest::with_stored_wake(router, stored);
+        let router = praden_web::ingest::with_document_sink(router, sink);
         let served =
             praden_web::serve(self.listener, router, shutdown.clone().cancelled_owned()).await;
 

@@ -17,6 +17,7 @@
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use praden_core::{thai_time, NewDocument, SourceKind};
+use praden_ingest::{DocumentSink, ParseBudget};
 use praden_store::Store;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
@@ -24,6 +25,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use time::OffsetDateTime;
+use tokio::sync::Notify;
 
 const BATCH: usize = 500;
 /// Bad lines beyond this many are counted but not printed one by one.
@@ -107,6 +109,13 @@ pub async fn import_file(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
             .expect("static template"),
     );
+    // Imported documents go in through the sink polled ones use; nothing follows the store
+    // in this process, the index is brought up to date afterwards.
+    let sink = DocumentSink::new(
+        store.clone(),
+        Arc::new(Notify::new()),
+        ParseBudget::default(),
+    );
     let mut report = ImportReport::default();
     let mut batch = Vec::with_capacity(BATCH);
     let fetched_at = OffsetDateTime::now_utc();
@@ -133,29 +142,29 @@ pub async fn import_file(
             }
         }
         if batch.len() >= BATCH {
-            flush(store, &mut batch, &mut report).await?;
+            flush(&sink, &mut batch, &mut report).await?;
             on_batch();
             bar.set_position(read.load(Ordering::Relaxed));
             bar.set_message(format!("{} new", report.inserted));
         }
     }
-    flush(store, &mut batch, &mut report).await?;
+    flush(&sink, &mut batch, &mut report).await?;
     on_batch();
     bar.finish_and_clear();
     Ok(report)
 }
 
 async fn flush(
-    store: &Store,
+    sink: &DocumentSink,
     batch: &mut Vec<NewDocument>,
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let outcome = store.insert_documents(batch).await?;
-    report.inserted += outcome.inserted.len();
-    report.already_stored += outcome.existing;
+    // Not linked: fingerprinting one document at a time through the store cut the import from
+    // 994 to 364 documents/s end to end (20,000 thaigov articles); it waits for the
+    // parallel, batched import.
+    let written = sink.insert(batch).await?;
+    report.inserted += written.inserted.len();
+    report.already_stored += written.existing;
     batch.clear();
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! The one way documents enter praden. Pollers, the push endpoint and `praden import` all
+//! hand their documents to a [`DocumentSink`]: it stores what is new (an item key already
+//! stored is an exact duplicate and is left alone), fingerprints the new documents and links
+//! each near-duplicate from another outlet to the first copy of its story, records the
+//! engagement observed on posts, and wakes the index follower and the detector.
+
+use std::sync::Arc;
+
+use praden_core::social::Engagement;
+use praden_core::NewDocument;
+use praden_store::{EngagementObservation, Fingerprint, InsertOutcome, Store, StoreError};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+use crate::budget::{Job, ParseBudget, ParsePool};
+
+/// How far back a new document looks for the first copy of its story.
+const NEAR_DUPLICATE_WINDOW: time::Duration = time::Duration::days(3);
+/// At most this many recent fingerprints are compared with a new document.
+const NEAR_DUPLICATE_CANDIDATES: i64 = 20_000;
+
+/// A post as it arrives: the document and the engagement seen on it at `observed_at`.
+#[derive(Debug, Clone)]
+pub struct ObservedPost {
+    pub doc: NewDocument,
+    pub engagement: Engagement,
+    pub observed_at: OffsetDateTime,
+}
+
+/// What a write did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Ids of the documents that were new, in the order offered.
+    pub inserted: Vec<i64>,
+    /// How many were already stored (same item key) and so left untouched.
+    pub existing: usize,
+    /// Engagement observations recorded (a repeated observation counts once).
+    pub observations: u64,
+}
+
+/// Stores documents and does everything that must follow. Cloning shares it.
+#[derive(Clone)]
+pub struct DocumentSink {
+    store: Store,
+    parse: ParsePool,
+    stored: Arc<Notify>,
+}
+
+impl DocumentSink {
+    /// A sink on `store` whose writes wake `stored`; fingerprints are computed on a parse
+    /// pool of its own, within `budget`.
+    pub fn new(store: Store, stored: Arc<Notify>, budget: ParseBudget) -> Self {
+        Self::with_pool(store, stored, ParsePool::new(budget))
+    }
+
+    /// A sink that computes fingerprints on `parse`, shared with the caller's parsing.
+    pub(crate) fn with_pool(store: Store, stored: Arc<Notify>, parse: ParsePool) -> Self {
+        Self {
+            store,
+            parse,
+            stored,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stores `docs` and links the new ones to their first copies.
+    pub async fn write(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
+        let written = self.insert(docs).await?;
+        self.link_near_duplicates(&written.inserted).await;
+        Ok(written)
+    }
+
+    /// Stores `posts` as [`write`](Self::write) does, then records the engagement seen on
+    /// each of them — on a post stored before as well: its counts over time are what public
+    /// interest grows from.
+    pub async fn write_posts(&self, posts: &[ObservedPost]) -> Result<Written, StoreError> {
+        let docs: Vec<NewDocument> = posts.iter().map(|p| p.doc.clone()).collect();
+        let mut written = self.write(&docs).await?;
+        let keys: Vec<String> = docs.iter().map(|d| d.item_key.clone()).collect();
+        let ids = self.store.document_ids_by_item_key(&keys).await?;
+        let observations: Vec<EngagementObservation> = posts
+            .iter()
+            .filter_map(|p| {
+                Some(EngagementObservation {
+                    document_id: *ids.get(&p.doc.item_key)?,
+                    observed_at: p.observed_at,
+                    counts: p.engagement,
+                })
+            })
+            .collect();
+        written.observations = self.store.insert_engagement(&observations).await?;
+        Ok(written)
+    }
+
+    /// Stores `docs` and wakes the followers, without linking: for a poll that links all its
+    /// documents at its end ([`link_near_duplicates`](Self::link_near_duplicates)), and for a
+    /// bulk import, which does not link yet (fingerprinting one document at a time costs it
+    /// two thirds of its speed).
+    pub async fn insert(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
+        if docs.is_empty() {
+            return Ok(Written::default());
+        }
+        let InsertOutcome { inserted, existing } = self.store.insert_documents(docs).await?;
+        if !inserted.is_empty() {
+            self.stored.notify_one();
+        }
+        Ok(Written {
+            inserted,
+            existing,
+            observations: 0,
+        })
+    }
+
+    /// Fingerprints the documents `ids` and links each near-duplicate from another outlet to
+    /// the first copy of its story. Best effort: a failure here loses no document, only a link.
+    pub(crate) async fn link_near_duplicates(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(e) = self.try_link_near_duplicates(ids).await {
+            tracing::warn!(error = %e, "near-duplicate linking failed");
+        }
+    }
+
+    async fn try_link_near_duplicates(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let since = OffsetDateTime::now_utc() - NEAR_DUPLICATE_WINDOW;
+        let mut known = self
+            .store
+            .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
+            .await?;
+        for &id in ids {
+            let Some(doc) = self.store.document(id).await? else {
+                continue;
+            };
+            let text = format!("{}\n{}", doc.doc.title, doc.doc.body);
+            // Segmentation is CPU work: on the parse pool, within its budget.
+            let job = Job::new(
+                &doc.doc.source_id,
+                format!("the fingerprint of document {id}"),
+            );
+            let hash = self
+                .parse
+                .run(job, move |budget| {
+                    budget.check_size(text.as_bytes())?;
+                    Ok(crate::dedup::simhash(&praden_thai::Segmenter::new(), &text))
+                })
+                .await;
+            let hash = match hash {
+                Ok(Some(hash)) => hash,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "document not fingerprinted");
+                    continue;
+                }
+            };
+            let first_copy = known
+                .iter()
+                .filter(|f| f.id < id && f.outlet != doc.doc.outlet)
+                .find(|f| {
+                    crate::dedup::distance(f.simhash as u64, hash) <= crate::dedup::MAX_DISTANCE
+                })
+                .map(|f| f.duplicate_of.unwrap_or(f.id));
+            // The bits are stored as they are; i64 is what both databases hold.
+            self.store
+                .set_fingerprint(id, hash as i64, first_copy)
+                .await?;
+            known.push(Fingerprint {
+                id,
+                outlet: doc.doc.outlet,
+                simhash: hash as i64,
+                duplicate_of: first_copy,
+            });
+        }
+        Ok(())
+    }
+}
