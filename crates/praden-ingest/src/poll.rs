@@ -58,9 +58,6 @@ pub struct PollReport {
     pub deferred: usize,
 }
 
-/// Near-duplicates are looked for among the documents of the last few days only: the same
-/// story reappearing later is a new event, and the scan stays small.
-
 /// Politeness and load limits shared by every poller of one `Ingester`.
 #[derive(Debug, Clone, Copy)]
 pub struct IngestLimits {

@@ -14,7 +14,8 @@ use tokio::sync::Notify;
 
 use crate::budget::{Job, ParseBudget, ParsePool};
 
-/// How far back a new document looks for the first copy of its story.
+/// Near-duplicates are looked for among the documents of the last few days only: the same
+/// story reappearing later is a new event, and the scan stays small.
 const NEAR_DUPLICATE_WINDOW: time::Duration = time::Duration::days(3);
 /// At most this many recent fingerprints are compared with a new document.
 const NEAR_DUPLICATE_CANDIDATES: i64 = 20_000;
