@@ -7,6 +7,9 @@ use praden_thai::{Compounds, ThaiTokenizer};
 use std::io::BufRead;
 use std::time::Instant;
 
+/// Makes a hostile input of about the given length.
+type Generator<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 fn main() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
@@ -21,7 +24,7 @@ fn main() {
             real.push('\n');
         }
     }
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let cases: Vec<(&str, Generator)> = vec![
         ("ก repeated", Box::new(|n| "ก".repeat(n))),
         ("กขค repeated", Box::new(|n| "กขค".repeat(n / 3))),
         ("tone marks only", Box::new(|n| "้".repeat(n))),
