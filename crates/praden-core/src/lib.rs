@@ -1,6 +1,7 @@
 //! Domain types shared by every praden crate. This crate does no IO.
 
 pub mod access;
+pub mod backoff;
 pub mod document;
 pub mod html;
 pub mod review;

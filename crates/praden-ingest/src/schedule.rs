@@ -193,8 +193,7 @@ pub fn interval_for_rate(policy: &Policy, rate_per_hour: f64) -> Duration {
 /// failing is retried slowly, never dropped.
 fn backoff(policy: &Policy, interval: Duration, consecutive_failures: i64) -> Duration {
     let cap = policy.backoff_cap.max(policy.max_interval);
-    let doublings = consecutive_failures.saturating_sub(1).clamp(0, 16) as u32;
-    interval.saturating_mul(1 << doublings).min(cap)
+    praden_core::backoff::backoff(interval, consecutive_failures.max(0).unsigned_abs(), cap)
 }
 
 /// When to poll first after a start: a source never polled is due now; one scheduled in the

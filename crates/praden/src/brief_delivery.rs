@@ -43,8 +43,12 @@ pub struct Deliverer {
 /// The wait after failed attempt number `attempt` (1-based): `base`, doubling, at most an
 /// hour.
 pub fn backoff(base: Duration, attempt: i64) -> Duration {
-    let exp = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    (base * 2i32.pow(exp.min(20))).min(MAX_BACKOFF)
+    let wait = praden_core::backoff::backoff(
+        base.unsigned_abs(),
+        attempt.max(0).unsigned_abs(),
+        MAX_BACKOFF.unsigned_abs(),
+    );
+    Duration::try_from(wait).unwrap_or(MAX_BACKOFF)
 }
 
 impl Deliverer {

@@ -38,8 +38,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 /// The wait before attempt `attempts + 1`.
 fn backoff(base: Duration, attempts: u32) -> Duration {
-    base.saturating_mul(1 << attempts.saturating_sub(1).min(16))
-        .min(MAX_BACKOFF)
+    praden_core::backoff::backoff(base, attempts.into(), MAX_BACKOFF)
 }
 
 /// The body sent for `event`: the feed's own event shape.
