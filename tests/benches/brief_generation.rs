@@ -96,20 +96,20 @@ async fn load(
                 // Spread over the window, oldest first; a URL of its own (canonical URLs drop
                 // fragments, not query parameters), as the corpus is repeated to reach DOCS.
                 let at = NOW - window + window * (n as f64 / docs.len() as f64);
-                NewDocument::new(
-                    "thaigov",
-                    SourceKind::Official,
-                    "thaigov.go.th",
-                    Some(&format!(
+                NewDocument::new(praden_core::DocumentParts {
+                    source_id: "thaigov",
+                    kind: SourceKind::Official,
+                    outlet: "thaigov.go.th",
+                    url: Some(&format!(
                         "{url}{}bench={n}",
                         if url.contains('?') { '&' } else { '?' }
                     )),
-                    None,
+                    item_id: None,
                     title,
                     body,
-                    Some(at),
-                    at,
-                )
+                    published_at: Some(at),
+                    fetched_at: at,
+                })
                 .unwrap()
             })
             .collect();

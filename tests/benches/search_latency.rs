@@ -219,17 +219,17 @@ async fn main() {
                 .map(|d| d - time::Duration::weeks(copy * 3));
             bytes += title.len() + body.len();
             batch.push(
-                NewDocument::new(
-                    "bench",
-                    src.kind,
-                    src.outlet,
-                    None,
-                    Some(&format!("{n}")),
+                NewDocument::new(praden_core::DocumentParts {
+                    source_id: "bench",
+                    kind: src.kind,
+                    outlet: src.outlet,
+                    url: None,
+                    item_id: Some(&format!("{n}")),
                     title,
                     body,
-                    date,
-                    fetched,
-                )
+                    published_at: date,
+                    fetched_at: fetched,
+                })
                 .unwrap(),
             );
             if batch.len() == 1000 {

@@ -64,20 +64,10 @@ async fn propose(store: &Store, key: &str, title: &str, score: f64, at: OffsetDa
         .iter()
         .enumerate()
         .map(|(i, outlet)| {
-            NewDocument::new(
-                "news",
-                SourceKind::News,
-                outlet,
-                Some(&format!("https://news{i}.test/{key}")),
-                None,
-                &format!("{title} ({outlet})"),
-                &format!(
+            NewDocument::new(praden_core::DocumentParts { source_id: "news", kind: SourceKind::News, outlet, url: Some(&format!("https://news{i}.test/{key}")), item_id: None, title: &format!("{title} ({outlet})"), body: &format!(
                     "{title} รายงานข่าวจาก{outlet}ระบุว่าประชาชนจำนวนมากได้รับผลกระทบและเรียกร้องให้หน่วยงานรัฐชี้แจงโดยเร็ว \
                      เจ้าหน้าที่เตรียมลงพื้นที่ตรวจสอบข้อเท็จจริงภายในสัปดาห์นี้"
-                ),
-                Some(at - Duration::hours(3)),
-                at,
-            )
+                ), published_at: Some(at - Duration::hours(3)), fetched_at: at })
             .unwrap()
         })
         .collect();

@@ -194,17 +194,17 @@ async fn after_a_crash_the_index_catches_up_with_the_store(db: Db) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            praden_core::NewDocument::new(
-                "s",
-                SourceKind::News,
-                "o",
-                Some(&format!("https://o.th/{i}")),
-                None,
-                t,
-                "ข่าวภัยพิบัติ",
-                None,
-                time::OffsetDateTime::now_utc(),
-            )
+            praden_core::NewDocument::new(praden_core::DocumentParts {
+                source_id: "s",
+                kind: SourceKind::News,
+                outlet: "o",
+                url: Some(&format!("https://o.th/{i}")),
+                item_id: None,
+                title: t,
+                body: "ข่าวภัยพิบัติ",
+                published_at: None,
+                fetched_at: time::OffsetDateTime::now_utc(),
+            })
             .unwrap()
         })
         .collect();

@@ -109,17 +109,17 @@ async fn approve_three(app: &RunningApp) {
         name_en: String::new(),
     };
     for i in 0..3 {
-        let doc = NewDocument::new(
-            "t",
-            SourceKind::News,
-            "มติชน",
-            Some(&format!("https://matichon.test/{i}")),
-            None,
-            &format!("ข่าวที่ {i}"),
-            "เนื้อข่าว",
-            Some(now),
-            now,
-        )
+        let doc = NewDocument::new(praden_core::DocumentParts {
+            source_id: "t",
+            kind: SourceKind::News,
+            outlet: "มติชน",
+            url: Some(&format!("https://matichon.test/{i}")),
+            item_id: None,
+            title: &format!("ข่าวที่ {i}"),
+            body: "เนื้อข่าว",
+            published_at: Some(now),
+            fetched_at: now,
+        })
         .unwrap();
         let ids = app.store().insert_documents(&[doc]).await.unwrap().inserted;
         let proposal = Proposal {

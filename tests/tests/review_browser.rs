@@ -25,17 +25,17 @@ async fn a_monitor_logs_in_approves_a_candidate_and_the_feed_carries_it() {
         .iter()
         .enumerate()
         .map(|(i, (host, outlet))| {
-            NewDocument::new(
-                host,
-                SourceKind::News,
+            NewDocument::new(praden_core::DocumentParts {
+                source_id: host,
+                kind: SourceKind::News,
                 outlet,
-                Some(&format!("https://{host}/news/{i}")),
-                None,
-                "ราคาไข่ไก่ขึ้นแผงละ 10 บาท ผู้บริโภคเดือดร้อนทั่วประเทศ",
-                "กรมการค้าภายในเตรียมตรวจสอบราคาไข่ไก่",
-                Some(now),
-                now,
-            )
+                url: Some(&format!("https://{host}/news/{i}")),
+                item_id: None,
+                title: "ราคาไข่ไก่ขึ้นแผงละ 10 บาท ผู้บริโภคเดือดร้อนทั่วประเทศ",
+                body: "กรมการค้าภายในเตรียมตรวจสอบราคาไข่ไก่",
+                published_at: Some(now),
+                fetched_at: now,
+            })
             .unwrap()
         })
         .collect::<Vec<_>>();

@@ -47,17 +47,17 @@ fn coverage(now: OffsetDateTime, copies: &[(&str, &str)]) -> Vec<NewDocument> {
             } else {
                 SourceKind::News
             };
-            NewDocument::new(
-                outlet,
+            NewDocument::new(praden_core::DocumentParts {
+                source_id: outlet,
                 kind,
                 outlet,
-                Some(&format!("https://{outlet}/news/{i}-rubber")),
-                None,
-                &format!("{prefix}{title}"),
-                &body,
-                Some(now - time::Duration::minutes(90 - 10 * i as i64)),
-                now,
-            )
+                url: Some(&format!("https://{outlet}/news/{i}-rubber")),
+                item_id: None,
+                title: &format!("{prefix}{title}"),
+                body: &body,
+                published_at: Some(now - time::Duration::minutes(90 - 10 * i as i64)),
+                fetched_at: now,
+            })
             .unwrap()
         })
         .collect()
@@ -413,17 +413,17 @@ async fn concurrent_approvals_over_http_reach_a_following_consumer_once_each_wit
     let now = OffsetDateTime::now_utc();
     let mut ids = Vec::new();
     for i in 0..N {
-        let docs = vec![NewDocument::new(
-            "t",
-            SourceKind::News,
-            "มติชน",
-            Some(&format!("https://matichon.test/{i}")),
-            None,
-            &format!("ข่าวที่ {i}"),
-            "เนื้อข่าว",
-            Some(now),
-            now,
-        )
+        let docs = vec![NewDocument::new(praden_core::DocumentParts {
+            source_id: "t",
+            kind: SourceKind::News,
+            outlet: "มติชน",
+            url: Some(&format!("https://matichon.test/{i}")),
+            item_id: None,
+            title: &format!("ข่าวที่ {i}"),
+            body: "เนื้อข่าว",
+            published_at: Some(now),
+            fetched_at: now,
+        })
         .unwrap()];
         let doc_ids = store.insert_documents(&docs).await.unwrap().inserted;
         let out = store

@@ -3,6 +3,23 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+/// What a source says of an item, from which [`NewDocument::new`] builds the document: named
+/// fields, since nine positional ones (three of them `&str`, two `Option<&str>`) were easy to
+/// swap.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentParts<'a> {
+    pub source_id: &'a str,
+    pub kind: SourceKind,
+    pub outlet: &'a str,
+    pub url: Option<&'a str>,
+    /// The source's own id of the item, used for the item key when there is no URL.
+    pub item_id: Option<&'a str>,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub published_at: Option<OffsetDateTime>,
+    pub fetched_at: OffsetDateTime,
+}
+
 /// A document as it comes out of ingestion, before the store has given it an id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewDocument {
@@ -42,18 +59,18 @@ impl NewDocument {
 
     /// Builds a document, deriving the item key from the URL (canonicalised) or the
     /// source's own item id, and the content hash from title and body.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        source_id: &str,
-        kind: SourceKind,
-        outlet: &str,
-        url: Option<&str>,
-        item_id: Option<&str>,
-        title: &str,
-        body: &str,
-        published_at: Option<OffsetDateTime>,
-        fetched_at: OffsetDateTime,
-    ) -> Result<Self, MissingItemKey> {
+    pub fn new(parts: DocumentParts<'_>) -> Result<Self, MissingItemKey> {
+        let DocumentParts {
+            source_id,
+            kind,
+            outlet,
+            url,
+            item_id,
+            title,
+            body,
+            published_at,
+            fetched_at,
+        } = parts;
         let url = url.map(str::trim).filter(|u| !u.is_empty());
         let item_key = match (url, item_id.map(str::trim).filter(|i| !i.is_empty())) {
             (Some(u), _) => canonical_url(u),
@@ -184,8 +201,18 @@ mod tests {
     fn item_key_prefers_url_then_item_id() {
         let now = OffsetDateTime::now_utc();
         let k = |url, id| {
-            NewDocument::new("s", SourceKind::News, "o", url, id, "t", "b", None, now)
-                .map(|d| d.item_key)
+            NewDocument::new(DocumentParts {
+                source_id: "s",
+                kind: SourceKind::News,
+                outlet: "o",
+                url,
+                item_id: id,
+                title: "t",
+                body: "b",
+                published_at: None,
+                fetched_at: now,
+            })
+            .map(|d| d.item_key)
         };
         assert_eq!(
             k(Some("https://a.th/x?utm_medium=1"), Some("9")).unwrap(),
@@ -202,17 +229,17 @@ mod tests {
     fn a_date_no_store_can_hold_is_dropped_not_the_document() {
         let now = OffsetDateTime::now_utc();
         let dated = |t| {
-            NewDocument::new(
-                "s",
-                SourceKind::News,
-                "o",
-                None,
-                Some("1"),
-                "t",
-                "b",
-                Some(t),
-                now,
-            )
+            NewDocument::new(DocumentParts {
+                source_id: "s",
+                kind: SourceKind::News,
+                outlet: "o",
+                url: None,
+                item_id: Some("1"),
+                title: "t",
+                body: "b",
+                published_at: Some(t),
+                fetched_at: now,
+            })
             .unwrap()
             .published_at
         };

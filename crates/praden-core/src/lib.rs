@@ -10,5 +10,7 @@ pub mod source;
 pub mod thai_time;
 
 pub use access::{Role, UnknownRole};
-pub use document::{canonical_url, content_hash, outlet_item_key, Document, NewDocument};
+pub use document::{
+    canonical_url, content_hash, outlet_item_key, Document, DocumentParts, NewDocument,
+};
 pub use source::{SourceId, SourceKind, UnknownSourceKind};

@@ -78,17 +78,17 @@ impl SocialPost {
             Some(author) => format!("{author}: {first_line}"),
             None => first_line,
         };
-        let mut doc = NewDocument::new(
+        let mut doc = NewDocument::new(crate::DocumentParts {
             source_id,
-            SourceKind::Social,
+            kind: SourceKind::Social,
             outlet,
-            None,
-            Some(&self.id),
-            &title,
-            text,
-            self.created_at,
+            url: None,
+            item_id: Some(&self.id),
+            title: &title,
+            body: text,
+            published_at: self.created_at,
             fetched_at,
-        )?;
+        })?;
         doc.url = self
             .url
             .as_deref()

@@ -6,17 +6,17 @@ use time::macros::datetime;
 fn doc(id: i64, title: &str, body: &str) -> Document {
     Document {
         id,
-        doc: NewDocument::new(
-            "matichon",
-            SourceKind::News,
-            "มติชน",
-            Some(&format!("https://www.matichon.co.th/news/{id}")),
-            None,
+        doc: NewDocument::new(praden_core::DocumentParts {
+            source_id: "matichon",
+            kind: SourceKind::News,
+            outlet: "มติชน",
+            url: Some(&format!("https://www.matichon.co.th/news/{id}")),
+            item_id: None,
             title,
             body,
-            Some(datetime!(2024-03-05 09:30 +7)),
-            datetime!(2024-03-05 03:00 UTC),
-        )
+            published_at: Some(datetime!(2024-03-05 09:30 +7)),
+            fetched_at: datetime!(2024-03-05 03:00 UTC),
+        })
         .unwrap(),
     }
 }

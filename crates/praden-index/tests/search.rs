@@ -14,17 +14,17 @@ fn doc(
 ) -> Document {
     Document {
         id,
-        doc: NewDocument::new(
-            "s",
+        doc: NewDocument::new(praden_core::DocumentParts {
+            source_id: "s",
             kind,
             outlet,
-            Some(&format!("https://example.th/{id}")),
-            None,
+            url: Some(&format!("https://example.th/{id}")),
+            item_id: None,
             title,
-            "รัฐบาลชี้แจงมาตรการช่วยเหลือประชาชน",
-            at,
-            datetime!(2024-03-05 03:00 UTC),
-        )
+            body: "รัฐบาลชี้แจงมาตรการช่วยเหลือประชาชน",
+            published_at: at,
+            fetched_at: datetime!(2024-03-05 03:00 UTC),
+        })
         .unwrap(),
     }
 }
@@ -148,17 +148,17 @@ async fn a_title_word_ranks_first_and_words_may_span_title_and_body() {
     let at = datetime!(2024-03-05 10:00 +7);
     let make = |id: i64, title: &str, body: &str| Document {
         id,
-        doc: NewDocument::new(
-            "s",
-            SourceKind::News,
-            "มติชน",
-            None,
-            Some(&id.to_string()),
+        doc: NewDocument::new(praden_core::DocumentParts {
+            source_id: "s",
+            kind: SourceKind::News,
+            outlet: "มติชน",
+            url: None,
+            item_id: Some(&id.to_string()),
             title,
             body,
-            Some(at),
-            at,
-        )
+            published_at: Some(at),
+            fetched_at: at,
+        })
         .unwrap(),
     };
     writer
@@ -200,20 +200,20 @@ async fn snippets_survive_a_compound_at_any_place_in_the_passage() {
     let docs: Vec<Document> = (0..160i64)
         .map(|i| Document {
             id: i + 1,
-            doc: NewDocument::new(
-                "s",
-                SourceKind::Social,
-                "X",
-                None,
-                Some(&i.to_string()),
-                "ฝุ่นเกินมาตรฐาน",
-                &format!(
+            doc: NewDocument::new(praden_core::DocumentParts {
+                source_id: "s",
+                kind: SourceKind::Social,
+                outlet: "X",
+                url: None,
+                item_id: Some(&i.to_string()),
+                title: "ฝุ่นเกินมาตรฐาน",
+                body: &format!(
                     "{}ปัญหาฝุ่น PM2.5 เกินมาตรฐาน <ทุกพื้นที่> & ต่อเนื่อง",
                     "ข่าว ".repeat(i as usize)
                 ),
-                Some(at),
-                at,
-            )
+                published_at: Some(at),
+                fetched_at: at,
+            })
             .unwrap(),
         })
         .collect();

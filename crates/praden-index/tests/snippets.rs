@@ -34,17 +34,17 @@ async fn every_hit_with_the_word_in_its_body_has_it_highlighted() {
         .enumerate()
         .map(|(i, body)| Document {
             id: i as i64 + 1,
-            doc: NewDocument::new(
-                "s",
-                SourceKind::News,
-                "thaigov.go.th",
-                None,
-                Some(&i.to_string()),
-                "ข่าว",
+            doc: NewDocument::new(praden_core::DocumentParts {
+                source_id: "s",
+                kind: SourceKind::News,
+                outlet: "thaigov.go.th",
+                url: None,
+                item_id: Some(&i.to_string()),
+                title: "ข่าว",
                 body,
-                Some(now),
-                now,
-            )
+                published_at: Some(now),
+                fetched_at: now,
+            })
             .unwrap(),
         })
         .collect();

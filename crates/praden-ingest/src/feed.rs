@@ -246,17 +246,17 @@ fn to_item(
     } else {
         item.id.clone()
     };
-    let doc = NewDocument::new(
-        &source.id,
-        source.kind,
-        &source.outlet,
-        link.as_deref(),
-        Some(&id),
-        &title,
-        &body,
+    let doc = NewDocument::new(praden_core::DocumentParts {
+        source_id: &source.id,
+        kind: source.kind,
+        outlet: &source.outlet,
+        url: link.as_deref(),
+        item_id: Some(&id),
+        title: &title,
+        body: &body,
         published_at,
         fetched_at,
-    )
+    })
     .map_err(|e| err(&e.to_string()))?;
     Ok(FeedItem { doc, fetch_article })
 }

@@ -98,17 +98,17 @@ pub fn article_document(
         ),
         None => None,
     };
-    NewDocument::new(
-        &source.id,
-        source.kind,
-        &source.outlet,
-        Some(url.as_str()),
-        None,
-        &title,
-        &body,
+    NewDocument::new(praden_core::DocumentParts {
+        source_id: &source.id,
+        kind: source.kind,
+        outlet: &source.outlet,
+        url: Some(url.as_str()),
+        item_id: None,
+        title: &title,
+        body: &body,
         published_at,
         fetched_at,
-    )
+    })
     .map_err(|e| err(e.to_string()))
 }
 

@@ -568,17 +568,17 @@ pub fn file_documents(
         // The key names the file and the segment's offset, so reading the file again (after
         // a restart, from a listing seen again) stores nothing new.
         let item_id = format!("{file_name}@{}", seg.start_ms);
-        let mut doc = NewDocument::new(
-            &source.id,
-            source.kind,
-            &programme.channel,
-            None,
-            Some(&item_id),
-            &title,
-            &seg.text,
-            Some(start),
+        let mut doc = NewDocument::new(praden_core::DocumentParts {
+            source_id: &source.id,
+            kind: source.kind,
+            outlet: &programme.channel,
+            url: None,
+            item_id: Some(&item_id),
+            title: &title,
+            body: &seg.text,
+            published_at: Some(start),
             fetched_at,
-        )
+        })
         .map_err(|e| TranscriptError::NoCues(e.to_string()))?;
         doc.url = programme.url.clone();
         out.documents.push(doc);

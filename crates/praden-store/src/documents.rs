@@ -460,18 +460,19 @@ mod plans {
         // A table with statistics: 2,000 documents of distinct texts.
         let docs: Vec<NewDocument> = (0..2000)
             .map(|i| {
-                NewDocument::new(
-                    "s",
-                    SourceKind::News,
-                    "o",
-                    Some(&format!("https://a.th/{i}")),
-                    None,
-                    &format!("ข่าว {i}"),
-                    &format!("เนื้อหา {i}"),
-                    None,
+                NewDocument::new(praden_core::DocumentParts {
+                    source_id: "s",
+                    kind: SourceKind::News,
+                    outlet: "o",
+                    url: Some(&format!("https://a.th/{i}")),
+                    item_id: None,
+                    title: &format!("ข่าว {i}"),
+                    body: &format!("เนื้อหา {i}"),
+                    published_at: None,
                     // An archive of 83 days, an hour apart; the window below is its last 3.
-                    time::macros::datetime!(2020-01-01 00:00 UTC) + time::Duration::hours(i),
-                )
+                    fetched_at: time::macros::datetime!(2020-01-01 00:00 UTC)
+                        + time::Duration::hours(i),
+                })
                 .unwrap()
             })
             .collect();

@@ -327,17 +327,17 @@ fn proposal(title: &str, social: i64) -> Proposal {
 async fn figures_for_the_brief_count_pending_candidates_and_social_engagement(url: String) {
     let store = Store::connect(&url).await.unwrap();
     let post = |i: usize| {
-        NewDocument::new(
-            "x",
-            SourceKind::Social,
-            "X",
-            Some(&format!("https://x.test/status/{i}")),
-            None,
-            &format!("โพสต์ {i}"),
-            "ไข่แพง",
-            Some(NINE_THIRTY - Duration::hours(3)),
-            NINE_THIRTY,
-        )
+        NewDocument::new(praden_core::DocumentParts {
+            source_id: "x",
+            kind: SourceKind::Social,
+            outlet: "X",
+            url: Some(&format!("https://x.test/status/{i}")),
+            item_id: None,
+            title: &format!("โพสต์ {i}"),
+            body: "ไข่แพง",
+            published_at: Some(NINE_THIRTY - Duration::hours(3)),
+            fetched_at: NINE_THIRTY,
+        })
         .unwrap()
     };
     let ids = store

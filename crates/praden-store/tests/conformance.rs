@@ -65,17 +65,17 @@ conformance!(
 );
 
 fn doc(url: &str, title: &str) -> NewDocument {
-    NewDocument::new(
-        "thaigov",
-        SourceKind::Official,
-        "thaigov.go.th",
-        Some(url),
-        None,
+    NewDocument::new(praden_core::DocumentParts {
+        source_id: "thaigov",
+        kind: SourceKind::Official,
+        outlet: "thaigov.go.th",
+        url: Some(url),
+        item_id: None,
         title,
-        "นายกรัฐมนตรีประชุมคณะรัฐมนตรีที่ทำเนียบรัฐบาล",
-        Some(datetime!(2024-03-05 09:30 +7)),
-        datetime!(2024-03-05 03:00 UTC),
-    )
+        body: "นายกรัฐมนตรีประชุมคณะรัฐมนตรีที่ทำเนียบรัฐบาล",
+        published_at: Some(datetime!(2024-03-05 09:30 +7)),
+        fetched_at: datetime!(2024-03-05 03:00 UTC),
+    })
     .unwrap()
 }
 
@@ -263,17 +263,17 @@ async fn item_failures_are_recorded_once_per_item(store: Store) {
 
 async fn the_same_text_from_other_outlets_is_linked_to_the_first_copy(store: Store) {
     let copy = |source: &str, url: &str| {
-        NewDocument::new(
-            source,
-            SourceKind::News,
-            source,
-            Some(url),
-            None,
-            "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า",
-            "ข่าวจากสำนักข่าวไทย",
-            None,
-            datetime!(2024-03-05 03:00 UTC),
-        )
+        NewDocument::new(praden_core::DocumentParts {
+            source_id: source,
+            kind: SourceKind::News,
+            outlet: source,
+            url: Some(url),
+            item_id: None,
+            title: "ครม. เห็นชอบมาตรการลดค่าไฟฟ้า",
+            body: "ข่าวจากสำนักข่าวไทย",
+            published_at: None,
+            fetched_at: datetime!(2024-03-05 03:00 UTC),
+        })
         .unwrap()
     };
     let first = store

@@ -27,17 +27,17 @@ const NOW: OffsetDateTime = datetime!(2026-11-23 02:00 UTC);
 async fn docs(store: &Store, prefix: &str, n: usize) -> Vec<i64> {
     let docs: Vec<_> = (0..n)
         .map(|i| {
-            NewDocument::new(
-                "matichon",
-                SourceKind::News,
-                "มติชน",
-                Some(&format!("https://matichon.test/{prefix}/{i}")),
-                None,
-                &format!("ข่าว {prefix} {i}"),
-                "ราคาไข่ไก่แพงขึ้นทั่วประเทศ ผู้บริโภคเดือดร้อน",
-                Some(NOW - Duration::hours(3)),
-                NOW,
-            )
+            NewDocument::new(praden_core::DocumentParts {
+                source_id: "matichon",
+                kind: SourceKind::News,
+                outlet: "มติชน",
+                url: Some(&format!("https://matichon.test/{prefix}/{i}")),
+                item_id: None,
+                title: &format!("ข่าว {prefix} {i}"),
+                body: "ราคาไข่ไก่แพงขึ้นทั่วประเทศ ผู้บริโภคเดือดร้อน",
+                published_at: Some(NOW - Duration::hours(3)),
+                fetched_at: NOW,
+            })
             .unwrap()
         })
         .collect();

@@ -371,17 +371,17 @@ mod tests {
         let (title, body) = (v["title"].as_str().unwrap(), v["body"].as_str().unwrap());
         let now = OffsetDateTime::now_utc();
         let doc = |outlet: &str, i: i64| {
-            NewDocument::new(
+            NewDocument::new(praden_core::DocumentParts {
+                source_id: outlet,
+                kind: SourceKind::News,
                 outlet,
-                SourceKind::News,
-                outlet,
-                Some(&format!("https://{outlet}/{i}")),
-                None,
+                url: Some(&format!("https://{outlet}/{i}")),
+                item_id: None,
                 title,
                 body,
-                Some(now - time::Duration::minutes(60 - i)),
-                now,
-            )
+                published_at: Some(now - time::Duration::minutes(60 - i)),
+                fetched_at: now,
+            })
             .unwrap()
         };
         let dir = tempfile::tempdir().unwrap();
@@ -443,17 +443,17 @@ mod tests {
             regrowth_factor: 2.0,
         };
         let doc = |id: i64, published: Option<OffsetDateTime>, backfill: bool| {
-            let mut d = NewDocument::new(
-                "s",
-                SourceKind::News,
-                "thairath.co.th",
-                Some(&format!("https://thairath.co.th/{id}")),
-                None,
-                "น้ำท่วมเชียงใหม่",
-                "",
-                published,
-                now,
-            )
+            let mut d = NewDocument::new(praden_core::DocumentParts {
+                source_id: "s",
+                kind: SourceKind::News,
+                outlet: "thairath.co.th",
+                url: Some(&format!("https://thairath.co.th/{id}")),
+                item_id: None,
+                title: "น้ำท่วมเชียงใหม่",
+                body: "",
+                published_at: published,
+                fetched_at: now,
+            })
             .unwrap();
             d.backfill = backfill;
             Document { id, doc: d }

@@ -224,32 +224,32 @@ pub(crate) fn to_document(
             .map_err(|e| e.to_string());
     }
     if o.kind == SourceKind::Broadcast && id.is_some() {
-        let mut doc = NewDocument::new(
-            &o.source_id,
-            o.kind,
-            &outlet,
-            None,
-            id.as_deref(),
-            &title,
-            &body,
+        let mut doc = NewDocument::new(praden_core::DocumentParts {
+            source_id: &o.source_id,
+            kind: o.kind,
+            outlet: &outlet,
+            url: None,
+            item_id: id.as_deref(),
+            title: &title,
+            body: &body,
             published_at,
             fetched_at,
-        )
+        })
         .map_err(|e| e.to_string())?;
         doc.url = url;
         return Ok(doc);
     }
-    NewDocument::new(
-        &o.source_id,
-        o.kind,
-        &outlet,
-        url.as_deref(),
-        id.as_deref(),
-        &title,
-        &body,
+    NewDocument::new(praden_core::DocumentParts {
+        source_id: &o.source_id,
+        kind: o.kind,
+        outlet: &outlet,
+        url: url.as_deref(),
+        item_id: id.as_deref(),
+        title: &title,
+        body: &body,
         published_at,
         fetched_at,
-    )
+    })
     .map_err(|e| e.to_string())
 }
 
