@@ -110,8 +110,6 @@ pub struct Ingester {
     limits: IngestLimits,
     in_flight: Arc<Semaphore>,
     hosts: Arc<HostGates>,
-    /// Transcript files already read (see `transcript::SeenFiles`).
-    seen_files: Arc<crate::transcript::SeenFiles>,
     /// Where parsing runs: off the async runtime, bounded in time and size.
     parse: ParsePool,
 }
@@ -135,7 +133,6 @@ impl Ingester {
             limits,
             in_flight: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             hosts: Arc::new(HostGates::default()),
-            seen_files: Arc::default(),
             parse,
         }
     }
@@ -149,8 +146,8 @@ impl Ingester {
         self.sink.clone()
     }
 
-    pub(crate) fn seen_files(&self) -> &crate::transcript::SeenFiles {
-        &self.seen_files
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Stores the documents that are new, counts them in the report, links near-duplicates

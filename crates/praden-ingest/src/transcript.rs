@@ -595,9 +595,20 @@ pub(crate) struct FileStamp {
     sidecar: Option<(u64, Option<std::time::SystemTime>)>,
 }
 
-/// Files already read, per source, in memory: after a restart every file is read once more
-/// and its documents' item keys make that a no-op.
-pub(crate) type SeenFiles = std::sync::Mutex<HashMap<String, HashMap<String, FileStamp>>>;
+impl FileStamp {
+    /// The stamp as the store keeps it (`transcript_files.stamp`): sizes and modification
+    /// times in nanoseconds since 1970, `-` where there is none.
+    fn as_text(&self) -> String {
+        let time = |m: Option<std::time::SystemTime>| {
+            m.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or("-".to_string(), |d| d.as_nanos().to_string())
+        };
+        let sidecar = self
+            .sidecar
+            .map_or("-".to_string(), |(len, m)| format!("{len}@{}", time(m)));
+        format!("{}@{};sidecar={sidecar}", self.len, time(self.modified))
+    }
+}
 
 /// One entry of an HTTP listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,6 +763,7 @@ impl Ingester {
                 .ok()
                 .map(|m| (m.len(), m.modified().ok()))
         };
+        let seen = self.store().read_files(&source.id).await?;
         let now = OffsetDateTime::now_utc();
         let mut report = PollReport::default();
         let mut docs = Vec::new();
@@ -770,7 +782,7 @@ impl Ingester {
                 modified,
                 sidecar: stamp_of(&sidecar_path),
             };
-            if self.already_read(&source.id, &name, &stamp) {
+            if already_read(&seen, &name, &stamp) {
                 continue;
             }
             read.push((name.clone(), stamp.clone()));
@@ -817,7 +829,7 @@ impl Ingester {
             collect(&name, result, &mut docs, &mut report);
         }
         self.store_new_documents(&docs, &mut report).await?;
-        self.remember(&source.id, read);
+        self.remember(&source.id, read).await;
         Ok(report)
     }
 
@@ -860,6 +872,10 @@ impl Ingester {
             Ok(Err(e)) => return (Err(e.into()), None),
             Err(e) => return (Err(e.into()), None),
         };
+        let seen = match self.store().read_files(&source.id).await {
+            Ok(seen) => seen,
+            Err(e) => return (Err(e.into()), None),
+        };
         let now = OffsetDateTime::now_utc();
         let mut report = PollReport::default();
         let mut docs = Vec::new();
@@ -876,7 +892,7 @@ impl Ingester {
                 break;
             }
             let key = entry.url.to_string();
-            if self.already_read(&source.id, &key, &unchanged) {
+            if already_read(&seen, &key, &unchanged) {
                 continue;
             }
             let name = entry
@@ -950,30 +966,27 @@ impl Ingester {
         if let Err(e) = self.store_new_documents(&docs, &mut report).await {
             return (Err(e), None);
         }
-        self.remember(&source.id, read);
+        self.remember(&source.id, read).await;
         (Ok(report), Some(new_validators))
     }
 
-    fn already_read(&self, source_id: &str, key: &str, stamp: &FileStamp) -> bool {
-        self.seen_files()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(source_id)
-            .and_then(|files| files.get(key))
-            .is_some_and(|s| s == stamp)
-    }
-
-    fn remember(&self, source_id: &str, read: Vec<(String, FileStamp)>) {
-        if read.is_empty() {
-            return;
+    /// Records the files read in the store, after their documents: a crash in between only
+    /// means reading them once more, which their item keys make a no-op. Best effort, for
+    /// the same reason.
+    async fn remember(&self, source_id: &str, read: Vec<(String, FileStamp)>) {
+        let read: Vec<(String, String)> = read
+            .into_iter()
+            .map(|(key, stamp)| (key, stamp.as_text()))
+            .collect();
+        if let Err(e) = self.store().remember_read_files(source_id, &read).await {
+            tracing::warn!(source = source_id, error = %e, "transcript files read not recorded");
         }
-        self.seen_files()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(source_id.to_string())
-            .or_default()
-            .extend(read);
     }
+}
+
+/// Whether the file `key` was read before, when it looked as it does now.
+fn already_read(seen: &HashMap<String, String>, key: &str, stamp: &FileStamp) -> bool {
+    seen.get(key).is_some_and(|s| *s == stamp.as_text())
 }
 
 /// One transcript with its sidecar (bytes, or the error reading them), or the sidecar

@@ -239,6 +239,49 @@ impl Store {
         Ok(())
     }
 
+    /// The transcript files `source_id` has read: file key (a name in a watched directory,
+    /// or a listing's URL) to the stamp it had when it was read.
+    pub async fn read_files(
+        &self,
+        source_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT file_key, stamp FROM transcript_files WHERE source_id = $1")
+                .bind(source_id)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Records that `source_id` has read these files, as `(file key, stamp)`; a file read
+    /// again gets its new stamp.
+    pub async fn remember_read_files(
+        &self,
+        source_id: &str,
+        files: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (key, stamp) in files {
+                sqlx::query(
+                    "INSERT INTO transcript_files (source_id, file_key, stamp) VALUES ($1, $2, $3) \
+                     ON CONFLICT (source_id, file_key) DO UPDATE SET stamp = excluded.stamp",
+                )
+                .bind(source_id)
+                .bind(key)
+                .bind(stamp)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The recorded item failures of one source, most recent first.
     pub async fn item_failures(
         &self,

@@ -61,6 +61,7 @@ conformance!(
     documents_after_pages_in_id_order,
     source_state_round_trips_and_updates,
     item_failures_are_recorded_once_per_item,
+    read_transcript_files_are_remembered_per_source,
     the_same_text_from_other_outlets_is_linked_to_the_first_copy,
 );
 
@@ -229,6 +230,26 @@ async fn source_state_round_trips_and_updates(store: Store) {
         all.iter().map(|s| s.source_id.as_str()).collect::<Vec<_>>(),
         ["a-first", "matichon"]
     );
+}
+
+async fn read_transcript_files_are_remembered_per_source(store: Store) {
+    assert!(store.read_files("radio").await.unwrap().is_empty());
+    let files = [
+        ("ข่าวเช้า.vtt".to_string(), "len=10".to_string()),
+        ("https://r.th/2.srt".to_string(), "url".to_string()),
+    ];
+    store.remember_read_files("radio", &files).await.unwrap();
+    store.remember_read_files("radio", &[]).await.unwrap();
+    // Read again after it changed: the new stamp replaces the old.
+    store
+        .remember_read_files("radio", &[("ข่าวเช้า.vtt".into(), "len=12".into())])
+        .await
+        .unwrap();
+    let read = store.read_files("radio").await.unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(read["ข่าวเช้า.vtt"], "len=12");
+    assert_eq!(read["https://r.th/2.srt"], "url");
+    assert!(store.read_files("tv").await.unwrap().is_empty());
 }
 
 async fn item_failures_are_recorded_once_per_item(store: Store) {
