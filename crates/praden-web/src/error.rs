@@ -48,39 +48,100 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The table: each error's status, its stable code, and what a page tells a monitor in
+    /// Thai. The JSON envelope and every HTML page answer from it, so one failure is the same
+    /// status everywhere.
+    pub(crate) fn status_code_thai(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            Self::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
-            Self::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad_parameter"),
-            Self::BadBody(_) => (StatusCode::BAD_REQUEST, "bad_body"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            Self::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            Self::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query", "คำค้นไม่ถูกต้อง"),
+            Self::BadParameter(_) => (
+                StatusCode::BAD_REQUEST,
+                "bad_parameter",
+                "ข้อมูลไม่ครบหรือไม่ถูกต้อง",
+            ),
+            Self::BadBody(_) => (StatusCode::BAD_REQUEST, "bad_body", "ข้อมูลที่ส่งมาอ่านไม่ได้"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "ไม่พบสิ่งที่ขอ"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "ที่อยู่นี้ไม่รับคำขอแบบนี้",
+            ),
+            Self::TooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "ข้อมูลที่ส่งมามีขนาดใหญ่เกินไป",
+            ),
+            Self::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "ไม่รับข้อมูลชนิดนี้",
+            ),
+            Self::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "มีผู้ดำเนินการก่อนคุณ การดำเนินการของคุณยังไม่ถูกบันทึก กรุณาเปิดหน้าใหม่แล้วลองอีกครั้ง",
+            ),
+            Self::Unauthenticated(_) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", "กรุณาเข้าสู่ระบบ")
             }
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::CsrfFailed(_) => (StatusCode::FORBIDDEN, "csrf_failed"),
-            Self::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "คุณไม่มีสิทธิ์ทำรายการนี้"),
+            Self::CsrfFailed(_) => (
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "แบบฟอร์มหมดอายุ กรุณาเปิดหน้าใหม่แล้วลองอีกครั้ง",
+            ),
+            Self::StoreUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "ฐานข้อมูลไม่พร้อมใช้งานชั่วคราว กรุณาลองใหม่อีกครั้ง",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "เกิดข้อผิดพลาดภายในระบบ",
+            ),
+        }
+    }
+
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status_code_thai().0
+    }
+
+    /// The detail an answer may show after the Thai lead: the message, except for a server
+    /// error, whose detail goes to the log (it may name internals) and not to the caller.
+    pub(crate) fn shown_detail(&self) -> String {
+        if self.status().is_server_error() {
+            self.log();
+        }
+        self.to_string()
+    }
+
+    fn log(&self) {
+        match self {
+            Self::StoreUnavailable(e) => tracing::error!(error = %e, "store unavailable"),
+            Self::Internal(detail) => tracing::error!(%detail, "internal error"),
+            _ => {}
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            match &self {
-                Self::StoreUnavailable(e) => tracing::error!(error = %e, "store unavailable"),
-                Self::Internal(detail) => tracing::error!(%detail, "internal error"),
-                _ => {}
-            }
-        }
-        let body = json!({ "error": { "code": code, "message": self.to_string() } });
+        let (status, code, _) = self.status_code_thai();
+        let message = self.shown_detail();
+        let body = json!({ "error": { "code": code, "message": message } });
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<praden_store::AccountError> for ApiError {
+    fn from(e: praden_store::AccountError) -> Self {
+        use praden_store::AccountError as A;
+        match e {
+            A::Exists { .. } | A::AlreadyRevoked { .. } => Self::Conflict(e.to_string()),
+            A::NotFound { .. } => Self::NotFound(e.to_string()),
+            A::Store(inner) => Self::StoreUnavailable(inner),
+        }
     }
 }
 

@@ -95,38 +95,27 @@ pub async fn search_page(
     if form.q.trim().is_empty() && form.candidate.trim().is_empty() {
         return (StatusCode::OK, Html(page(&form, "")));
     }
-    let outcome = match form.params().into_resolved(&state).await {
-        Ok(request) => {
-            let index = state.index.clone();
-            match tokio::task::spawn_blocking(move || index.search_with(&request)).await {
-                Ok(Ok(mut results)) => match link_candidates(&state, &mut results).await {
-                    Ok(()) => Ok(results),
-                    Err(e) => Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
-                },
-                Ok(Err(e)) => Err((StatusCode::BAD_REQUEST, e.to_string())),
-                Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-            }
-        }
-        Err(e @ ApiError::NotFound(_)) => Err((StatusCode::NOT_FOUND, e.to_string())),
-        Err(e) => Err((StatusCode::BAD_REQUEST, e.to_string())),
-    };
+    let outcome: Result<_, ApiError> = async {
+        let request = form.params().into_resolved(&state).await?;
+        let index = state.index.clone();
+        let mut results = tokio::task::spawn_blocking(move || index.search_with(&request))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        link_candidates(&state, &mut results).await?;
+        Ok(results)
+    }
+    .await;
     match outcome {
         Ok(results) => (
             StatusCode::OK,
             Html(page(&form, &results_html(&form, &results))),
         ),
-        Err((status, message)) => {
-            if status.is_server_error() {
-                tracing::error!(%message, "search page failed");
-            }
-            let shown = if status.is_server_error() {
-                "internal error".to_string()
-            } else {
-                message
-            };
+        // The status and the Thai words come from the error table, as the API's do.
+        Err(e) => {
+            let (status, _, thai) = e.status_code_thai();
             let body = format!(
-                "<p class=\"error\" role=\"alert\">ค้นหาไม่สำเร็จ: {}</p>",
-                esc(&shown)
+                "<p class=\"error\" role=\"alert\">ค้นหาไม่สำเร็จ: {thai} ({})</p>",
+                esc(&e.shown_detail())
             );
             (status, Html(page(&form, &body)))
         }

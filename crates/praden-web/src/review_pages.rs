@@ -11,7 +11,7 @@ use crate::review::{
 };
 use crate::{ApiError, AppState};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use praden_core::review::{Candidate, CandidateStatus, Criterion};
@@ -432,21 +432,14 @@ async fn action_forms(
     ))
 }
 
-/// A refused action: the reason in Thai terms plus the store's exact words, and the way back.
+/// A refused action: the reason in Thai (the error table's words) plus the store's exact
+/// words, and the way back — a page, whatever the error, since a monitor's browser sent it.
 fn refused(id: i64, e: ApiError) -> Response {
-    let (status, lead) = match &e {
-        ApiError::Conflict(_) => (
-            StatusCode::CONFLICT,
-            "มีผู้ดำเนินการกับประเด็นนี้ก่อนคุณ การดำเนินการของคุณยังไม่ถูกบันทึก กรุณาเปิดหน้าใหม่แล้วตัดสินใจอีกครั้ง",
-        ),
-        ApiError::BadParameter(_) => (StatusCode::BAD_REQUEST, "ข้อมูลไม่ครบหรือไม่ถูกต้อง"),
-        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "ไม่พบประเด็นนี้"),
-        _ => return e.into_response(),
-    };
+    let (status, _, lead) = e.status_code_thai();
     let body = format!(
         "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
          <p><a href=\"/candidates/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/queue\">กลับไปที่คิว</a></p>",
-        esc(&e.to_string())
+        esc(&e.shown_detail())
     );
     (status, Html(shell("ดำเนินการไม่สำเร็จ", &body))).into_response()
 }

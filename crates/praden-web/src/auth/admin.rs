@@ -229,17 +229,11 @@ fn back(done: &str) -> Response {
         .into_response()
 }
 
-fn refused(e: &AccountError) -> (StatusCode, String) {
-    match e {
-        AccountError::Exists { .. } | AccountError::AlreadyRevoked { .. } => {
-            (StatusCode::CONFLICT, e.to_string())
-        }
-        AccountError::NotFound { .. } => (StatusCode::NOT_FOUND, e.to_string()),
-        AccountError::Store(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the store is unavailable".into(),
-        ),
-    }
+/// A refused change, through the error table: its status, and its Thai words with the detail.
+fn refused(e: AccountError) -> (StatusCode, String) {
+    let e = crate::ApiError::from(e);
+    let (status, _, thai) = e.status_code_thai();
+    (status, format!("{thai}: {}", e.shown_detail()))
 }
 
 #[derive(serde::Deserialize)]
@@ -303,7 +297,7 @@ pub(crate) async fn add_user(
     match state.store.add_user(&new, &context(&who, &headers)).await {
         Ok(_) => back("user"),
         Err(e) => {
-            let (status, text) = refused(&e);
+            let (status, text) = refused(e);
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
@@ -346,7 +340,7 @@ async fn set_disabled(
     {
         Ok(_) => back(if disabled { "disabled" } else { "enabled" }),
         Err(e) => {
-            let (status, text) = refused(&e);
+            let (status, text) = refused(e);
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
@@ -399,7 +393,7 @@ pub(crate) async fn create_token(
             accounts_page(&state, &who, StatusCode::CREATED, &text).await
         }
         Err(e) => {
-            let (status, text) = refused(&e);
+            let (status, text) = refused(e);
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
@@ -419,7 +413,7 @@ pub(crate) async fn revoke_token(
     {
         Ok(_) => back("revoked"),
         Err(e) => {
-            let (status, text) = refused(&e);
+            let (status, text) = refused(e);
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
