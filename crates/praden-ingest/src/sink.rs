@@ -19,6 +19,8 @@ use crate::budget::{Job, ParseBudget, ParsePool};
 const NEAR_DUPLICATE_WINDOW: time::Duration = time::Duration::days(3);
 /// At most this many recent fingerprints are compared with a new document.
 const NEAR_DUPLICATE_CANDIDATES: i64 = 20_000;
+/// Documents fingerprinted in one parse-pool job.
+const FINGERPRINTS_PER_JOB: usize = 32;
 
 /// A post as it arrives: the document and the engagement seen on it at `observed_at`.
 #[derive(Debug, Clone)]
@@ -132,49 +134,70 @@ impl DocumentSink {
             .store
             .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
             .await?;
+        let mut docs = Vec::with_capacity(ids.len());
         for &id in ids {
-            let Some(doc) = self.store.document(id).await? else {
-                continue;
-            };
-            let text = format!("{}\n{}", doc.doc.title, doc.doc.body);
-            // Segmentation is CPU work: on the parse pool, within its budget.
+            if let Some(doc) = self.store.document(id).await? {
+                docs.push((
+                    id,
+                    doc.doc.outlet,
+                    format!("{}\n{}", doc.doc.title, doc.doc.body),
+                ));
+            }
+        }
+        // Segmentation is CPU work: on the parse pool, within its budget, a few dozen
+        // documents a job (one segmenter and one thread hand-off each, well inside the time
+        // budget); a text over the size budget is left without a fingerprint.
+        let mut hashes = Vec::with_capacity(docs.len());
+        for chunk in docs.chunks(FINGERPRINTS_PER_JOB) {
+            let texts: Vec<String> = chunk.iter().map(|(_, _, t)| t.clone()).collect();
             let job = Job::new(
-                &doc.doc.source_id,
-                format!("the fingerprint of document {id}"),
+                "near-duplicates",
+                format!(
+                    "the fingerprints of documents {}–{}",
+                    chunk[0].0,
+                    chunk[chunk.len() - 1].0
+                ),
             );
-            let hash = self
+            let done = self
                 .parse
                 .run(job, move |budget| {
-                    budget.check_size(text.as_bytes())?;
-                    Ok(crate::dedup::simhash(&praden_thai::Segmenter::new(), &text))
+                    let segmenter = praden_thai::Segmenter::new();
+                    Ok(texts
+                        .iter()
+                        .map(|text| {
+                            budget.check_size(text.as_bytes()).ok()?;
+                            crate::dedup::simhash(&segmenter, text)
+                        })
+                        .collect::<Vec<_>>())
                 })
                 .await;
-            let hash = match hash {
-                Ok(Some(hash)) => hash,
-                Ok(None) => continue,
+            match done {
+                Ok(done) => hashes.extend(done),
                 Err(e) => {
-                    tracing::warn!(error = %e, "document not fingerprinted");
-                    continue;
+                    tracing::warn!(error = %e, "documents not fingerprinted");
+                    hashes.extend(std::iter::repeat_n(None, chunk.len()));
                 }
-            };
+            }
+        }
+        let mut prints = Vec::with_capacity(docs.len());
+        for ((id, outlet, _), hash) in docs.into_iter().zip(hashes) {
+            let Some(hash) = hash else { continue };
             let first_copy = known
                 .iter()
-                .filter(|f| f.id < id && f.outlet != doc.doc.outlet)
+                .filter(|f| f.id < id && f.outlet != outlet)
                 .find(|f| {
                     crate::dedup::distance(f.simhash as u64, hash) <= crate::dedup::MAX_DISTANCE
                 })
                 .map(|f| f.duplicate_of.unwrap_or(f.id));
             // The bits are stored as they are; i64 is what both databases hold.
-            self.store
-                .set_fingerprint(id, hash as i64, first_copy)
-                .await?;
+            prints.push((id, hash as i64, first_copy));
             known.push(Fingerprint {
                 id,
-                outlet: doc.doc.outlet,
+                outlet,
                 simhash: hash as i64,
                 duplicate_of: first_copy,
             });
         }
-        Ok(())
+        self.store.set_fingerprints(&prints).await
     }
 }

@@ -199,24 +199,30 @@ impl Store {
         Ok(found)
     }
 
-    /// Records a document's fingerprint and, if it is a near-duplicate, the first copy it
-    /// belongs to (an exact-duplicate link already made is kept).
-    pub async fn set_fingerprint(
+    /// Records documents' fingerprints, as `(id, simhash, first copy)`: for a near-duplicate,
+    /// the first copy it belongs to (an exact-duplicate link already made is kept). One
+    /// transaction for them all: a commit per document cost a bulk import most of its speed.
+    pub async fn set_fingerprints(
         &self,
-        id: i64,
-        simhash: i64,
-        duplicate_of: Option<i64>,
+        prints: &[(i64, i64, Option<i64>)],
     ) -> Result<(), StoreError> {
+        if prints.is_empty() {
+            return Ok(());
+        }
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE documents SET simhash = $2, duplicate_of = COALESCE(duplicate_of, $3) \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(simhash)
-            .bind(duplicate_of)
-            .execute(pool)
-            .await?;
+            let mut tx = pool.begin().await?;
+            for &(id, simhash, duplicate_of) in prints {
+                sqlx::query(
+                    "UPDATE documents SET simhash = $2, duplicate_of = COALESCE(duplicate_of, $3) \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(simhash)
+                .bind(duplicate_of)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

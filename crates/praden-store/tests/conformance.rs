@@ -324,16 +324,13 @@ async fn the_same_text_from_other_outlets_is_linked_to_the_first_copy(store: Sto
         .await
         .unwrap()
         .is_empty());
+    store.set_fingerprints(&[]).await.unwrap();
     store
-        .set_fingerprint(first.inserted[0], -5, None)
-        .await
-        .unwrap();
-    store
-        .set_fingerprint(later.inserted[0], 7, Some(first.inserted[1]))
-        .await
-        .unwrap();
-    store
-        .set_fingerprint(first.inserted[1], 1 << 62, None)
+        .set_fingerprints(&[
+            (first.inserted[0], -5, None),
+            (later.inserted[0], 7, Some(first.inserted[1])),
+            (first.inserted[1], 1 << 62, None),
+        ])
         .await
         .unwrap();
     let fps = store.recent_fingerprints(since, 10).await.unwrap();
