@@ -99,10 +99,8 @@ impl DocumentSink {
     }
 
     /// Stores `docs` and wakes the followers, without linking: for a poll that links all its
-    /// documents at its end ([`link_near_duplicates`](Self::link_near_duplicates)), and for a
-    /// bulk import, which does not link yet (fingerprinting one document at a time costs it
-    /// two thirds of its speed).
-    pub async fn insert(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
+    /// documents at its end ([`link_near_duplicates`](Self::link_near_duplicates)).
+    pub(crate) async fn insert(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
         if docs.is_empty() {
             return Ok(Written::default());
         }
