@@ -65,10 +65,6 @@ impl DocumentSink {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Stores `docs` and links the new ones to their first copies.
     pub async fn write(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
         let written = self.insert(docs).await?;
