@@ -117,6 +117,15 @@ impl CandidateStatus {
         Self::Snoozed,
     ];
 
+    /// Where a monitor's decisions on a candidate start from — approving, rejecting, snoozing
+    /// (again) and merging it into another: the candidate is still undecided.
+    pub const DECIDABLE: &'static [CandidateStatus] = &[Self::Pending, Self::Snoozed];
+
+    /// What a candidate may be merged into: an undecided candidate, or an approved one (the
+    /// merged candidate duplicates a decided issue).
+    pub const MERGE_TARGETS: &'static [CandidateStatus] =
+        &[Self::Pending, Self::Snoozed, Self::Approved];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -219,6 +228,11 @@ pub enum IssueStatus {
 }
 
 impl IssueStatus {
+    pub const ALL: [IssueStatus; 2] = [Self::Approved, Self::Withdrawn];
+
+    /// Where edits and withdrawals of an issue start from: a withdrawn issue is final.
+    pub const CHANGEABLE: &'static [IssueStatus] = &[Self::Approved];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Approved => "approved",
@@ -260,6 +274,8 @@ pub enum IssueEventKind {
 }
 
 impl IssueEventKind {
+    pub const ALL: [IssueEventKind; 3] = [Self::Approved, Self::Edited, Self::Withdrawn];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Approved => "approved",

@@ -350,10 +350,7 @@ pub async fn candidate(
     }
     body.push_str("</ol>");
 
-    if matches!(
-        c.status,
-        CandidateStatus::Pending | CandidateStatus::Snoozed
-    ) {
+    if CandidateStatus::DECIDABLE.contains(&c.status) {
         body.push_str(&action_forms(&state, &c, &who, now).await?);
     }
     let _ = write!(
