@@ -257,7 +257,7 @@ async fn import_loads_jsonl_once_and_reports_bad_lines(db: Db) {
         kind: SourceKind::Official,
         outlet: None,
     };
-    let first = praden::import::import_file(&parts.store, &path, &options, || {})
+    let first = praden::import::import_file(&parts.store, &path, &options, Default::default())
         .await
         .unwrap();
     assert_eq!(
@@ -273,7 +273,7 @@ async fn import_loads_jsonl_once_and_reports_bad_lines(db: Db) {
         "{:?}",
         first.invalid
     );
-    let again = praden::import::import_file(&parts.store, &path, &options, || {})
+    let again = praden::import::import_file(&parts.store, &path, &options, Default::default())
         .await
         .unwrap();
     assert_eq!((again.inserted, again.already_stored), (0, 3));

@@ -752,7 +752,7 @@ async fn real_wisesight_messages_and_radio_transcripts_are_imported_and_found() 
         };
         let (store, path) = (parts.store.clone(), path.to_path_buf());
         async move {
-            praden::import::import_file(&store, &path, &options, || {})
+            praden::import::import_file(&store, &path, &options, Default::default())
                 .await
                 .unwrap()
         }

@@ -18,7 +18,12 @@ pub fn simhash(segmenter: &Segmenter, text: &str) -> Option<u64> {
     let words: Vec<&str> = segmenter
         .segment(text)
         .into_iter()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
+        // A Thai consonant answers at once; `char::is_alphanumeric` is a table search for
+        // every Thai letter, which cost a bulk import several percent of its time.
+        .filter(|w| {
+            w.chars()
+                .any(|c| matches!(c, '\u{0E01}'..='\u{0E2E}') || c.is_alphanumeric())
+        })
         .collect();
     if words.len() < MIN_WORDS {
         return None;

@@ -67,9 +67,20 @@ impl DocumentSink {
 
     /// Stores `docs` and links the new ones to their first copies.
     pub async fn write(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
-        let written = self.insert(docs).await?;
-        self.link_near_duplicates(&written.inserted).await;
-        Ok(written)
+        let outcome = self.store_new(docs).await?;
+        // The new documents are in hand: fingerprinted from here, not read back.
+        let new = outcome
+            .inserted
+            .iter()
+            .zip(&outcome.positions)
+            .map(|(&id, &at)| Fingerprintable::of(id, &docs[at]))
+            .collect();
+        self.link(new).await;
+        Ok(Written {
+            inserted: outcome.inserted,
+            existing: outcome.existing,
+            observations: 0,
+        })
     }
 
     /// Stores `posts` as [`write`](Self::write) does, then records the engagement seen on
@@ -97,13 +108,9 @@ impl DocumentSink {
     /// Stores `docs` and wakes the followers, without linking: for a poll that links all its
     /// documents at its end ([`link_near_duplicates`](Self::link_near_duplicates)).
     pub(crate) async fn insert(&self, docs: &[NewDocument]) -> Result<Written, StoreError> {
-        if docs.is_empty() {
-            return Ok(Written::default());
-        }
-        let InsertOutcome { inserted, existing } = self.store.insert_documents(docs).await?;
-        if !inserted.is_empty() {
-            self.stored.notify_one();
-        }
+        let InsertOutcome {
+            inserted, existing, ..
+        } = self.store_new(docs).await?;
         Ok(Written {
             inserted,
             existing,
@@ -111,70 +118,92 @@ impl DocumentSink {
         })
     }
 
-    /// Fingerprints the documents `ids` and links each near-duplicate from another outlet to
-    /// the first copy of its story. Best effort: a failure here loses no document, only a link.
+    async fn store_new(&self, docs: &[NewDocument]) -> Result<InsertOutcome, StoreError> {
+        if docs.is_empty() {
+            return Ok(InsertOutcome::default());
+        }
+        let outcome = self.store.insert_documents(docs).await?;
+        if !outcome.inserted.is_empty() {
+            self.stored.notify_one();
+        }
+        Ok(outcome)
+    }
+
+    /// Fingerprints the stored documents `ids` and links each near-duplicate from another
+    /// outlet to the first copy of its story.
     pub(crate) async fn link_near_duplicates(&self, ids: &[i64]) {
-        if ids.is_empty() {
+        let mut docs = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.store.document(id).await {
+                Ok(Some(doc)) => docs.push(Fingerprintable::of(id, &doc.doc)),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "near-duplicate linking failed");
+                    return;
+                }
+            }
+        }
+        self.link(docs).await;
+    }
+
+    /// Best effort: a failure here loses no document, only a link.
+    async fn link(&self, docs: Vec<Fingerprintable>) {
+        if docs.is_empty() {
             return;
         }
-        if let Err(e) = self.try_link_near_duplicates(ids).await {
+        if let Err(e) = self.try_link_near_duplicates(docs).await {
             tracing::warn!(error = %e, "near-duplicate linking failed");
         }
     }
 
-    async fn try_link_near_duplicates(&self, ids: &[i64]) -> Result<(), StoreError> {
+    async fn try_link_near_duplicates(&self, docs: Vec<Fingerprintable>) -> Result<(), StoreError> {
         let since = OffsetDateTime::now_utc() - NEAR_DUPLICATE_WINDOW;
         let mut known = self
             .store
             .recent_fingerprints(since, NEAR_DUPLICATE_CANDIDATES)
             .await?;
-        let mut docs = Vec::with_capacity(ids.len());
-        for &id in ids {
-            if let Some(doc) = self.store.document(id).await? {
-                docs.push((
-                    id,
-                    doc.doc.outlet,
-                    format!("{}\n{}", doc.doc.title, doc.doc.body),
-                ));
-            }
-        }
         // Segmentation is CPU work: on the parse pool, within its budget, a few dozen
         // documents a job (one segmenter and one thread hand-off each, well inside the time
-        // budget); a text over the size budget is left without a fingerprint.
-        let mut hashes = Vec::with_capacity(docs.len());
-        for chunk in docs.chunks(FINGERPRINTS_PER_JOB) {
-            let texts: Vec<String> = chunk.iter().map(|(_, _, t)| t.clone()).collect();
+        // budget), as many jobs at once as the pool has workers; a text over the size budget
+        // is left without a fingerprint.
+        let jobs = docs.chunks(FINGERPRINTS_PER_JOB).map(|chunk| {
+            let texts: Vec<String> = chunk.iter().map(|d| d.text.clone()).collect();
             let job = Job::new(
                 "near-duplicates",
                 format!(
                     "the fingerprints of documents {}–{}",
-                    chunk[0].0,
-                    chunk[chunk.len() - 1].0
+                    chunk[0].id,
+                    chunk[chunk.len() - 1].id
                 ),
             );
-            let done = self
-                .parse
-                .run(job, move |budget| {
-                    let segmenter = praden_thai::Segmenter::new();
-                    Ok(texts
-                        .iter()
-                        .map(|text| {
-                            budget.check_size(text.as_bytes()).ok()?;
-                            crate::dedup::simhash(&segmenter, text)
-                        })
-                        .collect::<Vec<_>>())
-                })
-                .await;
-            match done {
-                Ok(done) => hashes.extend(done),
-                Err(e) => {
+            let n = chunk.len();
+            let parse = self.parse.clone();
+            async move {
+                let done = parse
+                    .run(job, move |budget| {
+                        let segmenter = praden_thai::Segmenter::new();
+                        Ok(texts
+                            .iter()
+                            .map(|text| {
+                                budget.check_size(text.as_bytes()).ok()?;
+                                crate::dedup::simhash(&segmenter, text)
+                            })
+                            .collect::<Vec<_>>())
+                    })
+                    .await;
+                done.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "documents not fingerprinted");
-                    hashes.extend(std::iter::repeat_n(None, chunk.len()));
-                }
+                    vec![None; n]
+                })
             }
-        }
+        });
+        let hashes: Vec<Option<u64>> = futures_util::future::join_all(jobs)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         let mut prints = Vec::with_capacity(docs.len());
-        for ((id, outlet, _), hash) in docs.into_iter().zip(hashes) {
+        for (Fingerprintable { id, outlet, .. }, hash) in docs.into_iter().zip(hashes) {
             let Some(hash) = hash else { continue };
             let first_copy = known
                 .iter()
@@ -193,5 +222,22 @@ impl DocumentSink {
             });
         }
         self.store.set_fingerprints(&prints).await
+    }
+}
+
+/// What fingerprinting needs of a new document.
+struct Fingerprintable {
+    id: i64,
+    outlet: String,
+    text: String,
+}
+
+impl Fingerprintable {
+    fn of(id: i64, doc: &NewDocument) -> Self {
+        Self {
+            id,
+            outlet: doc.outlet.clone(),
+            text: format!("{}\n{}", doc.title, doc.body),
+        }
     }
 }

@@ -9,6 +9,9 @@ pub struct InsertOutcome {
     pub inserted: Vec<i64>,
     /// How many were already stored (same item key) and so left untouched.
     pub existing: usize,
+    /// Where each new document was in the batch offered, aligned with `inserted`: the caller
+    /// goes on with the documents it holds instead of reading them back.
+    pub positions: Vec<usize>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -139,7 +142,7 @@ impl Store {
         let mut outcome = InsertOutcome::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for d in docs {
+            for (position, d) in docs.iter().enumerate() {
                 let id: Option<i64> = sqlx::query_scalar(INSERT_DOCUMENT)
                     .bind(storable(&d.source_id))
                     .bind(d.kind.as_str())
@@ -156,7 +159,10 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 match id {
-                    Some(id) => outcome.inserted.push(id),
+                    Some(id) => {
+                        outcome.inserted.push(id);
+                        outcome.positions.push(position);
+                    }
                     None => outcome.existing += 1,
                 }
             }

@@ -63,6 +63,10 @@ pub struct ThaiTokenizer {
     // Reused between documents so tokenizing allocates only the term strings.
     spans: Vec<Span>,
     tokens: Vec<Token>,
+    /// The term strings of the last document's tokens, refilled for the next one: an index
+    /// token stream has several tokens a word, and allocating each term cost more than
+    /// finding it.
+    spare: Vec<String>,
     /// Sub-word byte ranges by token surface. Finding them costs a dictionary prefix search
     /// at every character, and news repeats its compounds (ทำเนียบรัฐบาล, คณะรัฐมนตรี) in
     /// nearly every article, so each distinct surface is searched once.
@@ -112,6 +116,7 @@ impl ThaiTokenizer {
             text_order: false,
             spans: Vec::new(),
             tokens: Vec::new(),
+            spare: Vec::new(),
             sub_cache: SubWordCache::default(),
         }
     }
@@ -140,8 +145,14 @@ impl ThaiTokenizer {
     /// callers that want the terms without tantivy.
     pub fn tokens(&mut self, text: &str) -> &[Token] {
         self.spans.clear();
-        self.tokens.clear();
+        self.spare.extend(self.tokens.drain(..).map(|t| t.text));
         self.segmenter.segment_spans(text, &mut self.spans);
+        let spare = &mut self.spare;
+        let mut make_term = |surface: &str| {
+            let mut t = spare.pop().unwrap_or_default();
+            term_text_into(surface, &mut t);
+            t
+        };
         let mut position = 0;
         // Indices of the segmentation's own tokens (not sub-words) in `tokens`.
         let mut plain: Vec<usize> = Vec::new();
@@ -150,7 +161,7 @@ impl ThaiTokenizer {
                 continue;
             }
             let surface = &text[span.start..span.end];
-            let term = term_text(surface);
+            let term = make_term(surface);
             if term.is_empty() {
                 continue;
             }
@@ -176,7 +187,7 @@ impl ThaiTokenizer {
                         offset_from: span.start + a,
                         offset_to: span.start + b,
                         position: position + chars,
-                        text: term_text(sub),
+                        text: make_term(sub),
                         position_length: sub.chars().count(),
                     });
                 }
@@ -184,14 +195,26 @@ impl ThaiTokenizer {
             position += width;
         }
         if self.compounds != Compounds::Off {
-            let found = compounds_of(&self.segmenter, text, &self.tokens, &plain);
+            let found = compounds_of(&self.segmenter, text, &self.tokens, &plain, &mut make_term);
             match self.compounds {
                 Compounds::Added if !found.is_empty() => {
-                    self.tokens.extend(found.into_iter().map(|(_, _, t)| t));
                     // tantivy stores a term's positions as deltas and needs them in order
                     // within a document; a compound found here may also occur earlier or
-                    // later as a sub-word. Stable, so a compound stays before its sub-words.
-                    self.tokens.sort_by_key(|t| t.position);
+                    // later as a sub-word. The tokens are in position order already (a
+                    // sub-word lies inside its token) and so are the compounds: merged, a
+                    // compound goes after the tokens at its position, as a stable sort would
+                    // put it.
+                    let tokens = std::mem::take(&mut self.tokens);
+                    let mut merged = Vec::with_capacity(tokens.len() + found.len());
+                    let mut compounds = found.into_iter().map(|(_, _, t)| t).peekable();
+                    for t in tokens {
+                        while let Some(c) = compounds.next_if(|c| c.position < t.position) {
+                            merged.push(c);
+                        }
+                        merged.push(t);
+                    }
+                    merged.extend(compounds);
+                    self.tokens = merged;
                 }
                 Compounds::Added => {}
                 _ => self.tokens = replace_runs(&self.tokens, &plain, found),
@@ -321,6 +344,7 @@ fn compounds_of(
     text: &str,
     tokens: &[Token],
     plain: &[usize],
+    term: &mut impl FnMut(&str) -> String,
 ) -> Vec<(usize, usize, Token)> {
     let mut found = Vec::new();
     for a in 0..plain.len() {
@@ -349,7 +373,7 @@ fn compounds_of(
                     offset_from: first.offset_from,
                     offset_to: end,
                     position: first.position,
-                    text: term_text(surface),
+                    text: term(surface),
                     position_length: surface.chars().count(),
                 },
             ));
@@ -407,6 +431,17 @@ fn sub_word_ranges<'c>(
         cache.insert(surface.into(), ranges.into_boxed_slice());
     }
     &cache[surface]
+}
+
+/// [`term_text`] into `out`, reusing its allocation.
+fn term_text_into(surface: &str, out: &mut String) {
+    out.clear();
+    if is_matching_form(surface) {
+        out.push_str(surface);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&term_text(surface));
+    }
 }
 
 /// Lowercased matching form of one token.

@@ -545,8 +545,41 @@ async fn import(
 ) -> anyhow::Result<()> {
     let Parts { store, index } = Parts::open(&config).await?;
     let started = Instant::now();
-    let report = import_file(&store, file, &options, || {}).await?;
+    // The index follows the store while the import runs, as under `praden serve`: each
+    // stored batch wakes it, so storing and indexing share the cores instead of taking
+    // turns, and a crash at any point is repaired by the next catch-up.
+    let stored = Arc::new(Notify::new());
+    let done = CancellationToken::new();
+    // Nobody waits for an imported document to be searchable within seconds; a commit is a
+    // new segment to merge later, so an import commits by count, or after half a minute.
+    let policy = app::commit_policy(&config);
+    let policy = praden_index::CommitPolicy {
+        max_delay: policy.max_delay.max(std::time::Duration::from_secs(30)),
+        ..policy
+    };
+    let indexing = match index.start_writer(policy) {
+        Ok(writer) => Some(tokio::spawn(follow::follow(
+            store.clone(),
+            index.clone(),
+            writer,
+            stored.clone(),
+            done.clone(),
+            false,
+        ))),
+        Err(IndexError::Locked { .. }) => {
+            println!("a running praden process owns the index; it will index the new documents");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let imported = import_file(&store, file, &options, stored).await;
     let stored_in = started.elapsed();
+    done.cancel();
+    let indexed = match indexing {
+        Some(task) => Some(task.await.context("the index follower panicked")?),
+        None => None,
+    };
+    let report = imported?;
     println!(
         "{}: {} lines, {} new, {} already stored, {} invalid; stored in {:.1} s ({:.0} documents/s)",
         file.display(),
@@ -557,12 +590,10 @@ async fn import(
         stored_in.as_secs_f64(),
         (report.inserted + report.already_stored) as f64 / stored_in.as_secs_f64().max(1e-9),
     );
-    let index_started = Instant::now();
-    let indexed = index_new_documents(&config, &store, &index).await?;
-    if let Some(n) = indexed {
+    if let Some(indexed) = indexed {
+        indexed.context("indexing failed")?;
         println!(
-            "indexed {n} documents in {:.1} s; total {:.1} s ({:.0} documents/s end to end)",
-            index_started.elapsed().as_secs_f64(),
+            "indexed; total {:.1} s ({:.0} documents/s end to end)",
             started.elapsed().as_secs_f64(),
             report.inserted as f64 / started.elapsed().as_secs_f64().max(1e-9),
         );

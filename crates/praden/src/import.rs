@@ -96,11 +96,12 @@ pub(crate) fn open_lines(path: &Path) -> anyhow::Result<(Box<dyn BufRead>, u64, 
     Ok((reader, size, read))
 }
 
+/// Imports `path` into `store`, waking `stored` after each batch (the index follower).
 pub async fn import_file(
     store: &Store,
     path: &Path,
     options: &ImportOptions,
-    on_batch: impl Fn(),
+    stored: Arc<Notify>,
 ) -> anyhow::Result<ImportReport> {
     let (reader, size, read) = open_lines(path)?;
 
@@ -109,12 +110,16 @@ pub async fn import_file(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
             .expect("static template"),
     );
-    // Imported documents go in through the sink polled ones use; nothing follows the store
-    // in this process, the index is brought up to date afterwards.
+    // Imported documents go in through the sink polled ones use. A bulk import may
+    // fingerprint on every core: the index follower's tokenizing fills the gaps.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let sink = DocumentSink::new(
         store.clone(),
-        Arc::new(Notify::new()),
-        ParseBudget::default(),
+        stored,
+        ParseBudget {
+            workers: cores,
+            ..ParseBudget::default()
+        },
     );
     let mut report = ImportReport::default();
     let mut batch = Vec::with_capacity(BATCH);
@@ -143,13 +148,11 @@ pub async fn import_file(
         }
         if batch.len() >= BATCH {
             flush(&sink, &mut batch, &mut report).await?;
-            on_batch();
             bar.set_position(read.load(Ordering::Relaxed));
             bar.set_message(format!("{} new", report.inserted));
         }
     }
     flush(&sink, &mut batch, &mut report).await?;
-    on_batch();
     bar.finish_and_clear();
     Ok(report)
 }

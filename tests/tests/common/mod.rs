@@ -26,7 +26,7 @@ pub async fn app_with_real_articles() -> (TestEnv, RunningApp) {
         kind: SourceKind::Official,
         outlet: None,
     };
-    let report = praden::import::import_file(&parts.store, &sample, &options, || {})
+    let report = praden::import::import_file(&parts.store, &sample, &options, Default::default())
         .await
         .unwrap();
     assert_eq!(report.inserted, ARTICLES);
