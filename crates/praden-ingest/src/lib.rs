@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod feed;
 pub mod fetch;
 pub mod html;
+pub mod lines;
 pub mod poll;
 pub mod schedule;
 pub mod sink;

@@ -16,10 +16,10 @@
 //! The same plan drives `examples/queue_eval.rs`, which replays it through the detector with
 //! a simulated clock and prints the queue's figures.
 
-use crate::import::{open_lines, to_document, ImportOptions};
 use anyhow::Context;
 use praden_core::thai_time::{bangkok_midnight, BANGKOK};
 use praden_core::{NewDocument, SourceKind};
+use praden_ingest::lines::{open_lines, to_document, ImportOptions};
 use std::io::BufRead;
 use std::path::PathBuf;
 use time::{Date, Duration, OffsetDateTime};
@@ -77,7 +77,7 @@ pub fn plan(inputs: &[ReplayInput], options: &ReplayOptions) -> anyhow::Result<V
     for input in inputs {
         // A placeholder fetch time; every planned document gets its arrival time below.
         let epoch = OffsetDateTime::UNIX_EPOCH;
-        let (reader, _, _) = open_lines(&input.path)?;
+        let reader = open_lines(&input.path)?.reader;
         let mut by_day: Vec<Vec<NewDocument>> = vec![Vec::new(); days.len()];
         for (i, line) in reader.lines().enumerate() {
             let line =
