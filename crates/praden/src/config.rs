@@ -343,6 +343,60 @@ const KEYS: &[Key] = &[
 /// The raw value of each key and where it came from.
 type Layers = BTreeMap<&'static str, (String, String)>;
 
+/// The merged layers, read key by key; every malformed value becomes an error naming its key,
+/// value, origin and what was expected.
+struct Values<'a>(&'a Layers);
+
+impl Values<'_> {
+    fn get(&self, key: &'static str) -> Option<(&str, &str)> {
+        self.0.get(key).map(|(v, o)| (v.as_str(), o.as_str()))
+    }
+
+    fn invalid(&self, key: &'static str, expected: &str) -> ConfigError {
+        let (value, origin) = self.get(key).unwrap_or(("", "nowhere"));
+        ConfigError::Invalid {
+            key,
+            value: value.to_string(),
+            origin: origin.to_string(),
+            expected: expected.to_string(),
+        }
+    }
+
+    fn text(&self, key: &'static str) -> String {
+        self.get(key)
+            .map(|(v, _)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn flag(&self, key: &'static str) -> Result<bool, ConfigError> {
+        match self.text(key).as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(self.invalid(key, "true or false")),
+        }
+    }
+
+    fn number(&self, key: &'static str, lo: usize, hi: usize) -> Result<usize, ConfigError> {
+        self.text(key)
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| self.invalid(key, &format!("a whole number from {lo} to {hi}")))
+    }
+
+    /// A duration within `range`; `expected` says so to a person.
+    fn duration(
+        &self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<Duration>,
+        expected: &str,
+    ) -> Result<Duration, ConfigError> {
+        praden_ingest::sources::parse_duration(&self.text(key))
+            .filter(|d| range.contains(d))
+            .ok_or_else(|| self.invalid(key, expected))
+    }
+}
+
 impl Config {
     /// Loads the configuration. `file` is `--config`; without it `./praden.toml` is read if it
     /// exists. `env` is the process environment (a parameter so tests need not mutate it).
@@ -375,105 +429,66 @@ impl Config {
         layers: Layers,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let get = |key: &'static str| layers.get(key).map(|(v, o)| (v.as_str(), o.as_str()));
-        let invalid = |key: &'static str, expected: &str| {
-            let (value, origin) = get(key).unwrap_or(("", "nowhere"));
-            ConfigError::Invalid {
-                key,
-                value: value.to_string(),
-                origin: origin.to_string(),
-                expected: expected.to_string(),
-            }
-        };
-        let text = |key| {
-            get(key)
-                .map(|(v, _)| v.trim().to_string())
-                .unwrap_or_default()
-        };
+        let v = Values(&layers);
 
-        let data_dir = PathBuf::from(text("data_dir"));
+        let data_dir = PathBuf::from(v.text("data_dir"));
         if data_dir.as_os_str().is_empty() {
-            return Err(invalid("data_dir", "a directory path"));
+            return Err(v.invalid("data_dir", "a directory path"));
         }
-        let database_url = match get("database_url") {
-            Some((v, _)) => {
-                let v = v.trim();
-                if !(v.starts_with("sqlite:")
-                    || v.starts_with("postgres://")
-                    || v.starts_with("postgresql://"))
+        let database_url = match v.get("database_url") {
+            Some((url, _)) => {
+                let url = url.trim();
+                if !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://"))
                 {
-                    return Err(invalid(
-                        "database_url",
-                        "sqlite://PATH or postgres://USER@HOST/DB",
-                    ));
+                    return Err(
+                        v.invalid("database_url", "sqlite://PATH or postgres://USER@HOST/DB")
+                    );
                 }
-                v.to_string()
+                url.to_string()
             }
             None => format!("sqlite://{}", data_dir.join("praden.db").display()),
         };
-        let listen = text("listen")
+        let listen = v
+            .text("listen")
             .parse()
-            .map_err(|_| invalid("listen", "an address and port such as 127.0.0.1:8080"))?;
+            .map_err(|_| v.invalid("listen", "an address and port such as 127.0.0.1:8080"))?;
         // Thailand keeps UTC+7 all year; deadlines and the 09:30 brief are Bangkok time, so
         // this is checked rather than configurable.
         if !matches!(
-            text("time_zone").as_str(),
+            v.text("time_zone").as_str(),
             "Asia/Bangkok" | "UTC+7" | "+07:00"
         ) {
-            return Err(invalid(
-                "time_zone",
-                "Asia/Bangkok (the only zone praden works in)",
-            ));
+            return Err(v.invalid("time_zone", "Asia/Bangkok (the only zone praden works in)"));
         }
-        let sources_file = PathBuf::from(text("sources"));
-        let contact = text("contact");
+        let sources_file = PathBuf::from(v.text("sources"));
+        let contact = v.text("contact");
         if contact.is_empty() || contact.chars().any(|c| c.is_control()) {
-            return Err(invalid(
-                "contact",
-                "a URL or e-mail address for the User-Agent",
-            ));
+            return Err(v.invalid("contact", "a URL or e-mail address for the User-Agent"));
         }
-        let number = |key, lo: usize, hi: usize| {
-            text(key)
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (lo..=hi).contains(n))
-                .ok_or_else(|| invalid(key, &format!("a whole number from {lo} to {hi}")))
-        };
-        let commit_interval =
-            praden_ingest::sources::parse_duration(&text("index.commit_interval"))
-                .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
-                .ok_or_else(|| {
-                    invalid(
-                        "index.commit_interval",
-                        "a duration from 1s to 1h, e.g. \"2s\"",
-                    )
-                })?;
-        let host_gap = praden_ingest::sources::parse_duration(&text("ingest.host_gap"))
-            .filter(|d| *d <= Duration::from_secs(60))
-            .ok_or_else(|| invalid("ingest.host_gap", "a duration from 0s to 60s, e.g. \"1s\""))?;
-        let parse_timeout = praden_ingest::sources::parse_duration(&text("ingest.parse_timeout"))
-            .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(600)).contains(d))
-            .ok_or_else(|| {
-                invalid(
-                    "ingest.parse_timeout",
-                    "a duration from 1s to 10m, e.g. \"20s\"",
-                )
-            })?;
+        let commit_interval = v.duration(
+            "index.commit_interval",
+            Duration::from_secs(1)..=Duration::from_secs(3600),
+            "a duration from 1s to 1h, e.g. \"2s\"",
+        )?;
+        let host_gap = v.duration(
+            "ingest.host_gap",
+            Duration::ZERO..=Duration::from_secs(60),
+            "a duration from 0s to 60s, e.g. \"1s\"",
+        )?;
+        let parse_timeout = v.duration(
+            "ingest.parse_timeout",
+            Duration::from_secs(1)..=Duration::from_secs(600),
+            "a duration from 1s to 10m, e.g. \"20s\"",
+        )?;
         let auth = AuthConfig {
-            secure_cookies: match text("auth.secure_cookies").as_str() {
-                "true" => true,
-                "false" => false,
-                _ => return Err(invalid("auth.secure_cookies", "true or false")),
-            },
-            session_ttl: praden_ingest::sources::parse_duration(&text("auth.session_ttl"))
-                .filter(|d| (Duration::from_secs(60)..=Duration::from_secs(30 * 86400)).contains(d))
-                .ok_or_else(|| {
-                    invalid(
-                        "auth.session_ttl",
-                        "a duration from 1m to 720h, e.g. \"12h\"",
-                    )
-                })?,
+            secure_cookies: v.flag("auth.secure_cookies")?,
+            session_ttl: v.duration(
+                "auth.session_ttl",
+                Duration::from_secs(60)..=Duration::from_secs(30 * 86400),
+                "a duration from 1m to 720h, e.g. \"12h\"",
+            )?,
         };
         let (brief, assignment) = brief_and_assignment(&layers, env)?;
         Ok(Self {
@@ -486,50 +501,37 @@ impl Config {
             sources_file,
             contact,
             index: IndexConfig {
-                commit_docs: number("index.commit_docs", 1, 1_000_000)?,
+                commit_docs: v.number("index.commit_docs", 1, 1_000_000)?,
                 commit_interval,
-                writer_memory_mb: number("index.writer_memory_mb", 32, 4096)?,
-                verify_at_start: match text("index.verify_at_start").as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid("index.verify_at_start", "true or false")),
-                },
+                writer_memory_mb: v.number("index.writer_memory_mb", 32, 4096)?,
+                verify_at_start: v.flag("index.verify_at_start")?,
             },
             ingest: IngestConfig {
-                max_concurrent: number("ingest.max_concurrent", 1, 256)?,
+                max_concurrent: v.number("ingest.max_concurrent", 1, 256)?,
                 host_gap,
                 parse_timeout,
-                parse_max_mb: number("ingest.parse_max_mb", 1, 64)?,
+                parse_max_mb: v.number("ingest.parse_max_mb", 1, 64)?,
             },
             feed: FeedConfig {
-                webhooks: parse_feed_webhooks(&text("feed.webhooks"), env)
-                    .map_err(|reason| invalid("feed.webhooks", &reason))?,
-                attempts: text("feed.webhook_attempts")
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=50).contains(n))
-                    .ok_or_else(|| {
-                        invalid("feed.webhook_attempts", "a whole number from 1 to 50")
-                    })?,
-                backoff: praden_ingest::sources::parse_duration(&text("feed.webhook_backoff"))
-                    .filter(|d| *d <= Duration::from_secs(600))
-                    .ok_or_else(|| {
-                        invalid("feed.webhook_backoff", "a duration up to 10m, e.g. \"2s\"")
-                    })?,
+                webhooks: parse_feed_webhooks(&v.text("feed.webhooks"), env)
+                    .map_err(|reason| v.invalid("feed.webhooks", &reason))?,
+                attempts: v.number("feed.webhook_attempts", 1, 50)? as u32,
+                backoff: v.duration(
+                    "feed.webhook_backoff",
+                    Duration::ZERO..=Duration::from_secs(600),
+                    "a duration up to 10m, e.g. \"2s\"",
+                )?,
             },
             detect: DetectConfig {
-                enabled: match text("detect.enabled").as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid("detect.enabled", "true or false")),
-                },
-                window_hours: number("detect.window_hours", 1, 24 * 14)? as u32,
-                regrowth_factor: text("detect.regrowth_factor")
+                enabled: v.flag("detect.enabled")?,
+                window_hours: v.number("detect.window_hours", 1, 24 * 14)? as u32,
+                regrowth_factor: v
+                    .text("detect.regrowth_factor")
                     .parse::<f64>()
                     .ok()
                     .filter(|f| (1.0..=100.0).contains(f))
                     .ok_or_else(|| {
-                        invalid(
+                        v.invalid(
                             "detect.regrowth_factor",
                             "a number from 1.0 to 100.0, e.g. 2.0",
                         )
@@ -544,56 +546,29 @@ fn brief_and_assignment(
     layers: &Layers,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(BriefConfig, praden_brief::AssignmentSettings), ConfigError> {
-    let get = |key: &'static str| layers.get(key).map(|(v, o)| (v.as_str(), o.as_str()));
-    let invalid = |key: &'static str, expected: &str| {
-        let (value, origin) = get(key).unwrap_or(("", "nowhere"));
-        ConfigError::Invalid {
-            key,
-            value: value.to_string(),
-            origin: origin.to_string(),
-            expected: expected.to_string(),
-        }
-    };
-    let text = |key| {
-        get(key)
-            .map(|(v, _)| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let flag = |key| match text(key).as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(invalid(key, "true or false")),
-    };
-    let schedule =
-        crate::brief_schedule::BriefSchedule::parse(&text("brief.schedule")).map_err(|reason| {
-            invalid(
+    let v = Values(layers);
+    let schedule = crate::brief_schedule::BriefSchedule::parse(&v.text("brief.schedule")).map_err(
+        |reason| {
+            v.invalid(
                 "brief.schedule",
                 &format!("a cron expression in Bangkok time such as \"30 9 * * *\" ({reason})"),
             )
-        })?;
-    let top_candidates = text("brief.top_candidates")
-        .parse::<usize>()
-        .ok()
-        .filter(|n| *n <= 500)
-        .ok_or_else(|| invalid("brief.top_candidates", "a whole number from 0 to 500"))?;
-    let delivery_attempts = text("brief.delivery_attempts")
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=50).contains(n))
-        .ok_or_else(|| invalid("brief.delivery_attempts", "a whole number from 1 to 50"))?;
-    let delivery_backoff = praden_ingest::sources::parse_duration(&text("brief.delivery_backoff"))
-        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
-        .and_then(|d| time::Duration::try_from(d).ok())
-        .ok_or_else(|| {
-            invalid(
-                "brief.delivery_backoff",
-                "a duration from 1s to 1h, e.g. \"30s\"",
-            )
-        })?;
-    let webhooks = parse_webhooks(&text("brief.webhooks"), env)
-        .map_err(|reason| invalid("brief.webhooks", &reason))?;
+        },
+    )?;
+    let top_candidates = v.number("brief.top_candidates", 0, 500)?;
+    let delivery_attempts = v.number("brief.delivery_attempts", 1, 50)? as u32;
+    let delivery_backoff = v.duration(
+        "brief.delivery_backoff",
+        Duration::from_secs(1)..=Duration::from_secs(3600),
+        "a duration from 1s to 1h, e.g. \"30s\"",
+    )?;
+    // Within an hour, so always a time::Duration.
+    let delivery_backoff =
+        time::Duration::try_from(delivery_backoff).expect("an hour fits a time::Duration");
+    let webhooks = parse_webhooks(&v.text("brief.webhooks"), env)
+        .map_err(|reason| v.invalid("brief.webhooks", &reason))?;
     let brief = BriefConfig {
-        enabled: flag("brief.enabled")?,
+        enabled: v.flag("brief.enabled")?,
         schedule,
         top_candidates,
         webhooks,
@@ -601,13 +576,77 @@ fn brief_and_assignment(
         delivery_backoff,
     };
     let assignment = praden_brief::AssignmentSettings {
-        sender_name: text("assignment.sender_name"),
-        sender_title: text("assignment.sender_title"),
-        on_behalf_name: text("assignment.on_behalf_name"),
-        on_behalf_title: text("assignment.on_behalf_title"),
-        thai_digits: flag("assignment.thai_digits")?,
+        sender_name: v.text("assignment.sender_name"),
+        sender_title: v.text("assignment.sender_title"),
+        on_behalf_name: v.text("assignment.on_behalf_name"),
+        on_behalf_title: v.text("assignment.on_behalf_title"),
+        thai_digits: v.flag("assignment.thai_digits")?,
     };
     Ok((brief, assignment))
+}
+
+/// One entry of a webhook list, checked for what every list asks: a table of known keys with
+/// a unique `name` and an http(s) `url`.
+struct WebhookEntry {
+    /// How messages name it: `webhook "name"`.
+    at: String,
+    name: String,
+    url: String,
+    table: toml::Table,
+}
+
+impl WebhookEntry {
+    /// A string field, trimmed; absent as empty.
+    fn field(&self, key: &str) -> &str {
+        self.table
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map_or("", str::trim)
+    }
+}
+
+/// The entries of a webhook list, `[[x.webhooks]]` in praden.toml or the same as an inline TOML
+/// array in an environment variable; `shape` is said when it is not such an array.
+fn webhook_entries(text: &str, shape: &str, known: &[&str]) -> Result<Vec<WebhookEntry>, String> {
+    let table: toml::Table = format!("webhooks = {text}")
+        .parse()
+        .map_err(|_| shape.to_string())?;
+    let Some(toml::Value::Array(entries)) = table.get("webhooks") else {
+        return Err(shape.to_string());
+    };
+    let mut out: Vec<WebhookEntry> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("webhook #{}", i + 1);
+        let toml::Value::Table(t) = entry else {
+            return Err(format!("{shape}; {at} is not a table"));
+        };
+        if let Some(key) = t.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(format!(
+                "{at} has the unknown key {key:?} (known: {})",
+                known.join(", ")
+            ));
+        }
+        let name = t.get("name").and_then(|v| v.as_str()).map_or("", str::trim);
+        if name.is_empty() {
+            return Err(format!("{at} needs a name"));
+        }
+        let at = format!("webhook {name:?}");
+        if out.iter().any(|w| w.name == name) {
+            return Err(format!("{at} is listed twice: names must be unique"));
+        }
+        let url = t.get("url").and_then(|v| v.as_str()).map_or("", str::trim);
+        match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => return Err(format!("{at} needs an http(s) url, got {url:?}")),
+        }
+        out.push(WebhookEntry {
+            at,
+            name: name.to_string(),
+            url: url.to_string(),
+            table: t.clone(),
+        });
+    }
+    Ok(out)
 }
 
 /// `[[brief.webhooks]]` (in praden.toml) or the same as an inline TOML array (in
@@ -618,57 +657,29 @@ fn parse_webhooks(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<WebhookConfig>, String> {
     const SHAPE: &str = "an array of tables {name, url, kind = \"line\" | \"json\", to, token_env}";
-    let table: toml::Table = format!("webhooks = {text}")
-        .parse()
-        .map_err(|_| SHAPE.to_string())?;
-    let Some(toml::Value::Array(entries)) = table.get("webhooks") else {
-        return Err(SHAPE.to_string());
-    };
-    let mut out: Vec<WebhookConfig> = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let at = format!("webhook #{}", i + 1);
-        let toml::Value::Table(t) = entry else {
-            return Err(format!("{SHAPE}; {at} is not a table"));
-        };
-        for key in t.keys() {
-            if !["name", "url", "kind", "to", "token_env"].contains(&key.as_str()) {
-                return Err(format!(
-                    "{at} has the unknown key {key:?} (known: name, url, kind, to, token_env)"
-                ));
-            }
-        }
-        let field = |k: &str| t.get(k).and_then(|v| v.as_str()).map(str::trim);
-        let name = field("name")
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| format!("{at} needs a name"))?
-            .to_string();
-        let at = format!("webhook {name:?}");
-        if out.iter().any(|w| w.name == name) {
-            return Err(format!("{at} is listed twice: names must be unique"));
-        }
-        let url = field("url").unwrap_or_default().to_string();
-        match reqwest::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return Err(format!("{at} needs an http(s) url, got {url:?}")),
-        }
-        let kind = match field("kind") {
-            Some("line") => WebhookKind::Line,
-            Some("json") => WebhookKind::Json,
+    let known = ["name", "url", "kind", "to", "token_env"];
+    let mut out = Vec::new();
+    for entry in webhook_entries(text, SHAPE, &known)? {
+        let at = &entry.at;
+        let kind = match entry.field("kind") {
+            "line" => WebhookKind::Line,
+            "json" => WebhookKind::Json,
             other => {
                 return Err(format!(
-                    "{at}: kind must be \"line\" or \"json\", got {:?}",
-                    other.unwrap_or("")
+                    "{at}: kind must be \"line\" or \"json\", got {other:?}"
                 ))
             }
         };
-        let to = field("to").filter(|s| !s.is_empty()).map(str::to_string);
-        let token = match field("token_env").filter(|s| !s.is_empty()) {
-            Some(var) => Some(Secret::new(
+        let to = Some(entry.field("to"))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let token = match entry.field("token_env") {
+            "" => None,
+            var => Some(Secret::new(
                 env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
                     format!("{at}: the environment variable {var} (token_env) is not set")
                 })?,
             )),
-            None => None,
         };
         if kind == WebhookKind::Line && (to.is_none() || token.is_none()) {
             return Err(format!(
@@ -677,8 +688,8 @@ fn parse_webhooks(
             ));
         }
         out.push(WebhookConfig {
-            name,
-            url,
+            name: entry.name,
+            url: entry.url,
             kind,
             to,
             token,
@@ -694,52 +705,19 @@ fn parse_feed_webhooks(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<FeedWebhook>, String> {
     const SHAPE: &str = "an array of tables {name, url, secret_env}";
-    let table: toml::Table = format!("webhooks = {text}")
-        .parse()
-        .map_err(|_| SHAPE.to_string())?;
-    let Some(toml::Value::Array(entries)) = table.get("webhooks") else {
-        return Err(SHAPE.to_string());
-    };
-    let mut out: Vec<FeedWebhook> = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let toml::Value::Table(t) = entry else {
-            return Err(format!("{SHAPE}; entry #{} is not a table", i + 1));
-        };
-        let field = |k: &str| {
-            t.get(k)
-                .and_then(|v| v.as_str())
-                .map(str::trim)
-                .unwrap_or("")
-        };
-        if let Some(key) = t
-            .keys()
-            .find(|k| !["name", "url", "secret_env"].contains(&k.as_str()))
-        {
-            return Err(format!(
-                "entry #{} has the unknown key {key:?} (known: name, url, secret_env)",
-                i + 1
-            ));
-        }
-        let name = field("name").to_string();
-        if name.is_empty() || out.iter().any(|w| w.name == name) {
-            return Err(format!("entry #{} needs a unique name", i + 1));
-        }
-        let url = field("url").to_string();
-        match reqwest::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => {
-                return Err(format!(
-                    "webhook {name:?} needs an http(s) url, got {url:?}"
-                ))
-            }
-        }
-        let var = field("secret_env");
+    let mut out = Vec::new();
+    for entry in webhook_entries(text, SHAPE, &["name", "url", "secret_env"])? {
+        let var = entry.field("secret_env");
         let secret = env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-            format!("webhook {name:?}: secret_env must name a set environment variable holding the signing key (got {var:?})")
+            format!(
+                "{}: secret_env must name a set environment variable holding the signing key \
+                 (got {var:?})",
+                entry.at
+            )
         })?;
         out.push(FeedWebhook {
-            name,
-            url,
+            name: entry.name,
+            url: entry.url,
             secret: Secret::new(secret),
         });
     }
@@ -905,6 +883,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("http(s) url"), "{err}");
+        // The checks every webhook list shares, the brief's and the feed's alike.
+        let twice = format!("{file}{}", &file[file.find("[[feed.webhooks]]").unwrap()..]);
+        let err = load_with(Some(&twice), &[("IA_SECRET", "s")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"assign\" is listed twice"), "{err}");
+        let unknown = file.replace("secret_env", "secret");
+        let err = load_with(Some(&unknown), &[("IA_SECRET", "s")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key \"secret\""), "{err}");
     }
 
     #[test]
