@@ -40,6 +40,11 @@ pub enum SourceFormat {
 impl SourceFormat {
     const NAMES: &'static str = "rss, atom, jsonfeed, html, json_api, transcripts";
 
+    /// rss, atom and jsonfeed: the formats whose items link to pages with the full text.
+    pub fn is_feed(self) -> bool {
+        matches!(self, Self::Rss | Self::Atom | Self::JsonFeed)
+    }
+
     fn parse(s: &str) -> Option<Self> {
         match s {
             "rss" => Some(Self::Rss),
@@ -297,11 +302,89 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
         }
         None => None,
     };
-    let is_feed = matches!(
+    let (fetch_article, max_article_fetches) = feed_options(
+        r.fetch_article.as_deref(),
+        r.max_article_fetches,
         format,
-        Some(SourceFormat::Rss | SourceFormat::Atom | SourceFormat::JsonFeed)
+        &mut errs,
     );
-    let fetch_article = match r.fetch_article.as_deref().map(str::trim) {
+    let (html, article_body) = html_options(r.html, format, &mut errs);
+    let json_api = match (format, r.json_api) {
+        (Some(SourceFormat::JsonApi), Some(raw)) => crate::social::validate(raw, &mut errs),
+        (Some(SourceFormat::JsonApi), None) => {
+            errs.push(
+                "format \"json_api\" needs a [source.json_api] table with items, id and text"
+                    .into(),
+            );
+            None
+        }
+        (_, Some(_)) => {
+            errs.push("[source.json_api] is only for format = \"json_api\"".into());
+            None
+        }
+        (_, None) => None,
+    };
+    let transcripts = match (format, r.transcripts) {
+        (Some(SourceFormat::Transcripts), raw) => {
+            crate::transcript::validate(raw.unwrap_or_default(), &mut errs)
+        }
+        (_, Some(_)) => {
+            errs.push("[source.transcripts] is only for format = \"transcripts\"".into());
+            None
+        }
+        (_, None) => None,
+    };
+    let parsed_url = match (&transcripts, parsed_url) {
+        (Some(crate::transcript::TranscriptsConfig { dir: Some(dir), .. }), u) => {
+            if u.is_some() {
+                errs.push("give either url (an HTTP listing of transcripts) or transcripts.dir (a watched directory), not both".into());
+            }
+            url::Url::from_directory_path(dir).ok()
+        }
+        (_, u) => u,
+    };
+    let bounds = interval.and_then(|interval| {
+        interval_bounds(interval, &r.min_interval, &r.max_interval, &mut errs)
+    });
+    match (kind, parsed_url, format, interval, bounds) {
+        (
+            Some(kind),
+            Some(url),
+            Some(format),
+            Some(interval),
+            Some((min_interval, max_interval)),
+        ) if errs.is_empty() => Ok(Source {
+            id,
+            name,
+            kind,
+            outlet,
+            url,
+            format,
+            interval,
+            min_interval,
+            max_interval,
+            enabled: r.enabled.unwrap_or(true),
+            allow_private_network: r.allow_private_network.unwrap_or(false),
+            html,
+            json_api,
+            transcripts,
+            fetch_article,
+            article_body,
+            max_article_fetches,
+        }),
+        _ => Err(errs),
+    }
+}
+
+/// `fetch_article` and `max_article_fetches`, which only feed formats take.
+fn feed_options(
+    fetch_article: Option<&str>,
+    max_article_fetches: Option<i64>,
+    format: Option<SourceFormat>,
+    errs: &mut Vec<String>,
+) -> (FetchArticle, usize) {
+    let is_feed = format.is_some_and(SourceFormat::is_feed);
+    let fetch_article = match fetch_article.map(str::trim) {
         None => FetchArticle::Auto,
         Some(v) if !is_feed && format.is_some() => {
             errs.push(format!(
@@ -316,7 +399,7 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             FetchArticle::Auto
         }),
     };
-    let max_article_fetches = match r.max_article_fetches {
+    let max_article_fetches = match max_article_fetches {
         None => DEFAULT_MAX_ARTICLE_FETCHES,
         Some(_) if !is_feed && format.is_some() => {
             errs.push(
@@ -332,8 +415,18 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             DEFAULT_MAX_ARTICLE_FETCHES
         }
     };
+    (fetch_article, max_article_fetches)
+}
+
+/// `[source.html]`: an html source's selectors, or a feed source's article-body selector.
+fn html_options(
+    html: Option<RawHtml>,
+    format: Option<SourceFormat>,
+    errs: &mut Vec<String>,
+) -> (Option<HtmlSelectors>, Option<String>) {
+    let is_feed = format.is_some_and(SourceFormat::is_feed);
     let mut article_body = None;
-    let html = match (format, r.html) {
+    let html = match (format, html) {
         // A feed source's [source.html] names only where an item's page holds its text.
         (Some(_), Some(h)) if is_feed => {
             for (present, key) in [
@@ -401,101 +494,47 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
         }
         (_, None) => None,
     };
-    let json_api = match (format, r.json_api) {
-        (Some(SourceFormat::JsonApi), Some(raw)) => crate::social::validate(raw, &mut errs),
-        (Some(SourceFormat::JsonApi), None) => {
-            errs.push(
-                "format \"json_api\" needs a [source.json_api] table with items, id and text"
-                    .into(),
-            );
-            None
-        }
-        (_, Some(_)) => {
-            errs.push("[source.json_api] is only for format = \"json_api\"".into());
-            None
-        }
-        (_, None) => None,
-    };
-    let transcripts = match (format, r.transcripts) {
-        (Some(SourceFormat::Transcripts), raw) => {
-            crate::transcript::validate(raw.unwrap_or_default(), &mut errs)
-        }
-        (_, Some(_)) => {
-            errs.push("[source.transcripts] is only for format = \"transcripts\"".into());
-            None
-        }
-        (_, None) => None,
-    };
-    let parsed_url = match (&transcripts, parsed_url) {
-        (Some(crate::transcript::TranscriptsConfig { dir: Some(dir), .. }), u) => {
-            if u.is_some() {
-                errs.push("give either url (an HTTP listing of transcripts) or transcripts.dir (a watched directory), not both".into());
+    (html, article_body)
+}
+
+/// `min_interval` and `max_interval` (defaults around `interval`), which must enclose it.
+fn interval_bounds(
+    interval: Duration,
+    min_interval: &Option<String>,
+    max_interval: &Option<String>,
+    errs: &mut Vec<String>,
+) -> Option<(Duration, Duration)> {
+    let (min, max) = default_bounds(interval);
+    let mut bound = |v: &Option<String>, key: &str, default: Duration| match v.as_deref() {
+        None => Some(default),
+        Some(text) => match parse_duration(text) {
+            Some(d) if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) => Some(d),
+            Some(_) => {
+                errs.push(format!("{key} {text:?} is out of range (15s to 24h)"));
+                None
             }
-            url::Url::from_directory_path(dir).ok()
-        }
-        (_, u) => u,
-    };
-    let bounds = interval.and_then(|interval| {
-        let (min, max) = default_bounds(interval);
-        let mut bound = |v: &Option<String>, key: &str, default: Duration| match v.as_deref() {
-            None => Some(default),
-            Some(text) => match parse_duration(text) {
-                Some(d) if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) => Some(d),
-                Some(_) => {
-                    errs.push(format!("{key} {text:?} is out of range (15s to 24h)"));
-                    None
-                }
-                None => {
-                    errs.push(format!(
-                        "{key} {text:?} is not a duration (expected e.g. \"90s\", \"10m\", \"2h\")"
-                    ));
-                    None
-                }
-            },
-        };
-        let min = bound(&r.min_interval, "min_interval", min);
-        let max = bound(&r.max_interval, "max_interval", max);
-        match (min, max) {
-            (Some(min), Some(max)) if min <= interval && interval <= max => Some((min, max)),
-            (Some(min), Some(max)) => {
+            None => {
                 errs.push(format!(
-                    "min_interval ({}s) <= interval ({}s) <= max_interval ({}s) does not hold",
-                    min.as_secs(),
-                    interval.as_secs(),
-                    max.as_secs()
+                    "{key} {text:?} is not a duration (expected e.g. \"90s\", \"10m\", \"2h\")"
                 ));
                 None
             }
-            _ => None,
+        },
+    };
+    let min = bound(min_interval, "min_interval", min);
+    let max = bound(max_interval, "max_interval", max);
+    match (min, max) {
+        (Some(min), Some(max)) if min <= interval && interval <= max => Some((min, max)),
+        (Some(min), Some(max)) => {
+            errs.push(format!(
+                "min_interval ({}s) <= interval ({}s) <= max_interval ({}s) does not hold",
+                min.as_secs(),
+                interval.as_secs(),
+                max.as_secs()
+            ));
+            None
         }
-    });
-    match (kind, parsed_url, format, interval, bounds) {
-        (
-            Some(kind),
-            Some(url),
-            Some(format),
-            Some(interval),
-            Some((min_interval, max_interval)),
-        ) if errs.is_empty() => Ok(Source {
-            id,
-            name,
-            kind,
-            outlet,
-            url,
-            format,
-            interval,
-            min_interval,
-            max_interval,
-            enabled: r.enabled.unwrap_or(true),
-            allow_private_network: r.allow_private_network.unwrap_or(false),
-            html,
-            json_api,
-            transcripts,
-            fetch_article,
-            article_body,
-            max_article_fetches,
-        }),
-        _ => Err(errs),
+        _ => None,
     }
 }
 
