@@ -12,11 +12,11 @@
 //! with all pending candidates listed, and prints the median and worst of 7 runs each.
 //! The target is 2 s. (`generate`, which the scheduler calls, is `gather` then `build`.)
 
-use praden::brief_schedule::gather;
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
 };
 use praden_core::{NewDocument, SourceKind};
+use praden_jobs::brief_schedule::gather;
 use praden_store::testing::TestPostgres;
 use praden_store::{Approval, DecisionContext, Store};
 use std::io::BufRead;

@@ -256,7 +256,7 @@ async fn main() {
             .index
             .start_writer(praden::app::commit_policy(&config))
             .unwrap();
-        praden::follow::Follower::new(&parts.index)
+        praden_jobs::follow::Follower::new(&parts.index)
             .unwrap()
             .catch_up(&parts.store, &writer)
             .await

@@ -263,7 +263,7 @@ impl TestEnv {
             // the last 09:30 brief at start.
             brief: BriefConfig {
                 enabled: false,
-                schedule: praden::brief_schedule::BriefSchedule::parse("30 9 * * *").unwrap(),
+                schedule: praden_jobs::brief_schedule::BriefSchedule::parse("30 9 * * *").unwrap(),
                 top_candidates: 10,
                 webhooks: Vec::new(),
                 delivery_attempts: 6,
@@ -297,13 +297,13 @@ pub struct LoggedIn {
 
 impl RunningApp {
     pub async fn start(config: Config) -> Self {
-        Self::start_with_clock(config, praden::brief_schedule::system_clock()).await
+        Self::start_with_clock(config, praden_jobs::brief_schedule::system_clock()).await
     }
 
     /// Starts the application with the brief scheduler reading `clock`.
     pub async fn start_with_clock(
         config: Config,
-        clock: Arc<dyn praden::brief_schedule::Clock>,
+        clock: Arc<dyn praden_jobs::brief_schedule::Clock>,
     ) -> Self {
         let database_url = config.database_url.clone();
         let app = Application::build(config)

@@ -4,12 +4,12 @@
 //! API, regeneration keeping the first revision, the assignment message, and two processes
 //! on one database publishing and sending each brief once.
 
-use praden::brief_schedule::{on_demand, ManualClock};
 use praden::config::{Config, Secret, WebhookConfig, WebhookKind};
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
 };
 use praden_core::{NewDocument, Role, SourceKind};
+use praden_jobs::brief_schedule::{on_demand, ManualClock};
 use praden_store::{Approval, DecisionContext, Store};
 use praden_tests::{
     client_with_token, on_both_databases, Db, RunningApp, TestEnv, WebhookReceiver,
@@ -412,7 +412,7 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
 }
 
 fn clock_now(clock: &Arc<ManualClock>) -> OffsetDateTime {
-    use praden::brief_schedule::Clock;
+    use praden_jobs::brief_schedule::Clock;
     clock.now()
 }
 

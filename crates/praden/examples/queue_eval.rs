@@ -1,7 +1,7 @@
 //! The review queue of a replayed day, with the figures issue 22 asks for: real official news,
 //! radio transcripts, social posts and undated pages from ../shared, planned by
 //! `praden::replay::plan` exactly as `praden replay` plans them, and fed through the detector
-//! the server runs (`praden::detect::Detector`) with a simulated clock.
+//! the server runs (`praden_jobs::detect::Detector`) with a simulated clock.
 //!
 //!     cargo run --release -p praden --example queue_eval                    # held-out days
 //!     cargo run --release -p praden --example queue_eval -- --days tune     # tuning days
@@ -28,12 +28,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use praden::config::DetectConfig;
-use praden::detect::Detector;
 use praden::import::ImportOptions;
 use praden::replay::{plan, Planned, ReplayInput, ReplayOptions};
 use praden_core::review::{Criterion, Proposal};
 use praden_core::thai_time::{bangkok_midnight, BANGKOK};
 use praden_core::{Document, SourceKind};
+use praden_jobs::detect::Detector;
 use time::{Date, Duration};
 
 #[path = "../../praden-detect/examples/common/labels.rs"]

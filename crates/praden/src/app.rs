@@ -2,10 +2,10 @@
 //! server, and stops them in order.
 
 use crate::config::Config;
-use crate::{detect, follow};
 use anyhow::Context;
 use praden_index::{CommitPolicy, SearchIndex};
 use praden_ingest::{FetchConfig, Fetcher, Ingester, Source};
+use praden_jobs::{detect, follow};
 use praden_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ pub struct Application {
     sources: Vec<Source>,
     config: Config,
     /// What the brief scheduler reads the time from.
-    clock: Arc<dyn crate::brief_schedule::Clock>,
+    clock: Arc<dyn praden_jobs::brief_schedule::Clock>,
 }
 
 impl Application {
@@ -105,13 +105,13 @@ impl Application {
             parts,
             sources,
             config,
-            clock: crate::brief_schedule::system_clock(),
+            clock: praden_jobs::brief_schedule::system_clock(),
         })
     }
 
     /// Runs the brief scheduler and its deliveries on `clock` instead of the system clock
     /// (tests move a manual clock rather than wait until 09:30).
-    pub fn with_clock(mut self, clock: Arc<dyn crate::brief_schedule::Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn praden_jobs::brief_schedule::Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -155,9 +155,14 @@ impl Application {
                 }
             })
         });
-        let briefs =
-            crate::brief_schedule::spawn(&store, &self.config, self.clock.clone(), &shutdown)?;
-        let pushers = crate::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
+        let briefs = praden_jobs::brief_schedule::spawn(
+            &store,
+            &self.config.brief,
+            &self.config.user_agent(),
+            self.clock.clone(),
+            &shutdown,
+        )?;
+        let pushers = praden_jobs::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
         let ingester = Ingester::with_limits(
             store.clone(),
             fetcher(&self.config)?,

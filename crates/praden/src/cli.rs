@@ -2,13 +2,13 @@
 
 use crate::app::{self, Application, Parts};
 use crate::config::Config;
-use crate::follow;
 use crate::import::{import_file, ImportOptions};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use praden_core::SourceKind;
 use praden_index::{IndexError, SearchIndex};
 use praden_ingest::Ingester;
+use praden_jobs::follow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,7 +48,7 @@ pub enum Command {
         date: String,
         /// What to print: text, line (the LINE messages), markdown or json.
         #[arg(long, default_value = "text")]
-        format: crate::brief_schedule::BriefFormat,
+        format: praden_jobs::brief_schedule::BriefFormat,
         /// Print the brief without storing or sending it.
         #[arg(long)]
         dry_run: bool,
@@ -257,9 +257,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let day = praden_core::thai_time::parse_date_any_era(date)?;
             let config = config()?;
             let store = praden_store::Store::connect(&config.database_url).await?;
-            let text =
-                crate::brief_schedule::assignment_message(&store, &config.assignment, day, json)
-                    .await;
+            let text = praden_jobs::brief_schedule::assignment_message(
+                &store,
+                &config.assignment,
+                day,
+                json,
+            )
+            .await;
             store.close().await;
             println!("{}", text?);
             Ok(())
@@ -389,11 +393,11 @@ async fn token(config: Config, action: &TokenCommand) -> anyhow::Result<()> {
 async fn brief(
     config: Config,
     date: &str,
-    format: crate::brief_schedule::BriefFormat,
+    format: praden_jobs::brief_schedule::BriefFormat,
     dry_run: bool,
     no_deliver: bool,
 ) -> anyhow::Result<()> {
-    use crate::brief_schedule::{on_demand, render, SystemClock};
+    use praden_jobs::brief_schedule::{on_demand, render, SystemClock};
     let slot = praden_core::thai_time::parse_date_any_era(date)?;
     let store = praden_store::Store::connect(&config.database_url).await?;
     let (brief, stored) = on_demand(&store, &config.brief, &SystemClock, slot, dry_run).await?;
@@ -405,14 +409,13 @@ async fn brief(
             if stored.late { " (late)" } else { "" }
         );
         if !no_deliver {
-            let user_agent = format!("praden/{} (+{})", env!("CARGO_PKG_VERSION"), config.contact);
-            crate::brief_delivery::Deliverer::new(&config.brief, &user_agent)?
+            praden_jobs::brief_delivery::Deliverer::new(&config.brief, &config.user_agent())?
                 .deliver_due(&store, &SystemClock)
                 .await?;
         }
         let now = time::OffsetDateTime::now_utc();
         for d in store.brief_deliveries(stored.id).await? {
-            eprintln!("  {}", crate::brief_delivery::describe(&d, now));
+            eprintln!("  {}", praden_jobs::brief_delivery::describe(&d, now));
         }
     }
     store.close().await;

@@ -4,13 +4,8 @@
 
 pub mod accounts;
 pub mod app;
-pub mod brief_delivery;
-pub mod brief_schedule;
 pub mod cli;
 pub mod config;
-pub mod detect;
-pub mod feed_webhooks;
-pub mod follow;
 pub mod import;
 pub mod replay;
 

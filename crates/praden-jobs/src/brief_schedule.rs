@@ -6,7 +6,7 @@
 //! at start and any number of processes on one database produce one brief per slot.
 //! Time comes from a [`Clock`], so tests move it instead of sleeping until 09:30.
 
-use crate::config::BriefConfig;
+use crate::settings::BriefConfig;
 use anyhow::Context;
 use praden_brief::{
     build, line_messages, markdown, ApprovedInput, Brief, BriefInput, Coverage, CoverageDoc,
@@ -552,23 +552,24 @@ pub async fn assignment_message(
 
 /// Starts the brief scheduler and the delivery worker of `praden serve` (none when
 /// `brief.enabled = false`); they stop when `shutdown` is cancelled.
+/// `user_agent` names praden and who to contact about its requests.
 pub fn spawn(
     store: &Store,
-    config: &crate::config::Config,
+    config: &BriefConfig,
+    user_agent: &str,
     clock: Arc<dyn Clock>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    if !config.brief.enabled {
+    if !config.enabled {
         return Ok(Vec::new());
     }
     let published = Arc::new(Notify::new());
-    let user_agent = format!("praden/{} (+{})", env!("CARGO_PKG_VERSION"), config.contact);
-    let deliverer = crate::brief_delivery::Deliverer::new(&config.brief, &user_agent)
+    let deliverer = crate::brief_delivery::Deliverer::new(config, user_agent)
         .context("cannot build the HTTP client for brief delivery")?;
     let job = BriefJob {
         store: store.clone(),
         clock: clock.clone(),
-        config: config.brief.clone(),
+        config: config.clone(),
         published: published.clone(),
     };
     tracing::info!(

@@ -8,11 +8,9 @@
 //! `"{X-Praden-Timestamp}.{body}"` under the shared secret, and drop repeats by
 //! `X-Praden-Event-Id`.
 
-use crate::config::{FeedConfig, FeedWebhook};
-use hmac::{Hmac, Mac};
+use crate::settings::{FeedConfig, FeedWebhook};
 use praden_core::review::IssueEvent;
 use praden_store::Store;
-use sha2::Sha256;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
@@ -21,20 +19,6 @@ use tokio_util::sync::CancellationToken;
 const POLL: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 const BATCH: i64 = 50;
-
-/// `sha256=HEX` of `"{timestamp}.{body}"` under `secret`.
-pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any size");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
-}
 
 /// The wait before attempt `attempts + 1`.
 fn backoff(base: Duration, attempts: u32) -> Duration {
@@ -67,7 +51,7 @@ async fn deliver(
         .header("x-praden-timestamp", timestamp.to_string())
         .header(
             "x-praden-signature",
-            signature(hook.secret.expose(), timestamp, &body),
+            crate::webhook::signature(hook.secret.expose(), timestamp, &body),
         )
         .body(body)
         .send()
@@ -159,16 +143,10 @@ pub fn spawn(
     config: &FeedConfig,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "praden/",
-            env!("CARGO_PKG_VERSION"),
-            " (feed webhook)"
-        ))
-        .build()?;
+    let client = crate::webhook::client(
+        concat!("praden/", env!("CARGO_PKG_VERSION"), " (feed webhook)"),
+        Duration::from_secs(30),
+    )?;
     Ok(config
         .webhooks
         .iter()
@@ -187,29 +165,6 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signatures_are_hmac_sha256_of_timestamp_and_body() {
-        // RFC 4231 style check computed independently: HMAC-SHA256("key", "1.{}").
-        let s = signature("key", 1, "{}");
-        assert!(s.starts_with("sha256="));
-        assert_eq!(s.len(), "sha256=".len() + 64);
-        assert_ne!(s, signature("key", 2, "{}"), "the timestamp is signed");
-        assert_ne!(s, signature("other", 1, "{}"), "the key matters");
-        // Known answer: HMAC-SHA256(key="key", "The quick brown fox jumps over the lazy dog").
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
-        mac.update(b"The quick brown fox jumps over the lazy dog");
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(
-            hex,
-            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-        );
-    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

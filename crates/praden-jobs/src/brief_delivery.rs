@@ -7,7 +7,7 @@
 //! shown on the brief's page.
 
 use crate::brief_schedule::Clock;
-use crate::config::{BriefConfig, WebhookConfig, WebhookKind};
+use crate::settings::{BriefConfig, WebhookConfig, WebhookKind};
 use praden_store::{AttemptResult, BriefDelivery, Store, StoredBrief};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
@@ -53,13 +53,7 @@ pub fn backoff(base: Duration, attempt: i64) -> Duration {
 
 impl Deliverer {
     pub fn new(config: &BriefConfig, user_agent: &str) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(20))
-            // A webhook that redirects is misconfigured; following it could leak the token.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        let client = crate::webhook::client(user_agent, std::time::Duration::from_secs(20))?;
         Ok(Self {
             client,
             webhooks: config.webhooks.clone(),

@@ -7,7 +7,7 @@
 //! in-memory stories are rebuilt at start from the documents fetched within the window;
 //! candidates keep their identity through their documents, not through story ids.
 
-use crate::config::DetectConfig;
+use crate::settings::DetectConfig;
 use anyhow::Context;
 use praden_core::review::Proposal;
 use praden_core::Document;

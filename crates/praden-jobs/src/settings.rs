@@ -1,0 +1,88 @@
+//! The typed settings the jobs run on. The binary's layered configuration builds them (and
+//! reports a bad value with its key and origin); here they are plain data.
+
+use std::time::Duration;
+
+/// The 09:30 brief (`[brief]`).
+#[derive(Debug, Clone)]
+pub struct BriefConfig {
+    /// Run the brief scheduler and delivery inside `praden serve`.
+    pub enabled: bool,
+    pub schedule: crate::brief_schedule::BriefSchedule,
+    /// Pending candidates listed, best first.
+    pub top_candidates: usize,
+    pub webhooks: Vec<WebhookConfig>,
+    /// Attempts per delivery before giving up.
+    pub delivery_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each further one.
+    pub delivery_backoff: time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookKind {
+    /// The LINE Messaging API push endpoint.
+    Line,
+    /// Any receiver of a JSON POST.
+    Json,
+}
+
+/// One `[[brief.webhooks]]` entry.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub name: String,
+    pub url: String,
+    pub kind: WebhookKind,
+    /// LINE: the user, group or room id to push to.
+    pub to: Option<String>,
+    /// Sent as `Authorization: Bearer`; read from the environment variable the entry names.
+    pub token: Option<Secret>,
+}
+
+/// A credential: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Push delivery of the approved-issues feed (`[feed]`).
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub webhooks: Vec<FeedWebhook>,
+    /// Attempts at one event before it becomes a dead letter.
+    pub attempts: u32,
+    /// The wait after the first failure; it doubles after each further one (at most 10 min).
+    pub backoff: Duration,
+}
+
+/// One `[[feed.webhooks]]` subscriber.
+#[derive(Debug, Clone)]
+pub struct FeedWebhook {
+    pub name: String,
+    pub url: String,
+    /// The HMAC-SHA256 key that signs each delivery; read from the variable `secret_env`.
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct DetectConfig {
+    /// Run the detector inside `praden serve` (off for a search-only server).
+    pub enabled: bool,
+    /// Stories are built from documents published in this many hours before now.
+    pub window_hours: u32,
+    /// A rejected story comes back when it reaches this many times its size at rejection.
+    pub regrowth_factor: f64,
+}
