@@ -27,7 +27,10 @@
 //! at the baseline).
 
 use praden_core::SourceKind;
-use praden_ingest::{FetchArticle, FetchConfig, Fetcher, IngestLimits, Ingester, Source};
+use praden_ingest::{
+    FeedFormat, FeedParams, FetchArticle, FetchConfig, Fetcher, IngestLimits, Ingester, Source,
+    SourceParams,
+};
 use praden_store::{SourceState, Store};
 use praden_tests::{Db, TestEnv};
 use std::io::BufRead;
@@ -255,18 +258,15 @@ async fn main() {
             kind: SourceKind::News,
             outlet: format!("outlet-{i}"),
             url: reqwest::Url::parse(&format!("http://{host}/feed")).unwrap(),
-            format: praden_ingest::SourceFormat::Rss,
             interval: a.interval,
             min_interval: a.interval,
             max_interval: a.interval,
             enabled: true,
             allow_private_network: true,
-            html: None,
-            json_api: None,
-            transcripts: None,
-            fetch_article: FetchArticle::Auto,
-            article_body: None,
-            max_article_fetches: praden_ingest::sources::DEFAULT_MAX_ARTICLE_FETCHES,
+            params: SourceParams::Feed(FeedParams {
+                fetch_article: FetchArticle::Auto,
+                ..FeedParams::new(FeedFormat::Rss)
+            }),
         });
         // As a running service would stand: each source due once within the first interval.
         let mut state = SourceState::new(&id, a.interval.as_millis() as i64);

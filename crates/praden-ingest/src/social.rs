@@ -9,8 +9,8 @@
 //! the same as `data.items`). `""` or `$` is the top itself (an API answering a bare array).
 //! A key that itself contains a dot or a bracket cannot be named.
 
-use crate::feed::ItemError;
-use crate::poll::{Ingester, PollError, PollReport};
+use crate::adapter::Context;
+use crate::report::{ItemError, PollError, PollReport};
 use crate::sources::Source;
 use praden_core::social::{parse_post_time, Engagement, SocialPost};
 use serde::Deserialize;
@@ -448,136 +448,132 @@ fn with_param(url: &url::Url, name: &str, value: &str) -> url::Url {
     out
 }
 
-impl Ingester {
-    /// Fetches up to `max_pages` pages, stores the posts not stored yet, and records every
-    /// post's engagement as an observation at this poll's time (new and known posts alike:
-    /// that is the time series). A page that fails after the first ends the poll with what
-    /// was read so far; an item that cannot be read is skipped and recorded.
-    pub(crate) async fn poll_json_api(
-        &self,
-        source: &Source,
-        config: &JsonApiConfig,
-    ) -> Result<PollReport, PollError> {
-        let headers = match &config.auth {
-            Some((header, var)) => {
-                let value = std::env::var(var).map_err(|_| SocialError::MissingCredential {
+/// Fetches up to `max_pages` pages, stores the posts not stored yet, and records every
+/// post's engagement as an observation at this poll's time (new and known posts alike:
+/// that is the time series). A page that fails after the first ends the poll with what
+/// was read so far; an item that cannot be read is skipped and recorded.
+pub(crate) async fn poll(
+    cx: &Context,
+    source: &Source,
+    config: &JsonApiConfig,
+) -> Result<PollReport, PollError> {
+    let headers = match &config.auth {
+        Some((header, var)) => {
+            let value = std::env::var(var).map_err(|_| SocialError::MissingCredential {
+                source_id: source.id.clone(),
+                var: var.clone(),
+            })?;
+            let mut value = reqwest::header::HeaderValue::from_str(value.trim()).map_err(|_| {
+                SocialError::BadCredential {
                     source_id: source.id.clone(),
                     var: var.clone(),
-                })?;
-                let mut value =
-                    reqwest::header::HeaderValue::from_str(value.trim()).map_err(|_| {
-                        SocialError::BadCredential {
-                            source_id: source.id.clone(),
-                            var: var.clone(),
-                        }
-                    })?;
-                value.set_sensitive(true);
-                vec![(header.clone(), value)]
-            }
-            None => Vec::new(),
-        };
-        let now = OffsetDateTime::now_utc();
-        let (mut url, mut page_number) = first_page_url(config, &source.url);
-        let mut report = PollReport::default();
-        let mut posts = Vec::new();
-        for page_index in 0..config.max_pages {
-            let fetched = self
-                .fetch_politely_with(source, &url, &Default::default(), &headers)
-                .await;
-            let bytes = match fetched {
-                Ok(crate::fetch::Fetched::Body { bytes, .. }) => bytes,
-                Ok(crate::fetch::Fetched::NotModified) => break,
-                Err(e) if page_index == 0 => return Err(e.into()),
-                Err(e) => {
-                    tracing::warn!(source = %source.id, error = %e, "a later page failed; keeping the pages read");
-                    report.skipped.push(ItemError {
-                        position: 0,
-                        what: url.to_string(),
-                        reason: e.to_string(),
-                    });
-                    break;
                 }
-            };
-            // Parsed on the parse pool, within its budget (serde_json limits the nesting).
-            let (owned, page_url) = (config.clone(), url.clone());
-            let job = crate::budget::Job::new(&source.id, format!("the answer of {url}"));
-            let parsed = self
-                .parse_pool()
-                .run(job, move |budget| {
-                    budget.check_size(&bytes)?;
-                    Ok(read_page(&owned, &page_url, &bytes, page_number, now))
-                })
-                .await
-                .map_err(PollError::from)
-                .and_then(|page| page.map_err(PollError::from));
-            let page = match parsed {
-                Ok(p) => p,
-                Err(e) if page_index == 0 => return Err(e),
-                Err(e) => {
-                    report.skipped.push(ItemError {
-                        position: 0,
-                        what: url.to_string(),
-                        reason: e.to_string(),
-                    });
-                    break;
-                }
-            };
-            let before = report.found;
-            report.found += page.posts.len();
-            for post in page.posts {
-                match post {
-                    Ok(p) => posts.push(p),
-                    Err(mut e) => {
-                        // Positions count across pages, so a failure names one item.
-                        e.position += before;
-                        tracing::warn!(source = %source.id, error = %e, "post skipped");
-                        report.skipped.push(e);
-                    }
-                }
-            }
-            match page.next {
-                Some(next) => {
-                    url = next;
-                    page_number += 1;
-                }
-                None => break,
-            }
+            })?;
+            value.set_sensitive(true);
+            vec![(header.clone(), value)]
         }
-        self.store_posts(source, &source.outlet, &posts, now, &mut report)
-            .await?;
-        Ok(report)
-    }
-
-    /// Stores posts as documents (new ones only) and their engagement as observations at
-    /// `observed_at`, for posts new and already stored.
-    pub(crate) async fn store_posts(
-        &self,
-        source: &Source,
-        outlet: &str,
-        posts: &[SocialPost],
-        observed_at: OffsetDateTime,
-        report: &mut PollReport,
-    ) -> Result<(), PollError> {
-        let mut observed = Vec::with_capacity(posts.len());
-        for (i, p) in posts.iter().enumerate() {
-            match p.to_document(&source.id, outlet, observed_at) {
-                Ok(doc) => observed.push(crate::sink::ObservedPost {
-                    doc,
-                    engagement: p.engagement,
-                    observed_at,
-                }),
-                Err(e) => report.skipped.push(ItemError {
-                    position: i + 1,
-                    what: p.id.clone(),
+        None => Vec::new(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let (mut url, mut page_number) = first_page_url(config, &source.url);
+    let mut report = PollReport::default();
+    let mut posts = Vec::new();
+    for page_index in 0..config.max_pages {
+        let fetched = cx
+            .fetch_politely_with(source, &url, &Default::default(), &headers)
+            .await;
+        let bytes = match fetched {
+            Ok(crate::fetch::Fetched::Body { bytes, .. }) => bytes,
+            Ok(crate::fetch::Fetched::NotModified) => break,
+            Err(e) if page_index == 0 => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "a later page failed; keeping the pages read");
+                report.skipped.push(ItemError {
+                    position: 0,
+                    what: url.to_string(),
                     reason: e.to_string(),
-                }),
+                });
+                break;
+            }
+        };
+        // Parsed on the parse pool, within its budget (serde_json limits the nesting).
+        let (owned, page_url) = (config.clone(), url.clone());
+        let job = crate::budget::Job::new(&source.id, format!("the answer of {url}"));
+        let parsed = cx
+            .parse_pool()
+            .run(job, move |budget| {
+                budget.check_size(&bytes)?;
+                Ok(read_page(&owned, &page_url, &bytes, page_number, now))
+            })
+            .await
+            .map_err(PollError::from)
+            .and_then(|page| page.map_err(PollError::from));
+        let page = match parsed {
+            Ok(p) => p,
+            Err(e) if page_index == 0 => return Err(e),
+            Err(e) => {
+                report.skipped.push(ItemError {
+                    position: 0,
+                    what: url.to_string(),
+                    reason: e.to_string(),
+                });
+                break;
+            }
+        };
+        let before = report.found;
+        report.found += page.posts.len();
+        for post in page.posts {
+            match post {
+                Ok(p) => posts.push(p),
+                Err(mut e) => {
+                    // Positions count across pages, so a failure names one item.
+                    e.position += before;
+                    tracing::warn!(source = %source.id, error = %e, "post skipped");
+                    report.skipped.push(e);
+                }
             }
         }
-        let written = self.sink().write_posts(&observed).await?;
-        report.new += written.inserted.len();
-        report.already_stored += written.existing;
-        Ok(())
+        match page.next {
+            Some(next) => {
+                url = next;
+                page_number += 1;
+            }
+            None => break,
+        }
     }
+    store_posts(cx, source, &source.outlet, &posts, now, &mut report).await?;
+    Ok(report)
+}
+
+/// Stores posts as documents (new ones only) and their engagement as observations at
+/// `observed_at`, for posts new and already stored.
+async fn store_posts(
+    cx: &Context,
+    source: &Source,
+    outlet: &str,
+    posts: &[SocialPost],
+    observed_at: OffsetDateTime,
+    report: &mut PollReport,
+) -> Result<(), PollError> {
+    let mut observed = Vec::with_capacity(posts.len());
+    for (i, p) in posts.iter().enumerate() {
+        match p.to_document(&source.id, outlet, observed_at) {
+            Ok(doc) => observed.push(crate::sink::ObservedPost {
+                doc,
+                engagement: p.engagement,
+                observed_at,
+            }),
+            Err(e) => report.skipped.push(ItemError {
+                position: i + 1,
+                what: p.id.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let written = cx.sink().write_posts(&observed).await?;
+    report.new += written.inserted.len();
+    report.already_stored += written.existing;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -42,7 +42,17 @@ impl SourceFormat {
 
     /// rss, atom and jsonfeed: the formats whose items link to pages with the full text.
     pub fn is_feed(self) -> bool {
-        matches!(self, Self::Rss | Self::Atom | Self::JsonFeed)
+        self.feed_format().is_some()
+    }
+
+    /// The feed flavour of a feed format.
+    pub fn feed_format(self) -> Option<FeedFormat> {
+        match self {
+            Self::Rss => Some(FeedFormat::Rss),
+            Self::Atom => Some(FeedFormat::Atom),
+            Self::JsonFeed => Some(FeedFormat::JsonFeed),
+            Self::Html | Self::JsonApi | Self::Transcripts => None,
+        }
     }
 
     fn parse(s: &str) -> Option<Self> {
@@ -65,7 +75,6 @@ pub struct Source {
     pub kind: SourceKind,
     pub outlet: String,
     pub url: url::Url,
-    pub format: SourceFormat,
     pub interval: Duration,
     /// Bounds for the adapted interval: the scheduler polls more often while the source
     /// publishes a lot and less often while it is quiet, but never outside these.
@@ -76,21 +85,112 @@ pub struct Source {
     /// intranet feed; the tests' 127.0.0.1 server). Off by default: a feed's redirect must not
     /// become a request into our own network.
     pub allow_private_network: bool,
-    /// The selectors of an HTML source (`format = "html"`), validated at load.
-    pub html: Option<HtmlSelectors>,
-    /// The field paths, auth and pagination of a `json_api` source.
-    pub json_api: Option<crate::social::JsonApiConfig>,
-    /// The directory (or, without one, the listing at `url`) and segment rule of a
-    /// `transcripts` source. A directory source's `url` is the directory's `file://` URL.
-    pub transcripts: Option<crate::transcript::TranscriptsConfig>,
-    /// Feed sources: when to fetch an item's page for its full text (`fetch_article`).
+    /// The format and what it alone takes: a source's format and its settings cannot
+    /// disagree.
+    pub params: SourceParams,
+}
+
+/// A source's format with the settings only that format takes, validated at load.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceParams {
+    /// `rss`, `atom` or `jsonfeed`, and when item pages are fetched for the full text.
+    Feed(FeedParams),
+    /// `html`: the selectors of `[source.html]`.
+    Html(HtmlSelectors),
+    /// `json_api`: the field paths, auth and pagination of `[source.json_api]`.
+    JsonApi(Box<crate::social::JsonApiConfig>),
+    /// `transcripts`: the directory (or, without one, the listing at `url`) and segment rule
+    /// of `[source.transcripts]`. A directory source's `url` is the directory's `file://` URL.
+    Transcripts(crate::transcript::TranscriptsConfig),
+}
+
+/// The feed formats: feed-rs tells RSS, Atom and JSON Feed apart by their content, so the
+/// flavour only names the source and picks the parse budget's check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    Rss,
+    Atom,
+    JsonFeed,
+}
+
+impl FeedFormat {
+    pub fn source_format(self) -> SourceFormat {
+        match self {
+            Self::Rss => SourceFormat::Rss,
+            Self::Atom => SourceFormat::Atom,
+            Self::JsonFeed => SourceFormat::JsonFeed,
+        }
+    }
+}
+
+/// What a feed source (`rss`, `atom`, `jsonfeed`) takes beside its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedParams {
+    pub format: FeedFormat,
+    /// When to fetch an item's page for its full text (`fetch_article`).
     pub fetch_article: FetchArticle,
-    /// Feed sources: the CSS selector of the article text on an item's page
-    /// (`[source.html] body`); without it the generic main-text rule reads the page.
+    /// The CSS selector of the article text on an item's page (`[source.html] body`);
+    /// without it the generic main-text rule reads the page.
     pub article_body: Option<String>,
-    /// Feed sources: item pages fetched per poll at most; new items beyond it wait for the
-    /// next poll (`max_article_fetches`, 1 to 1000, default 20).
+    /// Item pages fetched per poll at most; new items beyond it wait for the next poll
+    /// (`max_article_fetches`, 1 to 1000, default 20).
     pub max_article_fetches: usize,
+}
+
+impl FeedParams {
+    /// A feed of `format` with the defaults of a sources.toml entry that gives no options.
+    pub fn new(format: FeedFormat) -> Self {
+        Self {
+            format,
+            fetch_article: FetchArticle::default(),
+            article_body: None,
+            max_article_fetches: DEFAULT_MAX_ARTICLE_FETCHES,
+        }
+    }
+}
+
+impl Source {
+    /// The format's name, as sources.toml gives it.
+    pub fn format(&self) -> SourceFormat {
+        match &self.params {
+            SourceParams::Feed(feed) => feed.format.source_format(),
+            SourceParams::Html(_) => SourceFormat::Html,
+            SourceParams::JsonApi(_) => SourceFormat::JsonApi,
+            SourceParams::Transcripts(_) => SourceFormat::Transcripts,
+        }
+    }
+
+    /// The feed options of a feed source.
+    pub fn feed(&self) -> Option<&FeedParams> {
+        match &self.params {
+            SourceParams::Feed(feed) => Some(feed),
+            _ => None,
+        }
+    }
+
+    /// The selectors of an html source.
+    pub fn html(&self) -> Option<&HtmlSelectors> {
+        match &self.params {
+            SourceParams::Html(sel) => Some(sel),
+            _ => None,
+        }
+    }
+
+    /// The `[source.json_api]` table of a json_api source.
+    pub fn json_api(&self) -> Option<&crate::social::JsonApiConfig> {
+        match &self.params {
+            SourceParams::JsonApi(config) => Some(config.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The `[source.transcripts]` table of a transcripts source.
+    pub fn transcripts(&self) -> Option<&crate::transcript::TranscriptsConfig> {
+        match &self.params {
+            SourceParams::Transcripts(config) => Some(config),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a feed item's page is fetched for its full text. Many Thai feeds carry only a
@@ -346,11 +446,27 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
     let bounds = interval.and_then(|interval| {
         interval_bounds(interval, &r.min_interval, &r.max_interval, &mut errs)
     });
-    match (kind, parsed_url, format, interval, bounds) {
+    // Each format keeps only its own table; a table of another format was refused above.
+    let params = format.and_then(|format| match format {
+        SourceFormat::Rss | SourceFormat::Atom | SourceFormat::JsonFeed => {
+            format.feed_format().map(|format| {
+                SourceParams::Feed(FeedParams {
+                    format,
+                    fetch_article,
+                    article_body,
+                    max_article_fetches,
+                })
+            })
+        }
+        SourceFormat::Html => html.map(SourceParams::Html),
+        SourceFormat::JsonApi => json_api.map(|c| SourceParams::JsonApi(Box::new(c))),
+        SourceFormat::Transcripts => transcripts.map(SourceParams::Transcripts),
+    });
+    match (kind, parsed_url, params, interval, bounds) {
         (
             Some(kind),
             Some(url),
-            Some(format),
+            Some(params),
             Some(interval),
             Some((min_interval, max_interval)),
         ) if errs.is_empty() => Ok(Source {
@@ -359,18 +475,12 @@ fn validate(r: RawSource) -> Result<Source, Vec<String>> {
             kind,
             outlet,
             url,
-            format,
             interval,
             min_interval,
             max_interval,
             enabled: r.enabled.unwrap_or(true),
             allow_private_network: r.allow_private_network.unwrap_or(false),
-            html,
-            json_api,
-            transcripts,
-            fetch_article,
-            article_body,
-            max_article_fetches,
+            params,
         }),
         _ => Err(errs),
     }
@@ -750,8 +860,8 @@ enabled = false
             1,
         );
         let s = parse(&html, "sources.toml").unwrap();
-        assert_eq!(s[0].format, SourceFormat::Html);
-        let sel = s[0].html.as_ref().unwrap();
+        assert_eq!(s[0].format(), SourceFormat::Html);
+        let sel = s[0].html().unwrap();
         assert_eq!(sel.item_link, "ul.news a");
         assert_eq!(sel.body.as_deref(), Some("div.content p"));
         assert_eq!((sel.title.as_deref(), sel.max_items), (None, 20));
@@ -773,17 +883,19 @@ enabled = false
     #[test]
     fn feed_sources_choose_when_article_pages_are_fetched() {
         let s = parse(GOOD, "sources.toml").unwrap();
-        assert_eq!(s[0].fetch_article, FetchArticle::Auto);
-        assert_eq!(s[0].article_body, None);
+        let feed = s[0].feed().unwrap();
+        assert_eq!(feed.fetch_article, FetchArticle::Auto);
+        assert_eq!(feed.article_body, None);
         let always = GOOD.replacen(
             "interval = \"10m\"",
             "interval = \"10m\"\nfetch_article = \"always\"\n[source.html]\nbody = \"div.entry p\"",
             1,
         );
         let s = parse(&always, "sources.toml").unwrap();
-        assert_eq!(s[0].fetch_article, FetchArticle::Always);
-        assert_eq!(s[0].article_body.as_deref(), Some("div.entry p"));
-        assert_eq!(s[0].html, None);
+        let feed = s[0].feed().unwrap();
+        assert_eq!(feed.fetch_article, FetchArticle::Always);
+        assert_eq!(feed.article_body.as_deref(), Some("div.entry p"));
+        assert_eq!(s[0].html(), None);
         let err = parse(&always.replace("always", "sometimes"), "sources.toml")
             .unwrap_err()
             .to_string();
@@ -815,7 +927,10 @@ enabled = false
     #[test]
     fn article_fetches_per_poll_are_capped() {
         let s = parse(GOOD, "sources.toml").unwrap();
-        assert_eq!(s[0].max_article_fetches, DEFAULT_MAX_ARTICLE_FETCHES);
+        assert_eq!(
+            s[0].feed().unwrap().max_article_fetches,
+            DEFAULT_MAX_ARTICLE_FETCHES
+        );
         let with = |line: &str| {
             GOOD.replacen(
                 "interval = \"10m\"",
@@ -824,7 +939,7 @@ enabled = false
             )
         };
         let s = parse(&with("max_article_fetches = 5"), "sources.toml").unwrap();
-        assert_eq!(s[0].max_article_fetches, 5);
+        assert_eq!(s[0].feed().unwrap().max_article_fetches, 5);
         for bad in ["0", "-3", "1001"] {
             let err = parse(
                 &with(&format!("max_article_fetches = {bad}")),
@@ -860,8 +975,8 @@ enabled = false
              auth_env = \"VENDOR_TOKEN\"\ncursor = \"meta.next\"\ncursor_param = \"cursor\"\n"
         );
         let s = parse(&api, "sources.toml").unwrap();
-        assert_eq!(s[0].format, SourceFormat::JsonApi);
-        let c = s[0].json_api.as_ref().unwrap();
+        assert_eq!(s[0].format(), SourceFormat::JsonApi);
+        let c = s[0].json_api().unwrap();
         assert_eq!(
             c.auth,
             Some(("Authorization".into(), "VENDOR_TOKEN".into()))
@@ -884,7 +999,7 @@ enabled = false
 
         let dir = format!("{base}format = \"transcripts\"\n[source.transcripts]\ndir = \"/srv/radio\"\nsegment_gap = \"45s\"\n");
         let s = parse(&dir, "sources.toml").unwrap();
-        let t = s[0].transcripts.as_ref().unwrap();
+        let t = s[0].transcripts().unwrap();
         assert_eq!(t.dir.as_deref(), Some(Path::new("/srv/radio")));
         assert_eq!(t.segment_gap, Duration::from_secs(45));
         assert_eq!(s[0].url.as_str(), "file:///srv/radio/");
@@ -896,7 +1011,7 @@ enabled = false
         );
         let listing = format!("{base}url = \"https://a.example/list\"\nformat = \"transcripts\"\n");
         let s = parse(&listing, "sources.toml").unwrap();
-        assert_eq!(s[0].transcripts.as_ref().unwrap().dir, None);
+        assert_eq!(s[0].transcripts().unwrap().dir, None);
         let err = parse(
             &listing.replace("https://a.example/list", ""),
             "sources.toml",
@@ -917,6 +1032,60 @@ enabled = false
             err.contains("[source.transcripts] is only for format = \"transcripts\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn each_format_gets_its_own_parameters_and_no_other_formats_table() {
+        let base = "[[source]]\nid = \"s\"\nname = \"s\"\nkind = \"news\"\noutlet = \"x\"\ninterval = \"5m\"\n";
+        let with = |format: &str, rest: &str| {
+            format!("{base}url = \"https://a.example/x\"\nformat = \"{format}\"\n{rest}")
+        };
+        let api_table = "[source.json_api]\nitems = \"data\"\nid = \"id\"\ntext = \"text\"\n";
+        let cases = [
+            ("rss", ""),
+            ("atom", ""),
+            ("jsonfeed", ""),
+            ("html", "[source.html]\nitem_link = \"a\"\n"),
+            ("json_api", api_table),
+            ("transcripts", ""),
+        ];
+        for (name, rest) in cases {
+            let s = parse(&with(name, rest), "sources.toml").unwrap().remove(0);
+            assert_eq!(s.format(), SourceFormat::parse(name).unwrap(), "{name}");
+            let ok = match (&s.params, name) {
+                (SourceParams::Feed(f), "rss") => f.format == FeedFormat::Rss,
+                (SourceParams::Feed(f), "atom") => f.format == FeedFormat::Atom,
+                (SourceParams::Feed(f), "jsonfeed") => *f == FeedParams::new(FeedFormat::JsonFeed),
+                (SourceParams::Html(sel), "html") => sel.item_link == "a",
+                (SourceParams::JsonApi(c), "json_api") => c.text.as_str() == "text",
+                (SourceParams::Transcripts(t), "transcripts") => t.dir.is_none(),
+                _ => false,
+            };
+            assert!(ok, "{name}: {:?}", s.params);
+        }
+        // Another format's table is refused with the message it always had, so a source
+        // whose format and settings disagree is never built.
+        for (name, table, message) in [
+            (
+                "rss",
+                api_table,
+                "[source.json_api] is only for format = \"json_api\"",
+            ),
+            (
+                "atom",
+                "[source.transcripts]\nsegment_gap = \"30s\"\n",
+                "[source.transcripts] is only for format = \"transcripts\"",
+            ),
+            (
+                "json_api",
+                "[source.html]\nitem_link = \"a\"\n",
+                "[source.html] is only for format = \"html\" (or body alone, for a feed)",
+            ),
+        ] {
+            let text = with(name, table);
+            let err = parse(&text, "sources.toml").unwrap_err().to_string();
+            assert!(err.contains(&format!("#1 (id \"s\"): {message}")), "{err}");
+        }
     }
 
     #[test]

@@ -153,7 +153,8 @@ fn item_error_size(e: &feed::ItemError) -> usize {
 }
 
 fn feed_size(id: &str, bytes: &[u8]) -> usize {
-    match feed::parse_feed_items(source(id), bytes, now()) {
+    let fetch_article = source(id).feed().expect("a feed source").fetch_article;
+    match feed::parse_feed_items(source(id), fetch_article, bytes, now()) {
         Ok(items) => items
             .iter()
             .map(|r| match r {
@@ -205,7 +206,7 @@ fn prescanned(bytes: &[u8]) -> Option<String> {
 }
 
 fn selectors() -> &'static praden_ingest::HtmlSelectors {
-    source("html").html.as_ref().unwrap()
+    source("html").html().unwrap()
 }
 
 fn base() -> url::Url {
@@ -246,7 +247,7 @@ fn cues_size(format: TranscriptFormat, bytes: &[u8]) -> usize {
 
 fn file_documents_size(name: &str, bytes: &[u8]) -> usize {
     let src = source("radio");
-    let config = src.transcripts.as_ref().unwrap();
+    let config = src.transcripts().unwrap();
     let programme = transcript::programme_from_file_name(src, "news-20240305-0700.vtt")
         .expect("a dated file name");
     let text = transcript::decode(bytes);
@@ -260,7 +261,7 @@ fn file_documents_size(name: &str, bytes: &[u8]) -> usize {
 }
 
 fn api_size(id: &str, bytes: &[u8]) -> usize {
-    let config = source(id).json_api.as_ref().unwrap();
+    let config = source(id).json_api().unwrap();
     let url = url::Url::parse("https://api.example/posts?cursor=a").unwrap();
     match social::read_page(config, &url, bytes, 1, now()) {
         Ok(page) => {

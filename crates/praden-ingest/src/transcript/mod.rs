@@ -23,9 +23,9 @@
 //!   tried again when its sidecar appears. Write the sidecar before the transcript (or move
 //!   both into place with a rename).
 
-use crate::feed::ItemError;
+use crate::adapter::Context;
 use crate::fetch::{Fetched, Validators};
-use crate::poll::{Ingester, PollError, PollReport};
+use crate::report::{ItemError, PollError, PollReport};
 use crate::sources::Source;
 use praden_core::{thai_time, NewDocument};
 use serde::Deserialize;
@@ -115,6 +115,8 @@ mod listing;
 mod poll;
 mod programme;
 
+pub(crate) use poll::poll;
+
 pub use cues::*;
 pub use listing::*;
 pub use programme::*;
@@ -135,7 +137,7 @@ mod tests {
     }
 
     fn config() -> TranscriptsConfig {
-        source().transcripts.unwrap()
+        source().transcripts().unwrap().clone()
     }
 
     #[test]

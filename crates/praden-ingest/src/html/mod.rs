@@ -4,7 +4,7 @@
 //! body, `article:published_time` or `<time datetime>` for the date. `<link rel="canonical">`
 //! names the article, so the same story reached by two URLs is stored once.
 
-use crate::feed::ItemError;
+use crate::report::ItemError;
 use crate::sources::{HtmlSelectors, Source};
 use praden_core::NewDocument;
 use scraper::{ElementRef, Html, Selector};
@@ -260,6 +260,9 @@ pub fn robots_allows(robots: &str, agent: &str, path: &str) -> bool {
         .is_none_or(|(allow, _)| *allow)
 }
 
+mod poll;
+pub(crate) use poll::poll;
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -289,18 +292,12 @@ mod tests {
             kind: SourceKind::Official,
             outlet: "กระทรวง".into(),
             url: url::Url::parse("https://www.example.go.th/news/").unwrap(),
-            format: crate::SourceFormat::Html,
             interval: std::time::Duration::from_secs(600),
             min_interval: std::time::Duration::from_secs(300),
             max_interval: std::time::Duration::from_secs(2400),
             enabled: true,
             allow_private_network: false,
-            html: Some(sel),
-            json_api: None,
-            transcripts: None,
-            fetch_article: crate::FetchArticle::Never,
-            article_body: None,
-            max_article_fetches: crate::sources::DEFAULT_MAX_ARTICLE_FETCHES,
+            params: crate::sources::SourceParams::Html(sel),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Feed items to documents. A bad item is skipped with its reason; only a feed that cannot be
 //! parsed at all fails as a whole.
 
+pub use crate::report::ItemError;
 use crate::sources::{FetchArticle, Source};
 use praden_core::NewDocument;
 use std::borrow::Cow;
@@ -9,27 +10,6 @@ use time::OffsetDateTime;
 #[derive(Debug, thiserror::Error)]
 #[error("the feed could not be parsed: {0}")]
 pub struct FeedError(String);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemError {
-    /// 1-based position of the item in the feed; 0 for a problem of the feed as a whole that
-    /// did not stop the poll (see `PollReport::feed_problems`).
-    pub position: usize,
-    /// The item's id or link, as far as it has one.
-    pub what: String,
-    pub reason: String,
-}
-
-impl std::fmt::Display for ItemError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.position {
-            0 => write!(f, "{}: {}", self.what, self.reason),
-            n => write!(f, "item {n} ({}): {}", self.what, self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ItemError {}
 
 /// A description shorter than this (in characters, as text) with no full content beside it
 /// is a teaser: with `fetch_article = "auto"` the item's page is fetched for the story.
@@ -48,13 +28,17 @@ pub fn parse_feed(
     bytes: &[u8],
     fetched_at: OffsetDateTime,
 ) -> Result<Vec<Result<NewDocument, ItemError>>, FeedError> {
-    Ok(parse_feed_items(source, bytes, fetched_at)?
-        .into_iter()
-        .map(|r| r.map(|item| item.doc))
-        .collect())
+    // Only the documents: whether their pages would be fetched does not matter here.
+    Ok(
+        parse_feed_items(source, FetchArticle::Never, bytes, fetched_at)?
+            .into_iter()
+            .map(|r| r.map(|item| item.doc))
+            .collect(),
+    )
 }
 
-/// The feed's items, each with the decision whether to fetch its page.
+/// The feed's items, each with the decision whether to fetch its page (by `fetch_article`,
+/// the source's `FeedParams::fetch_article`).
 ///
 /// feed-rs does the parsing; around it, the feeds it rejects or misreads are mended (see
 /// `normalise`), items it drops are read by a lenient pass of our own (RSS 1.0 items without
@@ -62,6 +46,7 @@ pub fn parse_feed(
 /// an empty success.
 pub fn parse_feed_items(
     source: &Source,
+    fetch_article: FetchArticle,
     bytes: &[u8],
     fetched_at: OffsetDateTime,
 ) -> Result<Vec<Result<FeedItem, ItemError>>, FeedError> {
@@ -107,7 +92,7 @@ pub fn parse_feed_items(
         .enumerate()
         .map(|(i, item)| {
             let raw_date = raw_dates.as_ref().and_then(|d| d[i].as_deref());
-            to_item(source, i + 1, item, raw_date, fetched_at)
+            to_item(source, fetch_article, i + 1, item, raw_date, fetched_at)
         })
         .collect();
     // A feed that lists items of which not one can be stored is broken (a CMS change, a
@@ -181,6 +166,7 @@ impl Item {
 
 fn to_item(
     source: &Source,
+    fetch_article: FetchArticle,
     position: usize,
     item: Item,
     raw_date: Option<&str>,
@@ -231,7 +217,7 @@ fn to_item(
         .as_deref()
         .and_then(|l| url::Url::parse(l).ok())
         .filter(|u| matches!(u.scheme(), "http" | "https"));
-    let fetch_article = match source.fetch_article {
+    let fetch_article = match fetch_article {
         FetchArticle::Never => None,
         FetchArticle::Always => page,
         FetchArticle::Auto => {
@@ -713,6 +699,9 @@ fn scan_json_items(text: &str) -> RawScan {
     }
 }
 
+mod poll;
+pub(crate) use poll::poll;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,18 +715,15 @@ mod tests {
             kind: SourceKind::News,
             outlet: "ข่าวสด".into(),
             url: url::Url::parse("https://news.example/feed").unwrap(),
-            format: crate::SourceFormat::Rss,
             interval: std::time::Duration::from_secs(600),
             min_interval: std::time::Duration::from_secs(300),
             max_interval: std::time::Duration::from_secs(2400),
             enabled: true,
             allow_private_network: false,
-            html: None,
-            json_api: None,
-            transcripts: None,
-            fetch_article,
-            article_body: None,
-            max_article_fetches: crate::sources::DEFAULT_MAX_ARTICLE_FETCHES,
+            params: crate::sources::SourceParams::Feed(crate::sources::FeedParams {
+                fetch_article,
+                ..crate::sources::FeedParams::new(crate::sources::FeedFormat::Rss)
+            }),
         }
     }
 
@@ -760,11 +746,17 @@ mod tests {
 </channel></rss>"#;
 
     fn items(source: &Source, feed: &str) -> Vec<FeedItem> {
-        parse_feed_items(source, feed.as_bytes(), datetime!(2024-03-06 00:00 UTC))
-            .unwrap()
-            .into_iter()
-            .map(Result::unwrap)
-            .collect()
+        let fetch_article = source.feed().unwrap().fetch_article;
+        parse_feed_items(
+            source,
+            fetch_article,
+            feed.as_bytes(),
+            datetime!(2024-03-06 00:00 UTC),
+        )
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
     }
 
     #[test]
@@ -839,6 +831,7 @@ mod tests {
         let (utf8, _) = crate::charset::to_utf8(&bytes, None);
         parse_feed_items(
             &source(FetchArticle::Never),
+            FetchArticle::Never,
             &utf8,
             datetime!(2024-03-06 00:00 UTC),
         )
@@ -977,6 +970,7 @@ mod tests {
 <item><guid>1</guid></item><item><title>ก</title><guid>2</guid></item></channel></rss>"#;
         let got = parse_feed_items(
             &source(FetchArticle::Never),
+            FetchArticle::Never,
             one.as_bytes(),
             datetime!(2024-03-06 00:00 UTC),
         )
