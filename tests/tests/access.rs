@@ -57,6 +57,7 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/audit",                              "/audit",                                 ADMINS),
     ("GET",  "/api/v1/audit",                       "/api/v1/audit",                          ADMINS),
     ("GET",  "/api/v1/audit/export",                "/api/v1/audit/export",                   ADMINS),
+    ("GET",  "/briefs",                             "/briefs",                                BRIEFS),
     ("GET",  "/briefs/{date}",                      "/briefs/2026-11-23",                     BRIEFS),
     ("GET",  "/api/v1/briefs/{date}",               "/api/v1/briefs/2026-11-23",              BRIEFS),
     ("GET",  "/api/v1/assignments/{date}/message",  "/api/v1/assignments/2026-11-23/message", FEED),

@@ -78,6 +78,23 @@ pub struct BriefRevision {
     pub trigger: BriefTrigger,
 }
 
+const LAST_DAY: Date = match Date::from_calendar_date(9999, time::Month::December, 31) {
+    Ok(d) => d,
+    Err(_) => panic!("9999-12-31 is a date"),
+};
+
+/// One day's briefs, for the list of briefs by day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BriefDay {
+    pub slot: Date,
+    /// Revisions of the day (1 is the scheduled brief).
+    pub revisions: i64,
+    /// When the day's first revision was generated.
+    pub generated_at: OffsetDateTime,
+    /// Whether the day's first revision came after its time (a catch-up).
+    pub late: bool,
+}
+
 /// What publishing the slot's brief did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
@@ -411,6 +428,35 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The days that have briefs, newest first: at most `limit` of them before `before`
+    /// (all days when `None`).
+    pub async fn brief_days(
+        &self,
+        before: Option<Date>,
+        limit: i64,
+    ) -> Result<Vec<BriefDay>, StoreError> {
+        // Revision 1 is the day's brief; later revisions only add to its count.
+        let rows: Vec<(Date, i64, OffsetDateTime, bool)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT b.slot, (SELECT COUNT(*) FROM briefs r WHERE r.slot = b.slot), \
+             b.generated_at, b.late FROM briefs b WHERE b.revision = 1 AND b.slot < $1 \
+             ORDER BY b.slot DESC LIMIT $2")
+            // Not `Date::MAX`: with time's large dates it is +999999-12-31, which SQLite's
+            // text order puts before every real day.
+            .bind(before.unwrap_or(LAST_DAY))
+            .bind(limit)
+            .fetch_all(p)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(slot, revisions, generated_at, late)| BriefDay {
+                slot,
+                revisions,
+                generated_at,
+                late,
+            })
+            .collect())
     }
 
     /// The first revision of the latest slot before `slot`: where the next brief's window

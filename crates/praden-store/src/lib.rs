@@ -21,8 +21,8 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use briefs::{
-    AttemptResult, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument, DeliveryStatus,
-    NewBrief, Published, StoredBrief,
+    AttemptResult, BriefDay, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument,
+    DeliveryStatus, NewBrief, Published, StoredBrief,
 };
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
 pub use engagement::{EngagementGrowth, EngagementObservation};

@@ -181,6 +181,24 @@ async fn the_window_starts_at_the_previous_slots_first_revision(url: String) {
     assert_eq!(before.slot, date!(2026 - 11 - 20));
     assert_eq!(before.revision, 1);
     assert_eq!(before.generated_at, datetime!(2026-11-20 02:31 UTC));
+
+    // The list by day: newest first, each day once with its count of revisions, paged by day.
+    let days = store.brief_days(None, 10).await.unwrap();
+    let seen: Vec<(Date, i64, OffsetDateTime)> = days
+        .iter()
+        .map(|d| (d.slot, d.revisions, d.generated_at))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (SLOT, 1, NINE_THIRTY + Duration::seconds(2)),
+            (date!(2026 - 11 - 20), 2, datetime!(2026-11-20 02:31 UTC))
+        ]
+    );
+    let older = store.brief_days(Some(SLOT), 10).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].slot, date!(2026 - 11 - 20));
+    assert_eq!(store.brief_days(None, 1).await.unwrap().len(), 1);
     store.close().await;
 }
 

@@ -1,11 +1,13 @@
 //! The audit trail for admins: read page by page, or export whole.
 
+use crate::auth::Identity;
 use crate::extract::{Json, Query};
 use crate::html::{esc, shell, url_encode};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use praden_core::thai_time::to_bangkok;
 use praden_store::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};
@@ -112,6 +114,7 @@ pub async fn export(
 
 pub async fn page(
     State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
     Query(p): Query<AuditParams>,
 ) -> Result<Html<String>, ApiError> {
     let filter = p.filter()?;
@@ -159,5 +162,5 @@ pub async fn page(
                 .map_or(String::new(), |e| format!("&entity={}", url_encode(e)))
         );
     }
-    Ok(Html(shell("บันทึกการดำเนินการ", &body)))
+    Ok(Html(shell(Some(&who), "/audit", "บันทึกการดำเนินการ", &body)))
 }

@@ -23,7 +23,8 @@ pub use limit::{LoginLimiter, LoginLimits};
 pub(crate) use login::{home, login, login_page, logout};
 pub use table::{Access, RouteInfo, Routes};
 
-use crate::html::esc;
+use crate::error::ThaiWords;
+use crate::html::{self, esc};
 use crate::{ApiError, AppState};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -269,16 +270,22 @@ fn changes_state(method: &Method) -> bool {
 /// requests that change state. Mounted once around the whole router.
 pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let now = OffsetDateTime::now_utc();
+    // A browser asking for a page gets errors as Thai pages; API clients, the envelope.
+    let page = (!is_api(req.uri().path()) && wants_html(req.headers()))
+        .then(|| req.uri().path().to_string());
     let caller = match identify(&state, req.headers(), now).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return as_page(e.into_response(), None, page.as_deref()),
     };
     let mut req = req;
+    let mut who = None;
     match caller {
         Ok(Caller::Token(identity)) => {
+            who = Some(identity.clone());
             req.extensions_mut().insert(identity);
         }
         Ok(Caller::Session(identity, session_id)) => {
+            who = Some(identity.clone());
             // The login form carries credentials of its own: someone logged in may log in
             // again (as another user) from a login page they kept open.
             if changes_state(req.method()) && req.uri().path() != "/login" {
@@ -295,7 +302,29 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
             req.extensions_mut().insert(why);
         }
     }
-    next.run(req).await
+    let response = next.run(req).await;
+    as_page(response, who.as_ref(), page.as_deref())
+}
+
+/// Whether the caller takes HTML: browsers say so in `Accept`; API clients send `*/*`, JSON
+/// or nothing.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `response` as a Thai error page when it is an error's envelope and `page` (the path) was
+/// asked for by a browser; otherwise unchanged.
+fn as_page(response: Response, who: Option<&Identity>, page: Option<&str>) -> Response {
+    let (Some(here), Some(words)) = (page, response.extensions().get::<ThaiWords>().copied())
+    else {
+        return response;
+    };
+    let mut html = Html(html::error_page(who, here, words.0)).into_response();
+    *html.status_mut() = response.status();
+    html
 }
 
 /// Passes `req` on if it carries `expected` in the `X-CSRF-Token` header or in the `csrf`

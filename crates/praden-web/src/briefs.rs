@@ -3,12 +3,14 @@
 //! latest) — and the official assignment message of a day,
 //! `/api/v1/assignments/{date}/message` (text/plain, or JSON when asked).
 
+use crate::auth::Identity;
 use crate::extract::{Json, Path, Query};
 use crate::html::{esc, shell};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use praden_brief::{assignment_message as compose, html_fragment, AssignmentLine, Brief};
 use praden_core::thai_time::{
     bangkok_midnight, format_thai_date_long, format_thai_date_short, parse_date_any_era, to_bangkok,
@@ -25,6 +27,10 @@ pub struct BriefParams {
 
 /// `YYYY-MM-DD` in either era (2569-11-23 or 2026-11-23), Thai digits allowed.
 fn parse_day(s: &str) -> Result<Date, ApiError> {
+    // The navigation's "today" and a bookmark of it: the Bangkok day now.
+    if s == "today" {
+        return Ok(to_bangkok(OffsetDateTime::now_utc()).date());
+    }
     parse_date_any_era(s).map_err(|e| {
         ApiError::BadParameter(format!(
             "date: {e} (expected YYYY-MM-DD, B.E. or C.E., e.g. 2026-11-23)"
@@ -148,8 +154,69 @@ pub async fn api(
     }))
 }
 
+/// Days listed on one page of `/briefs`.
+const DAYS_PER_PAGE: i64 = 30;
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    /// Days before this one (the "older" link's cursor).
+    before: Option<String>,
+}
+
+/// `/briefs`: the days with a brief, newest first, each linking to its page.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, ApiError> {
+    let before = p.before.as_deref().map(parse_day).transpose()?;
+    let days = state.store.brief_days(before, DAYS_PER_PAGE).await?;
+    let mut body = String::from("<h1>สรุปประเด็นประจำวัน</h1>");
+    if days.is_empty() {
+        body.push_str(if before.is_some() {
+            "<p>ไม่มีสรุปประเด็นก่อนหน้านี้</p>"
+        } else {
+            "<p>ยังไม่มีสรุปประเด็น สรุปฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้</p>"
+        });
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>วันที่</th><th>จัดทำเมื่อ</th><th>จำนวนฉบับ</th></tr></thead><tbody>",
+        );
+        for d in &days {
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"/briefs/{}\">{}</a></td><td>{}{}</td><td>{}</td></tr>",
+                iso(d.slot),
+                esc(&format_thai_date_long(d.slot, false)),
+                esc(&moment(d.generated_at)),
+                if d.late {
+                    " <span class=\"badge warn\">ส่งล่าช้า</span>"
+                } else {
+                    ""
+                },
+                d.revisions
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    if let Some(last) = days.last().filter(|_| days.len() as i64 == DAYS_PER_PAGE) {
+        let _ = write!(
+            body,
+            "<p><a href=\"/briefs?before={}\">เก่ากว่านี้</a></p>",
+            iso(last.slot)
+        );
+    }
+    Ok(Html(shell(
+        Some(&who),
+        "/briefs",
+        "สรุปประเด็นประจำวัน",
+        &body,
+    )))
+}
+
 pub async fn page(
     State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
     Path(date): Path<String>,
     Query(p): Query<BriefParams>,
 ) -> Result<Html<String>, ApiError> {
@@ -227,7 +294,12 @@ pub async fn page(
     }
     body.push_str("</section>");
     let title = format!("สรุปประเด็น {}", format_thai_date_short(slot));
-    Ok(Html(shell(&title, &body)))
+    Ok(Html(shell(
+        Some(&who),
+        &format!("/briefs/{date}"),
+        &title,
+        &body,
+    )))
 }
 
 fn trigger_th(trigger: &str) -> &'static str {

@@ -125,12 +125,19 @@ impl ApiError {
     }
 }
 
+/// Left on an error's answer for `auth::resolve`, which turns the envelope into a Thai page
+/// when a browser asked for a page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ThaiWords(pub &'static str);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, _) = self.status_code_thai();
+        let (status, code, thai) = self.status_code_thai();
         let message = self.shown_detail();
         let body = json!({ "error": { "code": code, "message": message } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ThaiWords(thai));
+        response
     }
 }
 

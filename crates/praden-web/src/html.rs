@@ -1,7 +1,10 @@
 //! What every HTML page shares: escaping, URL encoding and the page shell (Thai, no
 //! JavaScript, visible keyboard focus).
 
+use crate::auth::{Access, Identity};
+use axum::http::Method;
 use std::fmt::Write;
+use std::sync::LazyLock;
 
 pub(crate) fn esc(s: &str) -> String {
     praden_core::html::escape(s)
@@ -22,15 +25,70 @@ pub(crate) fn url_encode(s: &str) -> String {
     out
 }
 
-/// A whole page: `title` (already plain text), the navigation, then `body` (HTML).
-pub(crate) fn shell(title: &str, body: &str) -> String {
+/// The pages of the navigation bar, in order: name, link, and the route whose access decides
+/// who sees the link — so nobody is shown a page that would answer 403.
+const NAV: [(&str, &str, &str); 5] = [
+    ("คิวประเด็น", "/queue", "/queue"),
+    ("สรุปประจำวัน", "/briefs", "/briefs"),
+    ("ค้นหาข่าว", "/search", "/search"),
+    ("บันทึกการดำเนินการ", "/audit", "/audit"),
+    ("ผู้ใช้", "/admin/accounts", "/admin/accounts"),
+];
+
+/// Who may open each `NAV` page, from the route table the router is built from.
+static NAV_ACCESS: LazyLock<Vec<Access>> = LazyLock::new(|| {
+    let table = crate::route_table();
+    NAV.iter()
+        .map(|(_, _, route)| {
+            table
+                .iter()
+                .find(|r| r.method == Method::GET && r.path == *route)
+                .map(|r| r.access)
+                .unwrap_or_else(|| panic!("the navigation links to {route}, which is no GET route"))
+        })
+        .collect()
+});
+
+/// The style of the bar `nav` draws; every page's `<style>` has it.
+pub(crate) const NAV_CSS: &str = "header.bar{display:flex;flex-wrap:wrap;justify-content:space-between;\
+align-items:center;gap:.5rem;margin-bottom:1rem;padding-bottom:.4rem;border-bottom:1px solid #ddd;font-size:.9rem}\
+header.bar nav{display:flex;flex-wrap:wrap;gap:1rem}\
+header.bar a[aria-current]{font-weight:bold;color:#1a1a1a;text-decoration:none}\
+header.bar form.user{display:block;margin:0;color:#555} form.user button{margin-left:.4rem}";
+
+/// The main navigation for `who` (nothing for nobody), then who is logged in with the
+/// log-out button. `here` is the path of the page shown, marked for screen readers.
+pub(crate) fn nav(who: Option<&Identity>, here: &str) -> String {
+    let Some(who) = who else {
+        return String::new();
+    };
+    let mut out = String::from("<header class=\"bar\"><nav aria-label=\"เมนูหลัก\">");
+    for ((name, href, _), access) in NAV.iter().zip(NAV_ACCESS.iter()) {
+        if access.allows(Some(who.role)) {
+            let current = if here == *href {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            let _ = write!(out, "<a href=\"{href}\"{current}>{name}</a>");
+        }
+    }
+    out.push_str("</nav>");
+    out.push_str(&who.user_bar());
+    out.push_str("</header>");
+    out
+}
+
+/// A whole page: `title` (already plain text), the navigation for `who` with `here` (the
+/// page's path) marked, then `body` (HTML).
+pub(crate) fn shell(who: Option<&Identity>, here: &str, title: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="th"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · praden</title>
 <style>
 body{{font-family:"Noto Sans Thai","Sarabun",sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
-nav{{display:flex;gap:1rem;margin-bottom:1rem;font-size:.9rem}}
+{nav_css}
 table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}}
 .badge{{display:inline-block;font-size:.75rem;padding:.05rem .4rem;margin:.1rem;border-radius:.6rem;background:#e8eefc;color:#123a8a}}
 .badge.warn{{background:#fde8e8;color:#8a1212}}
@@ -40,18 +98,34 @@ form.action{{border:1px solid #ccc;padding:.6rem;margin:.6rem 0}} form.action h3
 label{{display:block;margin:.3rem 0;font-size:.9rem}} input,select,button,textarea{{font:inherit;padding:.3rem}}
 input[type=text],textarea,select{{width:100%;box-sizing:border-box}}
 a:focus,input:focus,select:focus,button:focus,textarea:focus{{outline:2px solid #2060c0}}
+form.filters{{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem 0}} form.filters label{{margin:0}} form.filters select,form.filters input{{width:auto}}
 </style></head>
 <body>
-<nav aria-label="เมนูหลัก"><a href="/queue">คิวประเด็น</a><a href="/search">ค้นหาข่าว</a><a href="/audit">บันทึกการดำเนินการ</a></nav>
+{nav}
 {body}
 </body></html>"#,
         title = esc(title),
+        nav = nav(who, here),
+        nav_css = NAV_CSS,
     )
+}
+
+/// The page a browser gets for a failed request: the error table's Thai words and the way
+/// home (`/` sends each role to its start page). The English detail stays in the API's
+/// envelope and the log.
+pub(crate) fn error_page(who: Option<&Identity>, here: &str, thai: &str) -> String {
+    let body = format!(
+        "<div class=\"conflict\" role=\"alert\"><h1>{}</h1></div>\
+         <p><a href=\"/\">กลับหน้าหลัก</a></p>",
+        esc(thai)
+    );
+    shell(who, here, thai, &body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use praden_core::Role;
 
     #[test]
     fn text_is_escaped() {
@@ -60,5 +134,44 @@ mod tests {
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
         );
         assert_eq!(url_encode("ไข่ a/b"), "%E0%B9%84%E0%B8%82%E0%B9%88%20a%2Fb");
+    }
+
+    fn links(html: &str) -> Vec<&str> {
+        html.split("href=\"")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect()
+    }
+
+    #[test]
+    fn the_bar_shows_each_role_only_the_pages_it_may_open() {
+        let who = |role| Identity {
+            actor: "somchai".into(),
+            display_name: "สมชาย <ใจดี>".into(),
+            role,
+            user_id: Some(1),
+            csrf: Some("t".into()),
+        };
+        let all = ["/queue", "/briefs", "/search", "/audit", "/admin/accounts"];
+        assert_eq!(links(&nav(Some(&who(Role::Admin)), "/queue")), all);
+        assert_eq!(
+            links(&nav(Some(&who(Role::Monitor)), "/queue")),
+            ["/queue", "/briefs", "/search"]
+        );
+        assert_eq!(
+            links(&nav(Some(&who(Role::Editor)), "/search")),
+            ["/briefs", "/search"]
+        );
+        assert!(links(&nav(Some(&who(Role::Consumer)), "/")).is_empty());
+        assert_eq!(nav(None, "/search"), "");
+        let bar = nav(Some(&who(Role::Monitor)), "/briefs");
+        assert!(
+            bar.contains("<a href=\"/briefs\" aria-current=\"page\">"),
+            "{bar}"
+        );
+        assert!(
+            bar.contains("สมชาย &lt;ใจดี&gt;") && bar.contains("ออกจากระบบ"),
+            "{bar}"
+        );
     }
 }

@@ -98,16 +98,17 @@ pub fn route_table() -> Vec<RouteInfo> {
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().into_parts();
     routes
+        // Paths and methods no route serves answer in the same envelope as every other error
+        // (a Thai page to a browser: they are set before `resolve`, so it covers them).
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // Resolves the caller (token or session) and checks CSRF before any route's
-        // `require` looks at the caller's role.
+        // `require` looks at the caller's role; turns errors into Thai pages for browsers.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve,
         ))
         .with_state(state)
-        // Paths and methods no route serves answer in the same envelope as every other error.
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
         // Every request gets an id (or keeps the caller's x-request-id): the audit trail
         // records it, and the response echoes it, so a decision can be traced to its request.
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -195,7 +196,8 @@ const ASSIGNMENT_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer
 
 /// The published briefs and the day's assignment message.
 fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
-    r.get("/briefs/{date}", BRIEF_READERS, briefs::page)
+    r.get("/briefs", BRIEF_READERS, briefs::list)
+        .get("/briefs/{date}", BRIEF_READERS, briefs::page)
         .get("/api/v1/briefs/{date}", BRIEF_READERS, briefs::api)
         .get(
             "/api/v1/assignments/{date}/message",

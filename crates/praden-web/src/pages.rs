@@ -144,7 +144,7 @@ fn kind_th(kind: &str) -> &str {
 }
 
 fn page(form: &SearchForm, user: Option<&Identity>, body: &str) -> String {
-    let user_bar = user.map(Identity::user_bar).unwrap_or_default();
+    let nav = crate::html::nav(user, "/search");
     let mut kinds = String::new();
     for (value, label) in KINDS {
         let selected = if form.kind == value { " selected" } else { "" };
@@ -175,10 +175,10 @@ input[name=q]{{min-width:20rem}}
 .hit{{margin-bottom:1.2rem}} .hit h2{{font-size:1.05rem;margin:0}} .meta{{color:#555;font-size:.85rem}}
 .snippet b{{background:#fff3a0}} .facets h3{{font-size:.9rem;margin:.8rem 0 .3rem}} .facets ul{{list-style:none;padding:0;margin:0;font-size:.85rem}}
 .error{{color:#a00}} a:focus,input:focus,select:focus,button:focus{{outline:2px solid #2060c0}}
-form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
+{nav_css}
 </style></head>
 <body>
-{user_bar}
+{nav}
 <h1>ค้นหาข่าว</h1>
 <form method="get" action="/search" role="search">
 <label>คำค้น<input name="q" value="{q}" autofocus placeholder="เช่น ค่าไฟฟ้า หรือ &quot;วัคซีนโควิด&quot;"></label>
@@ -192,6 +192,7 @@ form.user{{display:block;text-align:right;font-size:.85rem;color:#555;margin:0}}
 </form>
 {body}
 </body></html>"#,
+        nav_css = crate::html::NAV_CSS,
         q = esc(&form.q),
         outlet = esc(&form.outlet),
         agency = esc(&form.agency),

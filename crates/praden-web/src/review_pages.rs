@@ -3,7 +3,7 @@
 //! and the session's CSRF token, and answers with a redirect or a clear conflict page.
 
 use crate::auth::{context, Identity};
-use crate::extract::{Form, Path};
+use crate::extract::{Form, Path, Query};
 use crate::html::{esc, shell};
 use crate::review::{
     approval_from, default_source, documents_of, load_candidate, snooze_until, ApproveBody,
@@ -100,36 +100,260 @@ fn bangkok_time(t: OffsetDateTime) -> String {
     )
 }
 
-pub async fn queue(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+/// Candidates on one page of the queue.
+const QUEUE_PAGE: usize = 50;
+/// The queue reads at most this many pending candidates, best first, to filter and page.
+const QUEUE_SCAN: i64 = 5_000;
+/// The kinds a monitor can narrow the queue to: the query value and the Thai label.
+const QUEUE_KINDS: [(&str, &str); 4] = [
+    ("news", "ข่าว"),
+    ("social", "โซเชียลมีเดีย"),
+    ("broadcast", "วิทยุ/โทรทัศน์"),
+    ("official", "ข่าวรัฐบาล"),
+];
+/// The ages a monitor can narrow the queue to, in hours, with their Thai labels.
+const QUEUE_AGES: [(i64, &str); 3] = [(24, "24 ชั่วโมง"), (72, "3 วัน"), (168, "7 วัน")];
+const QUEUE_SORTS: [(&str, &str); 3] = [
+    ("score", "คะแนนสูงสุด"),
+    ("newest", "ข่าวล่าสุด"),
+    ("oldest", "ค้างนานที่สุด"),
+];
+
+/// `/queue`'s filters, as the form sends them (an empty field is no filter).
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueParams {
+    #[serde(default)]
+    criterion: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    agency: String,
+    /// Hours: only stories first seen this recently.
+    #[serde(default)]
+    age: String,
+    #[serde(default)]
+    sort: String,
+    page: Option<usize>,
+}
+
+/// The checked filters of one queue page.
+#[derive(Debug, PartialEq)]
+struct QueueView {
+    criterion: Option<Criterion>,
+    kind: Option<&'static str>,
+    agency: String,
+    age_hours: Option<i64>,
+    sort: &'static str,
+    page: usize,
+}
+
+impl QueueParams {
+    fn check(&self) -> Result<QueueView, ApiError> {
+        let bad = |name: &str, value: &str, expected: &str| {
+            ApiError::BadParameter(format!("{name} {value:?} is not {expected}"))
+        };
+        let criterion = match self.criterion.as_str() {
+            "" => None,
+            c => Some(
+                Criterion::ALL
+                    .into_iter()
+                    .find(|k| k.key() == c)
+                    .ok_or_else(|| bad("criterion", c, "one of the six criteria"))?,
+            ),
+        };
+        let kind = match self.kind.as_str() {
+            "" => None,
+            k => Some(
+                QUEUE_KINDS
+                    .iter()
+                    .map(|(v, _)| *v)
+                    .find(|v| *v == k)
+                    .ok_or_else(|| bad("kind", k, "news, social, broadcast or official"))?,
+            ),
+        };
+        let age_hours = match self.age.as_str() {
+            "" => None,
+            a => Some(
+                a.parse::<i64>()
+                    .ok()
+                    .filter(|h| QUEUE_AGES.iter().any(|(v, _)| v == h))
+                    .ok_or_else(|| bad("age", a, "24, 72 or 168 (hours)"))?,
+            ),
+        };
+        let sort = match self.sort.as_str() {
+            "" => "score",
+            s => QUEUE_SORTS
+                .iter()
+                .map(|(v, _)| *v)
+                .find(|v| *v == s)
+                .ok_or_else(|| bad("sort", s, "score, newest or oldest"))?,
+        };
+        Ok(QueueView {
+            criterion,
+            kind,
+            agency: self.agency.trim().to_string(),
+            age_hours,
+            sort,
+            page: self.page.unwrap_or(1).max(1),
+        })
+    }
+}
+
+impl QueueView {
+    fn keeps(&self, c: &Candidate, now: OffsetDateTime) -> bool {
+        let p = &c.proposal;
+        let fired = |k: Criterion| {
+            p.criteria
+                .iter()
+                .any(|r| r.criterion == k && r.score >= BADGE_SCORE)
+        };
+        let has_kind = |k: &str| match k {
+            "news" => p.counts.news > 0,
+            "social" => p.counts.social > 0,
+            "broadcast" => p.counts.broadcast > 0,
+            _ => p.counts.official > 0,
+        };
+        let agency = self.agency.as_str();
+        self.criterion.is_none_or(fired)
+            && self.kind.is_none_or(has_kind)
+            && self
+                .age_hours
+                .is_none_or(|h| now - p.first_seen <= Duration::hours(h))
+            && (agency.is_empty()
+                || p.agencies.iter().any(|a| {
+                    let r = &a.agency;
+                    r.name_th.contains(agency)
+                        || r.ministry_th.contains(agency)
+                        || r.abbr == agency
+                        || r.ministry_abbr == agency
+                }))
+    }
+
+    /// Keeps what the filters let through, in the chosen order.
+    fn apply(&self, mut candidates: Vec<Candidate>, now: OffsetDateTime) -> Vec<Candidate> {
+        candidates.retain(|c| self.keeps(c, now));
+        // The store lists best score first; the other orders are stable over it.
+        match self.sort {
+            "newest" => candidates.sort_by_key(|c| std::cmp::Reverse(c.proposal.last_seen)),
+            "oldest" => candidates.sort_by_key(|c| c.proposal.first_seen),
+            _ => {}
+        }
+        candidates
+    }
+
+    /// The query string of this view on `page`.
+    fn query(&self, page: usize) -> String {
+        let mut q = format!("page={page}");
+        if let Some(c) = self.criterion {
+            let _ = write!(q, "&criterion={}", c.key());
+        }
+        if let Some(k) = self.kind {
+            let _ = write!(q, "&kind={k}");
+        }
+        if !self.agency.is_empty() {
+            let _ = write!(q, "&agency={}", crate::html::url_encode(&self.agency));
+        }
+        if let Some(h) = self.age_hours {
+            let _ = write!(q, "&age={h}");
+        }
+        if self.sort != "score" {
+            let _ = write!(q, "&sort={}", self.sort);
+        }
+        q
+    }
+
+    fn form(&self) -> String {
+        let options = |pairs: &[(String, &str)], chosen: &str| {
+            pairs
+                .iter()
+                .map(|(v, label)| {
+                    let selected = if v == chosen { " selected" } else { "" };
+                    format!("<option value=\"{v}\"{selected}>{label}</option>")
+                })
+                .collect::<String>()
+        };
+        let any = |label: &'static str| (String::new(), label);
+        let criteria: Vec<(String, &str)> = std::iter::once(any("ทุกเกณฑ์"))
+            .chain(
+                Criterion::ALL
+                    .iter()
+                    .map(|c| (c.key().to_string(), c.label_th())),
+            )
+            .collect();
+        let kinds: Vec<(String, &str)> = std::iter::once(any("ทุกประเภท"))
+            .chain(QUEUE_KINDS.iter().map(|(v, l)| (v.to_string(), *l)))
+            .collect();
+        let ages: Vec<(String, &str)> = std::iter::once(any("ทุกช่วงเวลา"))
+            .chain(QUEUE_AGES.iter().map(|(h, l)| (h.to_string(), *l)))
+            .collect();
+        let sorts: Vec<(String, &str)> = QUEUE_SORTS
+            .iter()
+            .map(|(v, l)| (v.to_string(), *l))
+            .collect();
+        format!(
+            "<form class=\"filters\" method=\"get\" action=\"/queue\">\
+             <label>เกณฑ์<select name=\"criterion\">{}</select></label>\
+             <label>ประเภทสื่อ<select name=\"kind\">{}</select></label>\
+             <label>หน่วยงาน<input type=\"text\" name=\"agency\" value=\"{}\" placeholder=\"เช่น กระทรวงพาณิชย์ หรือ พณ.\"></label>\
+             <label>พบครั้งแรกภายใน<select name=\"age\">{}</select></label>\
+             <label>เรียงตาม<select name=\"sort\">{}</select></label>\
+             <button type=\"submit\">แสดง</button> <a href=\"/queue\">ล้างตัวกรอง</a></form>",
+            options(&criteria, self.criterion.map_or("", |c| c.key())),
+            options(&kinds, self.kind.unwrap_or("")),
+            esc(&self.agency),
+            options(&ages, &self.age_hours.map_or(String::new(), |h| h.to_string())),
+            options(&sorts, self.sort),
+        )
+    }
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    Extension(who): Extension<Identity>,
+    Query(params): Query<QueueParams>,
+) -> Result<Html<String>, ApiError> {
+    let view = params.check()?;
     let now = OffsetDateTime::now_utc();
-    let candidates = state
+    let pending = state
         .store
         .candidates(
             &CandidateFilter {
                 statuses: vec![CandidateStatus::Pending],
-                limit: 100,
+                limit: QUEUE_SCAN,
                 offset: 0,
             },
             now,
         )
         .await?;
+    let scanned_all = (pending.len() as i64) < QUEUE_SCAN;
+    let matching = view.apply(pending, now);
+    let pages = matching.len().div_ceil(QUEUE_PAGE).max(1);
+    let page = view.page.min(pages);
+    let candidates = &matching[(page - 1) * QUEUE_PAGE..(page * QUEUE_PAGE).min(matching.len())];
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
     let mut times: BTreeMap<i64, Vec<OffsetDateTime>> = BTreeMap::new();
     for (id, t) in state.store.candidate_timelines(&ids).await? {
         times.entry(id).or_default().push(t);
     }
-    let mut body = format!(
-        "<h1>คิวประเด็นรอพิจารณา</h1><p class=\"meta\">{} ประเด็น เรียงตามคะแนน</p>",
-        candidates.len()
+    let mut body = format!("<h1>คิวประเด็นรอพิจารณา</h1>{}", view.form());
+    let _ = write!(
+        body,
+        "<p class=\"meta\">{}{} ประเด็น · หน้า {page} จาก {pages}</p>",
+        if scanned_all {
+            ""
+        } else {
+            "จาก 5,000 ประเด็นที่คะแนนสูงสุด: "
+        },
+        matching.len()
     );
     if candidates.is_empty() {
-        body.push_str("<p>ยังไม่มีประเด็นรอพิจารณา</p>");
+        body.push_str("<p>ไม่มีประเด็นรอพิจารณาที่ตรงกับตัวกรอง</p>");
     } else {
         body.push_str(
             "<table><thead><tr><th>ประเด็น</th><th>คะแนน</th><th>เกณฑ์</th><th>ข่าว / สื่อ</th>\
              <th>ความถี่ 72 ชม.</th><th>หน่วยงานที่เสนอ</th><th>อายุ</th></tr></thead><tbody>",
         );
-        for c in &candidates {
+        for c in candidates {
             let p = &c.proposal;
             let agency = p
                 .agencies
@@ -155,7 +379,26 @@ pub async fn queue(State(state): State<AppState>) -> Result<Html<String>, ApiErr
         }
         body.push_str("</tbody></table>");
     }
-    Ok(Html(shell("คิวประเด็น", &body)))
+    if pages > 1 {
+        body.push_str("<nav class=\"pager\" aria-label=\"หน้าของคิว\">");
+        if page > 1 {
+            let _ = write!(
+                body,
+                "<a href=\"/queue?{}\" rel=\"prev\">ก่อนหน้า</a> ",
+                view.query(page - 1)
+            );
+        }
+        let _ = write!(body, "หน้า {page} จาก {pages}");
+        if page < pages {
+            let _ = write!(
+                body,
+                " <a href=\"/queue?{}\" rel=\"next\">ถัดไป</a>",
+                view.query(page + 1)
+            );
+        }
+        body.push_str("</nav>");
+    }
+    Ok(Html(shell(Some(&who), "/queue", "คิวประเด็น", &body)))
 }
 
 fn documents_html(docs: &[DocumentSummary]) -> String {
@@ -359,7 +602,12 @@ pub async fn candidate(
         docs.len(),
         documents_html(&docs)
     );
-    Ok(Html(shell(&p.title, &body)))
+    Ok(Html(shell(
+        Some(&who),
+        &format!("/candidates/{id}"),
+        &p.title,
+        &body,
+    )))
 }
 
 async fn action_forms(
@@ -431,14 +679,23 @@ async fn action_forms(
 
 /// A refused action: the reason in Thai (the error table's words) plus the store's exact
 /// words, and the way back — a page, whatever the error, since a monitor's browser sent it.
-fn refused(id: i64, e: ApiError) -> Response {
+fn refused(who: &Identity, id: i64, e: ApiError) -> Response {
     let (status, _, lead) = e.status_code_thai();
     let body = format!(
         "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
          <p><a href=\"/candidates/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/queue\">กลับไปที่คิว</a></p>",
         esc(&e.shown_detail())
     );
-    (status, Html(shell("ดำเนินการไม่สำเร็จ", &body))).into_response()
+    (
+        status,
+        Html(shell(
+            Some(who),
+            &format!("/candidates/{id}"),
+            "ดำเนินการไม่สำเร็จ",
+            &body,
+        )),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -477,7 +734,7 @@ pub async fn approve(
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/candidates/{id}")).into_response(),
-        Err(e) => refused(id, e),
+        Err(e) => refused(&who, id, e),
     }
 }
 
@@ -500,7 +757,7 @@ pub async fn reject(
         .await
     {
         Ok(_) => Redirect::to("/queue").into_response(),
-        Err(e) => refused(id, e.into()),
+        Err(e) => refused(&who, id, e.into()),
     }
 }
 
@@ -529,7 +786,7 @@ pub async fn snooze(
     .await;
     match result {
         Ok(_) => Redirect::to("/queue").into_response(),
-        Err(e) => refused(id, e),
+        Err(e) => refused(&who, id, e),
     }
 }
 
@@ -565,7 +822,7 @@ pub async fn merge(
     .await;
     match result {
         Ok(kept) => Redirect::to(&format!("/candidates/{}", kept.id)).into_response(),
-        Err(e) => refused(id, e),
+        Err(e) => refused(&who, id, e),
     }
 }
 

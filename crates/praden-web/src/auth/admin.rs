@@ -162,7 +162,7 @@ async fn accounts_page(
     };
     let people = [Role::Admin, Role::Monitor, Role::Editor];
     let body = format!(
-        "{bar}<h1>บัญชีผู้ใช้และโทเค็น</h1>{notice}\
+        "<h1>บัญชีผู้ใช้และโทเค็น</h1>{notice}\
          <h2>ผู้ใช้</h2>{users}\
          <form class=\"action\" method=\"post\" action=\"/admin/users\"><h3>เพิ่มผู้ใช้</h3>{csrf}\
          <label>ชื่อผู้ใช้ (อังกฤษตัวเล็ก ตัวเลข . _ -)<input type=\"text\" name=\"username\" required></label>\
@@ -175,7 +175,6 @@ async fn accounts_page(
          <label>ชื่อโทเค็น เช่น assign-system<input type=\"text\" name=\"name\" required></label>\
          <label>บทบาท<select name=\"role\">{machines}</select></label>\
          <button type=\"submit\">สร้างโทเค็น</button></form>",
-        bar = who.user_bar(),
         users = users_table(who, &users),
         tokens = tokens_table(who, &tokens),
         csrf = who.csrf_input(),
@@ -192,7 +191,7 @@ async fn accounts_page(
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
-        Html(shell("บัญชีผู้ใช้และโทเค็น", &body)),
+        Html(shell(Some(who), "/admin/accounts", "บัญชีผู้ใช้และโทเค็น", &body)),
     )
         .into_response()
 }

@@ -1,0 +1,295 @@
+//! The pages as a logged-in browser meets them: one navigation bar by role on every page,
+//! every link in it answers, and errors are Thai pages with a way back — never the API's JSON
+//! or a framework's English.
+
+use praden_core::review::{
+    AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
+};
+use praden_core::{DocumentParts, NewDocument, Role, SourceKind};
+use praden_tests::{on_both_databases, Db, RunningApp, TestEnv};
+use time::{Duration, OffsetDateTime};
+
+on_both_databases!(
+    each_role_sees_the_pages_it_may_open_and_each_link_answers,
+    a_browser_gets_thai_error_pages_and_an_api_client_json,
+    the_queue_pages_filters_and_sorts_past_the_first_hundred
+);
+
+/// The `href`s of the page's main navigation, in order.
+fn nav_links(html: &str) -> Vec<String> {
+    let start = html
+        .find("<nav aria-label=\"เมนูหลัก\"")
+        .unwrap_or_else(|| panic!("a main navigation: {html}"));
+    let nav = &html[start..start + html[start..].find("</nav>").unwrap()];
+    nav.split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let app = RunningApp::start(env.config()).await;
+    // (role, its start page, the links its bar must show)
+    let cases: [(Role, &str, &[&str]); 3] = [
+        (
+            Role::Admin,
+            "/queue",
+            &["/queue", "/briefs", "/search", "/audit", "/admin/accounts"],
+        ),
+        (Role::Monitor, "/queue", &["/queue", "/briefs", "/search"]),
+        (Role::Editor, "/search", &["/briefs", "/search"]),
+    ];
+    for (role, start, expected) in cases {
+        let name = format!("u{}", role.as_str());
+        app.add_user(&name, role, "a long enough password").await;
+        let session = app.login(&name, "a long enough password").await;
+        let get = |path: String| {
+            let client = session.client.clone();
+            let url = format!("{}{path}", app.base);
+            async move {
+                let r = client
+                    .get(url)
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        let (status, html) = get(start.to_string()).await;
+        assert_eq!(status, 200, "{role:?} {start}: {html}");
+        let links = nav_links(&html);
+        assert_eq!(links, expected, "{role:?}'s navigation on {start}");
+        assert!(
+            html.contains("ออกจากระบบ"),
+            "{role:?} can log out from {start}"
+        );
+        for link in &links {
+            let (status, html) = get(link.clone()).await;
+            assert_eq!(status, 200, "{role:?} {link}: {html}");
+            assert_eq!(
+                nav_links(&html),
+                expected,
+                "{role:?}: the same bar on {link}"
+            );
+            assert!(
+                html.contains("ออกจากระบบ"),
+                "{role:?} can log out from {link}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+async fn a_browser_gets_thai_error_pages_and_an_api_client_json(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let app = RunningApp::start(env.config()).await;
+    app.add_user("mon", Role::Monitor, "a long enough password")
+        .await;
+    let session = app.login("mon", "a long enough password").await;
+    // (path, status): a path id that is no number, a day without a brief, a day that is no
+    // date, a page that does not exist.
+    for (path, status) in [
+        ("/candidates/abc", 400),
+        ("/candidates/999999", 404),
+        ("/briefs/2026-12-05", 404),
+        ("/briefs/yesterday-ish", 400),
+        ("/no-such-page", 404),
+    ] {
+        let r = session
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        let html = r.text().await.unwrap();
+        assert!(kind.starts_with("text/html"), "{path}: {kind} {html}");
+        assert!(html.contains("<html lang=\"th\""), "{path}: {html}");
+        assert!(
+            !html.contains("{\"error\"")
+                && !html.contains("Invalid URL")
+                && !html.contains("Cannot parse"),
+            "{path}: no JSON or framework text: {html}"
+        );
+        assert!(html.contains("href=\"/\""), "{path}: a way back: {html}");
+        assert!(
+            html.contains("ออกจากระบบ"),
+            "{path}: the bar is there: {html}"
+        );
+
+        // An API client (no HTML in Accept) still gets the envelope.
+        let r = session
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+    app.stop().await;
+}
+
+fn agency(name: &str, abbr: &str) -> AgencyProposal {
+    AgencyProposal {
+        agency: AgencyRef {
+            name_th: name.into(),
+            abbr: abbr.into(),
+            ministry_abbr: abbr.into(),
+            ministry_th: name.into(),
+            name_en: String::new(),
+        },
+        score: 1.0,
+        reasons: Vec::new(),
+    }
+}
+
+/// Candidate `i` of the seeded queue: even ones are social stories that fired public
+/// interest, proposed for the Ministry of Commerce; odd ones news for the Ministry of Public
+/// Health. Scores fall with `i`; candidate `i` was first seen `i` hours ago.
+fn seeded(i: usize, now: OffsetDateTime) -> Proposal {
+    let social = i.is_multiple_of(2);
+    let first_seen = now - Duration::hours(i as i64);
+    Proposal {
+        title: format!("ประเด็นทดสอบที่ {i}"),
+        summary: String::new(),
+        score: 0.9 - i as f64 / 1000.0,
+        criteria: vec![CriterionRecord {
+            criterion: Criterion::PublicInterest,
+            score: if social { 0.8 } else { 0.1 },
+            evidence: Vec::new(),
+        }],
+        misleading: None,
+        agencies: vec![if social {
+            agency("กระทรวงพาณิชย์", "พณ.")
+        } else {
+            agency("กระทรวงสาธารณสุข", "สธ.")
+        }],
+        deadline_days: 1,
+        deadline_rule: "default".into(),
+        outlets: vec!["มติชน".into()],
+        links: Vec::new(),
+        counts: KindCounts {
+            news: i64::from(!social),
+            social: i64::from(social),
+            ..KindCounts::default()
+        },
+        articles: 1,
+        first_seen,
+        last_seen: first_seen,
+        public_matter: None,
+    }
+}
+
+async fn the_queue_pages_filters_and_sorts_past_the_first_hundred(db: Db) {
+    const N: usize = 120;
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    let app = RunningApp::start(config).await;
+    let store = app.store().clone();
+    let now = OffsetDateTime::now_utc();
+    for i in 0..N {
+        let url = format!("https://matichon.test/{i}");
+        let doc = NewDocument::new(DocumentParts {
+            source_id: "t",
+            kind: SourceKind::News,
+            outlet: "มติชน",
+            url: Some(&url),
+            item_id: None,
+            title: &format!("ข่าวที่ {i}"),
+            body: "เนื้อข่าว",
+            published_at: Some(now),
+            fetched_at: now,
+        })
+        .unwrap();
+        let ids = store.insert_documents(&[doc]).await.unwrap().inserted;
+        store
+            .upsert_proposal(&ids, &seeded(i, now), 2.0, now)
+            .await
+            .unwrap();
+    }
+    app.add_user("mon", Role::Monitor, "a long enough password")
+        .await;
+    let session = app.login("mon", "a long enough password").await;
+    let page = |query: &str| {
+        let request = session
+            .client
+            .get(format!("{}/queue{query}", app.base))
+            .header("accept", "text/html");
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // The titles listed, in order.
+    let titles = |html: &str| -> Vec<usize> {
+        html.split("ประเด็นทดสอบที่ ")
+            .skip(1)
+            .map(|s| s[..s.find('<').unwrap()].parse().unwrap())
+            .collect()
+    };
+
+    let (status, html) = page("").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        titles(&html),
+        (0..50).collect::<Vec<_>>(),
+        "best score first"
+    );
+    assert!(html.contains("120 ประเด็น · หน้า 1 จาก 3"), "{html}");
+    assert!(
+        html.contains("href=\"/queue?page=2\" rel=\"next\""),
+        "{html}"
+    );
+    let (_, html) = page("?page=3").await;
+    assert_eq!(
+        titles(&html),
+        (100..120).collect::<Vec<_>>(),
+        "past the first hundred"
+    );
+    assert!(html.contains("rel=\"prev\"") && !html.contains("rel=\"next\""));
+
+    // Filters narrow, and the pager keeps them.
+    let (_, html) = page("?kind=social&criterion=public_interest").await;
+    assert!(html.contains("60 ประเด็น · หน้า 1 จาก 2"), "{html}");
+    assert!(titles(&html).iter().all(|i| i.is_multiple_of(2)));
+    assert!(
+        html.contains("href=\"/queue?page=2&amp;criterion=public_interest&amp;kind=social\"")
+            || html.contains("href=\"/queue?page=2&criterion=public_interest&kind=social\""),
+        "{html}"
+    );
+    let (_, html) = page("?agency=%E0%B8%AA%E0%B8%98.").await; // สธ.
+    assert!(html.contains("60 ประเด็น"), "{html}");
+    assert!(titles(&html).iter().all(|i| !i.is_multiple_of(2)));
+    let (_, html) = page("?age=24").await;
+    assert_eq!(
+        titles(&html),
+        (0..24).collect::<Vec<_>>(),
+        "first seen within a day"
+    );
+
+    // Sorting: the story waiting longest first.
+    let (_, html) = page("?sort=oldest").await;
+    assert_eq!(titles(&html)[..3], [119, 118, 117]);
+
+    // A filter that is no criterion: a Thai page, not a silent empty queue.
+    let (status, html) = page("?criterion=weather").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("ข้อมูลไม่ครบหรือไม่ถูกต้อง"), "{html}");
+    app.stop().await;
+}
