@@ -12,7 +12,8 @@ use time::{Duration, OffsetDateTime};
 on_both_databases!(
     each_role_sees_the_pages_it_may_open_and_each_link_answers,
     a_browser_gets_thai_error_pages_and_an_api_client_json,
-    the_queue_pages_filters_and_sorts_past_the_first_hundred
+    the_queue_pages_filters_and_sorts_past_the_first_hundred,
+    an_issue_is_approved_edited_and_withdrawn_through_the_forms
 );
 
 /// The `href`s of the page's main navigation, in order.
@@ -38,9 +39,20 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
         (
             Role::Admin,
             "/queue",
-            &["/queue", "/briefs", "/search", "/audit", "/admin/accounts"],
+            &[
+                "/queue",
+                "/issues",
+                "/briefs",
+                "/search",
+                "/audit",
+                "/admin/accounts",
+            ],
         ),
-        (Role::Monitor, "/queue", &["/queue", "/briefs", "/search"]),
+        (
+            Role::Monitor,
+            "/queue",
+            &["/queue", "/issues", "/briefs", "/search"],
+        ),
         (Role::Editor, "/search", &["/briefs", "/search"]),
     ];
     for (role, start, expected) in cases {
@@ -192,18 +204,9 @@ fn seeded(i: usize, now: OffsetDateTime) -> Proposal {
     }
 }
 
-async fn the_queue_pages_filters_and_sorts_past_the_first_hundred(db: Db) {
-    const N: usize = 120;
-    let Some(env) = TestEnv::new(db).await else {
-        return;
-    };
-    env.write_sources(&[]);
-    let mut config = env.config();
-    config.detect.enabled = false;
-    let app = RunningApp::start(config).await;
-    let store = app.store().clone();
-    let now = OffsetDateTime::now_utc();
-    for i in 0..N {
+/// Writes `n` candidates as detection would, each covering one document: `seeded(i)`.
+async fn seed_queue(store: &praden_store::Store, n: usize, now: OffsetDateTime) {
+    for i in 0..n {
         let url = format!("https://matichon.test/{i}");
         let doc = NewDocument::new(DocumentParts {
             source_id: "t",
@@ -223,6 +226,20 @@ async fn the_queue_pages_filters_and_sorts_past_the_first_hundred(db: Db) {
             .await
             .unwrap();
     }
+}
+
+async fn the_queue_pages_filters_and_sorts_past_the_first_hundred(db: Db) {
+    const N: usize = 120;
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    let app = RunningApp::start(config).await;
+    let store = app.store().clone();
+    let now = OffsetDateTime::now_utc();
+    seed_queue(&store, N, now).await;
     app.add_user("mon", Role::Monitor, "a long enough password")
         .await;
     let session = app.login("mon", "a long enough password").await;
@@ -291,5 +308,119 @@ async fn the_queue_pages_filters_and_sorts_past_the_first_hundred(db: Db) {
     let (status, html) = page("?criterion=weather").await;
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("ข้อมูลไม่ครบหรือไม่ถูกต้อง"), "{html}");
+    app.stop().await;
+}
+
+/// The approve confirmation, the list of issues and an issue's edit and withdraw forms, as a
+/// monitor's browser uses them (forms with the version and the CSRF token).
+async fn an_issue_is_approved_edited_and_withdrawn_through_the_forms(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    let app = RunningApp::start(config).await;
+    seed_queue(app.store(), 1, OffsetDateTime::now_utc()).await;
+    app.add_user("mon", Role::Monitor, "a long enough password")
+        .await;
+    let session = app.login("mon", "a long enough password").await;
+    let get = |path: String| {
+        let request = session.client.get(format!("{}{path}", app.base));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let request = session
+            .client
+            .post(format!("{}{path}", app.base))
+            .form(&form);
+        async move {
+            let r = request.send().await.unwrap();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            (r.status().as_u16(), location, r.text().await.unwrap())
+        }
+    };
+    let csrf = session.csrf.clone();
+    let (status, location, _) = post(
+        "/candidates/1/approve".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", "1".into()),
+            ("title", "ราคาไข่ไก่".into()),
+            ("agency", "กระทรวงพาณิชย์".into()),
+            ("deadline_days", "1".into()),
+            ("source", "มติชน".into()),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/candidates/1")));
+    let candidate = get("/candidates/1".into()).await;
+    assert!(
+        candidate.contains("href=\"/issues/1\"") && !candidate.contains("/api/v1/issues/"),
+        "the confirmation links to the issue's page: {candidate}"
+    );
+    let list = get("/issues".into()).await;
+    assert!(
+        list.contains("<a href=\"/issues/1\">ราคาไข่ไก่</a>") && list.contains("อนุมัติแล้ว"),
+        "{list}"
+    );
+
+    let (status, location, _) = post(
+        "/issues/1/edit".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", "1".into()),
+            ("title", "ราคาไข่ไก่แพงทั่วประเทศ".into()),
+            ("agency", "กระทรวงพาณิชย์".into()),
+            ("deadline_days", "3".into()),
+            ("source", "มติชน, ไทยรัฐ".into()),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/issues/1")));
+    let page = get("/issues/1".into()).await;
+    assert!(
+        page.contains("ราคาไข่ไก่แพงทั่วประเทศ") && page.contains("(3 วัน)"),
+        "{page}"
+    );
+
+    // An edit made on the version before is refused with the way back, and changes nothing.
+    let (status, _, refused) = post(
+        "/issues/1/edit".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", "1".into()),
+            ("title", "ชื่อเก่า".into()),
+            ("agency", "กระทรวงพาณิชย์".into()),
+            ("deadline_days", "1".into()),
+            ("source", "มติชน".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused.contains("href=\"/issues/1\""), "{refused}");
+
+    let (status, location, _) = post(
+        "/issues/1/withdraw".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", "2".into()),
+            ("reason", "ซ้ำกับประเด็นเมื่อวาน".into()),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/issues/1")));
+    let page = get("/issues/1".into()).await;
+    assert!(
+        page.contains("ถอนแล้ว") && !page.contains("action=\"/issues/1/edit\""),
+        "{page}"
+    );
+    let withdrawn = get("/issues?status=withdrawn".into()).await;
+    assert!(withdrawn.contains("href=\"/issues/1\""), "{withdrawn}");
+    let approved = get("/issues?status=approved".into()).await;
+    assert!(!approved.contains("href=\"/issues/1\""), "{approved}");
     app.stop().await;
 }

@@ -400,6 +400,30 @@ async fn edits_and_withdrawals_follow_in_the_feed_and_the_audit_trail_is_append_
         .unwrap();
     assert_eq!(withdrawn.status, IssueStatus::Withdrawn);
 
+    // The list of issues: by status, and paged by id.
+    let ids = |list: Vec<praden_core::review::Issue>| list.iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.issues_page(None, None, 10).await.unwrap()),
+        [issue.id]
+    );
+    assert_eq!(
+        ids(store
+            .issues_page(Some(IssueStatus::Withdrawn), None, 10)
+            .await
+            .unwrap()),
+        [issue.id]
+    );
+    assert!(store
+        .issues_page(Some(IssueStatus::Approved), None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .issues_page(None, Some(issue.id), 10)
+        .await
+        .unwrap()
+        .is_empty());
+
     let events = store.issue_events_after(0, 10).await.unwrap();
     let kinds: Vec<_> = events.iter().map(|e| (e.seq, e.kind)).collect();
     assert_eq!(

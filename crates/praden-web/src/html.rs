@@ -27,8 +27,9 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 5] = [
+const NAV: [(&str, &str, &str); 6] = [
     ("คิวประเด็น", "/queue", "/queue"),
+    ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
     ("ค้นหาข่าว", "/search", "/search"),
     ("บันทึกการดำเนินการ", "/audit", "/audit"),
@@ -152,11 +153,18 @@ mod tests {
             user_id: Some(1),
             csrf: Some("t".into()),
         };
-        let all = ["/queue", "/briefs", "/search", "/audit", "/admin/accounts"];
+        let all = [
+            "/queue",
+            "/issues",
+            "/briefs",
+            "/search",
+            "/audit",
+            "/admin/accounts",
+        ];
         assert_eq!(links(&nav(Some(&who(Role::Admin)), "/queue")), all);
         assert_eq!(
             links(&nav(Some(&who(Role::Monitor)), "/queue")),
-            ["/queue", "/briefs", "/search"]
+            ["/queue", "/issues", "/briefs", "/search"]
         );
         assert_eq!(
             links(&nav(Some(&who(Role::Editor)), "/search")),

@@ -10,6 +10,7 @@ pub mod extract;
 mod feed;
 mod html;
 pub mod ingest;
+mod issue_pages;
 mod pages;
 mod review;
 mod review_pages;
@@ -168,6 +169,10 @@ fn review_routes(r: Routes<AppState>) -> Routes<AppState> {
         .post("/candidates/{id}/reject", MONITORS, review_pages::reject)
         .post("/candidates/{id}/snooze", MONITORS, review_pages::snooze)
         .post("/candidates/{id}/merge", MONITORS, review_pages::merge)
+        .get("/issues", MONITORS, issue_pages::list)
+        .get("/issues/{id}", MONITORS, issue_pages::page)
+        .post("/issues/{id}/edit", MONITORS, issue_pages::edit)
+        .post("/issues/{id}/withdraw", MONITORS, issue_pages::withdraw)
         .get("/api/v1/agencies", MONITORS, review::agencies)
         .get("/api/v1/candidates", MONITORS, review::list)
         .get("/api/v1/candidates/{id}", MONITORS, review::detail)

@@ -543,7 +543,7 @@ pub async fn candidate(
         let _ = write!(
             body,
             "<p class=\"notice\">อนุมัติแล้วเป็นประเด็นเลขที่ {issue} \
-             (<a href=\"/api/v1/issues/{issue}\">ข้อมูล</a>)</p>"
+             (<a href=\"/issues/{issue}\">เปิดประเด็น แก้ไขหรือถอน</a>)</p>"
         );
     }
 

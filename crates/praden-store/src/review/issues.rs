@@ -109,6 +109,26 @@ impl Store {
         rows.into_iter().map(IssueRow::into_issue).collect()
     }
 
+    /// Issues newest first, at most `limit`, with ids below `before` (the list's "older"
+    /// cursor), only those in `status` when given.
+    pub async fn issues_page(
+        &self,
+        status: Option<IssueStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Issue>, StoreError> {
+        let sql = format!(
+            "{SELECT_ISSUE} WHERE id < $1 AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT $3"
+        );
+        let rows: Vec<IssueRow> = on_pool!(self, p => sqlx::query_as(&sql)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(status.map_or("", IssueStatus::as_str))
+            .bind(limit.max(1))
+            .fetch_all(p)
+            .await?);
+        rows.into_iter().map(IssueRow::into_issue).collect()
+    }
+
     /// Edits an approved issue seen at `version`; the feed gets an `edited` event.
     pub async fn edit_issue(
         &self,
