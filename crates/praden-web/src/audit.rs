@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
-use praden_core::thai_time::to_bangkok;
+use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_store::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -122,28 +122,21 @@ pub async fn page(
     let mut body = String::from(
         "<h1>บันทึกการดำเนินการ</h1><p><a href=\"/api/v1/audit/export\">ส่งออกทั้งหมด (JSON lines)</a></p>\
          <table><thead><tr><th>เวลา</th><th>ผู้ดำเนินการ</th><th>การดำเนินการ</th><th>รายการ</th>\
-         <th>ก่อน</th><th>หลัง</th><th>คำขอ</th></tr></thead><tbody>",
+         <th>การเปลี่ยนแปลง</th><th>คำขอ</th></tr></thead><tbody>",
     );
     for r in &records {
         let at = to_bangkok(r.at);
-        let json = |v: &Option<serde_json::Value>| {
-            v.as_ref().map_or(String::new(), |v| esc(&v.to_string()))
-        };
         let _ = write!(
             body,
-            "<tr><td>{:04}-{:02}-{:02} {:02}:{:02}</td><td>{}</td><td>{}</td><td>{} {}</td>\
-             <td><small>{}</small></td><td><small>{}</small></td><td><small>{}</small></td></tr>",
-            at.year() + praden_core::thai_time::BE_OFFSET,
-            u8::from(at.month()),
-            at.day(),
+            "<tr><td>{} {:02}:{:02} น.</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td><small>{}</small></td><td><small>{}</small></td></tr>",
+            format_thai_date_short(at.date()),
             at.hour(),
             at.minute(),
             esc(&r.entry.actor),
-            esc(&r.entry.action),
-            esc(&r.entry.entity),
-            esc(r.entry.entity_id.as_deref().unwrap_or("")),
-            json(&r.entry.before),
-            json(&r.entry.after),
+            esc(action_th(&r.entry.action)),
+            entity_link(&r.entry.entity, r.entry.entity_id.as_deref()),
+            changes(r.entry.before.as_ref(), r.entry.after.as_ref()),
             esc(r.entry.request_id.as_deref().unwrap_or("")),
         );
     }
@@ -163,4 +156,153 @@ pub async fn page(
         );
     }
     Ok(Html(shell(Some(&who), "/audit", "บันทึกการดำเนินการ", &body)))
+}
+
+/// What each recorded action is called on the page; the export keeps the codes.
+fn action_th(action: &str) -> &str {
+    match action {
+        "candidate.approve" => "อนุมัติประเด็น",
+        "candidate.reject" => "ไม่รับประเด็น",
+        "candidate.snooze" => "พักประเด็นไว้",
+        "candidate.merge" => "รวมประเด็น",
+        "candidate.reopen" => "เปิดประเด็นอีกครั้ง (ข่าวเพิ่มขึ้น)",
+        "issue.edit" => "แก้ไขประเด็นที่อนุมัติ",
+        "issue.withdraw" => "ถอนประเด็น",
+        "user.add" => "เพิ่มผู้ใช้",
+        "user.disable" => "ระงับผู้ใช้",
+        "user.enable" => "เปิดใช้ผู้ใช้",
+        "user.login" => "เข้าสู่ระบบ",
+        "user.logout" => "ออกจากระบบ",
+        "user.passwd" => "เปลี่ยนรหัสผ่าน",
+        "user.role" => "เปลี่ยนบทบาท",
+        "token.create" => "สร้างโทเค็น",
+        "token.revoke" => "ยกเลิกโทเค็น",
+        "webhook.replay" => "ส่งรายการค้างซ้ำ",
+        other => other,
+    }
+}
+
+/// The record's subject in Thai, linked to its page where it has one.
+fn entity_link(entity: &str, id: Option<&str>) -> String {
+    let id = id.unwrap_or("");
+    let (name, page) = match entity {
+        "candidate" => ("ประเด็นเสนอ", Some("/candidates/")),
+        "issue" => ("ประเด็นที่อนุมัติ", Some("/issues/")),
+        "user" => ("ผู้ใช้", None),
+        "token" => ("โทเค็น", None),
+        "webhook" => ("ปลายทางรับประเด็น", None),
+        other => (other, None),
+    };
+    match page.filter(|_| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())) {
+        Some(base) => format!("<a href=\"{base}{id}\">{} {}</a>", esc(name), esc(id)),
+        None => format!("{} {}", esc(name), esc(id)),
+    }
+}
+
+/// Field names a monitor reads; fields not listed keep their own names.
+fn field_th(key: &str) -> &str {
+    match key {
+        "title" => "ชื่อ",
+        "status" => "สถานะ",
+        "agency" => "หน่วยงาน",
+        "deadline_days" => "กำหนดชี้แจง (วัน)",
+        "due_date" => "ชี้แจงภายใน",
+        "source" => "ที่มา",
+        "reason" | "reject_reason" => "เหตุผล",
+        "role" => "บทบาท",
+        "display_name" => "ชื่อที่แสดง",
+        "disabled" => "ระงับ",
+        "merged_into" => "รวมเข้ากับ",
+        "snoozed_until" => "พักไว้ถึง",
+        other => other,
+    }
+}
+
+/// A value in a line of text: strings as they are, an agency by its Thai name, anything else
+/// as compact JSON, long ones cut.
+fn value_text(v: &serde_json::Value) -> String {
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::Object(o) if o.contains_key("name_th") => {
+            o["name_th"].as_str().unwrap_or_default().to_string()
+        }
+        other => other.to_string(),
+    };
+    match text.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Bookkeeping fields that change with every decision and say nothing to a reader.
+const UNSHOWN: [&str; 3] = ["version", "updated_at", "id"];
+
+/// The difference between `before` and `after` as readable lines: `field: old → new` for
+/// what changed, `field: value` for what a record was created with.
+fn changes(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    let empty = serde_json::Map::new();
+    let fields = |v: Option<&Value>| match v {
+        Some(Value::Object(o)) => Some(o.clone()),
+        _ => None,
+    };
+    let (b, a) = (fields(before), fields(after));
+    let (b_map, a_map) = (b.as_ref().unwrap_or(&empty), a.as_ref().unwrap_or(&empty));
+    let mut lines = Vec::new();
+    if b.is_none() && a.is_none() {
+        // Scalars or nothing: show what there is.
+        for (label, v) in [("ก่อน", before), ("หลัง", after)] {
+            if let Some(v) = v {
+                lines.push(format!("{label}: {}", esc(&value_text(v))));
+            }
+        }
+        return lines.join("<br>");
+    }
+    let mut keys: Vec<&String> = a_map.keys().chain(b_map.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys.into_iter().filter(|k| !UNSHOWN.contains(&k.as_str())) {
+        let (old, new) = (b_map.get(key), a_map.get(key));
+        let line = match (old, new) {
+            (Some(o), Some(n)) if o == n => continue,
+            (Some(o), Some(n)) => {
+                format!("{}: {} → {}", field_th(key), value_text(o), value_text(n))
+            }
+            (None, Some(n)) if b.is_none() => format!("{}: {}", field_th(key), value_text(n)),
+            (None, Some(n)) => format!("{}: → {}", field_th(key), value_text(n)),
+            (Some(o), None) => format!("{}: {} →", field_th(key), value_text(o)),
+            (None, None) => continue,
+        };
+        lines.push(esc(&line));
+    }
+    lines.join("<br>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_edit_reads_as_what_changed_in_thai() {
+        let before = json!({"title": "ราคาไข่", "version": 1, "agency": {"name_th": "กระทรวงพาณิชย์"}, "deadline_days": 1});
+        let after = json!({"title": "ราคาไข่แพง", "version": 2, "agency": {"name_th": "กระทรวงพาณิชย์"}, "deadline_days": 3});
+        assert_eq!(
+            changes(Some(&before), Some(&after)),
+            "กำหนดชี้แจง (วัน): 1 → 3<br>ชื่อ: ราคาไข่ → ราคาไข่แพง"
+        );
+        let created = json!({"role": "monitor", "display_name": "<สมชาย>"});
+        assert_eq!(
+            changes(None, Some(&created)),
+            "ชื่อที่แสดง: &lt;สมชาย&gt;<br>บทบาท: monitor"
+        );
+        assert_eq!(changes(None, None), "");
+        assert_eq!(
+            entity_link("issue", Some("7")),
+            "<a href=\"/issues/7\">ประเด็นที่อนุมัติ 7</a>"
+        );
+        assert_eq!(entity_link("user", Some("somchai")), "ผู้ใช้ somchai");
+        assert_eq!(action_th("issue.withdraw"), "ถอนประเด็น");
+    }
 }

@@ -667,7 +667,7 @@ async fn action_forms(
         } else {
             format!(
                 r#"<form class="action" method="post" action="/candidates/{id}/merge"><h3>รวมกับประเด็นอื่น</h3>{hidden}
-<label>รวมเข้ากับ<select name="into">{merge_options}</select></label>
+<label>รวมเข้ากับ<select name="into" required><option value="" disabled selected>เลือกประเด็นที่จะรวมเข้าด้วย</option>{merge_options}</select></label>
 <button type="submit">รวม</button></form>"#
             )
         },

@@ -160,14 +160,14 @@ async fn accounts_page(
         (Ok(u), Ok(t)) => (u, t),
         (Err(e), _) | (_, Err(e)) => return crate::ApiError::StoreUnavailable(e).into_response(),
     };
-    let people = [Role::Admin, Role::Monitor, Role::Editor];
+    let people = [Role::Monitor, Role::Editor, Role::Admin];
     let body = format!(
         "<h1>บัญชีผู้ใช้และโทเค็น</h1>{notice}\
          <h2>ผู้ใช้</h2>{users}\
          <form class=\"action\" method=\"post\" action=\"/admin/users\"><h3>เพิ่มผู้ใช้</h3>{csrf}\
          <label>ชื่อผู้ใช้ (อังกฤษตัวเล็ก ตัวเลข . _ -)<input type=\"text\" name=\"username\" required></label>\
          <label>ชื่อที่แสดง<input type=\"text\" name=\"display_name\"></label>\
-         <label>บทบาท<select name=\"role\">{people}</select></label>\
+         <label>บทบาท<select name=\"role\" required><option value=\"\" disabled selected>เลือกบทบาท</option>{people}</select></label>\
          <label>รหัสผ่าน (อย่างน้อย {min} ตัวอักษร)<input type=\"password\" name=\"password\" autocomplete=\"new-password\" required></label>\
          <button type=\"submit\">เพิ่มผู้ใช้</button></form>\
          <h2>โทเค็นสำหรับระบบ</h2>{tokens}\
