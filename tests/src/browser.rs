@@ -300,6 +300,28 @@ impl Browser {
             .to_string()
     }
 
+    /// Saves what the page looks like now as `target/screenshots/NAME.png` (the whole page),
+    /// for a reviewer to look at after the run; returns the file.
+    pub fn screenshot(&mut self, name: &str) -> PathBuf {
+        use base64::Engine;
+        let shot = self.command(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true}),
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("the screenshot's data"))
+            .expect("base64 from Chromium");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        );
+        let dir = target.join("screenshots");
+        std::fs::create_dir_all(&dir).expect("target/screenshots");
+        let file = dir.join(format!("{name}.png"));
+        std::fs::write(&file, png).expect("the screenshot file");
+        file
+    }
+
     /// Logs in through the /login form, as a person would; panics if it did not work.
     pub fn login(&mut self, base: &str, user: &str, password: &str) {
         self.goto(&format!("{base}/login"));

@@ -107,6 +107,41 @@ async fn a_monitor_logs_in_approves_a_candidate_and_the_feed_carries_it() {
             b.url()
         );
         assert!(b.text("body").contains("อนุมัติแล้ว"), "{}", b.text("body"));
+        b.screenshot("candidate-approved");
+
+        // The confirmation leads to the issue's page, and the bar to every page a monitor
+        // works in; each is shot for review.
+        b.click("a[href^='/issues/']");
+        assert!(b.url().contains("/issues/"), "{}", b.url());
+        assert!(b.text("body").contains("ราคาไข่ไก่แพง กระทบค่าครองชีพ"));
+        assert_eq!(b.count("form.action"), 2, "edit and withdraw");
+        b.screenshot("issue");
+        for (link, shot, words) in [
+            ("/issues", "issues", "ประเด็นที่อนุมัติ"),
+            ("/queue", "queue", "คิวประเด็นรอพิจารณา"),
+            ("/briefs", "briefs", "สรุปประเด็นประจำวัน"),
+            ("/search", "search", "ค้นหาข่าว"),
+        ] {
+            b.click(&format!("header.bar nav a[href='{link}']"));
+            assert!(b.url().ends_with(link), "{}", b.url());
+            assert!(b.text("body").contains(words), "{link}: {}", b.text("body"));
+            assert_eq!(b.count("header.bar form.user button"), 1, "{link}: log-out");
+            b.screenshot(shot);
+        }
+        // A mistyped address is a Thai page with the way home, not JSON.
+        b.goto(&format!("{base}/candidates/abc"));
+        let text = b.text("body");
+        assert!(
+            text.contains("ข้อมูลไม่ครบหรือไม่ถูกต้อง") && !text.contains("error"),
+            "{text}"
+        );
+        b.screenshot("error-page");
+        b.click("a[href='/']");
+        assert!(
+            b.url().ends_with("/queue"),
+            "home is the queue: {}",
+            b.url()
+        );
     })
     .await
     .unwrap();

@@ -322,8 +322,9 @@ fn as_page(response: Response, who: Option<&Identity>, page: Option<&str>) -> Re
     else {
         return response;
     };
-    let mut html = Html(html::error_page(who, here, words.0)).into_response();
-    *html.status_mut() = response.status();
+    let status = response.status();
+    let mut html = Html(html::error_page(who, here, status.as_u16(), words.0)).into_response();
+    *html.status_mut() = status;
     html
 }
 

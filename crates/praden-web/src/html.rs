@@ -114,11 +114,13 @@ form.filters{{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem
 /// The page a browser gets for a failed request: the error table's Thai words and the way
 /// home (`/` sends each role to its start page). The English detail stays in the API's
 /// envelope and the log.
-pub(crate) fn error_page(who: Option<&Identity>, here: &str, thai: &str) -> String {
+pub(crate) fn error_page(who: Option<&Identity>, here: &str, status: u16, thai: &str) -> String {
     let body = format!(
-        "<div class=\"conflict\" role=\"alert\"><h1>{}</h1></div>\
+        "<div class=\"conflict\" role=\"alert\"><h1>{}</h1>\
+         <p class=\"meta\">ที่อยู่ {} · รหัส {status}</p></div>\
          <p><a href=\"/\">กลับหน้าหลัก</a></p>",
-        esc(thai)
+        esc(thai),
+        esc(here)
     );
     shell(who, here, thai, &body)
 }
