@@ -279,6 +279,18 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     ] {
         assert!(html.contains(needle), "the page lacks {needle}");
     }
+    // Each item opens where a monitor acts on it: the issue, or the candidate in the queue.
+    let issue = brief["approved"][0]["issue_id"].as_i64().unwrap();
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/issues/{issue}\">ราคาไข่ไก่แพงทั่วประเทศ</a>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<a href=\"/candidates/{pm25}\">")),
+        "{html}"
+    );
 
     // Monday noon: another approval. Tuesday 09:30: the scheduled brief, on time, with only
     // what was approved since Monday's brief.

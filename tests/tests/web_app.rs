@@ -150,6 +150,22 @@ async fn a_browser_gets_thai_error_pages_and_an_api_client_json(db: Db) {
         let body: serde_json::Value = r.json().await.unwrap();
         assert!(body["error"]["code"].is_string(), "{path}: {body}");
     }
+
+    // Dates as Thai users type them: slashes, Thai month abbreviations, Thai digits.
+    for (from, to, status) in [
+        ("31/12/2566", "๓๑ ธ.ค. ๖๗", 200),
+        ("1 ม.ค. 67", "2567-01-31", 200),
+        ("31/13/2566", "", 400),
+    ] {
+        let r = session
+            .client
+            .get(format!("{}/api/v1/search", app.base))
+            .query(&[("q", "ข่าว"), ("from", from), ("to", to)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "from {from} to {to}");
+    }
     app.stop().await;
 }
 

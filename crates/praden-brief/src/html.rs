@@ -47,9 +47,15 @@ fn section(out: &mut String, heading: &str, items: &[BriefItem], empty: &str) {
     } else {
         out.push_str("<ol class=\"brief-items\">");
         for item in items {
+            // The brief is read on praden's own page: each item opens where a monitor acts on
+            // it — the approved issue, or the candidate still waiting in the queue.
+            let page = match item.issue_id {
+                Some(issue) => format!("/issues/{issue}"),
+                None => format!("/candidates/{}", item.candidate_id),
+            };
             let _ = write!(
                 out,
-                "<li value=\"{}\"><h3>{}</h3>",
+                "<li value=\"{}\"><h3><a href=\"{page}\">{}</a></h3>",
                 item.rank,
                 esc(&item.title)
             );

@@ -135,23 +135,51 @@ pub fn bangkok_midnight(d: Date) -> OffsetDateTime {
     PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(BANGKOK)
 }
 
-/// Parses `YYYY-MM-DD` where the year may be C.E. or B.E.: Thai users write either, and no
-/// document we handle is dated before 2400 C.E. or after 2400 B.E. (1857 C.E.), so a year
-/// above 2400 is read as B.E.
+/// What a date field accepts, for messages.
+pub const DATE_FORMS: &str = "expected a date such as 2567-01-31, 31/01/2567 or 31 ม.ค. 67";
+
+/// Parses a day as Thai users type it: `YYYY-MM-DD`, `D/M/YYYY` (or `D.M.YYYY`) and
+/// `D <Thai month, full or abbreviated> YYYY`, in Thai or Arabic digits. A year above 2400 is
+/// B.E. (no document we handle is dated before 2400 C.E. or after 2400 B.E., 1857 C.E.), a
+/// two-digit year is B.E. 25YY as Thai writing abbreviates it ("31 ธ.ค. 66" is 2023-12-31).
 pub fn parse_date_any_era(s: &str) -> Result<Date, DateError> {
     let ascii = to_ascii_digits(s.trim());
-    let mut parts = ascii.splitn(3, '-');
-    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(DateError::new(s, "expected YYYY-MM-DD"));
-    };
     let num = |p: &str| {
-        p.parse::<i32>()
-            .map_err(|_| DateError::new(s, "expected YYYY-MM-DD"))
+        p.trim()
+            .parse::<i32>()
+            .map_err(|_| DateError::new(s, DATE_FORMS))
     };
-    let (mut y, m, d) = (num(y)?, num(m)?, num(d)?);
-    if y > 2400 {
-        y = ce_year(y);
-    }
+    let fields = |sep: char| {
+        let parts: Vec<&str> = ascii.split(sep).collect();
+        (parts.len() == 3).then_some(parts)
+    };
+    let (year, m, d) = if let Some(p) = fields('-') {
+        (p[0], num(p[1])?, num(p[2])?)
+    } else if let Some(p) = fields('/').or_else(|| fields('.').filter(|p| p[0].len() <= 2)) {
+        (p[2], num(p[1])?, num(p[0])?)
+    } else {
+        // "31 ธ.ค. 66", "31 ธันวาคม 2566": the day, the month's name, the year.
+        let words: Vec<&str> = ascii.split_whitespace().collect();
+        let [d, month, y] = words[..] else {
+            return Err(DateError::new(s, DATE_FORMS));
+        };
+        let bare = |m: &str| m.replace('.', "");
+        let m = THAI_MONTHS
+            .iter()
+            .position(|full| *full == month)
+            .or_else(|| {
+                THAI_MONTHS_ABBR
+                    .iter()
+                    .position(|abbr| bare(abbr) == bare(month))
+            })
+            .ok_or_else(|| DateError::new(s, "unknown Thai month name"))?;
+        (y, m as i32 + 1, num(d)?)
+    };
+    let y = match num(year)? {
+        y if year.trim().len() <= 2 => ce_year(2500 + y),
+        y if y > 2400 => ce_year(y),
+        y => y,
+    };
     let month = u8::try_from(m)
         .ok()
         .and_then(|m| Month::try_from(m).ok())
@@ -232,6 +260,34 @@ mod tests {
         assert!(parse_date_any_era("2024-02-30").is_err());
         assert!(parse_date_any_era("2024-13-01").is_err());
         assert!(parse_date_any_era("yesterday").is_err());
+    }
+
+    #[test]
+    fn parses_dates_as_thai_users_type_them() {
+        let eve = date!(2023 - 12 - 31);
+        for typed in [
+            "31/12/2566",
+            "31/12/2023",
+            "31/12/66",
+            "๓๑/๑๒/๒๕๖๖",
+            "31.12.2566",
+            "31 ธ.ค. 66",
+            "31 ธ.ค. 2566",
+            "31 ธค 2566",
+            "31 ธันวาคม 2566",
+            "๓๑ ธันวาคม ๒๕๖๖",
+            " 2566-12-31 ",
+        ] {
+            assert_eq!(parse_date_any_era(typed).unwrap(), eve, "{typed}");
+        }
+        assert_eq!(
+            parse_date_any_era("5/3/2567").unwrap(),
+            date!(2024 - 03 - 05)
+        );
+        let e = parse_date_any_era("31 ธันวา 2566").unwrap_err();
+        assert_eq!(e.reason, "unknown Thai month name");
+        assert!(parse_date_any_era("31/02/2567").is_err());
+        assert!(parse_date_any_era("31/12").is_err());
     }
 
     #[test]

@@ -31,11 +31,7 @@ fn parse_day(s: &str) -> Result<Date, ApiError> {
     if s == "today" {
         return Ok(to_bangkok(OffsetDateTime::now_utc()).date());
     }
-    parse_date_any_era(s).map_err(|e| {
-        ApiError::BadParameter(format!(
-            "date: {e} (expected YYYY-MM-DD, B.E. or C.E., e.g. 2026-11-23)"
-        ))
-    })
+    parse_date_any_era(s).map_err(|e| ApiError::BadParameter(format!("date: {e}")))
 }
 
 struct Loaded {

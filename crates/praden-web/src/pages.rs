@@ -185,8 +185,8 @@ input[name=q]{{min-width:20rem}}
 <label>ประเภท<select name="kind">{kinds}</select></label>
 <label>สื่อ<input name="outlet" value="{outlet}" size="12"></label>
 <label>หน่วยงานที่กล่าวถึง<input name="agency" value="{agency}" size="14" placeholder="เช่น สธ. หรือ กระทรวงพาณิชย์"></label>
-<label>ตั้งแต่วันที่ (พ.ศ. หรือ ค.ศ.)<input name="from" value="{from}" placeholder="2567-01-31" size="10"></label>
-<label>ถึงวันที่<input name="to" value="{to}" placeholder="2567-03-31" size="10"></label>
+<label>ตั้งแต่วันที่ (พ.ศ. หรือ ค.ศ.)<input name="from" value="{from}" placeholder="31/01/2567" size="10"></label>
+<label>ถึงวันที่<input name="to" value="{to}" placeholder="31/03/2567" size="10"></label>
 <label>เรียงตาม<select name="sort">{sorts}</select></label>
 {story}<button type="submit">ค้นหา</button>
 </form>

@@ -119,13 +119,8 @@ impl SearchParams {
                 .as_deref()
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| {
-                    parse_date_any_era(v).map_err(|e| {
-                        bad(
-                            param,
-                            v,
-                            &format!("a date YYYY-MM-DD in B.E. or C.E. ({})", e.reason),
-                        )
-                    })
+                    parse_date_any_era(v)
+                        .map_err(|e| bad(param, v, &format!("a date: {}", e.reason)))
                 })
                 .transpose()
         };
