@@ -44,6 +44,35 @@ pub struct NewDocument {
     pub backfill: bool,
 }
 
+/// What a page shows in place of a player a browser cannot run ("Your browser does not
+/// support the audio element."): the page's chrome, not the story, and it surfaced in search
+/// snippets. Lowercase beginnings of such lines.
+const PLAYER_FALLBACKS: [&str; 5] = [
+    "your browser does not support",
+    "your browser doesn't support",
+    "this browser does not support",
+    "เบราว์เซอร์ของคุณไม่รองรับ",
+    "บราวเซอร์ของคุณไม่รองรับ",
+];
+
+/// `body` without the lines that are only a media player's fallback text.
+fn without_player_fallbacks(body: &str) -> std::borrow::Cow<'_, str> {
+    let is_fallback = |line: &str| {
+        let line = line.trim();
+        line.chars().count() <= 120 && {
+            let lower = line.to_lowercase();
+            PLAYER_FALLBACKS.iter().any(|p| lower.starts_with(p))
+        }
+    };
+    // Nearly every body has none: look before building a new one.
+    let lower_hint = |b: &str| b.contains("support") || b.contains("ไม่รองรับ");
+    if !lower_hint(body) || !body.lines().any(is_fallback) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let kept: Vec<&str> = body.lines().filter(|l| !is_fallback(l)).collect();
+    std::borrow::Cow::Owned(kept.join("\n"))
+}
+
 impl NewDocument {
     /// When the item appeared, as detection counts time: its publication time, clamped to
     /// when praden saw it (a date in the future is the source's mistake and must not hold a
@@ -72,6 +101,8 @@ impl NewDocument {
             fetched_at,
         } = parts;
         let url = url.map(str::trim).filter(|u| !u.is_empty());
+        let body = without_player_fallbacks(body);
+        let body = body.as_ref();
         let item_key = match (url, item_id.map(str::trim).filter(|i| !i.is_empty())) {
             (Some(u), _) => canonical_url(u),
             (None, Some(id)) => format!("{source_id}#{id}"),
@@ -186,6 +217,23 @@ mod tests {
             "https://www.matichon.co.th/news/123?id=7"
         );
         assert_eq!(canonical_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn a_players_fallback_text_is_not_part_of_the_story() {
+        // As 305 of the shared government articles carry it.
+        let body = "วันเสาร์ที่ 27 มีนาคม 2564\nYour browser does not support the audio element.\n\
+                    ต่อจากนี้ไป ขอเชิญรับฟัง\n  Your browser does not support the video tag. \nจบ";
+        assert_eq!(
+            without_player_fallbacks(body),
+            "วันเสาร์ที่ 27 มีนาคม 2564\nต่อจากนี้ไป ขอเชิญรับฟัง\nจบ"
+        );
+        // A story about browser support keeps its sentences.
+        let story = "Your browser does not support the new tax form, the ministry said, and a long \
+                     explanation follows here that goes well past what a player's fallback line says.";
+        assert_eq!(without_player_fallbacks(story), story);
+        let plain = "ข่าวทั่วไป";
+        assert!(matches!(without_player_fallbacks(plain), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

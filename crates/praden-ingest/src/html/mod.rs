@@ -136,7 +136,8 @@ fn meta(doc: &Html, css: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// Text of an element with whitespace runs collapsed; script and style are not text.
+/// Text of an element with whitespace runs collapsed; script and style are not text, nor is
+/// what a page shows in place of a player (audio, video, object).
 fn text_of(el: ElementRef) -> String {
     let mut out = String::new();
     for node in el.descendants() {
@@ -144,7 +145,7 @@ fn text_of(el: ElementRef) -> String {
             let inside_code = node.ancestors().any(|a| {
                 a.value()
                     .as_element()
-                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript"))
+                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "audio" | "video" | "object"))
             });
             if !inside_code {
                 out.push_str(t);
