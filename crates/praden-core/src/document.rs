@@ -233,7 +233,10 @@ mod tests {
                      explanation follows here that goes well past what a player's fallback line says.";
         assert_eq!(without_player_fallbacks(story), story);
         let plain = "ข่าวทั่วไป";
-        assert!(matches!(without_player_fallbacks(plain), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            without_player_fallbacks(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

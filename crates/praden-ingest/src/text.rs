@@ -41,7 +41,12 @@ pub fn html_to_text(html: &str) -> String {
                 let in_code = node
                     .parent()
                     .and_then(|p| p.value().as_element())
-                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "audio" | "video" | "object"));
+                    .is_some_and(|e| {
+                        matches!(
+                            e.name(),
+                            "script" | "style" | "noscript" | "audio" | "video" | "object"
+                        )
+                    });
                 if !in_code {
                     out.push_str(t)
                 }

@@ -143,9 +143,12 @@ fn text_of(el: ElementRef) -> String {
     for node in el.descendants() {
         if let Some(t) = node.value().as_text() {
             let inside_code = node.ancestors().any(|a| {
-                a.value()
-                    .as_element()
-                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "audio" | "video" | "object"))
+                a.value().as_element().is_some_and(|e| {
+                    matches!(
+                        e.name(),
+                        "script" | "style" | "noscript" | "audio" | "video" | "object"
+                    )
+                })
             });
             if !inside_code {
                 out.push_str(t);
