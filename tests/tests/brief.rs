@@ -2,7 +2,8 @@
 //! sleeps until 09:30): the missed slot produced late at start, the next slot on time,
 //! delivery to a LINE-style webhook that fails twice before it accepts, the page and the
 //! API, regeneration keeping the first revision, the assignment message, and two processes
-//! on one database publishing and sending each brief once.
+//! on one database publishing and sending each brief once; a fresh install publishing nothing
+//! before its first slot.
 
 use praden::config::{Config, Secret, WebhookConfig, WebhookKind};
 use praden_core::review::{
@@ -24,6 +25,7 @@ on_both_databases!(
     a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered_with_retries,
     two_processes_on_one_database_publish_each_brief_once_and_send_it_once,
     the_command_line_publishes_a_missed_day_late_then_adds_revisions,
+    a_fresh_install_publishes_nothing_before_its_first_slot,
 );
 
 const LINE_TOKEN: &str = "test-channel-access-token";
@@ -177,6 +179,11 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     approve(&store, eggs, "ราคาไข่ไก่แพงทั่วประเทศ", sunday_evening).await;
     propose(&store, "flood", "น้ำท่วมเชียงราย", 0.7, sunday_evening).await;
     let pm25 = propose(&store, "pm25", "ฝุ่น PM2.5 เกินมาตรฐาน", 0.5, sunday_evening).await;
+    // praden has run on this database since last Friday (its first start is recorded).
+    store
+        .brief_schedule_origin(datetime!(2026-11-20 14:00 +7))
+        .await
+        .unwrap();
 
     let clock = ManualClock::new(datetime!(2026-11-23 10:15 +7));
     let app = RunningApp::start_with_clock(config.clone(), clock.clone()).await;
@@ -438,6 +445,11 @@ async fn two_processes_on_one_database_publish_each_brief_once_and_send_it_once(
     let at = datetime!(2026-11-22 20:00 +7);
     let eggs = propose(&store, "eggs", "ราคาไข่ไก่แพง", 0.8, at).await;
     approve(&store, eggs, "ราคาไข่ไก่แพงทั่วประเทศ", at).await;
+    // praden has run on this database since last Friday (its first start is recorded).
+    store
+        .brief_schedule_origin(datetime!(2026-11-20 14:00 +7))
+        .await
+        .unwrap();
 
     // Two servers on one database (each with its own index directory), on one clock: at
     // 09:00 both find Sunday's 09:30 brief missing and race to catch it up.
@@ -481,6 +493,75 @@ async fn two_processes_on_one_database_publish_each_brief_once_and_send_it_once(
     store.close().await;
     a.stop().await;
     b.stop().await;
+}
+
+async fn a_fresh_install_publishes_nothing_before_its_first_slot(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let receiver = WebhookReceiver::start().await;
+    let store = Store::connect(&env.database_url).await.unwrap();
+    // Approved on Monday afternoon: Tuesday's brief covers it.
+    let at = datetime!(2026-11-23 14:00 +7);
+    let eggs = propose(&store, "eggs", "ราคาไข่ไก่แพง", 0.8, at).await;
+    approve(&store, eggs, "ราคาไข่ไก่แพงทั่วประเทศ", at).await;
+
+    // The first start ever on this database, at 10:15 on Monday: Monday's 09:30 was never
+    // missed, since no praden ran then.
+    let clock = ManualClock::new(datetime!(2026-11-23 10:15 +7));
+    let app =
+        RunningApp::start_with_clock(with_brief(env.config(), &receiver), clock.clone()).await;
+
+    // Once the scheduler has recorded its first start (and decided on the catch-up by it),
+    // the first slot comes: published on time, and nothing before it.
+    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
+    while store.brief_schedule_first_start().await.unwrap().is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the scheduler never started"
+        );
+        tokio::time::sleep(StdDuration::from_millis(25)).await;
+    }
+    assert_eq!(
+        store.brief_schedule_first_start().await.unwrap(),
+        Some(datetime!(2026-11-23 10:15 +7))
+    );
+    clock.set(datetime!(2026-11-24 09:30 +7));
+    let tuesday = wait_json(&app, "/api/v1/briefs/2026-11-24", |s, b| {
+        s == 200 && delivery(b)["status"] == "delivered"
+    })
+    .await;
+    assert_eq!(tuesday["trigger"], "schedule");
+    assert_eq!(tuesday["late"], false);
+    assert_eq!(tuesday["brief"]["counts"]["approved"], 1);
+    let (status, monday) = app.get_json("/api/v1/briefs/2026-11-23").await;
+    assert_eq!(
+        status, 404,
+        "no brief for the day of the first start: {monday}"
+    );
+    let pushes = receiver.received();
+    assert_eq!(
+        pushes.len(),
+        1,
+        "only the first slot's brief was sent: {pushes:#?}"
+    );
+    assert!(pushes[0].body["messages"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("24 พฤศจิกายน 2569"));
+
+    // Restarted after Wednesday's 09:30, having run before: the missed slot is caught up.
+    app.stop().await;
+    clock.set(datetime!(2026-11-25 11:00 +7));
+    let app =
+        RunningApp::start_with_clock(with_brief(env.config(), &receiver), clock.clone()).await;
+    let wednesday = wait_json(&app, "/api/v1/briefs/2026-11-25", |s, _| s == 200).await;
+    assert_eq!(wednesday["trigger"], "catch_up");
+    assert_eq!(wednesday["late"], true);
+
+    store.close().await;
+    app.stop().await;
 }
 
 async fn the_command_line_publishes_a_missed_day_late_then_adds_revisions(db: Db) {

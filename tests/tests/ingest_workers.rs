@@ -194,8 +194,8 @@ async fn every_bad_source_gets_a_clear_recorded_error_and_the_others_go_on(db: D
         assert_eq!(state.consecutive_failures, 1, "{id}");
         assert_eq!(
             state.status,
-            SourceStatus::Ok,
-            "{id}: one failure is not failing yet"
+            SourceStatus::Failing,
+            "{id}: a source that never delivered fails from its first failure"
         );
         assert!(state.last_success_at.is_none(), "{id}");
     }
@@ -419,7 +419,10 @@ async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
     assert!(m["interval_seconds"].as_f64().unwrap() > 0.0);
 
     let d = &sources[1];
-    assert_eq!(d["status"], "ok", "one failure is not failing yet");
+    assert_eq!(
+        d["status"], "failing",
+        "a source that never delivered fails from its first failure"
+    );
     assert!(d["consecutive_failures"].as_i64().unwrap() >= 1);
     assert!(
         d["last_error"].as_str().unwrap().contains("HTTP 500"),
@@ -434,6 +437,12 @@ async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
     );
     assert!(off["last_poll_at"].is_null());
     assert_eq!(feeds.hits("off/feed"), 0);
+
+    // /healthz counts the enabled sources that fail (the disabled one is not polled).
+    let (status, health) = app.get_json("/healthz").await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["sources_failing"], 1, "{health}");
     app.stop().await;
 }
 

@@ -293,11 +293,12 @@ fn next_state(
             }
         }
     };
-    state.status = if state.consecutive_failures >= schedule::FAILING_AFTER {
-        SourceStatus::Failing
-    } else {
-        SourceStatus::Ok
-    };
+    state.status =
+        if schedule::is_failing(state.consecutive_failures, state.last_success_at.is_some()) {
+            SourceStatus::Failing
+        } else {
+            SourceStatus::Ok
+        };
     let current = schedule::Current {
         interval: Duration::from_millis(state.interval_ms.max(0) as u64),
         rate_per_hour: state.rate_per_hour,

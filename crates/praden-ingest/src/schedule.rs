@@ -5,7 +5,9 @@
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// After this many failed polls in a row a source shows as failing. It is still polled.
+/// After this many failed polls in a row a source that has delivered before shows as failing
+/// (one that never delivered fails from its first failure: see [`is_failing`]). It is still
+/// polled.
 pub const FAILING_AFTER: i64 = 3;
 /// Retry-After is honoured up to this; a server asking for more is asked again after a day.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
@@ -212,6 +214,18 @@ pub fn resume_at(
     }
 }
 
+/// Whether a source shows as failing. A source that has delivered before is given a few
+/// failures in a row (a flaky server, a deploy) before it does; one that never delivered
+/// has nothing to vouch for it, so its first failure already is one — calling it `ok` hid
+/// misconfigured sources (a wrong URL, a refused address) from the monitors.
+pub fn is_failing(consecutive_failures: i64, ever_succeeded: bool) -> bool {
+    if ever_succeeded {
+        consecutive_failures >= FAILING_AFTER
+    } else {
+        consecutive_failures > 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +259,18 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_source_that_never_delivered_fails_from_its_first_failure() {
+        assert!(!is_failing(0, false), "never polled, or not failed yet");
+        assert!(is_failing(1, false));
+        assert!(!is_failing(0, true));
+        assert!(
+            !is_failing(FAILING_AFTER - 1, true),
+            "a few failures are forgiven"
+        );
+        assert!(is_failing(FAILING_AFTER, true));
     }
 
     fn current(interval: Duration, failures: i64) -> Current {

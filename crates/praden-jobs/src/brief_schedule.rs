@@ -416,16 +416,75 @@ impl BriefJob {
         tracing::error!(slot = %slot_of(due), "gave up on the brief after 12 attempts");
     }
 
-    /// Runs until `shutdown`: first the catch-up (the last due slot, if it has no brief, is
-    /// published now and marked late), then each slot at its time.
+    /// The slot the catch-up at start publishes, if any: the last one due, provided it was
+    /// due at or after the scheduler's first start on this database (`origin`). A slot due
+    /// before any praden ran here was never missed, and publishing it would put a late,
+    /// empty brief in the chat at a fresh install's first start.
+    pub fn catch_up_slot(
+        schedule: &BriefSchedule,
+        origin: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Option<OffsetDateTime> {
+        schedule
+            .last_at_or_before(now)
+            .filter(|&last| last >= origin)
+    }
+
+    /// When the scheduler first ran on this database, recording `now` if this is the first
+    /// start; retried like a publication, since the catch-up cannot be decided without it.
+    async fn origin(
+        &self,
+        now: OffsetDateTime,
+        shutdown: &CancellationToken,
+    ) -> Option<OffsetDateTime> {
+        let mut wait = Duration::seconds(15);
+        loop {
+            match self.store.brief_schedule_origin(now).await {
+                Ok(origin) => return Some(origin),
+                Err(e) => tracing::error!(
+                    error = %e,
+                    "cannot read the brief scheduler's first start; retrying"
+                ),
+            }
+            let until = self.clock.now() + wait;
+            tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                _ = self.clock.sleep_until(until) => {}
+            }
+            wait = (wait * 2i32).min(Duration::minutes(5));
+        }
+    }
+
+    /// Runs until `shutdown`: first the catch-up (the last due slot, if it has no brief and
+    /// was due since the scheduler first ran here, is published now and marked late), then
+    /// each slot at its time.
     pub async fn run(self, shutdown: CancellationToken) {
         let schedule = self.config.schedule.clone();
-        if let Some(last) = schedule.last_at_or_before(self.clock.now()) {
-            self.publish_with_retries(last, BriefTrigger::CatchUp, &shutdown)
-                .await;
+        // One reading of the clock for the start: the first start recorded, the catch-up
+        // decided and the first slot waited for all go by it, so no slot falls between them.
+        let now = self.clock.now();
+        let Some(origin) = self.origin(now, &shutdown).await else {
+            return;
+        };
+        match Self::catch_up_slot(&schedule, origin, now) {
+            Some(last) => {
+                self.publish_with_retries(last, BriefTrigger::CatchUp, &shutdown)
+                    .await
+            }
+            None => {
+                if let Some(last) = schedule.last_at_or_before(now) {
+                    tracing::info!(
+                        slot = %slot_of(last),
+                        %origin,
+                        "no catch-up: the last slot was due before the brief scheduler \
+                         first ran on this database (`praden brief --date` publishes it)"
+                    );
+                }
+            }
         }
+        let mut after = now;
         loop {
-            let Some(next) = schedule.next_after(self.clock.now()) else {
+            let Some(next) = schedule.next_after(after) else {
                 tracing::warn!(
                     schedule = schedule.expression(),
                     "the brief schedule fires no more"
@@ -438,6 +497,7 @@ impl BriefJob {
             }
             self.publish_with_retries(next, BriefTrigger::Schedule, &shutdown)
                 .await;
+            after = self.clock.now().max(next);
         }
     }
 }
@@ -650,6 +710,30 @@ mod tests {
         assert_eq!(
             weekdays.slot_time(date!(2026 - 11 - 22)),
             datetime!(2026-11-22 02:30 UTC)
+        );
+    }
+
+    #[test]
+    fn the_catch_up_goes_back_no_further_than_the_first_start() {
+        let s = BriefSchedule::parse("30 9 * * *").unwrap();
+        let monday_1015 = datetime!(2026-11-23 10:15 +7);
+        // A fresh install at 10:15: today's 09:30 was never missed.
+        assert_eq!(BriefJob::catch_up_slot(&s, monday_1015, monday_1015), None);
+        // First run at 08:00, down at 09:30, back at 10:15: caught up.
+        assert_eq!(
+            BriefJob::catch_up_slot(&s, datetime!(2026-11-23 08:00 +7), monday_1015),
+            Some(datetime!(2026-11-23 09:30 +7))
+        );
+        // Ran last week: only the last due slot is caught up.
+        assert_eq!(
+            BriefJob::catch_up_slot(&s, datetime!(2026-11-16 12:00 +7), monday_1015),
+            Some(datetime!(2026-11-23 09:30 +7))
+        );
+        // First start exactly at 09:30: that slot is due now, and published.
+        let nine_thirty = datetime!(2026-11-23 09:30 +7);
+        assert_eq!(
+            BriefJob::catch_up_slot(&s, nine_thirty, nine_thirty),
+            Some(nine_thirty)
         );
     }
 

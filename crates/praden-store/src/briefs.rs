@@ -397,6 +397,43 @@ impl Store {
         row.map(BriefRow::into_brief).transpose()
     }
 
+    /// When the brief scheduler first ran on this database: records `now` unless a first
+    /// start is recorded already, and returns the recorded one. The catch-up at start goes
+    /// back no further than this, so a fresh install publishes nothing before its first slot.
+    /// Any number of processes may call it at once; they all read the same first start.
+    pub async fn brief_schedule_origin(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<OffsetDateTime, StoreError> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO brief_schedule_origin (id, started_at) VALUES (1, $1) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(whole_utc(now))
+            .execute(p)
+            .await
+            .map(|_| ())?
+        });
+        self.brief_schedule_first_start().await?.ok_or_else(|| {
+            StoreError::Sql(sqlx::Error::Protocol(
+                "the brief scheduler's first start vanished right after it was recorded".into(),
+            ))
+        })
+    }
+
+    /// The brief scheduler's first start on this database, if one has run; reads only.
+    pub async fn brief_schedule_first_start(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        let started = on_pool!(self, p => {
+            sqlx::query_scalar::<_, OffsetDateTime>(
+                "SELECT started_at FROM brief_schedule_origin WHERE id = 1",
+            )
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(started)
+    }
+
     pub async fn brief_by_id(&self, id: i64) -> Result<Option<StoredBrief>, StoreError> {
         let sql = format!("{SELECT_BRIEF} WHERE id = $1");
         let row: Option<BriefRow> =

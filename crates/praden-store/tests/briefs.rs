@@ -18,6 +18,7 @@ praden_store::both_backends!(url:
     a_delivery_is_claimed_once_retried_when_due_and_finished,
     an_expired_lease_passes_the_attempt_to_another_process,
     figures_for_the_brief_count_pending_candidates_and_social_engagement,
+    the_schedule_origin_is_the_first_start_recorded,
 );
 
 const SLOT: Date = date!(2026 - 11 - 23);
@@ -36,6 +37,28 @@ fn new_brief(slot: Date, text: &str, targets: &[&str]) -> NewBrief {
         markdown: format!("# {text}"),
         targets: targets.iter().map(|t| t.to_string()).collect(),
     }
+}
+
+async fn the_schedule_origin_is_the_first_start_recorded(url: String) {
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(store.brief_schedule_first_start().await.unwrap(), None);
+    let first = datetime!(2026-11-23 03:15:42.5 UTC);
+    assert_eq!(
+        store.brief_schedule_origin(first).await.unwrap(),
+        datetime!(2026-11-23 03:15:42 UTC),
+        "a fresh database records this start (whole seconds)"
+    );
+    // Later starts, and a clock set back, read the first start; they never move it.
+    for later in [first + Duration::days(3), first - Duration::days(1)] {
+        assert_eq!(
+            store.brief_schedule_origin(later).await.unwrap(),
+            datetime!(2026-11-23 03:15:42 UTC)
+        );
+    }
+    assert_eq!(
+        store.brief_schedule_first_start().await.unwrap(),
+        Some(datetime!(2026-11-23 03:15:42 UTC))
+    );
 }
 
 async fn the_first_publish_wins_and_a_second_reads_it(url: String) {

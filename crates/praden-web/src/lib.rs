@@ -257,6 +257,10 @@ struct Health {
     status: &'static str,
     documents: i64,
     indexed: u64,
+    /// Enabled sources in sources.toml whose state is `failing`. Informative: praden is up
+    /// and serving whatever its sources say, so the status stays `ok` (a probe restarting
+    /// the server would not mend a dead feed).
+    sources_failing: usize,
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -265,10 +269,26 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
         .count_documents()
         .await
         .map_err(ApiError::StoreUnavailable)?;
+    let failing: std::collections::HashSet<String> = state
+        .store
+        .source_states()
+        .await
+        .map_err(ApiError::StoreUnavailable)?
+        .into_iter()
+        .filter(|s| s.status == praden_store::SourceStatus::Failing)
+        .map(|s| s.source_id)
+        .collect();
+    // Only the sources configured now: a source removed from sources.toml keeps its state.
+    let sources_failing = state
+        .sources
+        .iter()
+        .filter(|c| c.enabled && failing.contains(&c.id))
+        .count();
     Ok(Json(Health {
         status: "ok",
         documents,
         indexed: state.index.num_docs(),
+        sources_failing,
     }))
 }
 

@@ -31,8 +31,8 @@ pub(crate) struct SourcesBody {
 struct SourceView {
     #[serde(flatten)]
     config: SourceConfig,
-    /// `ok`, `failing` (several polls in a row failed; it is still retried), or `pending`
-    /// (never polled yet).
+    /// `ok`, `failing` (several polls in a row failed, or its last poll did and it has never
+    /// delivered; it is still retried), or `pending` (never polled yet).
     status: &'static str,
     last_poll_at: Option<String>,
     last_success_at: Option<String>,

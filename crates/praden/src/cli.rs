@@ -2,7 +2,7 @@
 
 use crate::app::{self, Application, Parts};
 use crate::config::Config;
-use crate::import::{import_file, ImportOptions};
+use crate::import::{import_file_showing, ImportOptions, IndexedCount};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use praden_core::SourceKind;
@@ -575,32 +575,33 @@ async fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    let imported = import_file(&store, file, &options, stored).await;
-    let stored_in = started.elapsed();
+    // What the index holds grows as the follower commits; the bar shows the growth.
+    let indexed_before = index.num_docs();
+    let indexed_now = || index.num_docs().saturating_sub(indexed_before);
+    let imported = import_file_showing(
+        &store,
+        file,
+        &options,
+        stored,
+        indexing.is_some().then_some(&indexed_now as IndexedCount),
+    )
+    .await;
     done.cancel();
-    let indexed = match indexing {
+    let followed = match indexing {
         Some(task) => Some(task.await.context("the index follower panicked")?),
         None => None,
     };
     let report = imported?;
-    println!(
-        "{}: {} lines, {} new, {} already stored, {} invalid; stored in {:.1} s ({:.0} documents/s)",
-        file.display(),
-        report.lines,
-        report.inserted,
-        report.already_stored,
-        report.invalid.len(),
-        stored_in.as_secs_f64(),
-        (report.inserted + report.already_stored) as f64 / stored_in.as_secs_f64().max(1e-9),
-    );
-    if let Some(indexed) = indexed {
-        indexed.context("indexing failed")?;
-        println!(
-            "indexed; total {:.1} s ({:.0} documents/s end to end)",
-            started.elapsed().as_secs_f64(),
-            report.inserted as f64 / started.elapsed().as_secs_f64().max(1e-9),
-        );
-    }
+    let indexed = match followed {
+        Some(result) => {
+            result.context("indexing failed")?;
+            // The follower has committed and stopped: read the index as it now is.
+            index.reload()?;
+            Some(indexed_now())
+        }
+        None => None,
+    };
+    println!("{}", report.summary(file, indexed, started.elapsed()));
     store.close().await;
     Ok(())
 }

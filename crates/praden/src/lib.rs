@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod import;
+pub mod logging;
 pub mod replay;
 
 pub use app::Application;
