@@ -2,13 +2,12 @@
 
 use crate::auth::Identity;
 use crate::extract::{Json, Query};
-use crate::html::{esc, shell, url_encode};
+use crate::html::{esc, moment, shell, url_encode};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_store::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -125,14 +124,11 @@ pub async fn page(
          <th>การเปลี่ยนแปลง</th><th>คำขอ</th></tr></thead><tbody>",
     );
     for r in &records {
-        let at = to_bangkok(r.at);
         let _ = write!(
             body,
-            "<tr><td>{} {:02}:{:02} น.</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td><small>{}</small></td><td><small>{}</small></td></tr>",
-            format_thai_date_short(at.date()),
-            at.hour(),
-            at.minute(),
+            moment(r.at),
             esc(&r.entry.actor),
             esc(action_th(&r.entry.action)),
             entity_link(&r.entry.entity, r.entry.entity_id.as_deref()),

@@ -5,7 +5,7 @@
 
 use crate::auth::Identity;
 use crate::extract::{Json, Path, Query};
-use crate::html::{esc, shell};
+use crate::html::{esc, moment, shell};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -304,16 +304,6 @@ fn trigger_th(trigger: &str) -> &'static str {
         "catch_up" => "จัดทำย้อนหลัง",
         _ => "จัดทำใหม่",
     }
-}
-
-fn moment(t: OffsetDateTime) -> String {
-    let b = to_bangkok(t);
-    format!(
-        "{} {:02}:{:02} น.",
-        format_thai_date_short(b.date()),
-        b.hour(),
-        b.minute()
-    )
 }
 
 fn iso(d: Date) -> String {

@@ -3,8 +3,11 @@
 
 use crate::auth::{Access, Identity};
 use axum::http::Method;
+use axum::response::{Html, IntoResponse, Response};
+use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use std::fmt::Write;
 use std::sync::LazyLock;
+use time::OffsetDateTime;
 
 pub(crate) fn esc(s: &str) -> String {
     praden_core::html::escape(s)
@@ -80,6 +83,18 @@ pub(crate) fn nav(who: Option<&Identity>, here: &str) -> String {
     out
 }
 
+/// A moment as the pages show it: the Bangkok day, Thai style, and the time
+/// ("4 ธ.ค. 2569 18:41 น.").
+pub(crate) fn moment(t: OffsetDateTime) -> String {
+    let b = to_bangkok(t);
+    format!(
+        "{} {:02}:{:02} น.",
+        format_thai_date_short(b.date()),
+        b.hour(),
+        b.minute()
+    )
+}
+
 /// A whole page: `title` (already plain text), the navigation for `who` with `here` (the
 /// page's path) marked, then `body` (HTML).
 pub(crate) fn shell(who: Option<&Identity>, here: &str, title: &str, body: &str) -> String {
@@ -109,6 +124,20 @@ form.filters{{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem
         nav = nav(who, here),
         nav_css = NAV_CSS,
     )
+}
+
+/// A refused form action: the error table's Thai words, the reason in the store's own words,
+/// and `back` (links to where the monitor came from) — a page, whatever the error, since a
+/// browser sent the form.
+pub(crate) fn refused(who: &Identity, here: &str, e: crate::ApiError, back: &str) -> Response {
+    let (status, _, lead) = e.status_code_thai();
+    let body = format!(
+        "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
+         <p>{back}</p>",
+        esc(&e.shown_detail())
+    );
+    let page = shell(Some(who), here, "ดำเนินการไม่สำเร็จ", &body);
+    (status, Html(page)).into_response()
 }
 
 /// The page a browser gets for a failed request: the error table's Thai words and the way

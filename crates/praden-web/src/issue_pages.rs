@@ -5,7 +5,7 @@
 
 use crate::auth::{context, Identity};
 use crate::extract::{Form, Path, Query};
-use crate::html::{esc, shell};
+use crate::html::{esc, moment, shell};
 use crate::review::{find_agency, load_issue};
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -13,11 +13,10 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use praden_core::review::{AgencyRef, Issue, IssueStatus};
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
+use praden_core::thai_time::format_thai_date_short;
 use praden_store::Approval;
 use serde::Deserialize;
 use std::fmt::Write;
-use time::OffsetDateTime;
 
 /// Issues on one page of `/issues`.
 const PER_PAGE: i64 = 50;
@@ -27,16 +26,6 @@ fn status_th(s: IssueStatus) -> &'static str {
         IssueStatus::Approved => "อนุมัติแล้ว",
         IssueStatus::Withdrawn => "ถอนแล้ว",
     }
-}
-
-fn when(t: OffsetDateTime) -> String {
-    let b = to_bangkok(t);
-    format!(
-        "{} {:02}:{:02} น.",
-        format_thai_date_short(b.date()),
-        b.hour(),
-        b.minute()
-    )
 }
 
 #[derive(Deserialize)]
@@ -103,7 +92,7 @@ pub async fn list(
                 },
                 status = status_th(i.status),
                 by = esc(&i.approved_by),
-                at = when(i.approved_at),
+                at = moment(i.approved_at),
             );
         }
         body.push_str("</tbody></table>");
@@ -163,8 +152,8 @@ fn issue_page(state: &AppState, who: &Identity, i: &Issue) -> String {
         due = format_thai_date_short(i.due_date),
         days = i.deadline_days,
         by = esc(&i.approved_by),
-        at = when(i.approved_at),
-        updated = when(i.updated_at),
+        at = moment(i.approved_at),
+        updated = moment(i.updated_at),
         source = esc(&i.source),
         candidate = i.candidate_id,
     );
@@ -196,22 +185,12 @@ fn issue_page(state: &AppState, who: &Identity, i: &Issue) -> String {
     shell(Some(who), &format!("/issues/{}", i.id), &i.title, &body)
 }
 
-/// A refused edit or withdrawal: the error table's Thai words, the store's reason, the way
-/// back to the issue.
+/// A refused edit or withdrawal, with the way back to the issue.
 fn refused(who: &Identity, id: i64, e: ApiError) -> Response {
-    let (status, _, lead) = e.status_code_thai();
-    let body = format!(
-        "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
-         <p><a href=\"/issues/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/issues\">กลับไปที่รายการ</a></p>",
-        esc(&e.shown_detail())
+    let back = format!(
+        "<a href=\"/issues/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/issues\">กลับไปที่รายการ</a>"
     );
-    let page = shell(
-        Some(who),
-        &format!("/issues/{id}"),
-        "ดำเนินการไม่สำเร็จ",
-        &body,
-    );
-    (status, Html(page)).into_response()
+    crate::html::refused(who, &format!("/issues/{id}"), e, &back)
 }
 
 #[derive(Deserialize)]

@@ -4,7 +4,7 @@
 
 use crate::auth::{context, Identity};
 use crate::extract::{Form, Path, Query};
-use crate::html::{esc, shell};
+use crate::html::{esc, moment, shell};
 use crate::review::{
     approval_from, default_source, documents_of, load_candidate, snooze_until, ApproveBody,
     DocumentSummary,
@@ -15,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use praden_core::review::{Candidate, CandidateStatus, Criterion};
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_store::CandidateFilter;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -88,16 +87,6 @@ fn age_th(since: OffsetDateTime, now: OffsetDateTime) -> String {
     } else {
         format!("{} วัน", d.whole_days())
     }
-}
-
-fn bangkok_time(t: OffsetDateTime) -> String {
-    let b = to_bangkok(t);
-    format!(
-        "{} {:02}:{:02} น.",
-        format_thai_date_short(b.date()),
-        b.hour(),
-        b.minute()
-    )
 }
 
 /// Candidates on one page of the queue.
@@ -420,7 +409,7 @@ fn documents_html(docs: &[DocumentSummary]) -> String {
                 Some(u) => format!("<a href=\"{}\" rel=\"noopener\">{title}</a>", esc(u)),
                 None => title,
             };
-            let when = d.published_at.map_or(String::new(), bangkok_time);
+            let when = d.published_at.map_or(String::new(), moment);
             let _ = write!(
                 out,
                 "<li id=\"doc-{}\">{link} <span class=\"meta\">{when}</span></li>",
@@ -522,8 +511,8 @@ pub async fn candidate(
         score = p.score,
         articles = p.articles,
         outlets = p.outlets.len(),
-        first = bangkok_time(p.first_seen),
-        last = bangkok_time(p.last_seen),
+        first = moment(p.first_seen),
+        last = moment(p.last_seen),
         badges = badges(&c),
         summary = esc(&p.summary),
     );
@@ -677,25 +666,12 @@ async fn action_forms(
     ))
 }
 
-/// A refused action: the reason in Thai (the error table's words) plus the store's exact
-/// words, and the way back — a page, whatever the error, since a monitor's browser sent it.
+/// A refused action, with the way back to the candidate and the queue.
 fn refused(who: &Identity, id: i64, e: ApiError) -> Response {
-    let (status, _, lead) = e.status_code_thai();
-    let body = format!(
-        "<div class=\"conflict\" role=\"alert\"><p><b>{lead}</b></p><p class=\"meta\">{}</p></div>\
-         <p><a href=\"/candidates/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/queue\">กลับไปที่คิว</a></p>",
-        esc(&e.shown_detail())
+    let back = format!(
+        "<a href=\"/candidates/{id}\">เปิดประเด็นนี้อีกครั้ง</a> · <a href=\"/queue\">กลับไปที่คิว</a>"
     );
-    (
-        status,
-        Html(shell(
-            Some(who),
-            &format!("/candidates/{id}"),
-            "ดำเนินการไม่สำเร็จ",
-            &body,
-        )),
-    )
-        .into_response()
+    crate::html::refused(who, &format!("/candidates/{id}"), e, &back)
 }
 
 #[derive(Deserialize)]

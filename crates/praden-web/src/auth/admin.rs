@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use praden_core::Role;
 use praden_store::{AccountError, ApiToken, NewToken, NewUser, User};
 use std::fmt::Write;
@@ -47,16 +46,7 @@ pub fn check_token_name(name: &str) -> Result<(), InvalidName> {
 }
 
 fn when(t: Option<OffsetDateTime>) -> String {
-    t.map(|t| {
-        let b = to_bangkok(t);
-        format!(
-            "{} {:02}:{:02} น.",
-            format_thai_date_short(b.date()),
-            b.hour(),
-            b.minute()
-        )
-    })
-    .unwrap_or_else(|| "—".into())
+    t.map(crate::html::moment).unwrap_or_else(|| "—".into())
 }
 
 fn role_options(roles: &[Role]) -> String {
