@@ -380,7 +380,12 @@ mod tests {
     fn days_are_read_in_either_era() {
         assert_eq!(parse_day("2569-11-23").unwrap(), date!(2026 - 11 - 23));
         assert_eq!(parse_day("2026-11-23").unwrap(), date!(2026 - 11 - 23));
-        assert!(parse_day("23/11/2026").is_err());
+        // As Thai users type them too, and the navigation's "today".
+        assert_eq!(parse_day("23/11/2569").unwrap(), date!(2026 - 11 - 23));
+        assert_eq!(parse_day("23 พ.ย. 69").unwrap(), date!(2026 - 11 - 23));
+        assert!(parse_day("today").is_ok());
+        assert!(parse_day("23-11").is_err());
+        assert!(parse_day("tomorrow").is_err());
         assert_eq!(iso(date!(2026 - 01 - 05)), "2026-01-05");
     }
 }
