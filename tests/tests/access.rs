@@ -44,6 +44,7 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("POST", "/candidates/{id}/snooze",             "/candidates/999999/snooze",              MONITORS),
     ("POST", "/candidates/{id}/merge",              "/candidates/999999/merge",               MONITORS),
     ("GET",  "/issues",                             "/issues",                                MONITORS),
+    ("GET",  "/sources",                            "/sources",                               MONITORS),
     ("GET",  "/issues/{id}",                        "/issues/999999",                         MONITORS),
     ("POST", "/issues/{id}/edit",                   "/issues/999999/edit",                    MONITORS),
     ("POST", "/issues/{id}/withdraw",               "/issues/999999/withdraw",                MONITORS),

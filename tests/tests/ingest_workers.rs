@@ -443,6 +443,28 @@ async fn the_sources_api_joins_the_config_with_the_state(db: Db) {
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["status"], "ok");
     assert_eq!(health["sources_failing"], 1, "{health}");
+
+    // The health page puts what is broken first, with its error, and the rest after.
+    let page = app
+        .client()
+        .get(format!("{}/sources", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {page}"))
+    };
+    assert!(page.contains("3 แหล่ง · ขัดข้อง 1"), "{page}");
+    assert!(at(">down ·") < at(">matichon ·") && at(">matichon ·") < at(">off ·"));
+    assert!(
+        at("HTTP 500") < at(">matichon ·"),
+        "the error beside its source"
+    );
+    assert!(page.contains("ขัดข้อง</span>") && page.contains("ปิดใช้งาน</span>"));
     app.stop().await;
 }
 

@@ -44,6 +44,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
                 "/issues",
                 "/briefs",
                 "/search",
+                "/sources",
                 "/audit",
                 "/admin/accounts",
             ],
@@ -51,7 +52,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
         (
             Role::Monitor,
             "/queue",
-            &["/queue", "/issues", "/briefs", "/search"],
+            &["/queue", "/issues", "/briefs", "/search", "/sources"],
         ),
         (Role::Editor, "/search", &["/briefs", "/search"]),
     ];

@@ -30,11 +30,12 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 6] = [
+const NAV: [(&str, &str, &str); 7] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
     ("ค้นหาข่าว", "/search", "/search"),
+    ("แหล่งข่าว", "/sources", "/sources"),
     ("บันทึกการดำเนินการ", "/audit", "/audit"),
     ("ผู้ใช้", "/admin/accounts", "/admin/accounts"),
 ];
@@ -81,6 +82,22 @@ pub(crate) fn nav(who: Option<&Identity>, here: &str) -> String {
     out.push_str(&who.user_bar());
     out.push_str("</header>");
     out
+}
+
+/// The kinds of source as every page names them: the query value and the Thai label.
+pub(crate) const KINDS: [(&str, &str); 4] = [
+    ("news", "ข่าว"),
+    ("social", "สื่อสังคมออนไลน์"),
+    ("broadcast", "วิทยุ/โทรทัศน์"),
+    ("official", "หน่วยงานรัฐ"),
+];
+
+/// A kind's Thai label (an unknown one as it is).
+pub(crate) fn kind_th(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, th)| th)
 }
 
 /// A moment as the pages show it: the Bangkok day, Thai style, and the time
@@ -189,13 +206,14 @@ mod tests {
             "/issues",
             "/briefs",
             "/search",
+            "/sources",
             "/audit",
             "/admin/accounts",
         ];
         assert_eq!(links(&nav(Some(&who(Role::Admin)), "/queue")), all);
         assert_eq!(
             links(&nav(Some(&who(Role::Monitor)), "/queue")),
-            ["/queue", "/issues", "/briefs", "/search"]
+            ["/queue", "/issues", "/briefs", "/search", "/sources"]
         );
         assert_eq!(
             links(&nav(Some(&who(Role::Editor)), "/search")),

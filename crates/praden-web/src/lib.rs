@@ -76,6 +76,7 @@ fn routes() -> Routes<AppState> {
         .get("/api/v1/search/export", SEARCHERS, export::export)
         .get("/search", SEARCHERS, pages::search_page)
         .get("/api/v1/sources", MONITORS, sources::list)
+        .get("/sources", MONITORS, sources::page)
         .post("/api/v1/ingest/social", PUSHERS, ingest::push);
     let r = brief_routes(audit_routes(feed_routes(review_routes(r))));
     account_routes(r)

@@ -2,7 +2,7 @@
 
 use crate::auth::Identity;
 use crate::extract::Query;
-use crate::html::{esc, url_encode};
+use crate::html::{esc, kind_th, url_encode, KINDS};
 use crate::search::{link_candidates, SearchParams};
 use crate::ApiError;
 use crate::AppState;
@@ -122,31 +122,16 @@ pub async fn search_page(
     }
 }
 
-const KINDS: [(&str, &str); 5] = [
-    ("", "ทุกประเภท"),
-    ("news", "ข่าว"),
-    ("social", "สื่อสังคมออนไลน์"),
-    ("broadcast", "วิทยุ/โทรทัศน์"),
-    ("official", "หน่วยงานรัฐ"),
-];
-
 const SORTS: [(&str, &str); 3] = [
     ("relevance", "ตรงที่สุด"),
     ("newest", "ใหม่สุดก่อน"),
     ("oldest", "เก่าสุดก่อน"),
 ];
 
-fn kind_th(kind: &str) -> &str {
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(kind, |(_, th)| th)
-}
-
 fn page(form: &SearchForm, user: Option<&Identity>, body: &str) -> String {
     let nav = crate::html::nav(user, "/search");
     let mut kinds = String::new();
-    for (value, label) in KINDS {
+    for (value, label) in std::iter::once(("", "ทุกประเภท")).chain(KINDS) {
         let selected = if form.kind == value { " selected" } else { "" };
         let _ = write!(
             kinds,

@@ -4,7 +4,7 @@
 
 use crate::auth::{context, Identity};
 use crate::extract::{Form, Path, Query};
-use crate::html::{esc, moment, shell};
+use crate::html::{esc, kind_th, moment, shell, KINDS};
 use crate::review::{
     approval_from, default_source, documents_of, load_candidate, snooze_until, ApproveBody,
     DocumentSummary,
@@ -93,13 +93,6 @@ fn age_th(since: OffsetDateTime, now: OffsetDateTime) -> String {
 const QUEUE_PAGE: usize = 50;
 /// The queue reads at most this many pending candidates, best first, to filter and page.
 const QUEUE_SCAN: i64 = 5_000;
-/// The kinds a monitor can narrow the queue to: the query value and the Thai label.
-const QUEUE_KINDS: [(&str, &str); 4] = [
-    ("news", "ข่าว"),
-    ("social", "โซเชียลมีเดีย"),
-    ("broadcast", "วิทยุ/โทรทัศน์"),
-    ("official", "ข่าวรัฐบาล"),
-];
 /// The ages a monitor can narrow the queue to, in hours, with their Thai labels.
 const QUEUE_AGES: [(i64, &str); 3] = [(24, "24 ชั่วโมง"), (72, "3 วัน"), (168, "7 วัน")];
 const QUEUE_SORTS: [(&str, &str); 3] = [
@@ -153,7 +146,7 @@ impl QueueParams {
         let kind = match self.kind.as_str() {
             "" => None,
             k => Some(
-                QUEUE_KINDS
+                KINDS
                     .iter()
                     .map(|(v, _)| *v)
                     .find(|v| *v == k)
@@ -270,7 +263,7 @@ impl QueueView {
             )
             .collect();
         let kinds: Vec<(String, &str)> = std::iter::once(any("ทุกประเภท"))
-            .chain(QUEUE_KINDS.iter().map(|(v, l)| (v.to_string(), *l)))
+            .chain(KINDS.iter().map(|(v, l)| (v.to_string(), *l)))
             .collect();
         let ages: Vec<(String, &str)> = std::iter::once(any("ทุกช่วงเวลา"))
             .chain(QUEUE_AGES.iter().map(|(h, l)| (h.to_string(), *l)))
@@ -442,16 +435,6 @@ fn linked(escaped: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn kind_th(kind: &str) -> &str {
-    match kind {
-        "news" => "ข่าว",
-        "social" => "โซเชียลมีเดีย",
-        "broadcast" => "วิทยุ/โทรทัศน์",
-        "official" => "หน่วยงานรัฐ",
-        other => other,
-    }
 }
 
 fn agency_options(state: &AppState, c: &Candidate) -> String {
