@@ -281,11 +281,12 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
     let mut who = None;
     match caller {
         Ok(Caller::Token(identity)) => {
-            who = Some(identity.clone());
+            // Kept only when an error may become a page: API calls skip the copy.
+            who = page.as_ref().map(|_| identity.clone());
             req.extensions_mut().insert(identity);
         }
         Ok(Caller::Session(identity, session_id)) => {
-            who = Some(identity.clone());
+            who = page.as_ref().map(|_| identity.clone());
             // The login form carries credentials of its own: someone logged in may log in
             // again (as another user) from a login page they kept open.
             if changes_state(req.method()) && req.uri().path() != "/login" {
