@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub mod browser;
+pub mod seed;
 pub use browser::Browser;
 
 pub fn fixture(name: &str) -> Vec<u8> {

@@ -28,6 +28,7 @@ const BRIEFS: Who = Some(&[Admin, Monitor, Editor]);
 const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/",                                   "/",                                      PUBLIC),
     ("GET",  "/healthz",                            "/healthz",                               PUBLIC),
+    ("GET",  "/assets/fonts/5.3.0/{file}",         "/assets/fonts/5.3.0/sarabun-thai-400.woff2", PUBLIC),
     ("GET",  "/login",                              "/login",                                 PUBLIC),
     ("POST", "/login",                              "/login",                                 PUBLIC),
     ("POST", "/logout",                             "/logout",                                PUBLIC),

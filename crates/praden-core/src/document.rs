@@ -55,8 +55,10 @@ const PLAYER_FALLBACKS: [&str; 5] = [
     "บราวเซอร์ของคุณไม่รองรับ",
 ];
 
-/// `body` without the lines that are only a media player's fallback text.
-fn without_player_fallbacks(body: &str) -> std::borrow::Cow<'_, str> {
+/// `body` without the lines that are only a media player's fallback text ("Your browser does
+/// not support the audio element."). New documents are built without them; the store reads
+/// older ones through it too, and snippets from an index built before it.
+pub fn without_player_fallbacks(body: &str) -> std::borrow::Cow<'_, str> {
     let is_fallback = |line: &str| {
         let line = line.trim();
         line.chars().count() <= 120 && {

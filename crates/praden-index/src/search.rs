@@ -251,7 +251,12 @@ impl SearchIndex {
                     }),
                 snippet_html: snippets
                     .as_ref()
-                    .map(|g| g.html(text(f.body).unwrap_or("")))
+                    .map(|g| {
+                        // An index built before players' fallback text was left out of
+                        // documents still holds it in some bodies.
+                        let body = text(f.body).unwrap_or("");
+                        g.html(&praden_core::document::without_player_fallbacks(body))
+                    })
                     .unwrap_or_default(),
                 candidate_id: None,
             });

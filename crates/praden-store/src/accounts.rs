@@ -23,6 +23,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// The last login or request in a session (at the resolution sessions are touched).
+    pub last_seen_at: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for User {
@@ -108,10 +110,11 @@ struct UserRow {
     disabled: bool,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    last_seen_at: Option<OffsetDateTime>,
 }
 
 const SELECT_USER: &str = "SELECT id, username, display_name, role, password_hash, disabled, \
-    created_at, updated_at FROM users";
+    created_at, updated_at, last_seen_at FROM users";
 
 fn role(table: &'static str, id: i64, text: &str) -> Result<Role, StoreError> {
     text.parse().map_err(
@@ -134,6 +137,7 @@ impl UserRow {
             disabled: self.disabled,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            last_seen_at: self.last_seen_at,
         })
     }
 }
@@ -239,6 +243,7 @@ impl Store {
                 disabled: false,
                 created_at: now,
                 updated_at: now,
+                last_seen_at: None,
             };
             let entry = ctx.audit("user.add", "user", &user.username, None, Some(user_json(&user)));
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
@@ -390,6 +395,11 @@ impl Store {
             .bind(utc(session.last_seen))
             .execute(&mut *tx)
             .await?;
+            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
+                .bind(session.user_id)
+                .bind(utc(session.last_seen))
+                .execute(&mut *tx)
+                .await?;
             let entry = AuditEntry {
                 actor: ctx.actor.clone(),
                 action: "user.login".into(),
@@ -415,7 +425,7 @@ impl Store {
         let sql = "SELECT s.id AS s_id, s.user_id AS s_user_id, s.csrf_token AS s_csrf_token, \
             s.created_at AS s_created_at, s.expires_at AS s_expires_at, \
             s.last_seen AS s_last_seen, u.id, u.username, u.display_name, u.role, \
-            u.password_hash, u.disabled, u.created_at, u.updated_at \
+            u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_seen_at \
             FROM sessions s JOIN users u ON u.id = s.user_id \
             WHERE s.id = $1 AND s.expires_at > $2 AND NOT u.disabled";
         let row: Option<SessionUserRow> = on_pool!(self, p => sqlx::query_as(sql)
@@ -435,22 +445,31 @@ impl Store {
         Ok(Some((session, row.user.into_user()?)))
     }
 
-    /// Records a use of the session and slides its expiry to `expires_at`.
+    /// Records a use of the session (and of its user) and slides its expiry to `expires_at`.
     pub async fn touch_session(
         &self,
         id: &str,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query(
-            "UPDATE sessions SET last_seen = $2, expires_at = $3 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(utc(now))
-        .bind(utc(expires_at))
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        on_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("UPDATE sessions SET last_seen = $2, expires_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(utc(now))
+                .bind(utc(expires_at))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE users SET last_seen_at = $2 \
+                 WHERE id = (SELECT user_id FROM sessions WHERE id = $1)",
+            )
+            .bind(id)
+            .bind(utc(now))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

@@ -51,7 +51,11 @@ impl TryFrom<DocumentRow> for Document {
                 url: r.url,
                 item_key: r.item_key,
                 title: r.title,
-                body: r.body,
+                // Documents stored before players' fallback text was left out still hold it.
+                body: match praden_core::document::without_player_fallbacks(&r.body) {
+                    std::borrow::Cow::Borrowed(_) => r.body,
+                    std::borrow::Cow::Owned(clean) => clean,
+                },
                 published_at: r.published_at,
                 fetched_at: r.fetched_at,
                 content_hash: r.content_hash,

@@ -210,6 +210,11 @@ async fn sessions_expire_slide_and_end(store: Store) {
         .create_session(&session("s1", user.id, NOW, ttl), &ctx("malee", NOW))
         .await
         .unwrap();
+    assert_eq!(
+        store.user("malee").await.unwrap().unwrap().last_seen_at,
+        Some(NOW),
+        "the login is a use"
+    );
     let almost = NOW + ttl - Duration::milliseconds(1);
     assert!(store.active_session("s1", almost).await.unwrap().is_some());
     assert!(store
@@ -229,6 +234,11 @@ async fn sessions_expire_slide_and_end(store: Store) {
         .unwrap()
         .unwrap();
     assert_eq!((s.last_seen, s.expires_at), (almost, almost + ttl));
+    // The user keeps the last use after the session is gone.
+    assert_eq!(
+        store.user("malee").await.unwrap().unwrap().last_seen_at,
+        Some(almost)
+    );
 
     store
         .create_session(&session("s2", user.id, NOW, ttl), &ctx("malee", NOW))

@@ -56,6 +56,7 @@ conformance!(
     reingesting_the_same_item_is_a_no_op,
     nul_characters_are_dropped_not_fatal,
     backfilled_documents_say_so,
+    documents_stored_with_a_players_fallback_text_are_read_without_it,
     reingesting_burns_no_ids,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
@@ -131,6 +132,17 @@ async fn backfilled_documents_say_so(store: Store) {
     let read = |id| store.document(id);
     assert!(read(out.inserted[0]).await.unwrap().unwrap().doc.backfill);
     assert!(!read(out.inserted[1]).await.unwrap().unwrap().doc.backfill);
+}
+
+/// Documents stored before players' fallback text was left out keep it in the database;
+/// every reader (pages, detection, the index follower) gets the body without it.
+async fn documents_stored_with_a_players_fallback_text_are_read_without_it(store: Store) {
+    let mut old = doc("https://a.th/radio", "รายการวิทยุ");
+    // As an older praden stored it: `NewDocument::new` leaves the line out today.
+    old.body = "ต่อจากนี้ไป ขอเชิญรับฟัง\nYour browser does not support the audio element.\nจบ".into();
+    let out = store.insert_documents(&[old]).await.unwrap();
+    let read = store.document(out.inserted[0]).await.unwrap().unwrap();
+    assert_eq!(read.doc.body, "ต่อจากนี้ไป ขอเชิญรับฟัง\nจบ");
 }
 
 /// Offering stored items again takes no id: ids stay dense however often a corpus is

@@ -154,6 +154,27 @@ pub async fn page(
     Ok(Html(shell(Some(&who), "/audit", "บันทึกการดำเนินการ", &body)))
 }
 
+/// An item's own history, newest first, as its page shows it: when, who, what, and the
+/// change (an edit's differences, a withdrawal's reason).
+pub(crate) fn history(records: &[AuditRecord]) -> String {
+    let mut out = String::from(
+        "<table><thead><tr><th>เวลา</th><th>ผู้ดำเนินการ</th><th>การดำเนินการ</th>\
+         <th>การเปลี่ยนแปลง</th></tr></thead><tbody>",
+    );
+    for r in records {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><small>{}</small></td></tr>",
+            moment(r.at),
+            esc(&r.entry.actor),
+            esc(action_th(&r.entry.action)),
+            changes(r.entry.before.as_ref(), r.entry.after.as_ref()),
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
 /// What each recorded action is called on the page; the export keeps the codes.
 fn action_th(action: &str) -> &str {
     match action {
@@ -214,6 +235,30 @@ fn field_th(key: &str) -> &str {
     }
 }
 
+/// A field's value as a monitor reads it: statuses and roles in Thai, yes/no for flags,
+/// anything else as [`value_text`].
+fn field_value(key: &str, v: &serde_json::Value) -> String {
+    let thai = match (key, v) {
+        ("status", serde_json::Value::String(s)) => match s.as_str() {
+            "pending" => Some("รอพิจารณา"),
+            "approved" => Some("อนุมัติแล้ว"),
+            "rejected" => Some("ไม่รับ"),
+            "merged" => Some("รวมแล้ว"),
+            "snoozed" => Some("พักไว้"),
+            "withdrawn" => Some("ถอนแล้ว"),
+            _ => None,
+        },
+        ("role", serde_json::Value::String(s)) => s.parse().ok().map(crate::auth::role_th),
+        (_, serde_json::Value::Bool(b)) => Some(if *b {
+            "ใช่"
+        } else {
+            "ไม่ใช่"
+        }),
+        _ => None,
+    };
+    thai.map_or_else(|| value_text(v), str::to_string)
+}
+
 /// A value in a line of text: strings as they are, an agency by its Thai name, anything else
 /// as compact JSON, long ones cut.
 fn value_text(v: &serde_json::Value) -> String {
@@ -262,12 +307,17 @@ fn changes(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>
         let (old, new) = (b_map.get(key), a_map.get(key));
         let line = match (old, new) {
             (Some(o), Some(n)) if o == n => continue,
-            (Some(o), Some(n)) => {
-                format!("{}: {} → {}", field_th(key), value_text(o), value_text(n))
+            (Some(o), Some(n)) => format!(
+                "{}: {} → {}",
+                field_th(key),
+                field_value(key, o),
+                field_value(key, n)
+            ),
+            (None, Some(n)) if b.is_none() => {
+                format!("{}: {}", field_th(key), field_value(key, n))
             }
-            (None, Some(n)) if b.is_none() => format!("{}: {}", field_th(key), value_text(n)),
-            (None, Some(n)) => format!("{}: → {}", field_th(key), value_text(n)),
-            (Some(o), None) => format!("{}: {} →", field_th(key), value_text(o)),
+            (None, Some(n)) => format!("{}: → {}", field_th(key), field_value(key, n)),
+            (Some(o), None) => format!("{}: {} →", field_th(key), field_value(key, o)),
             (None, None) => continue,
         };
         lines.push(esc(&line));
@@ -291,7 +341,22 @@ mod tests {
         let created = json!({"role": "monitor", "display_name": "<สมชาย>"});
         assert_eq!(
             changes(None, Some(&created)),
-            "ชื่อที่แสดง: &lt;สมชาย&gt;<br>บทบาท: monitor"
+            "ชื่อที่แสดง: &lt;สมชาย&gt;<br>บทบาท: เจ้าหน้าที่ติดตามประเด็น"
+        );
+        let withdrawn = (
+            json!({"status": "approved", "version": 2}),
+            json!({"status": "withdrawn", "version": 3, "reason": "ซ้ำ"}),
+        );
+        assert_eq!(
+            changes(Some(&withdrawn.0), Some(&withdrawn.1)),
+            "เหตุผล: → ซ้ำ<br>สถานะ: อนุมัติแล้ว → ถอนแล้ว"
+        );
+        assert_eq!(
+            changes(
+                Some(&json!({"disabled": false})),
+                Some(&json!({"disabled": true}))
+            ),
+            "ระงับ: ไม่ใช่ → ใช่"
         );
         assert_eq!(changes(None, None), "");
         assert_eq!(

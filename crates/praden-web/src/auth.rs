@@ -465,17 +465,18 @@ fn denied(req: &Request, roles: &'static [Role]) -> Option<Response> {
             .into_response(),
         );
     }
+    // The role's own navigation stays on top, so the way on is one click away.
     let body = format!(
-        "<h1>ไม่มีสิทธิ์เข้าถึงหน้านี้</h1><p>บัญชี {} ({}) ไม่มีสิทธิ์ใช้หน้านี้ \
-         หากต้องการใช้ กรุณาติดต่อผู้ดูแลระบบ</p><p><a href=\"/\">กลับหน้าแรก</a></p>{}",
+        "<div class=\"conflict\" role=\"alert\"><h1>ไม่มีสิทธิ์เข้าถึงหน้านี้</h1>\
+         <p>บัญชี {} ({}) ไม่มีสิทธิ์ใช้หน้านี้ หากต้องการใช้ กรุณาติดต่อผู้ดูแลระบบ</p></div>\
+         <p><a href=\"/\">กลับหน้าแรก</a></p>",
         esc(&who.display_name),
         role_th(who.role),
-        who.user_bar()
     );
     Some(
         (
             StatusCode::FORBIDDEN,
-            Html(login::page("ไม่มีสิทธิ์เข้าถึง", &body)),
+            Html(crate::html::shell(Some(who), path, "ไม่มีสิทธิ์เข้าถึง", &body)),
         )
             .into_response(),
     )

@@ -120,7 +120,7 @@ pub(crate) fn shell(who: Option<&Identity>, here: &str, title: &str, body: &str)
 <html lang="th"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · praden</title>
 <style>
-body{{font-family:"Noto Sans Thai","Sarabun",sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
+{fonts}body{{margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
 {nav_css}
 table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}}
 .badge{{display:inline-block;font-size:.75rem;padding:.05rem .4rem;margin:.1rem;border-radius:.6rem;background:#e8eefc;color:#123a8a}}
@@ -129,7 +129,7 @@ table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.35r
 .conflict{{padding:.8rem;background:#fde8e8;border:1px solid #d88;margin:.6rem 0}}
 form.action{{border:1px solid #ccc;padding:.6rem;margin:.6rem 0}} form.action h3{{margin:.1rem 0 .5rem;font-size:1rem}}
 label{{display:block;margin:.3rem 0;font-size:.9rem}} input,select,button,textarea{{font:inherit;padding:.3rem}}
-input[type=text],textarea,select{{width:100%;box-sizing:border-box}}
+input[type=text],input[type=password],textarea,select{{width:100%;box-sizing:border-box}}
 a:focus,input:focus,select:focus,button:focus,textarea:focus{{outline:2px solid #2060c0}}
 form.filters{{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem 0}} form.filters label{{margin:0}} form.filters select,form.filters input{{width:auto}}
 </style></head>
@@ -140,6 +140,7 @@ form.filters{{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.6rem
         title = esc(title),
         nav = nav(who, here),
         nav_css = NAV_CSS,
+        fonts = crate::assets::font_css(),
     )
 }
 

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use praden_core::review::{AgencyRef, Issue, IssueStatus};
 use praden_core::thai_time::format_thai_date_short;
-use praden_store::Approval;
+use praden_store::{Approval, AuditFilter, AuditRecord};
 use serde::Deserialize;
 use std::fmt::Write;
 
@@ -128,18 +128,28 @@ fn agency_options(state: &AppState, current: &AgencyRef) -> String {
     out
 }
 
-/// `/issues/{id}`: the issue, where it came from, and (while it stands) its edit and withdraw
-/// forms.
+/// `/issues/{id}`: the issue, where it came from, (while it stands) its edit and withdraw
+/// forms, and its history.
 pub async fn page(
     State(state): State<AppState>,
     Extension(who): Extension<Identity>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, ApiError> {
     let i = load_issue(&state, id).await?;
-    Ok(Html(issue_page(&state, &who, &i)))
+    // Its edits and withdrawal (the approval is the candidate's record, linked above).
+    let history = state
+        .store
+        .audit_records(&AuditFilter {
+            entity: Some("issue".into()),
+            entity_id: Some(id.to_string()),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await?;
+    Ok(Html(issue_page(&state, &who, &i, &history)))
 }
 
-fn issue_page(state: &AppState, who: &Identity, i: &Issue) -> String {
+fn issue_page(state: &AppState, who: &Identity, i: &Issue, history: &[AuditRecord]) -> String {
     let mut body = format!(
         "<h1>{title}</h1><p class=\"meta\">ประเด็นเลขที่ {id} · สถานะ: {status} · \
          หน่วยงาน: {agency} · ชี้แจงภายใน {due} ({days} วัน) · อนุมัติโดย {by} เมื่อ {at} · \
@@ -181,6 +191,10 @@ fn issue_page(state: &AppState, who: &Identity, i: &Issue) -> String {
             days = i.deadline_days,
             source = esc(&i.source),
         );
+    }
+    if !history.is_empty() {
+        body.push_str("<h2>ประวัติการแก้ไข</h2>");
+        body.push_str(&crate::audit::history(history));
     }
     shell(Some(who), &format!("/issues/{}", i.id), &i.title, &body)
 }

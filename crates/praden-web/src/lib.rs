@@ -1,6 +1,7 @@
 //! HTTP: the JSON API and the HTML pages. Holds no business logic of its own: it calls the
 //! store and the index.
 
+mod assets;
 mod audit;
 pub mod auth;
 mod briefs;
@@ -68,6 +69,7 @@ fn routes() -> Routes<AppState> {
     let r = Routes::new()
         .get("/", Access::Public, auth::home)
         .get("/healthz", Access::Public, healthz)
+        .get("/assets/fonts/5.3.0/{file}", Access::Public, assets::font)
         .get("/login", Access::Public, auth::login_page)
         .post("/login", Access::Public, auth::login)
         .post("/logout", Access::Public, auth::logout)
@@ -130,10 +132,10 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 /// The policy of every page. The pages are server-rendered without JavaScript, so no script
 /// runs at all; their CSS is a `<style>` block in the page (and a `style` attribute here and
 /// there), hence `style-src 'unsafe-inline'` and nothing else; the sparklines are inline SVG,
-/// which needs no source. Forms post to praden only; no page may be framed (clickjacking of
+/// which needs no source; the Thai web font comes from praden itself. Forms post to praden only; no page may be framed (clickjacking of
 /// the approve and admin buttons); no `<base>` may redirect relative links.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every answer carries. Pages and API answers hold who-said-what from the review
 /// queue and login state: nothing may be kept by a browser or a proxy (`no-store`, unless a

@@ -151,7 +151,7 @@ fn page(form: &SearchForm, user: Option<&Identity>, body: &str) -> String {
 <html lang="th"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ค้นหาข่าว · praden</title>
 <style>
-body{{font-family:"Noto Sans Thai","Sarabun",sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
+{fonts}body{{margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
 form{{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}}
 label{{display:flex;flex-direction:column;font-size:.85rem}}
 input,select,button{{font:inherit;padding:.3rem}}
@@ -178,6 +178,7 @@ input[name=q]{{min-width:20rem}}
 {body}
 </body></html>"#,
         nav_css = crate::html::NAV_CSS,
+        fonts = crate::assets::font_css(),
         q = esc(&form.q),
         outlet = esc(&form.outlet),
         agency = esc(&form.agency),

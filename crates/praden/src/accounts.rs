@@ -15,14 +15,78 @@ pub const INITIAL_PASSWORD_FILE: &str = "initial-admin-password";
 
 /// Who made a change from the command line, for the audit trail: `cli:<login name>`.
 fn cli_context() -> DecisionContext {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
     DecisionContext {
-        actor: format!("cli:{user}"),
+        actor: format!("cli:{}", login_name()),
         request_id: None,
         now: OffsetDateTime::now_utc(),
     }
+}
+
+/// The login name of whoever runs the command: `USER` or `LOGNAME`, or else — in a container
+/// or a service unit, where neither is set — the account of the process's uid in
+/// /etc/passwd, or `uid-N`.
+fn login_name() -> String {
+    let from_env = ["USER", "LOGNAME"]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty());
+    if let Some(name) = from_env {
+        return name;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            return passwd_name(&passwd, uid).unwrap_or_else(|| format!("uid-{uid}"));
+        }
+    }
+    "unknown".into()
+}
+
+/// The name of `uid` in the text of /etc/passwd (`name:x:uid:gid:…`).
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
+/// Prints rows as columns padded to the widest cell, measured as a terminal shows it: Thai
+/// vowel and tone marks take no column, so padding by characters would push Thai names out
+/// of line. The last column is not padded.
+fn print_columns(rows: &[Vec<String>]) {
+    for line in columns(rows) {
+        println!("{line}");
+    }
+}
+
+fn columns(rows: &[Vec<String>]) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.width())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < row.len() {
+                    line.push_str(&" ".repeat(widths[i] - cell.width() + 2));
+                }
+            }
+            line
+        })
+        .collect()
 }
 
 /// On a database without users, creates `admin` with a random password written to
@@ -194,14 +258,24 @@ pub async fn user_set_disabled(store: &Store, name: &str, disabled: bool) -> any
 }
 
 pub async fn user_list(store: &Store) -> anyhow::Result<()> {
-    println!("{:<20} {:<9} {:<9} display name", "user", "role", "state");
+    let mut rows = vec![vec![
+        "user".to_string(),
+        "role".into(),
+        "state".into(),
+        "last seen".into(),
+        "display name".into(),
+    ]];
     for u in store.users().await? {
         let state = if u.disabled { "disabled" } else { "active" };
-        println!(
-            "{:<20} {:<9} {:<9} {}",
-            u.username, u.role, state, u.display_name
-        );
+        rows.push(vec![
+            u.username,
+            u.role.to_string(),
+            state.into(),
+            rfc3339(u.last_seen_at),
+            u.display_name,
+        ]);
     }
+    print_columns(&rows);
     Ok(())
 }
 
@@ -238,27 +312,59 @@ fn rfc3339(t: Option<OffsetDateTime>) -> String {
 
 /// Lists the tokens: names, roles, dates; never a token or its hash.
 pub async fn token_list(store: &Store) -> anyhow::Result<()> {
-    println!(
-        "{:<24} {:<9} {:<26} {:<26} {:<26} created by",
-        "token", "role", "created", "last used", "revoked"
-    );
+    let mut rows = vec![vec![
+        "token".to_string(),
+        "role".into(),
+        "created".into(),
+        "last used".into(),
+        "revoked".into(),
+        "created by".into(),
+    ]];
     for t in store.tokens().await? {
-        println!(
-            "{:<24} {:<9} {:<26} {:<26} {:<26} {}",
+        rows.push(vec![
             t.name,
-            t.role,
+            t.role.to_string(),
             rfc3339(Some(t.created_at)),
             rfc3339(t.last_used_at),
             rfc3339(t.revoked_at),
-            t.created_by
-        );
+            t.created_by,
+        ]);
     }
+    print_columns(&rows);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_as_a_terminal_shows_thai() {
+        let rows = vec![
+            vec!["user".to_string(), "display name".into(), "role".into()],
+            vec!["somchai".to_string(), "สมชาย ใจดี".into(), "monitor".into()],
+            vec!["a".to_string(), "นิ่มนวล".into(), "editor".into()],
+        ];
+        let lines = columns(&rows);
+        // "นิ่มนวล" is 7 characters in 5 columns: the third column starts at the same
+        // terminal column on every line.
+        use unicode_width::UnicodeWidthStr;
+        let starts: Vec<usize> = lines
+            .iter()
+            .zip(&rows)
+            .map(|(line, row)| line[..line.rfind(&row[2]).unwrap()].width())
+            .collect();
+        assert_eq!(starts, [23, 23, 23], "{lines:#?}");
+        assert!(lines.iter().all(|l| !l.ends_with(' ')));
+    }
+
+    #[test]
+    fn a_login_name_comes_from_the_password_file_when_the_environment_has_none() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\npraden:x:998:998::/var/lib/praden:/usr/sbin/nologin\n";
+        assert_eq!(passwd_name(passwd, 998).as_deref(), Some("praden"));
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 1000), None);
+    }
 
     #[tokio::test]
     async fn the_first_admin_gets_a_private_password_file_once() {

@@ -2,7 +2,7 @@
 
 use crate::app::{self, Application, Parts};
 use crate::config::Config;
-use crate::import::{import_file_showing, ImportOptions, IndexedCount};
+use crate::import::{finish_indexing, import_file_showing, ImportOptions, IndexedCount};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use praden_core::SourceKind;
@@ -587,8 +587,13 @@ async fn import(
     )
     .await;
     done.cancel();
+    let to_index = imported.as_ref().map_or(0, |r| r.inserted as u64);
     let followed = match indexing {
-        Some(task) => Some(task.await.context("the index follower panicked")?),
+        Some(task) => Some(
+            finish_indexing(task, to_index, &indexed_now)
+                .await
+                .context("the index follower panicked")?,
+        ),
         None => None,
     };
     let report = imported?;

@@ -1,7 +1,7 @@
 //! `praden import`: bulk-load documents from JSON lines (the line format: `praden_ingest::lines`)
 //! through the document sink, with a progress bar on a terminal (lines read, stored, indexed,
-//! rate, and the time left by bytes read) and a one-line summary at the end wherever the
-//! output goes. Re-running adds nothing; a bad line is reported with its number and skipped.
+//! rate, and the time left by bytes read), a second one while the index catches up, and a
+//! one-line summary at the end wherever the output goes. Re-running adds nothing; a bad line is reported with its number and skipped.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -182,6 +182,34 @@ pub async fn import_file_showing(
     flush(&sink, &mut batch, &mut report).await?;
     bar.finish_and_clear();
     Ok(report)
+}
+
+/// Waits for `indexing` (the index follower, told to finish) to index what the import
+/// stored and stop. Indexing is slower than storing, so on a terminal a second bar shows the
+/// tail: documents indexed of the `to_index` the import stored new.
+pub async fn finish_indexing<T>(
+    indexing: tokio::task::JoinHandle<T>,
+    to_index: u64,
+    indexed: IndexedCount<'_>,
+) -> Result<T, tokio::task::JoinError> {
+    let bar = ProgressBar::new(to_index);
+    bar.set_style(
+        ProgressStyle::with_template("indexing {bar:30} {pos}/{len} documents (ETA {eta})")
+            .expect("static template"),
+    );
+    bar.set_position(indexed().min(to_index));
+    tokio::pin!(indexing);
+    loop {
+        tokio::select! {
+            done = &mut indexing => {
+                bar.finish_and_clear();
+                return done;
+            }
+            () = tokio::time::sleep(Duration::from_millis(250)) => {
+                bar.set_position(indexed().min(to_index));
+            }
+        }
+    }
 }
 
 async fn flush(

@@ -67,7 +67,7 @@ fn button(who: &Identity, action: &str, label: &str) -> String {
 
 fn users_table(who: &Identity, users: &[User]) -> String {
     let mut out = String::from(
-        "<table><thead><tr><th>ชื่อผู้ใช้</th><th>ชื่อที่แสดง</th><th>บทบาท</th><th>สถานะ</th><th></th></tr></thead><tbody>",
+        "<table><thead><tr><th>ชื่อผู้ใช้</th><th>ชื่อที่แสดง</th><th>บทบาท</th><th>ใช้ล่าสุด</th><th>สถานะ</th><th></th></tr></thead><tbody>",
     );
     for u in users {
         let (state, action) = if u.disabled {
@@ -94,10 +94,11 @@ fn users_table(who: &Identity, users: &[User]) -> String {
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{action}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{action}</td></tr>",
             esc(&u.username),
             esc(&u.display_name),
             role_th(u.role),
+            when(u.last_seen_at),
         );
     }
     out.push_str("</tbody></table>");

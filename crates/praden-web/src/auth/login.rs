@@ -22,7 +22,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 <html lang="th"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · praden</title>
 <style>
-body{{font-family:"Noto Sans Thai","Sarabun",sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
+{fonts}body{{margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a}}
 form.login{{display:flex;flex-direction:column;gap:.6rem;max-width:22rem}}
 label{{display:flex;flex-direction:column;font-size:.9rem}}
 input,button{{font:inherit;padding:.3rem}}
@@ -34,6 +34,7 @@ a:focus,input:focus,button:focus{{outline:2px solid #2060c0}}
 {body}
 </body></html>"#,
         title = esc(title),
+        fonts = crate::assets::font_css(),
     )
 }
 
