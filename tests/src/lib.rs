@@ -356,6 +356,27 @@ impl RunningApp {
                     display_name: format!("ผู้ทดสอบ {username}"),
                     role,
                     password_hash,
+                    // An agency user speaks for the Ministry of Commerce unless a test binds
+                    // it otherwise (`add_agency_user`).
+                    agency: (role == Role::Agency).then(|| "กระทรวงพาณิชย์".into()),
+                },
+                &test_context(),
+            )
+            .await
+            .expect("the test user is new");
+    }
+
+    /// An `agency` user speaking for `agency` (a registry agency's or ministry's Thai name).
+    pub async fn add_agency_user(&self, username: &str, agency: &str, password: &str) {
+        let password_hash = praden_web::auth::secrets::hash_password(password).unwrap();
+        self.store
+            .add_user(
+                &NewUser {
+                    username: username.into(),
+                    display_name: format!("ผู้ทดสอบ {username}"),
+                    role: Role::Agency,
+                    password_hash,
+                    agency: Some(agency.into()),
                 },
                 &test_context(),
             )

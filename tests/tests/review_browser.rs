@@ -254,6 +254,7 @@ async fn each_role_walks_its_pages_in_chromium() {
             &[
                 "/queue",
                 "/issues",
+                "/agency",
                 "/briefs",
                 "/search",
                 "/sources",

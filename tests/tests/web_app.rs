@@ -11,7 +11,8 @@ on_both_databases!(
     each_role_sees_the_pages_it_may_open_and_each_link_answers,
     a_browser_gets_thai_error_pages_and_an_api_client_json,
     the_queue_pages_filters_and_sorts_past_the_first_hundred,
-    an_issue_is_approved_edited_and_withdrawn_through_the_forms
+    an_issue_is_approved_edited_and_withdrawn_through_the_forms,
+    an_agency_sees_only_its_issues_and_answers_them
 );
 
 /// The `href`s of the page's main navigation, in order.
@@ -40,6 +41,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
             &[
                 "/queue",
                 "/issues",
+                "/agency",
                 "/briefs",
                 "/search",
                 "/sources",
@@ -362,5 +364,254 @@ async fn an_issue_is_approved_edited_and_withdrawn_through_the_forms(db: Db) {
     assert!(withdrawn.contains("href=\"/issues/1\""), "{withdrawn}");
     let approved = get("/issues?status=approved".into()).await;
     assert!(!approved.contains("href=\"/issues/1\""), "{approved}");
+    app.stop().await;
+}
+
+/// Agencies as users: each sees the issues assigned to it (a ministry's user, its
+/// departments' too) and nothing of another's — by page or API, by id — and answers them;
+/// the monitors and the feed see the answers, and a reassigned issue moves to its new agency.
+async fn an_agency_sees_only_its_issues_and_answers_them(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    let app = RunningApp::start(config).await;
+    seed_queue(app.store(), 2, OffsetDateTime::now_utc()).await;
+    let pw = "a long enough password";
+    app.add_user("mon", Role::Monitor, pw).await;
+    app.add_agency_user("commerce", "กระทรวงพาณิชย์", pw).await;
+    app.add_agency_user("health", "กระทรวงสาธารณสุข", pw).await;
+    let mon = app.login("mon", pw).await;
+    let commerce = app.login("commerce", pw).await;
+    let health = app.login("health", pw).await;
+    let base = app.base.clone();
+    let post_form = |s: &praden_tests::LoggedIn, path: &str, form: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> = form
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        form.push(("csrf".into(), s.csrf.clone()));
+        s.client.post(format!("{base}{path}")).form(&form).send()
+    };
+    let post_json = |s: &praden_tests::LoggedIn, path: &str, body: serde_json::Value| {
+        s.client
+            .post(format!("{base}{path}"))
+            .header("x-csrf-token", s.csrf.as_str())
+            .json(&body)
+            .send()
+    };
+    let get = |s: &praden_tests::LoggedIn, path: &str| {
+        s.client
+            .get(format!("{base}{path}"))
+            .header("accept", "text/html")
+            .send()
+    };
+    // Issue 1 goes to a department of the Ministry of Commerce, issue 2 to Public Health.
+    for (candidate, agency) in [(1, "กรมการค้าภายใน"), (2, "กระทรวงสาธารณสุข")]
+    {
+        let r = post_form(
+            &mon,
+            &format!("/candidates/{candidate}/approve"),
+            vec![
+                ("version", "1"),
+                ("title", &format!("ประเด็นที่ {candidate}")),
+                ("agency", agency),
+                ("deadline_days", "1"),
+                ("source", "มติชน"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    }
+
+    // Each sees its own: the ministry its department's issue, and nothing else.
+    let list = get(&commerce, "/agency")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("href=\"/agency/issues/1\"") && !list.contains("/agency/issues/2"),
+        "{list}"
+    );
+    let api: serde_json::Value = commerce
+        .client
+        .get(format!("{base}/api/v1/agency/issues"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = api["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["issue"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1], "{api}");
+    for (who, other) in [(&commerce, 2), (&health, 1)] {
+        for path in [
+            format!("/agency/issues/{other}"),
+            format!("/issues/{other}"),
+        ] {
+            let r = get(who, &path).await.unwrap();
+            let status = r.status().as_u16();
+            let page = r.text().await.unwrap();
+            assert!(status == 404 || status == 403, "{path}: {status}");
+            assert!(
+                !page.contains(&format!("ประเด็นที่ {other}")),
+                "{path} shows the issue: {page}"
+            );
+        }
+        for kind in ["acknowledge", "decline"] {
+            let r = post_json(
+                who,
+                &format!("/api/v1/agency/issues/{other}/{kind}"),
+                serde_json::json!({"person": "x", "position": "y", "reason": "z"}),
+            )
+            .await
+            .unwrap();
+            assert_eq!(r.status().as_u16(), 404, "{kind} another agency's issue");
+        }
+        let feed = who
+            .client
+            .get(format!("{base}/api/v1/issues/approved"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            feed.status().as_u16(),
+            403,
+            "an agency does not read the whole feed"
+        );
+    }
+
+    // Commerce takes issue 1 on through the form; a second answer is refused.
+    let r = post_form(
+        &commerce,
+        "/agency/issues/1/acknowledge",
+        vec![
+            ("person", "นางสาวพรทิพย์ ใจงาม"),
+            ("position", "ผู้อำนวยการกองประชาสัมพันธ์"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = get(&commerce, "/agency/issues/1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("รับทราบแล้ว") && !page.contains("action=\"/agency/issues/1/acknowledge\""),
+        "{page}"
+    );
+    let again = post_form(
+        &commerce,
+        "/agency/issues/1/decline",
+        vec![("person", "ก"), ("position", "ข"), ("reason", "ค")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.status().as_u16(),
+        409,
+        "{}",
+        again.text().await.unwrap()
+    );
+
+    // Public Health says issue 2 is not theirs; the monitors see it and reassign it.
+    let r = post_json(
+        &health,
+        "/api/v1/agency/issues/2/decline",
+        serde_json::json!({"person": "นายแพทย์สมชาย", "position": "โฆษกกระทรวง", "reason": "เป็นเรื่องราคาสินค้า ควรเป็นกระทรวงพาณิชย์"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let page = get(&mon, "/issues/2").await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("แจ้งว่าไม่ใช่ประเด็นของหน่วยงาน") && page.contains("ควรเป็นกระทรวงพาณิชย์"),
+        "{page}"
+    );
+    let r = post_form(
+        &mon,
+        "/issues/2/edit",
+        vec![
+            ("version", "1"),
+            ("title", "ประเด็นที่ 2"),
+            ("agency", "กระทรวงพาณิชย์"),
+            ("deadline_days", "1"),
+            ("source", "มติชน"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        get(&health, "/agency/issues/2")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let r = post_json(
+        &commerce,
+        "/api/v1/agency/issues/2/acknowledge",
+        serde_json::json!({"person": "นางสาวพรทิพย์ ใจงาม", "position": "ผู้อำนวยการกองประชาสัมพันธ์"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+
+    // The feed carries each answer with who gave it.
+    let feed: serde_json::Value = mon
+        .client
+        .get(format!("{base}/api/v1/issues/approved"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let steps: Vec<(i64, &str)> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["issue"]["id"].as_i64().unwrap(),
+                e["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (1, "approved"),
+            (2, "approved"),
+            (1, "acknowledged"),
+            (2, "declined"),
+            (2, "edited"),
+            (2, "acknowledged")
+        ],
+        "{feed}"
+    );
+    let declined = &feed["events"][3]["response"];
+    assert_eq!(declined["agency"], "กระทรวงสาธารณสุข");
+    assert_eq!(declined["by"], "health");
+    assert_eq!(feed["events"][2]["response"]["person"], "นางสาวพรทิพย์ ใจงาม");
+    assert!(
+        feed["events"][0].get("response").is_none(),
+        "monitors' steps carry no response"
+    );
     app.stop().await;
 }

@@ -1,4 +1,4 @@
-//! Who may do what. People (admin, monitor, editor) log in with a password; machines
+//! Who may do what. People (admin, monitor, editor, agency) log in with a password; machines
 //! (consumer, ingest) use API tokens scoped to one role.
 
 use serde::{Deserialize, Serialize};
@@ -18,15 +18,20 @@ pub enum Role {
     Consumer,
     /// Social-listening vendors that push posts (`POST /api/v1/ingest/social`).
     Ingest,
+    /// An agency's people (its spokesperson's office): the issues assigned to their agency —
+    /// or, for a ministry, to it and its departments — and nothing else. Each such user is
+    /// bound to one agency.
+    Agency,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Self::Admin,
         Self::Monitor,
         Self::Editor,
         Self::Consumer,
         Self::Ingest,
+        Self::Agency,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,12 +41,19 @@ impl Role {
             Self::Editor => "editor",
             Self::Consumer => "consumer",
             Self::Ingest => "ingest",
+            Self::Agency => "agency",
         }
     }
 
     /// Roles held by machines, which authenticate with tokens only.
     pub fn is_machine(self) -> bool {
         matches!(self, Self::Consumer | Self::Ingest)
+    }
+
+    /// Whether an API token may hold the role. An agency's access is bound to its agency,
+    /// which only a user account carries.
+    pub fn takes_tokens(self) -> bool {
+        self != Self::Agency
     }
 }
 
@@ -52,7 +64,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?} (expected one of: admin, monitor, editor, consumer, ingest)")]
+#[error("unknown role {0:?} (expected one of: admin, monitor, editor, consumer, ingest, agency)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

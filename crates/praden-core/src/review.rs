@@ -271,18 +271,74 @@ pub enum IssueEventKind {
     Approved,
     Edited,
     Withdrawn,
+    /// The responsible agency took the issue on (the event's `response` says who).
+    Acknowledged,
+    /// The agency answered that the issue is not theirs (with the reason); monitors reassign.
+    Declined,
 }
 
 impl IssueEventKind {
-    pub const ALL: [IssueEventKind; 3] = [Self::Approved, Self::Edited, Self::Withdrawn];
+    pub const ALL: [IssueEventKind; 5] = [
+        Self::Approved,
+        Self::Edited,
+        Self::Withdrawn,
+        Self::Acknowledged,
+        Self::Declined,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Approved => "approved",
             Self::Edited => "edited",
             Self::Withdrawn => "withdrawn",
+            Self::Acknowledged => "acknowledged",
+            Self::Declined => "declined",
         }
     }
+}
+
+/// How an agency answered an issue assigned to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseKind {
+    /// Taken on by `person`, `position`.
+    Acknowledged,
+    /// Not this agency's, for `reason`.
+    Declined,
+}
+
+impl ResponseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acknowledged => "acknowledged",
+            Self::Declined => "declined",
+        }
+    }
+
+    pub fn event(self) -> IssueEventKind {
+        match self {
+            Self::Acknowledged => IssueEventKind::Acknowledged,
+            Self::Declined => IssueEventKind::Declined,
+        }
+    }
+}
+
+/// An agency's answer to an issue: who takes it on, or why it is not theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueResponse {
+    pub kind: ResponseKind,
+    /// The agency answering (the Thai name the issue was assigned to).
+    pub agency: String,
+    /// The person who takes the issue on, or who declines it.
+    pub person: String,
+    pub position: String,
+    /// Why the issue is not the agency's (declined only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The praden user who answered.
+    pub by: String,
 }
 
 /// One entry of the approved-issues feed. `seq` orders all events totally and is the event's
@@ -295,6 +351,9 @@ pub struct IssueEvent {
     pub at: OffsetDateTime,
     /// The issue as it was right after this event.
     pub issue: Issue,
+    /// The agency's answer, on `acknowledged` and `declined` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<IssueResponse>,
 }
 
 /// `YYYY-MM-DD`, which consumers read without knowing the `time` crate's own encoding.

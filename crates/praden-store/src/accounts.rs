@@ -25,6 +25,8 @@ pub struct User {
     pub updated_at: OffsetDateTime,
     /// The last login or request in a session (at the resolution sessions are touched).
     pub last_seen_at: Option<OffsetDateTime>,
+    /// The agency (or ministry), by Thai name, an `agency` user speaks for; `None` otherwise.
+    pub agency: Option<String>,
 }
 
 impl std::fmt::Debug for User {
@@ -45,6 +47,8 @@ pub struct NewUser {
     pub display_name: String,
     pub role: Role,
     pub password_hash: String,
+    /// Required for the `agency` role, and only there.
+    pub agency: Option<String>,
 }
 
 /// A login session. `id` is the SHA-256 (hex) of the secret in the cookie, never the secret.
@@ -86,6 +90,8 @@ pub enum AccountError {
     NotFound { entity: &'static str, name: String },
     #[error("token {name:?} was already revoked at {at}")]
     AlreadyRevoked { name: String, at: OffsetDateTime },
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -111,10 +117,11 @@ struct UserRow {
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     last_seen_at: Option<OffsetDateTime>,
+    agency: Option<String>,
 }
 
 const SELECT_USER: &str = "SELECT id, username, display_name, role, password_hash, disabled, \
-    created_at, updated_at, last_seen_at FROM users";
+    created_at, updated_at, last_seen_at, agency FROM users";
 
 fn role(table: &'static str, id: i64, text: &str) -> Result<Role, StoreError> {
     text.parse().map_err(
@@ -138,6 +145,7 @@ impl UserRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_seen_at: self.last_seen_at,
+            agency: self.agency,
         })
     }
 }
@@ -189,12 +197,16 @@ fn utc(t: OffsetDateTime) -> OffsetDateTime {
 
 /// What the audit trail shows of a user: never the password hash.
 fn user_json(u: &User) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "username": u.username,
         "display_name": u.display_name,
         "role": u.role,
         "disabled": u.disabled,
-    })
+    });
+    if let Some(a) = &u.agency {
+        v["agency"] = json!(a);
+    }
+    v
 }
 
 fn token_json(t: &ApiToken) -> serde_json::Value {
@@ -213,11 +225,31 @@ impl Store {
         ctx: &DecisionContext,
     ) -> Result<User, AccountError> {
         let now = utc(ctx.now);
+        let agency = new
+            .agency
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        match (new.role, agency) {
+            (Role::Agency, None) => {
+                return Err(AccountError::Invalid(format!(
+                    "user {:?} has the role agency but no agency: name the agency it speaks for",
+                    new.username
+                )))
+            }
+            (role, Some(a)) if role != Role::Agency => {
+                return Err(AccountError::Invalid(format!(
+                    "user {:?} has the role {role}, which is bound to no agency (got \"{a}\")",
+                    new.username
+                )))
+            }
+            _ => {}
+        }
         let user = on_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, role, password_hash, disabled, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                 created_at, updated_at, agency) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
                  ON CONFLICT (username) DO NOTHING RETURNING id",
             )
             .bind(&new.username)
@@ -226,6 +258,7 @@ impl Store {
             .bind(&new.password_hash)
             .bind(false)
             .bind(now)
+            .bind(agency)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else {
@@ -244,6 +277,7 @@ impl Store {
                 created_at: now,
                 updated_at: now,
                 last_seen_at: None,
+                agency: new.agency.clone(),
             };
             let entry = ctx.audit("user.add", "user", &user.username, None, Some(user_json(&user)));
             bind_audit!(entry, now).fetch_one(&mut *tx).await?;
@@ -312,6 +346,14 @@ impl Store {
         role: Role,
         ctx: &DecisionContext,
     ) -> Result<User, AccountError> {
+        // An agency user is bound to its agency from the start; no role change makes one.
+        let current = self.user(username).await?;
+        if role == Role::Agency || current.is_some_and(|u| u.role == Role::Agency) {
+            return Err(AccountError::Invalid(format!(
+                "user {username:?}: the role agency is given with its agency when the user is \
+                 added, and kept; add another user instead"
+            )));
+        }
         self.change_user(username, ctx, "user.role", |u| u.role = role)
             .await
     }
@@ -425,7 +467,7 @@ impl Store {
         let sql = "SELECT s.id AS s_id, s.user_id AS s_user_id, s.csrf_token AS s_csrf_token, \
             s.created_at AS s_created_at, s.expires_at AS s_expires_at, \
             s.last_seen AS s_last_seen, u.id, u.username, u.display_name, u.role, \
-            u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_seen_at \
+            u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_seen_at, u.agency \
             FROM sessions s JOIN users u ON u.id = s.user_id \
             WHERE s.id = $1 AND s.expires_at > $2 AND NOT u.disabled";
         let row: Option<SessionUserRow> = on_pool!(self, p => sqlx::query_as(sql)
@@ -517,6 +559,13 @@ impl Store {
         new: &NewToken,
         ctx: &DecisionContext,
     ) -> Result<ApiToken, AccountError> {
+        if !new.role.takes_tokens() {
+            return Err(AccountError::Invalid(format!(
+                "token {:?}: the role {} is for people bound to an agency, who log in; it \
+                 takes no API token",
+                new.name, new.role
+            )));
+        }
         let now = utc(ctx.now);
         let token = on_pool!(self, p => {
             let mut tx = p.begin_write().await?;

@@ -33,6 +33,7 @@ fn new_user(name: &str, role: Role) -> NewUser {
         display_name: format!("คุณ {name}"),
         role,
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt-of-{name}$hash"),
+        agency: (role == Role::Agency).then(|| "กระทรวงพาณิชย์".into()),
     }
 }
 

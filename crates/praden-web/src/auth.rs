@@ -56,6 +56,8 @@ pub struct Identity {
     pub user_id: Option<i64>,
     /// The session's CSRF token, for forms; `None` for token-authenticated callers.
     pub csrf: Option<String>,
+    /// The agency (or ministry) an `agency` user speaks for.
+    pub agency: Option<String>,
 }
 
 impl Identity {
@@ -89,6 +91,7 @@ pub fn role_th(role: Role) -> &'static str {
         Role::Editor => "บรรณาธิการ (ค้นหา)",
         Role::Consumer => "ระบบรับประเด็น",
         Role::Ingest => "ระบบส่งข้อมูล",
+        Role::Agency => "หน่วยงานผู้ชี้แจง",
     }
 }
 
@@ -229,6 +232,7 @@ async fn identify(
             role: t.role,
             user_id: None,
             csrf: None,
+            agency: None,
         })));
     }
     let Some(secret) = session_secret(headers) else {
@@ -253,6 +257,7 @@ async fn identify(
             role: user.role,
             user_id: Some(user.id),
             csrf: Some(session.csrf_token),
+            agency: user.agency,
         },
         id,
     )))

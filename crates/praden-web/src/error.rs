@@ -147,6 +147,7 @@ impl From<praden_store::AccountError> for ApiError {
         match e {
             A::Exists { .. } | A::AlreadyRevoked { .. } => Self::Conflict(e.to_string()),
             A::NotFound { .. } => Self::NotFound(e.to_string()),
+            A::Invalid(_) => Self::BadParameter(e.to_string()),
             A::Store(inner) => Self::StoreUnavailable(inner),
         }
     }

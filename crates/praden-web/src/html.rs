@@ -30,9 +30,10 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 7] = [
+const NAV: [(&str, &str, &str); 8] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
+    ("ประเด็นของหน่วยงาน", "/agency", "/agency"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
     ("ค้นหาข่าว", "/search", "/search"),
     ("แหล่งข่าว", "/sources", "/sources"),
@@ -201,10 +202,12 @@ mod tests {
             role,
             user_id: Some(1),
             csrf: Some("t".into()),
+            agency: None,
         };
         let all = [
             "/queue",
             "/issues",
+            "/agency",
             "/briefs",
             "/search",
             "/sources",
@@ -221,6 +224,10 @@ mod tests {
             ["/briefs", "/search"]
         );
         assert!(links(&nav(Some(&who(Role::Consumer)), "/")).is_empty());
+        assert_eq!(
+            links(&nav(Some(&who(Role::Agency)), "/agency")),
+            ["/agency"]
+        );
         assert_eq!(nav(None, "/search"), "");
         let bar = nav(Some(&who(Role::Monitor)), "/briefs");
         assert!(

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use praden_core::review::{AgencyRef, Issue, IssueStatus};
+use praden_core::review::{AgencyRef, Issue, IssueResponse, IssueStatus, ResponseKind};
 use praden_core::thai_time::format_thai_date_short;
 use praden_store::{Approval, AuditFilter, AuditRecord};
 use serde::Deserialize;
@@ -136,6 +136,7 @@ pub async fn page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, ApiError> {
     let i = load_issue(&state, id).await?;
+    let responses = state.store.issue_responses(id).await?;
     // Its edits and withdrawal (the approval is the candidate's record, linked above).
     let history = state
         .store
@@ -146,10 +147,16 @@ pub async fn page(
             ..AuditFilter::default()
         })
         .await?;
-    Ok(Html(issue_page(&state, &who, &i, &history)))
+    Ok(Html(issue_page(&state, &who, &i, &responses, &history)))
 }
 
-fn issue_page(state: &AppState, who: &Identity, i: &Issue, history: &[AuditRecord]) -> String {
+fn issue_page(
+    state: &AppState,
+    who: &Identity,
+    i: &Issue,
+    responses: &[IssueResponse],
+    history: &[AuditRecord],
+) -> String {
     let mut body = format!(
         "<h1>{title}</h1><p class=\"meta\">ประเด็นเลขที่ {id} · สถานะ: {status} · \
          หน่วยงาน: {agency} · ชี้แจงภายใน {due} ({days} วัน) · อนุมัติโดย {by} เมื่อ {at} · \
@@ -167,6 +174,23 @@ fn issue_page(state: &AppState, who: &Identity, i: &Issue, history: &[AuditRecor
         source = esc(&i.source),
         candidate = i.candidate_id,
     );
+    body.push_str("<h2>การตอบรับของหน่วยงาน</h2>");
+    match responses.last() {
+        None => body.push_str("<p class=\"notice\">หน่วยงานยังไม่รับทราบ</p>"),
+        Some(r) if r.kind == ResponseKind::Declined && r.agency == i.agency.name_th => {
+            let _ = write!(
+                body,
+                "<p class=\"conflict\">{} แจ้งว่าไม่ใช่ประเด็นของหน่วยงาน: {} — \
+                 มอบหมายหน่วยงานใหม่ได้ในแบบฟอร์มแก้ไขด้านล่าง</p>",
+                esc(&r.agency),
+                esc(r.reason.as_deref().unwrap_or(""))
+            );
+        }
+        Some(_) => {}
+    }
+    if !responses.is_empty() {
+        body.push_str(&crate::agency::responses_table(responses));
+    }
     if !IssueStatus::CHANGEABLE.contains(&i.status) {
         body.push_str("<p class=\"notice\">ประเด็นนี้ถอนแล้ว แก้ไขไม่ได้อีก</p>");
     } else {

@@ -1,6 +1,7 @@
 //! HTTP: the JSON API and the HTML pages. Holds no business logic of its own: it calls the
 //! store and the index.
 
+mod agency;
 mod assets;
 mod audit;
 pub mod auth;
@@ -61,6 +62,8 @@ const FEED_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer]);
 const ADMINS: Access = Access::Roles(&[Role::Admin]);
 /// Social-listening vendors pushing posts (and admins).
 const PUSHERS: Access = Access::Roles(&[Role::Ingest]);
+/// Agencies' people, each scoped to its own agency's issues (and admins, who see all).
+const AGENCIES: Access = Access::Roles(&[Role::Agency]);
 
 /// Every route and who may call it. Mount routes only here, through [`Routes`] (a test in
 /// this crate refuses axum route calls anywhere else): the router and [`route_table`] are
@@ -81,7 +84,35 @@ fn routes() -> Routes<AppState> {
         .get("/sources", MONITORS, sources::page)
         .post("/api/v1/ingest/social", PUSHERS, ingest::push);
     let r = brief_routes(audit_routes(feed_routes(review_routes(r))));
-    account_routes(r)
+    agency_routes(account_routes(r))
+}
+
+/// The agencies' own issues and their answers (`agency.rs` scopes each to the caller's
+/// agency).
+fn agency_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/agency", AGENCIES, agency::list)
+        .get("/agency/issues/{id}", AGENCIES, agency::page)
+        .post(
+            "/agency/issues/{id}/acknowledge",
+            AGENCIES,
+            agency::acknowledge_form,
+        )
+        .post(
+            "/agency/issues/{id}/decline",
+            AGENCIES,
+            agency::decline_form,
+        )
+        .get("/api/v1/agency/issues", AGENCIES, agency::api_list)
+        .post(
+            "/api/v1/agency/issues/{id}/acknowledge",
+            AGENCIES,
+            agency::api_acknowledge,
+        )
+        .post(
+            "/api/v1/agency/issues/{id}/decline",
+            AGENCIES,
+            agency::api_decline,
+        )
 }
 
 /// Users and tokens (admins only; `praden user` and `praden token` do the same).

@@ -115,6 +115,7 @@ pub async fn ensure_initial_admin(
         display_name: "ผู้ดูแลระบบ".into(),
         role: Role::Admin,
         password_hash: hash,
+        agency: None,
     };
     match store.add_user(&new, &ctx).await {
         Ok(_) => {}
@@ -202,25 +203,46 @@ async fn hash(password: String) -> anyhow::Result<String> {
     Ok(tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await??)
 }
 
+/// `praden user add`'s arguments.
+pub struct UserToAdd<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub display_name: Option<&'a str>,
+    pub agency: Option<&'a str>,
+}
+
 pub async fn user_add(
     store: &Store,
-    name: &str,
-    role: Role,
-    display_name: Option<&str>,
+    user: UserToAdd<'_>,
     from: PasswordFrom,
 ) -> anyhow::Result<()> {
+    let UserToAdd {
+        name,
+        role,
+        display_name,
+        agency,
+    } = user;
     auth::check_username(name)?;
     if role.is_machine() {
         bail!(
             "role {role} is for machines, which use API tokens: praden token create NAME --role {role}"
         );
     }
+    let agency = match (role, agency) {
+        (Role::Agency, Some(a)) => Some(registry_agency(a)?),
+        (Role::Agency, None) => bail!(
+            "role agency needs --agency: the agency or ministry the user speaks for, by its Thai name"
+        ),
+        (_, Some(_)) => bail!("--agency goes with --role agency only"),
+        (_, None) => None,
+    };
     let password = from.read()?;
     let new = NewUser {
         username: name.to_string(),
         display_name: display_name.unwrap_or(name).to_string(),
         role,
         password_hash: hash(password).await?,
+        agency,
     };
     let user = store.add_user(&new, &cli_context()).await?;
     println!(
@@ -263,6 +285,7 @@ pub async fn user_list(store: &Store) -> anyhow::Result<()> {
         "role".into(),
         "state".into(),
         "last seen".into(),
+        "agency".into(),
         "display name".into(),
     ]];
     for u in store.users().await? {
@@ -272,11 +295,30 @@ pub async fn user_list(store: &Store) -> anyhow::Result<()> {
             u.role.to_string(),
             state.into(),
             rfc3339(u.last_seen_at),
+            u.agency.unwrap_or_else(|| "-".into()),
             u.display_name,
         ]);
     }
     print_columns(&rows);
     Ok(())
+}
+
+/// `name` as the agency registry spells it: an agency's or a ministry's Thai name, or its
+/// abbreviation (สธ.), which is taken as the name it abbreviates.
+fn registry_agency(name: &str) -> anyhow::Result<String> {
+    let registry = praden_detect::AgencyRegistry::load_default()?;
+    let refs = praden_detect::agency_refs(&registry);
+    let name = name.trim();
+    if let Some(a) = refs.iter().find(|a| a.name_th == name) {
+        return Ok(a.name_th.clone());
+    }
+    if let Some(a) = refs.iter().find(|a| a.abbr == name) {
+        return Ok(a.name_th.clone());
+    }
+    if let Some(a) = refs.iter().find(|a| a.ministry_th == name) {
+        return Ok(a.ministry_th.clone());
+    }
+    bail!("agency \"{name}\" is not in the agency registry: give its Thai name as the registry has it, e.g. \"กรมการค้าภายใน\" or \"กระทรวงพาณิชย์\"")
 }
 
 /// Creates a token and prints it: the only time it is ever shown.

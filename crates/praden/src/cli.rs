@@ -209,6 +209,10 @@ pub enum UserCommand {
         /// The name shown on pages (default: NAME), e.g. "สมชาย ใจดี".
         #[arg(long)]
         display_name: Option<String>,
+        /// With --role agency: the agency or ministry the user speaks for, by its Thai name
+        /// in the agency registry, e.g. "กรมการค้าภายใน" (a ministry sees its departments' issues too).
+        #[arg(long)]
+        agency: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -361,10 +365,17 @@ async fn user(config: Config, action: &UserCommand) -> anyhow::Result<()> {
             name,
             role,
             display_name,
+            agency,
             password_stdin,
         } => {
             let from = PasswordFrom::choose(*password_stdin);
-            accounts::user_add(&store, name, *role, display_name.as_deref(), from).await
+            let new = accounts::UserToAdd {
+                name,
+                role: *role,
+                display_name: display_name.as_deref(),
+                agency: agency.as_deref(),
+            };
+            accounts::user_add(&store, new, from).await
         }
         UserCommand::Passwd {
             name,

@@ -127,7 +127,7 @@ impl Store {
                 Some(serde_json::to_value(&issue).expect("issues serialise")),
             );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
-            append_event(&mut *tx, IssueEventKind::Approved, &issue, ctx.now).await?;
+            append_event(&mut *tx, IssueEventKind::Approved, &issue, None, ctx.now).await?;
             tx.commit().await?;
             issue
         });

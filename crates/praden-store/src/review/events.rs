@@ -1,5 +1,5 @@
-//! The approved-issues feed: one event per approval, edit and withdrawal, totally ordered by
-//! `seq`, each with the issue as it was right after.
+//! The approved-issues feed: one event per approval, edit, withdrawal and agency answer,
+//! totally ordered by `seq`, each with the issue as it was right after (and the answer).
 
 use super::{corrupt, json};
 use crate::{on_pool, Store, StoreError};
@@ -13,6 +13,7 @@ pub(super) async fn append_event<DB, C>(
     conn: &mut C,
     kind: IssueEventKind,
     issue: &Issue,
+    detail: Option<String>,
     at: OffsetDateTime,
 ) -> Result<i64, sqlx::Error>
 where
@@ -23,6 +24,7 @@ where
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> OffsetDateTime: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
@@ -30,13 +32,15 @@ where
         .fetch_one(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO issue_events (seq, issue_id, kind, at, issue) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO issue_events (seq, issue_id, kind, at, issue, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(seq)
     .bind(issue.id)
     .bind(kind.as_str())
     .bind(at)
     .bind(json(issue))
+    .bind(detail)
     .execute(&mut *conn)
     .await?;
     Ok(seq)
@@ -49,25 +53,32 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<IssueEvent>, StoreError> {
-        let rows: Vec<(i64, String, OffsetDateTime, String)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT seq, kind, at, issue FROM issue_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+        type Row = (i64, String, OffsetDateTime, String, Option<String>);
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
+            "SELECT seq, kind, at, issue, detail FROM issue_events WHERE seq > $1 \
+             ORDER BY seq LIMIT $2")
             .bind(after)
             .bind(limit.max(1))
             .fetch_all(p)
             .await?);
         rows.into_iter()
-            .map(|(seq, kind, at, issue)| {
+            .map(|(seq, kind, at, issue, detail)| {
                 let kind = IssueEventKind::ALL
                     .into_iter()
                     .find(|k| k.as_str() == kind)
                     .ok_or_else(|| corrupt("issue_events", seq, format!("kind {kind:?}")))?;
                 let issue: Issue =
                     serde_json::from_str(&issue).map_err(|e| corrupt("issue_events", seq, e))?;
+                let response = detail
+                    .map(|d| serde_json::from_str(&d))
+                    .transpose()
+                    .map_err(|e| corrupt("issue_events", seq, e))?;
                 Ok(IssueEvent {
                     seq,
                     kind,
                     at,
                     issue,
+                    response,
                 })
             })
             .collect()

@@ -180,7 +180,7 @@ impl Store {
                 Some(serde_json::to_value(&issue).expect("issues serialise")),
             );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
-            append_event(&mut *tx, IssueEventKind::Edited, &issue, ctx.now).await?;
+            append_event(&mut *tx, IssueEventKind::Edited, &issue, None, ctx.now).await?;
             tx.commit().await?;
             issue
         });
@@ -228,7 +228,7 @@ impl Store {
                     "version": issue.version, "reason": reason})),
             );
             bind_audit!(entry, ctx.now).fetch_one(&mut *tx).await?;
-            append_event(&mut *tx, IssueEventKind::Withdrawn, &issue, ctx.now).await?;
+            append_event(&mut *tx, IssueEventKind::Withdrawn, &issue, None, ctx.now).await?;
             tx.commit().await?;
             issue
         });

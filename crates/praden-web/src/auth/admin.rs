@@ -97,7 +97,10 @@ fn users_table(who: &Identity, users: &[User]) -> String {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{action}</td></tr>",
             esc(&u.username),
             esc(&u.display_name),
-            role_th(u.role),
+            match &u.agency {
+                Some(a) => format!("{} · {}", role_th(u.role), esc(a)),
+                None => role_th(u.role).to_string(),
+            },
             when(u.last_seen_at),
         );
     }
@@ -151,7 +154,20 @@ async fn accounts_page(
         (Ok(u), Ok(t)) => (u, t),
         (Err(e), _) | (_, Err(e)) => return crate::ApiError::StoreUnavailable(e).into_response(),
     };
-    let people = [Role::Monitor, Role::Editor, Role::Admin];
+    let people = [Role::Monitor, Role::Editor, Role::Agency, Role::Admin];
+    // The agencies and ministries an agency user may speak for, ministries first.
+    let mut agencies: Vec<&str> = Vec::new();
+    for a in state.agencies.iter() {
+        for name in [a.ministry_th.as_str(), a.name_th.as_str()] {
+            if !name.is_empty() && !agencies.contains(&name) {
+                agencies.push(name);
+            }
+        }
+    }
+    let agencies: String = agencies
+        .iter()
+        .map(|a| format!("<option value=\"{v}\">{v}</option>", v = esc(a)))
+        .collect();
     let body = format!(
         "<h1>บัญชีผู้ใช้และโทเค็น</h1>{notice}\
          <h2>ผู้ใช้</h2>{users}\
@@ -159,6 +175,7 @@ async fn accounts_page(
          <label>ชื่อผู้ใช้ (อังกฤษตัวเล็ก ตัวเลข . _ -)<input type=\"text\" name=\"username\" required></label>\
          <label>ชื่อที่แสดง<input type=\"text\" name=\"display_name\"></label>\
          <label>บทบาท<select name=\"role\" required><option value=\"\" disabled selected>เลือกบทบาท</option>{people}</select></label>\
+         <label>หน่วยงาน (เฉพาะบทบาทหน่วยงานผู้ชี้แจง; กระทรวงจะเห็นประเด็นของกรมในสังกัดด้วย)<select name=\"agency\"><option value=\"\" selected>—</option>{agencies}</select></label>\
          <label>รหัสผ่าน (อย่างน้อย {min} ตัวอักษร)<input type=\"password\" name=\"password\" autocomplete=\"new-password\" required></label>\
          <button type=\"submit\">เพิ่มผู้ใช้</button></form>\
          <h2>โทเค็นสำหรับระบบ</h2>{tokens}\
@@ -233,6 +250,9 @@ pub(crate) struct AddUser {
     display_name: String,
     role: String,
     password: String,
+    /// The agency an `agency` user speaks for; empty for the other roles.
+    #[serde(default)]
+    agency: String,
 }
 
 /// `POST /admin/users`.
@@ -260,6 +280,20 @@ pub(crate) async fn add_user(
             }
         })
         .and_then(|role| {
+            let bound = !form.agency.trim().is_empty();
+            match (role, bound) {
+                (Role::Agency, false) => Err("role agency needs the agency it speaks for".into()),
+                (Role::Agency, true) if !known_agency(&state, form.agency.trim()) => Err(format!(
+                    "agency \"{}\" is not in the agency registry",
+                    form.agency.trim()
+                )),
+                (r, true) if r != Role::Agency => Err(format!(
+                    "role {r} is bound to no agency: leave the agency empty"
+                )),
+                _ => Ok(role),
+            }
+        })
+        .and_then(|role| {
             secrets::check_new_password(&form.password)
                 .map(|_| role)
                 .map_err(|e| e.to_string())
@@ -283,6 +317,7 @@ pub(crate) async fn add_user(
         display_name,
         role,
         password_hash: hash,
+        agency: (role == Role::Agency).then(|| form.agency.trim().to_string()),
     };
     match state.store.add_user(&new, &context(&who, &headers)).await {
         Ok(_) => back("user"),
@@ -291,6 +326,14 @@ pub(crate) async fn add_user(
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
+}
+
+/// An agency's or a ministry's Thai name as the registry has it.
+fn known_agency(state: &AppState, name: &str) -> bool {
+    state
+        .agencies
+        .iter()
+        .any(|a| a.name_th == name || a.ministry_th == name)
 }
 
 /// `POST /admin/users/{name}/disable` and `/enable`.

@@ -73,6 +73,7 @@ fn safe_next(next: &str) -> Option<&str> {
 fn home_of(role: Role) -> &'static str {
     match role {
         Role::Admin | Role::Monitor => "/queue",
+        Role::Agency => "/agency",
         _ => "/search",
     }
 }
