@@ -260,6 +260,7 @@ async fn each_role_walks_its_pages_in_chromium() {
                 "/sources",
                 "/audit",
                 "/admin/accounts",
+                "/admin/agencies",
             ],
             &[],
         ),

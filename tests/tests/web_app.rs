@@ -12,7 +12,8 @@ on_both_databases!(
     a_browser_gets_thai_error_pages_and_an_api_client_json,
     the_queue_pages_filters_and_sorts_past_the_first_hundred,
     an_issue_is_approved_edited_and_withdrawn_through_the_forms,
-    an_agency_sees_only_its_issues_and_answers_them
+    an_agency_sees_only_its_issues_and_answers_them,
+    an_admin_keeps_the_agency_directory
 );
 
 /// The `href`s of the page's main navigation, in order.
@@ -47,6 +48,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
                 "/sources",
                 "/audit",
                 "/admin/accounts",
+                "/admin/agencies",
             ],
         ),
         (
@@ -613,5 +615,129 @@ async fn an_agency_sees_only_its_issues_and_answers_them(db: Db) {
         feed["events"][0].get("response").is_none(),
         "monitors' steps carry no response"
     );
+    app.stop().await;
+}
+
+/// The agency directory: a CSV with a bad line saves nothing and names the line; a good one
+/// adds, a second import updates; one contact is edited and removed through the forms.
+async fn an_admin_keeps_the_agency_directory(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let app = RunningApp::start(env.config()).await;
+    app.add_user("boss", Role::Admin, "a long enough password")
+        .await;
+    let admin = app.login("boss", "a long enough password").await;
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> = form
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        form.push(("csrf".into(), admin.csrf.clone()));
+        admin
+            .client
+            .post(format!("{}{path}", app.base))
+            .form(&form)
+            .send()
+    };
+    let page = || async {
+        admin
+            .client
+            .get(format!("{}/admin/agencies", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let bad = "หน่วยงาน,ชื่อ,ตำแหน่ง,อีเมล,ไลน์\n\
+               กรมการค้าภายใน,นางสาวพรทิพย์ ใจงาม,ผู้อำนวยการกองประชาสัมพันธ์,porntip@dit.go.th,\n\
+               กรมที่ไม่มีจริง,ก,ข,,\n";
+    let r = post("/admin/agencies/import", vec![("csv", bad)])
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("บรรทัด 3") && text.contains("กรมที่ไม่มีจริง"),
+        "{text}"
+    );
+    assert!(
+        app.store().agency_contacts(None).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+
+    let good = "agency,name,position,email,line_id\n\
+                กรมการค้าภายใน,นางสาวพรทิพย์ ใจงาม,ผู้อำนวยการกองประชาสัมพันธ์,porntip@dit.go.th,\n\
+                สธ.,นายแพทย์สมชาย,โฆษกกระทรวง,,somchai.moph\n";
+    for expected in ["added=2&updated=0", "added=0&updated=2"] {
+        let r = post("/admin/agencies/import", vec![("csv", good)])
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(location.ends_with(expected), "{location}");
+    }
+    let listed = page().await;
+    assert!(
+        listed.contains("กระทรวงสาธารณสุข")
+            && listed.contains("somchai.moph")
+            && listed.contains("porntip@dit.go.th"),
+        "{listed}"
+    );
+    let r = post(
+        "/admin/agencies/contacts",
+        vec![
+            ("agency", "กรมการค้าภายใน"),
+            ("name", "นางสาวพรทิพย์ ใจงาม"),
+            ("position", "รองอธิบดี"),
+            ("email", "bad address"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 400, "a bad e-mail is refused");
+    let r = post(
+        "/admin/agencies/contacts",
+        vec![
+            ("agency", "กรมการค้าภายใน"),
+            ("name", "นางสาวพรทิพย์ ใจงาม"),
+            ("position", "รองอธิบดี"),
+            ("email", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let contacts = app
+        .store()
+        .agency_contacts(Some("กรมการค้าภายใน"))
+        .await
+        .unwrap();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(
+        (contacts[0].position.as_str(), contacts[0].email.as_deref()),
+        ("รองอธิบดี", None)
+    );
+    let r = post(
+        &format!("/admin/agencies/contacts/{}/remove", contacts[0].id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(app.store().agency_contacts(None).await.unwrap().len(), 1);
+    let audit = app
+        .store()
+        .audit_records(&praden_store::AuditFilter {
+            entity: Some("agency".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 6, "4 imported, 1 edited, 1 removed: {audit:?}");
     app.stop().await;
 }

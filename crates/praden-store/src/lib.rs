@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod briefs;
+mod contacts;
 mod documents;
 mod engagement;
 pub mod review;
@@ -24,6 +25,7 @@ pub use briefs::{
     AttemptResult, BriefDay, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument,
     DeliveryStatus, NewBrief, Published, StoredBrief,
 };
+pub use contacts::{AgencyContact, ContactsSaved, NewContact};
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
 pub use engagement::{EngagementGrowth, EngagementObservation};
 pub use review::{

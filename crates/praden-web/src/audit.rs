@@ -197,6 +197,8 @@ fn action_th(action: &str) -> &str {
         "token.create" => "สร้างโทเค็น",
         "token.revoke" => "ยกเลิกโทเค็น",
         "webhook.replay" => "ส่งรายการค้างซ้ำ",
+        "contact.save" => "บันทึกผู้ติดต่อของหน่วยงาน",
+        "contact.remove" => "ลบผู้ติดต่อของหน่วยงาน",
         other => other,
     }
 }
@@ -210,6 +212,7 @@ fn entity_link(entity: &str, id: Option<&str>) -> String {
         "user" => ("ผู้ใช้", None),
         "token" => ("โทเค็น", None),
         "webhook" => ("ปลายทางรับประเด็น", None),
+        "agency" => ("หน่วยงาน", None),
         other => (other, None),
     };
     match page.filter(|_| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())) {
@@ -229,6 +232,9 @@ fn field_th(key: &str) -> &str {
         "source" => "ที่มา",
         "reason" | "reject_reason" => "เหตุผล",
         "person" => "ผู้รับผิดชอบ",
+        "name" => "ชื่อ",
+        "email" => "อีเมล",
+        "line_id" => "LINE ID",
         "position" => "ตำแหน่ง",
         "role" => "บทบาท",
         "display_name" => "ชื่อที่แสดง",

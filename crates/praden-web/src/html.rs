@@ -30,7 +30,7 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 8] = [
+const NAV: [(&str, &str, &str); 9] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
     ("ประเด็นของหน่วยงาน", "/agency", "/agency"),
@@ -39,6 +39,7 @@ const NAV: [(&str, &str, &str); 8] = [
     ("แหล่งข่าว", "/sources", "/sources"),
     ("บันทึกการดำเนินการ", "/audit", "/audit"),
     ("ผู้ใช้", "/admin/accounts", "/admin/accounts"),
+    ("ทำเนียบหน่วยงาน", "/admin/agencies", "/admin/agencies"),
 ];
 
 /// Who may open each `NAV` page, from the route table the router is built from.
@@ -213,6 +214,7 @@ mod tests {
             "/sources",
             "/audit",
             "/admin/accounts",
+            "/admin/agencies",
         ];
         assert_eq!(links(&nav(Some(&who(Role::Admin)), "/queue")), all);
         assert_eq!(

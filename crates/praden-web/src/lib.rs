@@ -6,6 +6,7 @@ mod assets;
 mod audit;
 pub mod auth;
 mod briefs;
+pub mod directory;
 mod error;
 mod export;
 pub mod extract;
@@ -123,6 +124,14 @@ fn account_routes(r: Routes<AppState>) -> Routes<AppState> {
         .post("/admin/users/{name}/enable", ADMINS, auth::enable_user)
         .post("/admin/tokens", ADMINS, auth::create_token)
         .post("/admin/tokens/{name}/revoke", ADMINS, auth::revoke_token)
+        .get("/admin/agencies", ADMINS, directory::page)
+        .post("/admin/agencies/contacts", ADMINS, directory::add)
+        .post(
+            "/admin/agencies/contacts/{id}/remove",
+            ADMINS,
+            directory::remove,
+        )
+        .post("/admin/agencies/import", ADMINS, directory::import)
 }
 
 /// The route table the router is built from: method, path and who may call it.

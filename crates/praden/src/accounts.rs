@@ -303,21 +303,64 @@ pub async fn user_list(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `praden agency import FILE`: every line checked first; nothing is saved unless all are good.
+pub async fn agency_import(store: &Store, file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the contacts file {}", file.display()))?;
+    let registry = praden_detect::AgencyRegistry::load_default()?;
+    let refs = praden_detect::agency_refs(&registry);
+    let (good, bad) = praden_web::directory::parse_contacts_csv(&refs, &text);
+    for b in &bad {
+        eprintln!("{}: line {}: {}", file.display(), b.line, b.reason);
+    }
+    if !bad.is_empty() {
+        bail!(
+            "{}: {} bad line(s); nothing was saved: fix them and import the file again",
+            file.display(),
+            bad.len()
+        );
+    }
+    let saved = store.save_agency_contacts(&good, &cli_context()).await?;
+    println!(
+        "{}: {} contacts added, {} updated",
+        file.display(),
+        saved.added,
+        saved.updated
+    );
+    Ok(())
+}
+
+/// `praden agency list`.
+pub async fn agency_list(store: &Store) -> anyhow::Result<()> {
+    let mut rows = vec![vec![
+        "agency".to_string(),
+        "name".into(),
+        "position".into(),
+        "e-mail".into(),
+        "LINE id".into(),
+    ]];
+    for c in store.agency_contacts(None).await? {
+        rows.push(vec![
+            c.agency,
+            c.name,
+            c.position,
+            c.email.unwrap_or_else(|| "-".into()),
+            c.line_id.unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    print_columns(&rows);
+    Ok(())
+}
+
 /// `name` as the agency registry spells it: an agency's or a ministry's Thai name, or its
 /// abbreviation (สธ.), which is taken as the name it abbreviates.
 fn registry_agency(name: &str) -> anyhow::Result<String> {
     let registry = praden_detect::AgencyRegistry::load_default()?;
     let refs = praden_detect::agency_refs(&registry);
+    if let Some(found) = praden_web::directory::registry_name(&refs, name) {
+        return Ok(found);
+    }
     let name = name.trim();
-    if let Some(a) = refs.iter().find(|a| a.name_th == name) {
-        return Ok(a.name_th.clone());
-    }
-    if let Some(a) = refs.iter().find(|a| a.abbr == name) {
-        return Ok(a.name_th.clone());
-    }
-    if let Some(a) = refs.iter().find(|a| a.ministry_th == name) {
-        return Ok(a.ministry_th.clone());
-    }
     bail!("agency \"{name}\" is not in the agency registry: give its Thai name as the registry has it, e.g. \"กรมการค้าภายใน\" or \"กระทรวงพาณิชย์\"")
 }
 

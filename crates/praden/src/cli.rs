@@ -117,6 +117,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// The agency directory: each agency's contacts, who receive its issues.
+    Agency {
+        #[command(subcommand)]
+        action: AgencyCommand,
+    },
     /// Machines' API tokens (the assignment system, social-listening vendors): create, revoke,
     /// list. A token is printed once, when created; only its hash is stored.
     Token {
@@ -232,6 +237,15 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// Add or update contacts from a CSV file (header agency,name,position,email,line_id, or
+    /// in Thai หน่วยงาน,ชื่อ,ตำแหน่ง,อีเมล,ไลน์). Nothing is saved unless every line is good.
+    Import { file: std::path::PathBuf },
+    /// List the contacts, by agency.
+    List,
+}
+
+#[derive(Subcommand)]
 pub enum TokenCommand {
     /// Create a token for a machine and print it (shown this once).
     Create {
@@ -283,6 +297,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokenize { ref user_dict } => tokenize(user_dict.as_deref()),
         Command::Cluster { window_hours } => cluster(window_hours),
         Command::User { ref action } => user(config()?, action).await,
+        Command::Agency { ref action } => agency(config()?, action).await,
         Command::Token { ref action } => token(config()?, action).await,
         Command::Index {
             action: IndexCommand::Verify,
@@ -355,6 +370,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             import(config()?, file, options).await
         }
     }
+}
+
+async fn agency(config: Config, action: &AgencyCommand) -> anyhow::Result<()> {
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let result = match action {
+        AgencyCommand::Import { file } => crate::accounts::agency_import(&store, file).await,
+        AgencyCommand::List => crate::accounts::agency_list(&store).await,
+    };
+    store.close().await;
+    result
 }
 
 async fn user(config: Config, action: &UserCommand) -> anyhow::Result<()> {
