@@ -312,7 +312,7 @@ pub fn lead_summary(title: &str, lead: &str, max_chars: usize) -> String {
 /// date, "พิมพ์", the headline once or twice (thaigov.go.th: half of its first 600
 /// characters) — which would crowd the story's own words out of the lead. A document without a
 /// title (a post) is all content.
-fn content<'a>(title: &str, body: &'a str) -> &'a str {
+pub(crate) fn content<'a>(title: &str, body: &'a str) -> &'a str {
     let clean = |s: &str| s.trim().trim_matches('\u{200B}').trim().to_string();
     let title = clean(title);
     if title.is_empty() {
@@ -370,6 +370,11 @@ impl WordFeatures {
 
     pub fn segmenter(&self) -> &Segmenter {
         &self.segmenter
+    }
+
+    /// Whether `word` (in matching form) is on the stop-word list.
+    pub fn is_stop(&self, word: &str) -> bool {
+        self.stop.contains(word)
     }
 
     /// Calls `f` with every content word of `text`.

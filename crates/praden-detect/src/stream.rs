@@ -1,4 +1,5 @@
-//! The JSON-lines contracts behind `praden suggest-agency` and `praden cluster`: one output
+//! The JSON-lines contracts behind `praden suggest-agency`, `praden cluster` and
+//! `praden match-clarification`: one output
 //! line per input line, so callers can zip inputs and outputs even when some lines are
 //! malformed.
 
@@ -6,6 +7,7 @@ use std::io::{self, BufRead, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::clarification::{ClarificationMatch, ClarificationMatcher};
 use crate::cluster::{ClusterDoc, Clusterer};
 use crate::suggest::AgencySuggester;
 
@@ -74,10 +76,78 @@ pub fn suggest_stream(
     )
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairLine {
+    issue_title: String,
+    agency: String,
+    doc_title: String,
+    doc_body: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PairOut {
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    is_match: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<ClarificationMatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Reads `{"issue_title", "agency", "doc_title", "doc_body"}` lines (all four strings
+/// required) and writes `{"match": bool, "score": 0..1}` lines, plus `"evidence"` (cue,
+/// matched words, agency, excerpt, speaker) when `explain` is set. A malformed line yields
+/// `{"error": "line N: invalid input: …"}` on `out`, so outputs stay aligned with inputs, and
+/// the same message on `err`. Consecutive lines about the same document reuse its
+/// segmentation. Only I/O failures abort.
+pub fn clarification_stream(
+    matcher: &ClarificationMatcher,
+    explain: bool,
+    input: impl BufRead,
+    out: impl Write,
+    err: impl Write,
+) -> io::Result<StreamSummary> {
+    let mut last: Option<(String, String, crate::clarification::PreparedDocument)> = None;
+    json_lines(
+        input,
+        out,
+        err,
+        |line| {
+            let pair: PairLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+            let issue = matcher.prepare_issue(&pair.issue_title, &pair.agency);
+            let doc = match last.take() {
+                Some((t, b, d)) if t == pair.doc_title && b == pair.doc_body => (t, b, d),
+                _ => {
+                    let d = matcher.prepare_document(&pair.doc_title, &pair.doc_body);
+                    (pair.doc_title, pair.doc_body, d)
+                }
+            };
+            let m = matcher.score(&issue, &doc.2);
+            last = Some(doc);
+            Ok(PairOut {
+                is_match: Some(m.is_match),
+                score: Some(m.score),
+                evidence: explain.then_some(m),
+                error: None,
+            })
+        },
+        |msg| PairOut {
+            is_match: None,
+            score: None,
+            evidence: None,
+            error: Some(msg),
+        },
+    )
+}
+
 /// One output line per input line: `answer` turns a line into its record; a line it refuses
 /// gets the record `failed` makes of the message, and the message (with the line number) also
 /// goes to `err`, so the output stays aligned with the input. Only I/O failures abort.
-fn json_lines<T: Serialize>(
+/// Public so the binary's other JSON-lines commands keep the same contract.
+pub fn json_lines<T: Serialize>(
     input: impl BufRead,
     mut out: impl Write,
     mut err: impl Write,
