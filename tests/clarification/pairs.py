@@ -11,6 +11,14 @@ stays small; `input` joins them with the corpus into the command's input lines, 
 file's order; `score` reads the command's output lines in the same order and prints
 precision and recall (overall and by kind of pair).
 
+    pairs.py cross-input --split heldout [--days 3] > cross.jsonl
+    pairs.py cross-score --input cross.jsonl < praden-output.jsonl
+
+the deployment-like check: every issue of the split against every article published within
+--days of its clarification (the labelled clarification and its copies count as the
+positives, everything else as false alarms). Its input lines carry "label" and "kind" beside
+the four fields the command reads.
+
 How pairs are made (see README.md next to this file):
 - positive: a clarification article — title "<agency> ชี้แจง/แจง …" (any category), or
   "<agency> ยืนยัน/ยัน …" in category ชี้แจงประเด็นสำคัญ or with ไม่เป็นความจริง/ข่าวปลอม —
@@ -292,6 +300,48 @@ def cmd_score(args):
         print(f"  {k:20} pairs={n:4} matched={matched}")
 
 
+def cmd_cross_input(args):
+    pairs = [p for p in read_pairs(args.pairs, args.split) if p["label"]]
+    rows = load_corpus(args.corpus)
+    by_day = defaultdict(list)
+    for r in rows:
+        by_day[r["pub_date"]].append(r)
+    by_id = {r["id"]: r for r in rows}
+    for p in pairs:
+        pos = by_id[p["doc_id"]]
+        ptri = trigrams(pos["title"])
+        d0 = date.fromisoformat(pos["pub_date"])
+        for i in range(-args.days, args.days + 1):
+            for r in by_day.get((d0 + timedelta(days=i)).isoformat(), []):
+                copy = r["id"] == pos["id"] or jaccard(trigrams(r["title"]), ptri) >= 0.5
+                line = {"issue_title": p["issue_title"], "agency": p["agency"], "doc_title": r["title"],
+                        "doc_body": r.get("body") or "", "label": int(copy), "issue_of": p["doc_id"], "doc_id": r["id"]}
+                print(json.dumps(line, ensure_ascii=False))
+
+
+def cmd_cross_score(args):
+    with open(args.input, encoding="utf-8") as f:
+        inputs = [json.loads(l) for l in f if l.strip()]
+    outs = [json.loads(l) for l in sys.stdin if l.strip()]
+    if len(outs) != len(inputs):
+        sys.exit(f"{len(outs)} output lines for {len(inputs)} input lines")
+    tp = fp = fn = 0
+    issues = {i["issue_of"] for i in inputs}
+    found = set()
+    for i, o in zip(inputs, outs):
+        pred = bool(o.get("match"))
+        if i["label"] and pred:
+            tp += 1
+            found.add(i["issue_of"])
+        elif i["label"]:
+            fn += 1
+        elif pred:
+            fp += 1
+    print(f"pairs={len(inputs)} issues={len(issues)} issues_found={len(found)}")
+    print(f"precision={tp / max(tp + fp, 1):.3f} recall={tp / max(tp + fn, 1):.3f} (tp={tp} fp={fp} fn={fn}; "
+          f"false alarms per issue={fp / max(len(issues), 1):.2f})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -305,8 +355,16 @@ def main():
     s = sub.add_parser("score")
     s.add_argument("--split", choices=["tune", "heldout", "all"], required=True)
     s.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
+    c = sub.add_parser("cross-input")
+    c.add_argument("--split", choices=["tune", "heldout", "all"], required=True)
+    c.add_argument("--days", type=int, default=3)
+    c.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    c.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
+    cs = sub.add_parser("cross-score")
+    cs.add_argument("--input", type=Path, required=True)
     args = ap.parse_args()
-    {"build": build, "input": cmd_input, "score": cmd_score}[args.cmd](args)
+    {"build": build, "input": cmd_input, "score": cmd_score, "cross-input": cmd_cross_input,
+     "cross-score": cmd_cross_score}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,23 @@ const NEWS_DF: &str = include_str!("../data/news_df.tsv");
 /// Words in fewer articles than this are not listed: they weigh fully.
 pub const MIN_LISTED_DF: u32 = 20;
 
+/// How monitors and agencies frame an issue ("กรณี …", "ข้อร้องเรียน …"): the frame says
+/// nothing about the topic and clarifications of every topic repeat it, so it is taken out
+/// of the issue's title before its words are counted. Longest first.
+const FRAMES: &[&str] = &[
+    "ข้อเรียกร้องให้",
+    "ข้อร้องเรียน",
+    "ข้อเรียกร้อง",
+    "กระแสวิจารณ์",
+    "เรียกร้องให้",
+    "ข้อวิจารณ์",
+    "ข้อสงสัย",
+    "ข้อกังวล",
+    "ร้องเรียน",
+    "ประเด็น",
+    "กรณี",
+];
+
 /// Honorifics and ranks that start a speaker's name in Thai official prose.
 const SPEAKER_STARTS: &[&str] = &[
     "นายแพทย์",
@@ -133,8 +150,8 @@ impl Default for ClarificationConfig {
             weight_overlap: 0.55,
             weight_cue: 0.25,
             weight_agency: 0.20,
-            threshold: 0.60,
-            min_overlap: 0.45,
+            threshold: 0.75,
+            min_overlap: 0.50,
             lead_word_credit: 0.5,
             lead_cue_factor: 0.6,
             min_word_weight: 0.1,
@@ -363,7 +380,11 @@ impl ClarificationMatcher {
         let agency_form = form(agency);
         let mut seen = HashSet::new();
         let mut terms = Vec::new();
-        for w in self.words(title, &mut spans) {
+        let mut title = praden_thai::matching_form(title);
+        for f in FRAMES {
+            title = title.replace(f, " ");
+        }
+        for w in self.words(&title, &mut spans) {
             // A monitor may write the agency or "ชี้แจง" into the issue's title; neither says
             // what the issue is about.
             let is_cue = CUES.iter().any(|(c, _)| *c == w);

@@ -77,7 +77,6 @@ pub fn suggest_stream(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct PairLine {
     issue_title: String,
     agency: String,

@@ -102,6 +102,25 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
+    /// Does a document carry the responsible agency's clarification of an issue? Reads JSON
+    /// lines {"issue_title", "agency", "doc_title", "doc_body"} from FILE (or stdin), writes
+    /// one line {"match": true|false, "score": 0..1} per input line, in order. A malformed
+    /// line gives {"error": "line N: invalid input: …"} (so outputs stay aligned with inputs)
+    /// and the same message on stderr; the command then exits with status 1 after the last
+    /// line.
+    MatchClarification {
+        /// JSON-lines input; stdin when absent or "-".
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Add the evidence to each line: cue, matched and missing issue words, agency
+        /// mention, key-content excerpt and speaker.
+        #[arg(long)]
+        explain: bool,
+        /// Extra agencies (TSV, the format of crates/praden-detect/data/agencies.tsv) added to
+        /// the built-in registry.
+        #[arg(long, value_name = "FILE")]
+        registry: Option<PathBuf>,
+    },
     /// Cluster documents into stories: reads JSON lines {"id", "published_at", "title", "body",
     /// "outlet", "kind"} in time order on stdin, writes one line {"id": "...", "story": "..."}
     /// per input line (plus "merged": [{"kept", "absorbed"}] when stories merged). A malformed
@@ -296,6 +315,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SuggestAgency { ref registry } => suggest_agency(registry.as_deref()),
         Command::Tokenize { ref user_dict } => tokenize(user_dict.as_deref()),
         Command::Cluster { window_hours } => cluster(window_hours),
+        Command::MatchClarification {
+            ref input,
+            explain,
+            ref registry,
+        } => crate::match_clarification::run(input.as_deref(), explain, registry.as_deref()),
         Command::User { ref action } => user(config()?, action).await,
         Command::Agency { ref action } => agency(config()?, action).await,
         Command::Token { ref action } => token(config()?, action).await,

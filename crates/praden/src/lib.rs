@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod import;
 pub mod logging;
+pub mod match_clarification;
 pub mod replay;
 
 pub use app::Application;
