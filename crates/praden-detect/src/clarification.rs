@@ -388,7 +388,7 @@ impl ClarificationMatcher {
             // A monitor may write the agency or "ชี้แจง" into the issue's title; neither says
             // what the issue is about.
             let is_cue = CUES.iter().any(|(c, _)| *c == w);
-            let in_agency = agency_form.len() > 0 && agency_form.contains(&w);
+            let in_agency = !agency_form.is_empty() && agency_form.contains(&w);
             if is_cue || in_agency || !seen.insert(w.clone()) {
                 continue;
             }
