@@ -125,11 +125,13 @@ pub fn parse_contacts_csv(agencies: &[AgencyRef], text: &str) -> (Vec<NewContact
     }
     let (mut good, mut bad) = (Vec::new(), Vec::new());
     for (i, record) in reader.records().enumerate() {
+        // The reader counts a record from the blank lines before it: the line is where its
+        // text starts.
         let line = record
             .as_ref()
             .ok()
             .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
+            .map_or(i as u64 + 2, |p| line_at(text, p.byte() as usize));
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -157,6 +159,16 @@ pub fn parse_contacts_csv(agencies: &[AgencyRef], text: &str) -> (Vec<NewContact
         }
     }
     (good, bad)
+}
+
+/// The 1-based line of the first text at or after byte `at`.
+fn line_at(text: &str, at: usize) -> u64 {
+    let bytes = text.as_bytes();
+    let mut at = at.min(bytes.len());
+    while matches!(bytes.get(at), Some(b'\n' | b'\r')) {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 #[derive(Deserialize, Default)]
