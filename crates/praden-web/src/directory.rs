@@ -244,8 +244,9 @@ async fn directory_page(
         .into_response())
 }
 
-/// Ministries and agencies by their Thai names, ministries first, once each.
-fn agency_names(agencies: &[AgencyRef]) -> Vec<&str> {
+/// Ministries and agencies by their Thai names, ministries first, once each: what an agency
+/// user or a contact may be bound to.
+pub(crate) fn agency_names(agencies: &[AgencyRef]) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     for a in agencies {
         for name in [a.ministry_th.as_str(), a.name_th.as_str()] {

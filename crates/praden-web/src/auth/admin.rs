@@ -156,14 +156,7 @@ async fn accounts_page(
     };
     let people = [Role::Monitor, Role::Editor, Role::Agency, Role::Admin];
     // The agencies and ministries an agency user may speak for, ministries first.
-    let mut agencies: Vec<&str> = Vec::new();
-    for a in state.agencies.iter() {
-        for name in [a.ministry_th.as_str(), a.name_th.as_str()] {
-            if !name.is_empty() && !agencies.contains(&name) {
-                agencies.push(name);
-            }
-        }
-    }
+    let agencies = crate::directory::agency_names(&state.agencies);
     let agencies: String = agencies
         .iter()
         .map(|a| format!("<option value=\"{v}\">{v}</option>", v = esc(a)))
@@ -283,10 +276,15 @@ pub(crate) async fn add_user(
             let bound = !form.agency.trim().is_empty();
             match (role, bound) {
                 (Role::Agency, false) => Err("role agency needs the agency it speaks for".into()),
-                (Role::Agency, true) if !known_agency(&state, form.agency.trim()) => Err(format!(
-                    "agency \"{}\" is not in the agency registry",
-                    form.agency.trim()
-                )),
+                (Role::Agency, true)
+                    if !crate::directory::agency_names(&state.agencies)
+                        .contains(&form.agency.trim()) =>
+                {
+                    Err(format!(
+                        "agency \"{}\" is not in the agency registry",
+                        form.agency.trim()
+                    ))
+                }
                 (r, true) if r != Role::Agency => Err(format!(
                     "role {r} is bound to no agency: leave the agency empty"
                 )),
@@ -326,14 +324,6 @@ pub(crate) async fn add_user(
             accounts_page(&state, &who, status, &problem(&text)).await
         }
     }
-}
-
-/// An agency's or a ministry's Thai name as the registry has it.
-fn known_agency(state: &AppState, name: &str) -> bool {
-    state
-        .agencies
-        .iter()
-        .any(|a| a.name_th == name || a.ministry_th == name)
 }
 
 /// `POST /admin/users/{name}/disable` and `/enable`.
