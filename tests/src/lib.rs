@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 pub mod browser;
 pub mod seed;
+pub mod smtp;
 pub use browser::Browser;
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -264,13 +265,24 @@ impl TestEnv {
             // the last 09:30 brief at start.
             brief: BriefConfig {
                 enabled: false,
-                schedule: praden_jobs::brief_schedule::BriefSchedule::parse("30 9 * * *").unwrap(),
+                schedule: praden_jobs::schedule::CronSchedule::parse("30 9 * * *").unwrap(),
                 top_candidates: 10,
                 webhooks: Vec::new(),
                 delivery_attempts: 6,
                 delivery_backoff: time::Duration::seconds(30),
             },
-            assignment: praden_brief::AssignmentSettings::default(),
+            // Off unless a test turns it on, like the brief.
+            assignment: praden::config::AssignmentConfig {
+                enabled: false,
+                schedule: praden_jobs::schedule::CronSchedule::parse("30 10 * * *").unwrap(),
+                message: praden_brief::AssignmentSettings::default(),
+                webhooks: Vec::new(),
+                mail: None,
+                line: None,
+                public_url: "http://127.0.0.1:8080".into(),
+                delivery_attempts: 6,
+                delivery_backoff: time::Duration::seconds(30),
+            },
         }
     }
 }
@@ -298,13 +310,13 @@ pub struct LoggedIn {
 
 impl RunningApp {
     pub async fn start(config: Config) -> Self {
-        Self::start_with_clock(config, praden_jobs::brief_schedule::system_clock()).await
+        Self::start_with_clock(config, praden_jobs::schedule::system_clock()).await
     }
 
     /// Starts the application with the brief scheduler reading `clock`.
     pub async fn start_with_clock(
         config: Config,
-        clock: Arc<dyn praden_jobs::brief_schedule::Clock>,
+        clock: Arc<dyn praden_jobs::schedule::Clock>,
     ) -> Self {
         let database_url = config.database_url.clone();
         let app = Application::build(config)

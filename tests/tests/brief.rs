@@ -10,7 +10,8 @@ use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
 };
 use praden_core::{NewDocument, Role, SourceKind};
-use praden_jobs::brief_schedule::{on_demand, ManualClock};
+use praden_jobs::brief_schedule::on_demand;
+use praden_jobs::schedule::ManualClock;
 use praden_store::{Approval, DecisionContext, Store};
 use praden_tests::{
     client_with_token, on_both_databases, Db, RunningApp, TestEnv, WebhookReceiver,
@@ -43,8 +44,8 @@ fn with_brief(mut config: Config, receiver: &WebhookReceiver) -> Config {
         token: Some(Secret::new(LINE_TOKEN)),
     }];
     config.brief.delivery_backoff = Duration::seconds(30);
-    config.assignment.sender_name = "นายสมชาย ใจดี".into();
-    config.assignment.on_behalf_name = "นายวิรัช ประเสริฐ".into();
+    config.assignment.message.sender_name = "นายสมชาย ใจดี".into();
+    config.assignment.message.on_behalf_name = "นายวิรัช ประเสริฐ".into();
     config
 }
 
@@ -181,7 +182,8 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     let pm25 = propose(&store, "pm25", "ฝุ่น PM2.5 เกินมาตรฐาน", 0.5, sunday_evening).await;
     // praden has run on this database since last Friday (its first start is recorded).
     store
-        .brief_schedule_origin(datetime!(2026-11-20 14:00 +7))
+        .briefs()
+        .schedule_origin(datetime!(2026-11-20 14:00 +7))
         .await
         .unwrap();
 
@@ -431,7 +433,7 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
 }
 
 fn clock_now(clock: &Arc<ManualClock>) -> OffsetDateTime {
-    use praden_jobs::brief_schedule::Clock;
+    use praden_jobs::schedule::Clock;
     clock.now()
 }
 
@@ -447,7 +449,8 @@ async fn two_processes_on_one_database_publish_each_brief_once_and_send_it_once(
     approve(&store, eggs, "ราคาไข่ไก่แพงทั่วประเทศ", at).await;
     // praden has run on this database since last Friday (its first start is recorded).
     store
-        .brief_schedule_origin(datetime!(2026-11-20 14:00 +7))
+        .briefs()
+        .schedule_origin(datetime!(2026-11-20 14:00 +7))
         .await
         .unwrap();
 
@@ -516,7 +519,13 @@ async fn a_fresh_install_publishes_nothing_before_its_first_slot(db: Db) {
     // Once the scheduler has recorded its first start (and decided on the catch-up by it),
     // the first slot comes: published on time, and nothing before it.
     let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
-    while store.brief_schedule_first_start().await.unwrap().is_none() {
+    while store
+        .briefs()
+        .schedule_first_start()
+        .await
+        .unwrap()
+        .is_none()
+    {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the scheduler never started"
@@ -524,7 +533,7 @@ async fn a_fresh_install_publishes_nothing_before_its_first_slot(db: Db) {
         tokio::time::sleep(StdDuration::from_millis(25)).await;
     }
     assert_eq!(
-        store.brief_schedule_first_start().await.unwrap(),
+        store.briefs().schedule_first_start().await.unwrap(),
         Some(datetime!(2026-11-23 10:15 +7))
     );
     clock.set(datetime!(2026-11-24 09:30 +7));
@@ -593,12 +602,13 @@ async fn the_command_line_publishes_a_missed_day_late_then_adds_revisions(db: Db
         .await
         .unwrap();
     let first = store
-        .brief(date!(2026 - 11 - 20), None)
+        .briefs()
+        .get(date!(2026 - 11 - 20), None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((first.revision, first.late), (1, true));
-    assert_eq!(first.trigger, praden_store::BriefTrigger::Manual);
+    assert_eq!(first.trigger, praden_store::PublicationTrigger::Manual);
     assert!(first.content.contains("ราคาไข่ไก่แพงทั่วประเทศ"));
     // A preview stores nothing; a second run adds a revision and keeps the first.
     run(&["brief", "--date", "2026-11-20", "--dry-run"])
@@ -614,11 +624,16 @@ async fn the_command_line_publishes_a_missed_day_late_then_adds_revisions(db: Db
     ])
     .await
     .unwrap();
-    let revisions = store.brief_revisions(date!(2026 - 11 - 20)).await.unwrap();
+    let revisions = store
+        .briefs()
+        .revisions(date!(2026 - 11 - 20))
+        .await
+        .unwrap();
     assert_eq!(revisions.len(), 2);
     assert_eq!(
         store
-            .brief(date!(2026 - 11 - 20), Some(1))
+            .briefs()
+            .get(date!(2026 - 11 - 20), Some(1))
             .await
             .unwrap()
             .unwrap(),

@@ -121,6 +121,7 @@ async fn a_monitor_logs_in_approves_a_candidate_and_the_feed_carries_it() {
             ("/issues", "issues", "ประเด็นที่อนุมัติ"),
             ("/queue", "queue", "คิวประเด็นรอพิจารณา"),
             ("/briefs", "briefs", "สรุปประเด็นประจำวัน"),
+            ("/assignments", "assignments", "การส่งประเด็นให้หน่วยงาน"),
             ("/search", "search", "ค้นหาข่าว"),
             ("/sources", "sources", "แหล่งข่าว"),
         ] {
@@ -256,6 +257,7 @@ async fn each_role_walks_its_pages_in_chromium() {
                 "/issues",
                 "/agency",
                 "/briefs",
+                "/assignments",
                 "/search",
                 "/sources",
                 "/audit",
@@ -266,13 +268,20 @@ async fn each_role_walks_its_pages_in_chromium() {
         ),
         (
             Role::Monitor,
-            &["/queue", "/issues", "/briefs", "/search", "/sources"],
+            &[
+                "/queue",
+                "/issues",
+                "/briefs",
+                "/assignments",
+                "/search",
+                "/sources",
+            ],
             &["/audit", "/admin/accounts"],
         ),
         (
             Role::Editor,
             &["/briefs", "/search"],
-            &["/queue", "/issues", "/sources", "/audit"],
+            &["/queue", "/issues", "/assignments", "/sources", "/audit"],
         ),
     ];
     for (role, _, _) in &roles {

@@ -44,6 +44,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
                 "/issues",
                 "/agency",
                 "/briefs",
+                "/assignments",
                 "/search",
                 "/sources",
                 "/audit",
@@ -54,7 +55,14 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
         (
             Role::Monitor,
             "/queue",
-            &["/queue", "/issues", "/briefs", "/search", "/sources"],
+            &[
+                "/queue",
+                "/issues",
+                "/briefs",
+                "/assignments",
+                "/search",
+                "/sources",
+            ],
         ),
         (Role::Editor, "/search", &["/briefs", "/search"]),
     ];

@@ -13,7 +13,8 @@
 use praden_core::review::{Issue, IssueStatus};
 use praden_core::thai_time::{format_thai_date_long, format_thai_date_short, to_thai_digits};
 use serde::{Deserialize, Serialize};
-use time::Date;
+use std::collections::BTreeMap;
+use time::{Date, OffsetDateTime};
 
 /// Who sends the message and in whose name: settings, never code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,38 @@ impl Default for AssignmentSettings {
     }
 }
 
+/// An assignment message as stored (the publication's `content`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentContent {
+    pub date: Date,
+    /// The whole official message, as sent to the IA-Chat group.
+    pub text: String,
+    /// Its issues, in order.
+    pub issues: Vec<AssignmentLine>,
+    /// Since when issues were collected (the previous message, or a day before this one's time).
+    #[serde(with = "time::serde::rfc3339")]
+    pub covers_from: OffsetDateTime,
+    /// What each contact target receives.
+    pub recipients: BTreeMap<String, AgencyMessage>,
+}
+
+/// One contact's message: its agencies' issues only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyMessage {
+    /// The agencies the contact speaks for (registry names).
+    pub agencies: Vec<String>,
+    /// The contact's name, for the e-mail's To.
+    pub contact: Option<String>,
+    pub subject: String,
+    pub text: String,
+}
+
+impl AssignmentContent {
+    pub fn message_for(&self, target: &str) -> Option<AgencyMessage> {
+        self.recipients.get(target).cloned()
+    }
+}
+
 /// One issue as the message lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentLine {
@@ -47,6 +80,10 @@ pub struct AssignmentLine {
     pub title: String,
     /// The agency's full Thai name.
     pub agency: String,
+    /// Its ministry's Thai name (the agency's own for a ministry): a ministry's contacts also
+    /// receive their departments' issues.
+    #[serde(default)]
+    pub ministry: String,
     pub deadline_days: u32,
     pub source: String,
 }
@@ -64,10 +101,19 @@ pub fn assignment_lines(issues: &[Issue]) -> Vec<AssignmentLine> {
             issue_id: i.id,
             title: one_line(&i.title),
             agency: one_line(&i.agency.name_th),
+            ministry: one_line(&i.agency.ministry_th),
             deadline_days: i.deadline_days,
             source: one_line(&i.source),
         })
         .collect()
+}
+
+impl AssignmentLine {
+    /// Whether the contacts of `agency` (an agency or a ministry, as the registry names it)
+    /// receive this issue: it is theirs, or one of their departments'.
+    pub fn goes_to(&self, agency: &str) -> bool {
+        self.agency == agency || self.ministry == agency
+    }
 }
 
 /// The message for `date` listing `issues` (withdrawn ones are left out).
@@ -77,6 +123,44 @@ pub fn assignment_message(
     settings: &AssignmentSettings,
 ) -> (String, Vec<AssignmentLine>) {
     let lines = assignment_lines(issues);
+    (message_text(date, &lines, settings, &|_| None), lines)
+}
+
+/// The message a contact of `agencies` receives (each as the registry names it; a person may
+/// be the contact of more than one): the official message with only the lines that go to
+/// them, each followed by `link(issue id)`, where the agency acknowledges and reports.
+/// Returns the e-mail subject and the text.
+pub fn agency_message(
+    date: Date,
+    agencies: &[&str],
+    lines: &[AssignmentLine],
+    settings: &AssignmentSettings,
+    link: &dyn Fn(i64) -> String,
+) -> (String, String) {
+    let own: Vec<AssignmentLine> = lines
+        .iter()
+        .filter(|l| agencies.iter().any(|a| l.goes_to(a)))
+        .cloned()
+        .collect();
+    let text = message_text(date, &own, settings, &|l| {
+        Some(format!("   ตอบรับและรายงานผลการชี้แจง: {}", link(l.issue_id)))
+    });
+    let subject = format!(
+        "ประเด็นที่ต้องชี้แจง ประจำวันที่ {} ({} ประเด็น) ถึง {}",
+        format_thai_date_short(date),
+        own.len(),
+        agencies.join(", ")
+    );
+    (subject, text)
+}
+
+/// The official text; `after_item` may add a line under each item.
+fn message_text(
+    date: Date,
+    lines: &[AssignmentLine],
+    settings: &AssignmentSettings,
+    after_item: &dyn Fn(&AssignmentLine) -> Option<String>,
+) -> String {
     let n = |v: u64| {
         if settings.thai_digits {
             to_thai_digits(&v.to_string())
@@ -110,9 +194,10 @@ pub fn assignment_message(
             n(u64::from(l.deadline_days)),
             l.source
         ));
+        out.extend(after_item(l));
     }
     out.push("จบการส่งประเด็น".to_string());
-    (out.join("\n"), lines)
+    out.join("\n")
 }
 
 fn person(lead: &str, name: &str, title: &str) -> String {
@@ -148,5 +233,44 @@ mod tests {
         );
         assert_eq!(person("ข้าพเจ้า", "นายสมชาย", ""), "ข้าพเจ้า นายสมชาย");
         assert_eq!(one_line("ไข่ไก่\nแพง  มาก"), "ไข่ไก่ แพง มาก");
+    }
+
+    fn line(id: i64, agency: &str, ministry: &str) -> AssignmentLine {
+        AssignmentLine {
+            issue_id: id,
+            title: format!("ประเด็น {id}"),
+            agency: agency.into(),
+            ministry: ministry.into(),
+            deadline_days: 1,
+            source: "ข่าวสด".into(),
+        }
+    }
+
+    #[test]
+    fn an_agency_gets_its_own_issues_and_a_ministry_its_departments_too() {
+        let lines = [
+            line(1, "กรมการค้าภายใน", "กระทรวงพาณิชย์"),
+            line(2, "กรมควบคุมมลพิษ", "กระทรวงทรัพยากรธรรมชาติและสิ่งแวดล้อม"),
+            line(3, "กระทรวงพาณิชย์", "กระทรวงพาณิชย์"),
+        ];
+        let settings = AssignmentSettings {
+            thai_digits: false,
+            ..AssignmentSettings::default()
+        };
+        let date = time::macros::date!(2026 - 12 - 04);
+        let link = |id: i64| format!("https://praden.example/agency/issues/{id}");
+        let (subject, text) = agency_message(date, &["กรมการค้าภายใน"], &lines, &settings, &link);
+        assert_eq!(
+            subject,
+            "ประเด็นที่ต้องชี้แจง ประจำวันที่ 4 ธ.ค. 2569 (1 ประเด็น) ถึง กรมการค้าภายใน"
+        );
+        assert!(text.contains("จำนวน 1 ประเด็น"), "{text}");
+        assert!(text.contains("1. ชื่อประเด็น ประเด็น 1 /"), "{text}");
+        assert!(text.contains("/agency/issues/1\n"), "{text}");
+        assert!(!text.contains("ประเด็น 2"), "{text}");
+        let (_, ministry) = agency_message(date, &["กระทรวงพาณิชย์"], &lines, &settings, &link);
+        assert!(ministry.contains("จำนวน 2 ประเด็น"), "{ministry}");
+        assert!(ministry.contains("/agency/issues/1\n") && ministry.contains("/agency/issues/3\n"));
+        assert!(ministry.ends_with("จบการส่งประเด็น"), "{ministry}");
     }
 }

@@ -12,7 +12,10 @@ mod markdown;
 mod summary;
 mod text;
 
-pub use assignment::{assignment_lines, assignment_message, AssignmentLine, AssignmentSettings};
+pub use assignment::{
+    agency_message, assignment_lines, assignment_message, AgencyMessage, AssignmentContent,
+    AssignmentLine, AssignmentSettings,
+};
 pub use html::html_fragment;
 pub use markdown::markdown;
 pub use summary::{summarize, SUMMARY_MAX_CHARS};

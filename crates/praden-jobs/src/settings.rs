@@ -8,7 +8,7 @@ use std::time::Duration;
 pub struct BriefConfig {
     /// Run the brief scheduler and delivery inside `praden serve`.
     pub enabled: bool,
-    pub schedule: crate::brief_schedule::BriefSchedule,
+    pub schedule: crate::schedule::CronSchedule,
     /// Pending candidates listed, best first.
     pub top_candidates: usize,
     pub webhooks: Vec<WebhookConfig>,
@@ -56,6 +56,56 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
     }
+}
+
+/// The 10:30 assignment message (`[assignment]`) and how it reaches the agencies.
+#[derive(Debug, Clone)]
+pub struct AssignmentConfig {
+    /// Run the assignment scheduler and delivery inside `praden serve`.
+    pub enabled: bool,
+    pub schedule: crate::schedule::CronSchedule,
+    /// Who sends the message, and in whose name.
+    pub message: praden_brief::AssignmentSettings,
+    /// The IA-Chat group and other receivers of the whole message.
+    pub webhooks: Vec<WebhookConfig>,
+    /// Each agency contact with an e-mail address gets the agency's issues by e-mail.
+    pub mail: Option<MailConfig>,
+    /// Each agency contact with a LINE id gets the agency's issues by LINE.
+    pub line: Option<LinePush>,
+    /// Where praden's pages are reached from outside (`public_url`), for the links to issues.
+    pub public_url: String,
+    pub delivery_attempts: u32,
+    pub delivery_backoff: time::Duration,
+}
+
+/// SMTP (`[mail]`); credentials come from the environment only.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// The From address, e.g. `ศูนย์ประเด็น <issues@prd.go.th>`.
+    pub from: String,
+    /// User name and password (PRADEN_SMTP_USERNAME, PRADEN_SMTP_PASSWORD).
+    pub credentials: Option<(String, Secret)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP; only for a relay on the same host or network.
+    None,
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// LINE pushes to individual contacts: the Messaging API's push endpoint and the channel's
+/// access token.
+#[derive(Debug, Clone)]
+pub struct LinePush {
+    pub url: String,
+    pub token: Secret,
 }
 
 /// Push delivery of the approved-issues feed (`[feed]`).

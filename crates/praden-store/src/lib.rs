@@ -11,6 +11,7 @@ mod briefs;
 mod contacts;
 mod documents;
 mod engagement;
+mod publications;
 pub mod review;
 mod source_state;
 #[cfg(feature = "test-support")]
@@ -21,13 +22,14 @@ pub use accounts::{
     AccountError, ApiToken, NewToken, NewUser, Session, User, TOKEN_USE_RESOLUTION,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
-pub use briefs::{
-    AttemptResult, BriefDay, BriefDelivery, BriefRevision, BriefTrigger, CoverageDocument,
-    DeliveryStatus, NewBrief, Published, StoredBrief,
-};
+pub use briefs::CoverageDocument;
 pub use contacts::{AgencyContact, ContactsSaved, NewContact};
 pub use documents::{DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
 pub use engagement::{EngagementGrowth, EngagementObservation};
+pub use publications::{
+    AttemptResult, Delivery, DeliveryStatus, NewPublication, PublicationDay, PublicationKind,
+    PublicationRevision, PublicationTrigger, Publications, Published, StoredPublication,
+};
 pub use review::{
     Approval, CandidateFilter, DecisionContext, DecisionError, ProposalChange, ProposalOutcome,
 };

@@ -1,11 +1,12 @@
-//! Briefs on both backends: one brief per slot even with concurrent publishers on separate
-//! connections, immutable revisions, deliveries claimed once with retries and leases.
+//! Briefs (and assignment messages, which share their code over their own tables) on both
+//! backends: one per slot even with concurrent publishers on separate connections, immutable
+//! revisions, deliveries claimed once with retries and leases.
 
 use praden_core::review::{KindCounts, Proposal};
 use praden_core::social::Engagement;
 use praden_core::{NewDocument, SourceKind};
 use praden_store::{
-    AttemptResult, BriefTrigger, DeliveryStatus, EngagementObservation, NewBrief, Store,
+    AttemptResult, DeliveryStatus, EngagementObservation, NewPublication, PublicationTrigger, Store,
 };
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
@@ -19,19 +20,20 @@ praden_store::both_backends!(url:
     an_expired_lease_passes_the_attempt_to_another_process,
     figures_for_the_brief_count_pending_candidates_and_social_engagement,
     the_schedule_origin_is_the_first_start_recorded,
+    assignment_messages_are_kept_apart_from_briefs_and_immutable_too,
 );
 
 const SLOT: Date = date!(2026 - 11 - 23);
 /// 09:30 Bangkok.
 const NINE_THIRTY: OffsetDateTime = datetime!(2026-11-23 02:30 UTC);
 
-fn new_brief(slot: Date, text: &str, targets: &[&str]) -> NewBrief {
-    NewBrief {
+fn new_brief(slot: Date, text: &str, targets: &[&str]) -> NewPublication {
+    NewPublication {
         slot,
         scheduled_for: NINE_THIRTY,
         generated_at: NINE_THIRTY + Duration::seconds(2),
         late: false,
-        trigger: BriefTrigger::Schedule,
+        trigger: PublicationTrigger::Schedule,
         content: format!("{{\"text\":\"{text}\"}}"),
         messages: vec![format!("สรุปประเด็น {text}")],
         markdown: format!("# {text}"),
@@ -41,22 +43,22 @@ fn new_brief(slot: Date, text: &str, targets: &[&str]) -> NewBrief {
 
 async fn the_schedule_origin_is_the_first_start_recorded(url: String) {
     let store = Store::connect(&url).await.unwrap();
-    assert_eq!(store.brief_schedule_first_start().await.unwrap(), None);
+    assert_eq!(store.briefs().schedule_first_start().await.unwrap(), None);
     let first = datetime!(2026-11-23 03:15:42.5 UTC);
     assert_eq!(
-        store.brief_schedule_origin(first).await.unwrap(),
+        store.briefs().schedule_origin(first).await.unwrap(),
         datetime!(2026-11-23 03:15:42 UTC),
         "a fresh database records this start (whole seconds)"
     );
     // Later starts, and a clock set back, read the first start; they never move it.
     for later in [first + Duration::days(3), first - Duration::days(1)] {
         assert_eq!(
-            store.brief_schedule_origin(later).await.unwrap(),
+            store.briefs().schedule_origin(later).await.unwrap(),
             datetime!(2026-11-23 03:15:42 UTC)
         );
     }
     assert_eq!(
-        store.brief_schedule_first_start().await.unwrap(),
+        store.briefs().schedule_first_start().await.unwrap(),
         Some(datetime!(2026-11-23 03:15:42 UTC))
     );
 }
@@ -64,23 +66,31 @@ async fn the_schedule_origin_is_the_first_start_recorded(url: String) {
 async fn the_first_publish_wins_and_a_second_reads_it(url: String) {
     let store = Store::connect(&url).await.unwrap();
     let first = store
-        .publish_brief(&new_brief(SLOT, "แรก", &["line", "hook"]))
+        .briefs()
+        .publish(&new_brief(SLOT, "แรก", &["line", "hook"]))
         .await
         .unwrap();
     assert!(first.created);
-    assert_eq!(first.brief.revision, 1);
-    assert_eq!(first.brief.slot, SLOT);
-    assert_eq!(first.brief.messages, vec!["สรุปประเด็น แรก"]);
-    assert_eq!(first.brief.trigger, BriefTrigger::Schedule);
+    assert_eq!(first.publication.revision, 1);
+    assert_eq!(first.publication.slot, SLOT);
+    assert_eq!(first.publication.messages, vec!["สรุปประเด็น แรก"]);
+    assert_eq!(first.publication.trigger, PublicationTrigger::Schedule);
 
     let mut late = new_brief(SLOT, "ซ้ำ", &["line", "hook", "third"]);
-    late.trigger = BriefTrigger::CatchUp;
+    late.trigger = PublicationTrigger::CatchUp;
     late.late = true;
-    let second = store.publish_brief(&late).await.unwrap();
+    let second = store.briefs().publish(&late).await.unwrap();
     assert!(!second.created, "the slot already had its brief");
-    assert_eq!(second.brief, first.brief, "the winner's brief, unchanged");
+    assert_eq!(
+        second.publication, first.publication,
+        "the winner's brief, unchanged"
+    );
 
-    let deliveries = store.brief_deliveries(first.brief.id).await.unwrap();
+    let deliveries = store
+        .briefs()
+        .deliveries(first.publication.id)
+        .await
+        .unwrap();
     let targets: Vec<&str> = deliveries.iter().map(|d| d.target.as_str()).collect();
     assert_eq!(
         targets,
@@ -91,7 +101,8 @@ async fn the_first_publish_wins_and_a_second_reads_it(url: String) {
         .iter()
         .all(|d| d.status == DeliveryStatus::Pending && d.attempts == 0));
     assert!(store
-        .brief(date!(2026 - 11 - 24), None)
+        .briefs()
+        .get(date!(2026 - 11 - 24), None)
         .await
         .unwrap()
         .is_none());
@@ -110,7 +121,7 @@ async fn concurrent_publishers_of_one_slot_create_one_brief_and_one_set_of_deliv
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 let b = new_brief(SLOT, &format!("process {i} run {j}"), &["line"]);
-                store.publish_brief(&b).await.unwrap()
+                store.briefs().publish(&b).await.unwrap()
             }));
         }
     }
@@ -119,12 +130,22 @@ async fn concurrent_publishers_of_one_slot_create_one_brief_and_one_set_of_deliv
         outcomes.push(t.await.unwrap());
     }
     assert_eq!(outcomes.iter().filter(|o| o.created).count(), 1);
-    let winner = outcomes.iter().find(|o| o.created).unwrap().brief.clone();
-    assert!(outcomes.iter().all(|o| o.brief == winner));
-    let revisions = stores[0].brief_revisions(SLOT).await.unwrap();
+    let winner = outcomes
+        .iter()
+        .find(|o| o.created)
+        .unwrap()
+        .publication
+        .clone();
+    assert!(outcomes.iter().all(|o| o.publication == winner));
+    let revisions = stores[0].briefs().revisions(SLOT).await.unwrap();
     assert_eq!(revisions.len(), 1);
     assert_eq!(
-        stores[1].brief_deliveries(winner.id).await.unwrap().len(),
+        stores[1]
+            .briefs()
+            .deliveries(winner.id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     for s in stores {
@@ -135,35 +156,42 @@ async fn concurrent_publishers_of_one_slot_create_one_brief_and_one_set_of_deliv
 async fn regenerating_adds_revisions_and_keeps_the_first_unchanged(url: String) {
     let store = Store::connect(&url).await.unwrap();
     let first = store
-        .publish_brief(&new_brief(SLOT, "ฉบับแรก", &["line"]))
+        .briefs()
+        .publish(&new_brief(SLOT, "ฉบับแรก", &["line"]))
         .await
         .unwrap()
-        .brief;
+        .publication;
     let mut again = new_brief(SLOT, "ฉบับแก้ไข", &["line"]);
-    again.trigger = BriefTrigger::Manual;
+    again.trigger = PublicationTrigger::Manual;
     again.generated_at = NINE_THIRTY + Duration::hours(2);
-    let second = store.add_brief_revision(&again).await.unwrap();
+    let second = store.briefs().add_revision(&again).await.unwrap();
     assert_eq!(second.revision, 2);
     assert_ne!(second.id, first.id);
-    assert_eq!(store.brief(SLOT, Some(1)).await.unwrap().unwrap(), first);
-    assert_eq!(store.brief(SLOT, None).await.unwrap().unwrap(), second);
-    assert_eq!(store.brief_deliveries(second.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.briefs().get(SLOT, Some(1)).await.unwrap().unwrap(),
+        first
+    );
+    assert_eq!(
+        store.briefs().get(SLOT, None).await.unwrap().unwrap(),
+        second
+    );
+    assert_eq!(store.briefs().deliveries(second.id).await.unwrap().len(), 1);
 
     // Concurrent regenerations get distinct numbers.
     let other = Store::connect(&url).await.unwrap();
     let (a, b) = tokio::join!(
-        store.add_brief_revision(&again),
-        other.add_brief_revision(&again)
+        store.briefs().add_revision(&again),
+        other.briefs().add_revision(&again)
     );
     let mut numbers = vec![a.unwrap().revision, b.unwrap().revision];
     numbers.sort();
     assert_eq!(numbers, vec![3, 4]);
-    let revisions = store.brief_revisions(SLOT).await.unwrap();
+    let revisions = store.briefs().revisions(SLOT).await.unwrap();
     assert_eq!(
         revisions.iter().map(|r| r.revision).collect::<Vec<_>>(),
         vec![1, 2, 3, 4]
     );
-    assert_eq!(revisions[1].trigger, BriefTrigger::Manual);
+    assert_eq!(revisions[1].trigger, PublicationTrigger::Manual);
 
     // Published rows cannot be changed or removed, whatever the caller.
     let update = "UPDATE briefs SET content = 'x' WHERE revision = 1";
@@ -182,31 +210,35 @@ async fn regenerating_adds_revisions_and_keeps_the_first_unchanged(url: String) 
         u && d,
         "briefs must be immutable (update refused: {u}, delete refused: {d})"
     );
-    assert_eq!(store.brief(SLOT, Some(1)).await.unwrap().unwrap(), first);
+    assert_eq!(
+        store.briefs().get(SLOT, Some(1)).await.unwrap().unwrap(),
+        first
+    );
     other.close().await;
     store.close().await;
 }
 
 async fn the_window_starts_at_the_previous_slots_first_revision(url: String) {
     let store = Store::connect(&url).await.unwrap();
-    assert!(store.brief_before(SLOT).await.unwrap().is_none());
+    assert!(store.briefs().before(SLOT).await.unwrap().is_none());
     let mut earlier = new_brief(date!(2026 - 11 - 20), "ศุกร์", &[]);
     earlier.generated_at = datetime!(2026-11-20 02:31 UTC);
-    store.publish_brief(&earlier).await.unwrap();
+    store.briefs().publish(&earlier).await.unwrap();
     let mut regen = earlier.clone();
     regen.generated_at = datetime!(2026-11-20 09:00 UTC);
-    store.add_brief_revision(&regen).await.unwrap();
+    store.briefs().add_revision(&regen).await.unwrap();
     store
-        .publish_brief(&new_brief(SLOT, "จันทร์", &[]))
+        .briefs()
+        .publish(&new_brief(SLOT, "จันทร์", &[]))
         .await
         .unwrap();
-    let before = store.brief_before(SLOT).await.unwrap().unwrap();
+    let before = store.briefs().before(SLOT).await.unwrap().unwrap();
     assert_eq!(before.slot, date!(2026 - 11 - 20));
     assert_eq!(before.revision, 1);
     assert_eq!(before.generated_at, datetime!(2026-11-20 02:31 UTC));
 
     // The list by day: newest first, each day once with its count of revisions, paged by day.
-    let days = store.brief_days(None, 10).await.unwrap();
+    let days = store.briefs().days(None, 10).await.unwrap();
     let seen: Vec<(Date, i64, OffsetDateTime)> = days
         .iter()
         .map(|d| (d.slot, d.revisions, d.generated_at))
@@ -218,10 +250,10 @@ async fn the_window_starts_at_the_previous_slots_first_revision(url: String) {
             (date!(2026 - 11 - 20), 2, datetime!(2026-11-20 02:31 UTC))
         ]
     );
-    let older = store.brief_days(Some(SLOT), 10).await.unwrap();
+    let older = store.briefs().days(Some(SLOT), 10).await.unwrap();
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].slot, date!(2026 - 11 - 20));
-    assert_eq!(store.brief_days(None, 1).await.unwrap().len(), 1);
+    assert_eq!(store.briefs().days(None, 1).await.unwrap().len(), 1);
     store.close().await;
 }
 
@@ -229,10 +261,11 @@ async fn a_delivery_is_claimed_once_retried_when_due_and_finished(url: String) {
     let store = Store::connect(&url).await.unwrap();
     let other = Store::connect(&url).await.unwrap();
     let b = new_brief(SLOT, "ส่ง", &["line"]);
-    let brief = store.publish_brief(&b).await.unwrap().brief;
+    let brief = store.briefs().publish(&b).await.unwrap().publication;
     let t0 = b.generated_at;
-    assert_eq!(store.next_delivery_due().await.unwrap(), Some(t0));
+    assert_eq!(store.briefs().next_delivery_due().await.unwrap(), Some(t0));
     assert!(store
+        .briefs()
         .claim_due_delivery(t0 - Duration::seconds(1), t0 + Duration::minutes(2))
         .await
         .unwrap()
@@ -240,8 +273,8 @@ async fn a_delivery_is_claimed_once_retried_when_due_and_finished(url: String) {
 
     let lease = t0 + Duration::minutes(2);
     let (a, c) = tokio::join!(
-        store.claim_due_delivery(t0, lease),
-        other.claim_due_delivery(t0, lease)
+        store.briefs().claim_due_delivery(t0, lease),
+        other.briefs().claim_due_delivery(t0, lease)
     );
     let claims: Vec<_> = [a.unwrap(), c.unwrap()].into_iter().flatten().collect();
     assert_eq!(claims.len(), 1, "one process gets the attempt");
@@ -255,15 +288,18 @@ async fn a_delivery_is_claimed_once_retried_when_due_and_finished(url: String) {
         at: retry_at,
     };
     assert!(store
+        .briefs()
         .finish_delivery_attempt(claimed, &result, t0)
         .await
         .unwrap());
     assert!(store
+        .briefs()
         .claim_due_delivery(t0 + Duration::seconds(10), lease)
         .await
         .unwrap()
         .is_none());
     let second = store
+        .briefs()
         .claim_due_delivery(retry_at, retry_at + Duration::minutes(2))
         .await
         .unwrap()
@@ -274,30 +310,38 @@ async fn a_delivery_is_claimed_once_retried_when_due_and_finished(url: String) {
         Some("HTTP 500 from the receiver")
     );
     assert!(store
+        .briefs()
         .finish_delivery_attempt(&second, &AttemptResult::Delivered, retry_at)
         .await
         .unwrap());
-    let d = &store.brief_deliveries(brief.id).await.unwrap()[0];
+    let d = &store.briefs().deliveries(brief.id).await.unwrap()[0];
     assert_eq!(d.status, DeliveryStatus::Delivered);
     assert_eq!(d.attempts, 2);
     assert_eq!(d.delivered_at, Some(retry_at));
-    assert_eq!(store.next_delivery_due().await.unwrap(), None);
+    assert_eq!(store.briefs().next_delivery_due().await.unwrap(), None);
 
     // Giving up is final.
     let mut next = new_brief(date!(2026 - 11 - 24), "ล้มเหลว", &["hook"]);
     next.generated_at = t0;
-    let failing = store.publish_brief(&next).await.unwrap().brief;
-    let claim = store.claim_due_delivery(t0, lease).await.unwrap().unwrap();
+    let failing = store.briefs().publish(&next).await.unwrap().publication;
+    let claim = store
+        .briefs()
+        .claim_due_delivery(t0, lease)
+        .await
+        .unwrap()
+        .unwrap();
     let gave_up = AttemptResult::GaveUp {
         error: "HTTP 401: bad token".into(),
     };
     assert!(store
+        .briefs()
         .finish_delivery_attempt(&claim, &gave_up, t0)
         .await
         .unwrap());
-    let d = &store.brief_deliveries(failing.id).await.unwrap()[0];
+    let d = &store.briefs().deliveries(failing.id).await.unwrap()[0];
     assert_eq!(d.status, DeliveryStatus::Failed);
     assert!(store
+        .briefs()
         .claim_due_delivery(t0 + Duration::days(1), t0 + Duration::days(2))
         .await
         .unwrap()
@@ -310,20 +354,23 @@ async fn an_expired_lease_passes_the_attempt_to_another_process(url: String) {
     let store = Store::connect(&url).await.unwrap();
     let other = Store::connect(&url).await.unwrap();
     let b = new_brief(SLOT, "ค้าง", &["line"]);
-    store.publish_brief(&b).await.unwrap();
+    store.briefs().publish(&b).await.unwrap();
     let t0 = b.generated_at;
     let stale = store
+        .briefs()
         .claim_due_delivery(t0, t0 + Duration::minutes(2))
         .await
         .unwrap()
         .unwrap();
     // The first sender hangs; before its lease ends nobody else may send.
     assert!(other
+        .briefs()
         .claim_due_delivery(t0 + Duration::minutes(1), t0 + Duration::minutes(3))
         .await
         .unwrap()
         .is_none());
     let taken = other
+        .briefs()
         .claim_due_delivery(t0 + Duration::minutes(2), t0 + Duration::minutes(4))
         .await
         .unwrap()
@@ -331,10 +378,12 @@ async fn an_expired_lease_passes_the_attempt_to_another_process(url: String) {
     assert_eq!(taken.attempts, 2);
     // The hung sender comes back: its result is not recorded over the new attempt's.
     assert!(!store
+        .briefs()
         .finish_delivery_attempt(&stale, &AttemptResult::Delivered, t0)
         .await
         .unwrap());
     assert!(other
+        .briefs()
         .finish_delivery_attempt(&taken, &AttemptResult::Delivered, t0)
         .await
         .unwrap());
@@ -437,5 +486,71 @@ async fn figures_for_the_brief_count_pending_candidates_and_social_engagement(ur
     let all = store.candidate_coverage(&[eggs], 10, 1000).await.unwrap();
     assert_eq!(all[&eggs].len(), 2);
     assert_eq!(all[&eggs][1].body_start, "ไข่แพง");
+    store.close().await;
+}
+
+async fn assignment_messages_are_kept_apart_from_briefs_and_immutable_too(url: String) {
+    let store = Store::connect(&url).await.unwrap();
+    let brief = store
+        .briefs()
+        .publish(&new_brief(SLOT, "สรุป", &["idchat"]))
+        .await
+        .unwrap();
+    let message = store
+        .assignments()
+        .publish(&new_brief(SLOT, "ส่งประเด็น", &["iachat", "mail:a@b.test"]))
+        .await
+        .unwrap();
+    assert!(brief.created && message.created, "one of each for the same day");
+    assert_eq!(message.publication.content, "{\"text\":\"ส่งประเด็น\"}");
+    assert_eq!(
+        store.briefs().get(SLOT, None).await.unwrap().unwrap().content,
+        "{\"text\":\"สรุป\"}"
+    );
+    let again = store
+        .assignments()
+        .publish(&new_brief(SLOT, "อีกครั้ง", &["iachat"]))
+        .await
+        .unwrap();
+    assert!(!again.created);
+    let targets: Vec<String> = store
+        .assignments()
+        .deliveries(message.publication.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.target)
+        .collect();
+    assert_eq!(targets, ["iachat", "mail:a@b.test"]);
+    // Each kind claims only its own deliveries.
+    let lease = NINE_THIRTY + Duration::minutes(10);
+    let claimed = store
+        .assignments()
+        .claim_due_delivery(NINE_THIRTY + Duration::minutes(1), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.publication_id, message.publication.id);
+    assert_eq!(store.assignments().schedule_first_start().await.unwrap(), None);
+    store.briefs().schedule_origin(NINE_THIRTY).await.unwrap();
+    assert_eq!(
+        store.assignments().schedule_first_start().await.unwrap(),
+        None,
+        "each scheduler has its own first start"
+    );
+
+    let update = "UPDATE assignments SET content = 'x'";
+    let delete = "DELETE FROM assignments";
+    let (u, d) = match &store {
+        Store::Sqlite(p) => (
+            sqlx::query(update).execute(p).await.is_err(),
+            sqlx::query(delete).execute(p).await.is_err(),
+        ),
+        Store::Postgres(p) => (
+            sqlx::query(update).execute(p).await.is_err(),
+            sqlx::query(delete).execute(p).await.is_err(),
+        ),
+    };
+    assert!(u && d, "update refused: {u}, delete refused: {d}");
     store.close().await;
 }

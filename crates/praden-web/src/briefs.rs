@@ -15,7 +15,9 @@ use praden_brief::{assignment_message as compose, html_fragment, AssignmentLine,
 use praden_core::thai_time::{
     bangkok_midnight, format_thai_date_long, format_thai_date_short, parse_date_any_era, to_bangkok,
 };
-use praden_store::{BriefDelivery, BriefRevision, DeliveryStatus, StoredBrief};
+use praden_store::{
+    Delivery, DeliveryStatus, PublicationDay, PublicationRevision, StoredPublication,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 use time::{Date, Duration, OffsetDateTime};
@@ -26,7 +28,7 @@ pub struct BriefParams {
 }
 
 /// `YYYY-MM-DD` in either era (2569-11-23 or 2026-11-23), Thai digits allowed.
-fn parse_day(s: &str) -> Result<Date, ApiError> {
+pub(crate) fn parse_day(s: &str) -> Result<Date, ApiError> {
     // The navigation's "today" and a bookmark of it: the Bangkok day now.
     if s == "today" {
         return Ok(to_bangkok(OffsetDateTime::now_utc()).date());
@@ -35,10 +37,10 @@ fn parse_day(s: &str) -> Result<Date, ApiError> {
 }
 
 struct Loaded {
-    stored: StoredBrief,
+    stored: StoredPublication,
     brief: Brief,
-    revisions: Vec<BriefRevision>,
-    deliveries: Vec<BriefDelivery>,
+    revisions: Vec<PublicationRevision>,
+    deliveries: Vec<Delivery>,
 }
 
 async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loaded, ApiError> {
@@ -47,20 +49,25 @@ async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loa
             "revision {r} is out of range (revisions start at 1)"
         )));
     }
-    let stored = state.store.brief(slot, revision).await?.ok_or_else(|| {
-        ApiError::NotFound(match revision {
-            Some(r) => format!("the brief of {slot} has no revision {r}"),
-            None => format!("no brief has been published for {slot}"),
-        })
-    })?;
+    let stored = state
+        .store
+        .briefs()
+        .get(slot, revision)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(match revision {
+                Some(r) => format!("the brief of {slot} has no revision {r}"),
+                None => format!("no brief has been published for {slot}"),
+            })
+        })?;
     let brief: Brief = serde_json::from_str(&stored.content).map_err(|e| {
         ApiError::Internal(format!(
             "brief {} (revision {}) is not readable: {e}",
             stored.id, stored.revision
         ))
     })?;
-    let revisions = state.store.brief_revisions(slot).await?;
-    let deliveries = state.store.brief_deliveries(stored.id).await?;
+    let revisions = state.store.briefs().revisions(slot).await?;
+    let deliveries = state.store.briefs().deliveries(stored.id).await?;
     Ok(Loaded {
         stored,
         brief,
@@ -70,7 +77,7 @@ async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loa
 }
 
 #[derive(Serialize)]
-pub struct RevisionView {
+pub(crate) struct RevisionView {
     revision: i64,
     #[serde(with = "time::serde::rfc3339")]
     generated_at: OffsetDateTime,
@@ -79,7 +86,7 @@ pub struct RevisionView {
 }
 
 #[derive(Serialize)]
-pub struct DeliveryView {
+pub(crate) struct DeliveryView {
     target: String,
     status: &'static str,
     attempts: i64,
@@ -88,6 +95,30 @@ pub struct DeliveryView {
     next_attempt_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     delivered_at: Option<OffsetDateTime>,
+}
+
+impl From<&PublicationRevision> for RevisionView {
+    fn from(r: &PublicationRevision) -> Self {
+        Self {
+            revision: r.revision,
+            generated_at: r.generated_at,
+            late: r.late,
+            trigger: r.trigger.as_str(),
+        }
+    }
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self {
+            target: d.target,
+            status: d.status.as_str(),
+            attempts: d.attempts,
+            last_error: d.last_error,
+            next_attempt_at: d.next_attempt_at,
+            delivered_at: d.delivered_at,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -122,36 +153,53 @@ pub async fn api(
         generated_at: l.stored.generated_at,
         late: l.stored.late,
         trigger: l.stored.trigger.as_str(),
-        revisions: l
-            .revisions
-            .iter()
-            .map(|r| RevisionView {
-                revision: r.revision,
-                generated_at: r.generated_at,
-                late: r.late,
-                trigger: r.trigger.as_str(),
-            })
-            .collect(),
+        revisions: l.revisions.iter().map(RevisionView::from).collect(),
         brief: l.brief,
         messages: l.stored.messages,
         markdown: l.stored.markdown,
-        deliveries: l
-            .deliveries
-            .into_iter()
-            .map(|d| DeliveryView {
-                target: d.target,
-                status: d.status.as_str(),
-                attempts: d.attempts,
-                last_error: d.last_error,
-                next_attempt_at: d.next_attempt_at,
-                delivered_at: d.delivered_at,
-            })
-            .collect(),
+        deliveries: l.deliveries.into_iter().map(DeliveryView::from).collect(),
     }))
 }
 
-/// Days listed on one page of `/briefs`.
-const DAYS_PER_PAGE: i64 = 30;
+/// Days listed on one page of `/briefs` and `/assignments`.
+pub(crate) const DAYS_PER_PAGE: i64 = 30;
+
+/// The days that have a publication, each linking to `{base}/{day}`, with an "older" link
+/// when the page is full; `empty` when there are none.
+pub(crate) fn days_table(days: &[PublicationDay], base: &str, empty: &str) -> String {
+    let mut body = String::new();
+    if days.is_empty() {
+        let _ = write!(body, "<p>{}</p>", esc(empty));
+        return body;
+    }
+    body.push_str(
+        "<table><thead><tr><th>วันที่</th><th>จัดทำเมื่อ</th><th>จำนวนฉบับ</th></tr></thead><tbody>",
+    );
+    for d in days {
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"{base}/{}\">{}</a></td><td>{}{}</td><td>{}</td></tr>",
+            iso(d.slot),
+            esc(&format_thai_date_long(d.slot, false)),
+            esc(&moment(d.generated_at)),
+            if d.late {
+                " <span class=\"badge warn\">ส่งล่าช้า</span>"
+            } else {
+                ""
+            },
+            d.revisions
+        );
+    }
+    body.push_str("</tbody></table>");
+    if let Some(last) = days.last().filter(|_| days.len() as i64 == DAYS_PER_PAGE) {
+        let _ = write!(
+            body,
+            "<p><a href=\"{base}?before={}\">เก่ากว่านี้</a></p>",
+            iso(last.slot)
+        );
+    }
+    body
+}
 
 #[derive(Deserialize)]
 pub struct ListParams {
@@ -166,42 +214,17 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, ApiError> {
     let before = p.before.as_deref().map(parse_day).transpose()?;
-    let days = state.store.brief_days(before, DAYS_PER_PAGE).await?;
+    let days = state.store.briefs().days(before, DAYS_PER_PAGE).await?;
     let mut body = String::from("<h1>สรุปประเด็นประจำวัน</h1>");
-    if days.is_empty() {
-        body.push_str(if before.is_some() {
-            "<p>ไม่มีสรุปประเด็นก่อนหน้านี้</p>"
+    body.push_str(&days_table(
+        &days,
+        "/briefs",
+        if before.is_some() {
+            "ไม่มีสรุปประเด็นก่อนหน้านี้"
         } else {
-            "<p>ยังไม่มีสรุปประเด็น สรุปฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้</p>"
-        });
-    } else {
-        body.push_str(
-            "<table><thead><tr><th>วันที่</th><th>จัดทำเมื่อ</th><th>จำนวนฉบับ</th></tr></thead><tbody>",
-        );
-        for d in &days {
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/briefs/{}\">{}</a></td><td>{}{}</td><td>{}</td></tr>",
-                iso(d.slot),
-                esc(&format_thai_date_long(d.slot, false)),
-                esc(&moment(d.generated_at)),
-                if d.late {
-                    " <span class=\"badge warn\">ส่งล่าช้า</span>"
-                } else {
-                    ""
-                },
-                d.revisions
-            );
-        }
-        body.push_str("</tbody></table>");
-    }
-    if let Some(last) = days.last().filter(|_| days.len() as i64 == DAYS_PER_PAGE) {
-        let _ = write!(
-            body,
-            "<p><a href=\"/briefs?before={}\">เก่ากว่านี้</a></p>",
-            iso(last.slot)
-        );
-    }
+            "ยังไม่มีสรุปประเด็น สรุปฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้"
+        },
+    ));
     Ok(Html(shell(
         Some(&who),
         "/briefs",
@@ -220,11 +243,39 @@ pub async fn page(
     let l = load(&state, slot, p.revision).await?;
     let day = iso(slot);
     let mut body = String::new();
-    let _ = write!(
-        body,
-        "<nav class=\"meta\" aria-label=\"ฉบับของสรุปประเด็น\">ฉบับ: "
-    );
-    for (i, r) in l.revisions.iter().enumerate() {
+    body.push_str(&revisions_nav(
+        "ฉบับของสรุปประเด็น",
+        &l.revisions,
+        l.stored.revision,
+        &format!("/briefs/{day}"),
+        &format!("/api/v1/briefs/{day}"),
+    ));
+    body.push_str(&html_fragment(&l.brief));
+    body.push_str(&deliveries_section(
+        "การส่งสรุปประเด็น",
+        "ไม่ได้กำหนดปลายทางสำหรับส่งสรุปประเด็น",
+        &l.deliveries,
+    ));
+    let title = format!("สรุปประเด็น {}", format_thai_date_short(slot));
+    Ok(Html(shell(
+        Some(&who),
+        &format!("/briefs/{date}"),
+        &title,
+        &body,
+    )))
+}
+
+/// The revisions of a day, the current one marked, each linking to `{page}?revision=N`, and
+/// the current one's JSON at `{api}?revision=N`.
+pub(crate) fn revisions_nav(
+    label: &str,
+    revisions: &[PublicationRevision],
+    current: i64,
+    page: &str,
+    api: &str,
+) -> String {
+    let mut body = format!("<nav class=\"meta\" aria-label=\"{}\">ฉบับ: ", esc(label));
+    for (i, r) in revisions.iter().enumerate() {
         if i > 0 {
             body.push_str(" · ");
         }
@@ -238,7 +289,7 @@ pub async fn page(
                 ""
             }
         );
-        if r.revision == l.stored.revision {
+        if r.revision == current {
             let _ = write!(
                 body,
                 "<strong aria-current=\"page\">{}</strong>",
@@ -247,7 +298,7 @@ pub async fn page(
         } else {
             let _ = write!(
                 body,
-                "<a href=\"/briefs/{day}?revision={}\">{}</a>",
+                "<a href=\"{page}?revision={}\">{}</a>",
                 r.revision,
                 esc(&label)
             );
@@ -255,19 +306,22 @@ pub async fn page(
     }
     let _ = write!(
         body,
-        " · <a href=\"/api/v1/briefs/{day}?revision={}\">JSON</a></nav>",
-        l.stored.revision
+        " · <a href=\"{api}?revision={current}\">JSON</a></nav>"
     );
-    body.push_str(&html_fragment(&l.brief));
-    body.push_str("<section><h2>การส่งสรุปประเด็น</h2>");
-    if l.deliveries.is_empty() {
-        body.push_str("<p>ไม่ได้กำหนดปลายทางสำหรับส่งสรุปประเด็น</p>");
+    body
+}
+
+/// Each delivery's target, status, attempts, time and last error.
+pub(crate) fn deliveries_section(heading: &str, none: &str, deliveries: &[Delivery]) -> String {
+    let mut body = format!("<section><h2>{}</h2>", esc(heading));
+    if deliveries.is_empty() {
+        let _ = write!(body, "<p>{}</p>", esc(none));
     } else {
         body.push_str(
             "<table><thead><tr><th>ปลายทาง</th><th>สถานะ</th><th>จำนวนครั้งที่ส่ง</th>\
              <th>เวลา</th><th>ข้อผิดพลาดล่าสุด</th></tr></thead><tbody>",
         );
-        for d in &l.deliveries {
+        for d in deliveries {
             let when = match d.status {
                 DeliveryStatus::Delivered => d.delivered_at.map(|t| format!("ส่งเมื่อ {}", moment(t))),
                 DeliveryStatus::Pending => d
@@ -289,13 +343,7 @@ pub async fn page(
         body.push_str("</tbody></table>");
     }
     body.push_str("</section>");
-    let title = format!("สรุปประเด็น {}", format_thai_date_short(slot));
-    Ok(Html(shell(
-        Some(&who),
-        &format!("/briefs/{date}"),
-        &title,
-        &body,
-    )))
+    body
 }
 
 fn trigger_th(trigger: &str) -> &'static str {
@@ -306,7 +354,7 @@ fn trigger_th(trigger: &str) -> &'static str {
     }
 }
 
-fn iso(d: Date) -> String {
+pub(crate) fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 

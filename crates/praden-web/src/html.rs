@@ -30,11 +30,12 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 9] = [
+const NAV: [(&str, &str, &str); 10] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
     ("ประเด็นของหน่วยงาน", "/agency", "/agency"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
+    ("ส่งประเด็น", "/assignments", "/assignments"),
     ("ค้นหาข่าว", "/search", "/search"),
     ("แหล่งข่าว", "/sources", "/sources"),
     ("บันทึกการดำเนินการ", "/audit", "/audit"),
@@ -210,6 +211,7 @@ mod tests {
             "/issues",
             "/agency",
             "/briefs",
+            "/assignments",
             "/search",
             "/sources",
             "/audit",
@@ -219,7 +221,14 @@ mod tests {
         assert_eq!(links(&nav(Some(&who(Role::Admin)), "/queue")), all);
         assert_eq!(
             links(&nav(Some(&who(Role::Monitor)), "/queue")),
-            ["/queue", "/issues", "/briefs", "/search", "/sources"]
+            [
+                "/queue",
+                "/issues",
+                "/briefs",
+                "/assignments",
+                "/search",
+                "/sources"
+            ]
         );
         assert_eq!(
             links(&nav(Some(&who(Role::Editor)), "/search")),

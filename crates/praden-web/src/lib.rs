@@ -3,6 +3,7 @@
 
 mod agency;
 mod assets;
+mod assignments;
 mod audit;
 pub mod auth;
 mod briefs;
@@ -242,7 +243,7 @@ const BRIEF_READERS: Access = Access::Roles(&[Role::Monitor, Role::Editor]);
 /// Who reads the official assignment message: monitors, the assignment system (and admins).
 const ASSIGNMENT_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer]);
 
-/// The published briefs and the day's assignment message.
+/// The published briefs and assignment messages, and the day's assignment message.
 fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
     r.get("/briefs", BRIEF_READERS, briefs::list)
         .get("/briefs/{date}", BRIEF_READERS, briefs::page)
@@ -251,6 +252,13 @@ fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
             "/api/v1/assignments/{date}/message",
             ASSIGNMENT_READERS,
             briefs::assignment_message,
+        )
+        .get("/assignments", MONITORS, assignments::list)
+        .get("/assignments/{date}", MONITORS, assignments::page)
+        .get(
+            "/api/v1/assignments/{date}",
+            ASSIGNMENT_READERS,
+            assignments::api,
         )
 }
 

@@ -89,7 +89,7 @@ pub struct Application {
     sources: Vec<Source>,
     config: Config,
     /// What the brief scheduler reads the time from.
-    clock: Arc<dyn praden_jobs::brief_schedule::Clock>,
+    clock: Arc<dyn praden_jobs::schedule::Clock>,
 }
 
 impl Application {
@@ -105,13 +105,13 @@ impl Application {
             parts,
             sources,
             config,
-            clock: praden_jobs::brief_schedule::system_clock(),
+            clock: praden_jobs::schedule::system_clock(),
         })
     }
 
     /// Runs the brief scheduler and its deliveries on `clock` instead of the system clock
     /// (tests move a manual clock rather than wait until 09:30).
-    pub fn with_clock(mut self, clock: Arc<dyn praden_jobs::brief_schedule::Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn praden_jobs::schedule::Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -162,6 +162,13 @@ impl Application {
             self.clock.clone(),
             &shutdown,
         )?;
+        let assignments = praden_jobs::assignment::spawn(
+            &store,
+            &self.config.assignment,
+            &self.config.user_agent(),
+            self.clock.clone(),
+            &shutdown,
+        )?;
         let pushers = praden_jobs::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
         let ingester = Ingester::with_limits(
             store.clone(),
@@ -201,7 +208,7 @@ impl Application {
                 .collect(),
             sources: source_configs.into(),
             auth: web_auth(&self.config),
-            assignment: Arc::new(self.config.assignment.clone()),
+            assignment: Arc::new(self.config.assignment.message.clone()),
         });
         let router = praden_web::ingest::with_document_sink(router, sink);
         let served =
@@ -215,7 +222,7 @@ impl Application {
         for task in pushers {
             let _ = task.await;
         }
-        for task in briefs {
+        for task in briefs.into_iter().chain(assignments) {
             let _ = task.await;
         }
         let indexed = follower.await.context("the index follower panicked")?;

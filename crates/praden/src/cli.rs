@@ -56,6 +56,23 @@ pub enum Command {
         #[arg(long)]
         no_deliver: bool,
     },
+    /// Publish the day's 10:30 assignment message by hand (the issues approved since the
+    /// previous one) and send it to the IA-Chat webhooks and the agencies' contacts; a
+    /// revision if the day has one. `praden serve` publishes it on schedule.
+    Assignment {
+        /// The Bangkok day, YYYY-MM-DD (B.E. or C.E. year).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// Print JSON (the issues, the text and each contact's message) instead of the text.
+        #[arg(long)]
+        json: bool,
+        /// Print the message without storing or sending it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Store the message but leave sending it to a running server.
+        #[arg(long)]
+        no_deliver: bool,
+    },
     /// Print the official assignment message (ข้าพเจ้า … จบการส่งประเด็น) for the issues
     /// approved on a day and not withdrawn; names and titles come from [assignment].
     AssignmentMessage {
@@ -290,13 +307,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
             no_deliver,
         } => brief(config()?, date, format, dry_run, no_deliver).await,
+        Command::Assignment {
+            ref date,
+            json,
+            dry_run,
+            no_deliver,
+        } => assignment(config()?, date, json, dry_run, no_deliver).await,
         Command::AssignmentMessage { ref date, json } => {
             let day = praden_core::thai_time::parse_date_any_era(date)?;
             let config = config()?;
             let store = praden_store::Store::connect(&config.database_url).await?;
-            let text = praden_jobs::brief_schedule::assignment_message(
+            let text = praden_jobs::assignment::message_of_day(
                 &store,
-                &config.assignment,
+                &config.assignment.message,
                 day,
                 json,
             )
@@ -457,7 +480,8 @@ async fn brief(
     dry_run: bool,
     no_deliver: bool,
 ) -> anyhow::Result<()> {
-    use praden_jobs::brief_schedule::{on_demand, render, SystemClock};
+    use praden_jobs::brief_schedule::{on_demand, render};
+    use praden_jobs::schedule::SystemClock;
     let slot = praden_core::thai_time::parse_date_any_era(date)?;
     let store = praden_store::Store::connect(&config.database_url).await?;
     let (brief, stored) = on_demand(&store, &config.brief, &SystemClock, slot, dry_run).await?;
@@ -469,13 +493,54 @@ async fn brief(
             if stored.late { " (late)" } else { "" }
         );
         if !no_deliver {
-            praden_jobs::brief_delivery::Deliverer::new(&config.brief, &config.user_agent())?
+            praden_jobs::delivery::Deliverer::for_brief(&config.brief, &config.user_agent())?
                 .deliver_due(&store, &SystemClock)
                 .await?;
         }
         let now = time::OffsetDateTime::now_utc();
-        for d in store.brief_deliveries(stored.id).await? {
-            eprintln!("  {}", praden_jobs::brief_delivery::describe(&d, now));
+        for d in store.briefs().deliveries(stored.id).await? {
+            eprintln!("  {}", praden_jobs::delivery::describe(&d, now));
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn assignment(
+    config: Config,
+    date: &str,
+    json: bool,
+    dry_run: bool,
+    no_deliver: bool,
+) -> anyhow::Result<()> {
+    use praden_jobs::schedule::SystemClock;
+    let slot = praden_core::thai_time::parse_date_any_era(date)?;
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let (content, stored) =
+        praden_jobs::assignment::on_demand(&store, &config.assignment, &SystemClock, slot, dry_run)
+            .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&content)?);
+    } else {
+        println!("{}", content.text);
+    }
+    if let Some(stored) = stored {
+        eprintln!(
+            "stored as revision {} of the assignment message of {slot}{}",
+            stored.revision,
+            if stored.late { " (late)" } else { "" }
+        );
+        if !no_deliver {
+            praden_jobs::delivery::Deliverer::for_assignment(
+                &config.assignment,
+                &config.user_agent(),
+            )?
+            .deliver_due(&store, &SystemClock)
+            .await?;
+        }
+        let now = time::OffsetDateTime::now_utc();
+        for d in store.assignments().deliveries(stored.id).await? {
+            eprintln!("  {}", praden_jobs::delivery::describe(&d, now));
         }
     }
     store.close().await;

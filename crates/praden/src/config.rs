@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use praden_jobs::settings::{
-    BriefConfig, DetectConfig, FeedConfig, FeedWebhook, Secret, WebhookConfig, WebhookKind,
+    AssignmentConfig, BriefConfig, DetectConfig, FeedConfig, FeedWebhook, LinePush, MailConfig,
+    Secret, SmtpTls, WebhookConfig, WebhookKind,
 };
 
 #[derive(Debug, Clone)]
@@ -24,8 +25,8 @@ pub struct Config {
     pub detect: DetectConfig,
     pub feed: FeedConfig,
     pub brief: BriefConfig,
-    /// Who sends the official assignment message, and in whose name.
-    pub assignment: praden_brief::AssignmentSettings,
+    /// The 10:30 assignment message: who sends it, when, and how it reaches the agencies.
+    pub assignment: AssignmentConfig,
     pub auth: AuthConfig,
 }
 
@@ -239,6 +240,56 @@ const KEYS: &[Key] = &[
         default: Some("30s"),
     },
     Key {
+        name: "assignment.enabled",
+        env: &["PRADEN_ASSIGNMENT_ENABLED"],
+        default: Some("true"),
+    },
+    Key {
+        name: "assignment.schedule",
+        env: &["PRADEN_ASSIGNMENT_SCHEDULE"],
+        default: Some("30 10 * * *"),
+    },
+    Key {
+        name: "assignment.webhooks",
+        env: &["PRADEN_ASSIGNMENT_WEBHOOKS"],
+        default: Some("[]"),
+    },
+    Key {
+        name: "assignment.line_token_env",
+        env: &["PRADEN_ASSIGNMENT_LINE_TOKEN_ENV"],
+        default: Some(""),
+    },
+    Key {
+        name: "assignment.line_push_url",
+        env: &["PRADEN_ASSIGNMENT_LINE_PUSH_URL"],
+        default: Some("https://api.line.me/v2/bot/message/push"),
+    },
+    Key {
+        name: "public_url",
+        env: &["PRADEN_PUBLIC_URL"],
+        default: Some(""),
+    },
+    Key {
+        name: "mail.smtp_host",
+        env: &["PRADEN_SMTP_HOST"],
+        default: Some(""),
+    },
+    Key {
+        name: "mail.smtp_port",
+        env: &["PRADEN_SMTP_PORT"],
+        default: Some("587"),
+    },
+    Key {
+        name: "mail.smtp_tls",
+        env: &["PRADEN_SMTP_TLS"],
+        default: Some("starttls"),
+    },
+    Key {
+        name: "mail.from",
+        env: &["PRADEN_MAIL_FROM"],
+        default: Some(""),
+    },
+    Key {
         name: "assignment.sender_name",
         env: &["PRADEN_ASSIGNMENT_SENDER_NAME"],
         default: Some(""),
@@ -415,7 +466,7 @@ impl Config {
                 "a duration from 1m to 720h, e.g. \"12h\"",
             )?,
         };
-        let (brief, assignment) = brief_and_assignment(&layers, env)?;
+        let (brief, assignment) = brief_and_assignment(&layers, env, listen)?;
         Ok(Self {
             brief,
             assignment,
@@ -470,15 +521,17 @@ impl Config {
 fn brief_and_assignment(
     layers: &Layers,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(BriefConfig, praden_brief::AssignmentSettings), ConfigError> {
+    listen: SocketAddr,
+) -> Result<(BriefConfig, AssignmentConfig), ConfigError> {
     let v = Values(layers);
-    let schedule = praden_jobs::brief_schedule::BriefSchedule::parse(&v.text("brief.schedule"))
-        .map_err(|reason| {
+    let schedule = |key: &'static str, example: &str| {
+        praden_jobs::schedule::CronSchedule::parse(&v.text(key)).map_err(|reason| {
             v.invalid(
-                "brief.schedule",
-                &format!("a cron expression in Bangkok time such as \"30 9 * * *\" ({reason})"),
+                key,
+                &format!("a cron expression in Bangkok time such as \"{example}\" ({reason})"),
             )
-        })?;
+        })
+    };
     let top_candidates = v.number("brief.top_candidates", 0, 500)?;
     let delivery_attempts = v.number("brief.delivery_attempts", 1, 50)? as u32;
     let delivery_backoff = v.duration(
@@ -493,20 +546,114 @@ fn brief_and_assignment(
         .map_err(|reason| v.invalid("brief.webhooks", &reason))?;
     let brief = BriefConfig {
         enabled: v.flag("brief.enabled")?,
-        schedule,
+        schedule: schedule("brief.schedule", "30 9 * * *")?,
         top_candidates,
         webhooks,
         delivery_attempts,
         delivery_backoff,
     };
-    let assignment = praden_brief::AssignmentSettings {
+    let message = praden_brief::AssignmentSettings {
         sender_name: v.text("assignment.sender_name"),
         sender_title: v.text("assignment.sender_title"),
         on_behalf_name: v.text("assignment.on_behalf_name"),
         on_behalf_title: v.text("assignment.on_behalf_title"),
         thai_digits: v.flag("assignment.thai_digits")?,
     };
+    let public_url = match v.text("public_url") {
+        // Unset: the address praden listens on, right for a single machine only.
+        u if u.is_empty() => format!("http://{listen}"),
+        u => match reqwest::Url::parse(&u) {
+            Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => {
+                u.trim_end_matches('/').to_string()
+            }
+            _ => {
+                return Err(v.invalid(
+                    "public_url",
+                    "the http(s) address people reach praden at, e.g. https://praden.prd.go.th",
+                ))
+            }
+        },
+    };
+    let line = match v.text("assignment.line_token_env").as_str() {
+        "" => None,
+        var => {
+            let token = env(var).filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                v.invalid(
+                    "assignment.line_token_env",
+                    &format!("the name of a set environment variable ({var} is not set)"),
+                )
+            })?;
+            let url = v.text("assignment.line_push_url");
+            if !matches!(reqwest::Url::parse(&url), Ok(u) if matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(v.invalid("assignment.line_push_url", "an http(s) URL"));
+            }
+            Some(LinePush {
+                url,
+                token: Secret::new(token),
+            })
+        }
+    };
+    let assignment = AssignmentConfig {
+        enabled: v.flag("assignment.enabled")?,
+        schedule: schedule("assignment.schedule", "30 10 * * *")?,
+        message,
+        webhooks: parse_webhooks(&v.text("assignment.webhooks"), env)
+            .map_err(|reason| v.invalid("assignment.webhooks", &reason))?,
+        mail: mail(&v, env)?,
+        line,
+        public_url,
+        delivery_attempts,
+        delivery_backoff,
+    };
     Ok((brief, assignment))
+}
+
+/// `[mail]`: SMTP for the agencies' e-mail; none while `mail.smtp_host` is empty. The user
+/// name and password come from PRADEN_SMTP_USERNAME and PRADEN_SMTP_PASSWORD only, so they
+/// never sit in a file.
+fn mail(
+    v: &Values,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<MailConfig>, ConfigError> {
+    let host = v.text("mail.smtp_host");
+    if host.is_empty() {
+        return Ok(None);
+    }
+    let port = v.number("mail.smtp_port", 1, 65535)? as u16;
+    let tls = match v.text("mail.smtp_tls").as_str() {
+        "none" => SmtpTls::None,
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        _ => return Err(v.invalid("mail.smtp_tls", "starttls, tls or none")),
+    };
+    let from = v.text("mail.from");
+    if !praden_jobs::mail::valid_address(&from) {
+        return Err(v.invalid(
+            "mail.from",
+            "the sender's address, e.g. \"ศูนย์ประเด็น <issues@prd.go.th>\" (required with \
+             mail.smtp_host)",
+        ));
+    }
+    let credentials = match (env("PRADEN_SMTP_USERNAME"), env("PRADEN_SMTP_PASSWORD")) {
+        (Some(user), Some(password)) if !user.trim().is_empty() => {
+            Some((user.trim().to_string(), Secret::new(password)))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(v.invalid(
+                "mail.smtp_host",
+                "PRADEN_SMTP_USERNAME and PRADEN_SMTP_PASSWORD set together, or neither",
+            ))
+        }
+    };
+    Ok(Some(MailConfig {
+        host,
+        port,
+        tls,
+        from,
+        credentials,
+    }))
 }
 
 /// One entry of a webhook list, checked for what every list asks: a table of known keys with
@@ -827,8 +974,8 @@ mod tests {
         assert_eq!(c.brief.schedule.expression(), "30 9 * * *");
         assert_eq!(c.brief.top_candidates, 10);
         assert!(c.brief.webhooks.is_empty());
-        assert_eq!(c.assignment.sender_title, "ผู้อำนวยการสำนักข่าว");
-        assert!(c.assignment.thai_digits);
+        assert_eq!(c.assignment.message.sender_title, "ผู้อำนวยการสำนักข่าว");
+        assert!(c.assignment.message.thai_digits);
 
         let file = "[brief]\nschedule = \"0 0 8 * * MON-FRI\"\ntop_candidates = 5\n\
                     [[brief.webhooks]]\nname = \"idchat\"\nkind = \"line\"\n\
@@ -851,12 +998,73 @@ mod tests {
             "tokens are never printed"
         );
         assert_eq!(c.brief.webhooks[1].kind, WebhookKind::Json);
-        assert_eq!(c.assignment.sender_name, "นายสมชาย ใจดี");
-        assert!(!c.assignment.thai_digits);
+        assert_eq!(c.assignment.message.sender_name, "นายสมชาย ใจดี");
+        assert!(!c.assignment.message.thai_digits);
 
         let env_hooks = "[{name = \"h\", kind = \"json\", url = \"http://127.0.0.1:1/x\"}]";
         let c = load_with(None, &[("PRADEN_BRIEF_WEBHOOKS", env_hooks)]).unwrap();
         assert_eq!(c.brief.webhooks[0].name, "h");
+    }
+
+    #[test]
+    fn the_assignment_message_is_sent_at_1030_by_smtp_and_line_from_the_environment() {
+        let c = load_with(None, &[]).unwrap();
+        let a = &c.assignment;
+        assert!(a.enabled);
+        assert_eq!(a.schedule.expression(), "30 10 * * *");
+        assert!(a.mail.is_none() && a.line.is_none(), "off until configured");
+        assert_eq!(a.public_url, "http://127.0.0.1:8080");
+
+        let file = "public_url = \"https://praden.prd.go.th/\"\n\
+                    [mail]\nsmtp_host = \"smtp.prd.go.th\"\nsmtp_port = 465\nsmtp_tls = \"tls\"\n\
+                    from = \"ศูนย์ประเด็น <issues@prd.go.th>\"\n\
+                    [assignment]\nline_token_env = \"IA_LINE\"\n\
+                    [[assignment.webhooks]]\nname = \"iachat\"\nkind = \"line\"\n\
+                    url = \"https://api.line.me/v2/bot/message/push\"\nto = \"C-ia\"\n\
+                    token_env = \"IA_LINE\"\n";
+        let env = [
+            ("IA_LINE", "line-secret"),
+            ("PRADEN_SMTP_USERNAME", "issues"),
+            ("PRADEN_SMTP_PASSWORD", "smtp-secret"),
+        ];
+        let c = load_with(Some(file), &env).unwrap();
+        let a = &c.assignment;
+        assert_eq!(a.public_url, "https://praden.prd.go.th");
+        let mail = a.mail.as_ref().unwrap();
+        assert_eq!((mail.port, mail.tls), (465, SmtpTls::Tls));
+        assert_eq!(mail.credentials.as_ref().unwrap().1.expose(), "smtp-secret");
+        assert_eq!(a.line.as_ref().unwrap().token.expose(), "line-secret");
+        assert_eq!(a.webhooks[0].name, "iachat");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("smtp-secret") && !shown.contains("line-secret"));
+
+        for (file, env, key) in [
+            ("[mail]\nsmtp_host = \"h\"\n", &[][..], "mail.from"),
+            (
+                "[mail]\nsmtp_host = \"h\"\nfrom = \"a@b.test\"\nsmtp_tls = \"ssl\"\n",
+                &[][..],
+                "mail.smtp_tls",
+            ),
+            (
+                "[mail]\nsmtp_host = \"h\"\nfrom = \"a@b.test\"\n",
+                &[("PRADEN_SMTP_USERNAME", "u")][..],
+                "mail.smtp_host",
+            ),
+            (
+                "[assignment]\nline_token_env = \"UNSET\"\n",
+                &[][..],
+                "assignment.line_token_env",
+            ),
+            ("public_url = \"praden.local\"\n", &[][..], "public_url"),
+            (
+                "[assignment]\nschedule = \"30 10 * *\"\n",
+                &[][..],
+                "assignment.schedule",
+            ),
+        ] {
+            let err = load_with(Some(file), env).unwrap_err().to_string();
+            assert!(err.contains(key), "{file}: {err}");
+        }
     }
 
     #[test]
