@@ -283,6 +283,11 @@ impl TestEnv {
                 delivery_attempts: 6,
                 delivery_backoff: time::Duration::seconds(30),
             },
+            reminders: praden::config::RemindersConfig {
+                enabled: false,
+                schedule: praden_jobs::schedule::CronSchedule::parse("0 9 * * *").unwrap(),
+                days_before: 1,
+            },
         }
     }
 }

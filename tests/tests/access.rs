@@ -69,6 +69,8 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/api/v1/briefs/{date}",               "/api/v1/briefs/2026-11-23",              BRIEFS),
     ("GET",  "/api/v1/assignments/{date}/message",  "/api/v1/assignments/2026-11-23/message", FEED),
     ("GET",  "/assignments",                        "/assignments",                           MONITORS),
+    ("GET",  "/overdue",                            "/overdue",                               MONITORS),
+    ("GET",  "/api/v1/issues/overdue",              "/api/v1/issues/overdue",                 MONITORS),
     ("GET",  "/assignments/{date}",                 "/assignments/2026-11-23",                MONITORS),
     ("GET",  "/api/v1/assignments/{date}",          "/api/v1/assignments/2026-11-23",         FEED),
     ("GET",  "/api/v1/webhooks",                    "/api/v1/webhooks",                       ADMINS),

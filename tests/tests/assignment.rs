@@ -4,20 +4,22 @@
 //! issues and the links to answer them — by e-mail through a local SMTP sink (which refuses
 //! the first attempt, so the retry is exercised) and by LINE. A ministry's contact gets its
 //! departments' issues too; an agency with no issue gets nothing, and a day without issues
-//! sends nothing. The page and the API show what was sent and every delivery; a restart
+//! sends nothing. The 09:00 reminders follow the issues to their due date and past it, and
+//! the monitors' overdue list shows who is late at which step. The page and the API show what was sent and every delivery; a restart
 //! publishes nothing twice.
 
 use praden::config::{Config, LinePush, MailConfig, Secret, SmtpTls, WebhookConfig, WebhookKind};
 use praden_core::review::{
-    AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
+    AgencyProposal, AgencyRef, Criterion, CriterionRecord, IssueResponse, KindCounts, Proposal,
+    ResponseKind,
 };
 use praden_core::{NewDocument, SourceKind};
 use praden_jobs::schedule::ManualClock;
-use praden_store::{Approval, DecisionContext, NewContact, Store};
+use praden_store::{Approval, DecisionContext, DeliveryStatus, NewContact, Store};
 use praden_tests::smtp::SmtpSink;
 use praden_tests::{on_both_databases, Db, RunningApp, TestEnv, WebhookReceiver};
 use std::time::Duration as StdDuration;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
 on_both_databases!(the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line,);
@@ -149,6 +151,7 @@ fn with_assignment(mut config: Config, receiver: &WebhookReceiver, sink: &SmtpSi
     a.message.sender_name = "นายสมชาย ใจดี".into();
     a.message.on_behalf_name = "นายวิรัช ประเสริฐ".into();
     a.message.thai_digits = false;
+    config.reminders.enabled = true;
     config
 }
 
@@ -419,16 +422,129 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
     assert!(tuesday["text"].as_str().unwrap().contains("จำนวน 0 ประเด็น"));
     assert_eq!(tuesday["deliveries"].as_array().unwrap().len(), 0);
 
+    // Reminders at 09:00: the issues are due on Wednesday 25th (approved Monday, 2 days).
+    // Tuesday's round was sent when the clock passed 09:00 on the way to 10:30.
+    let round = |day: time::Date| {
+        let store = &store;
+        async move {
+            let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
+            loop {
+                if let Some(p) = store.reminders().get(day, Some(1)).await.unwrap() {
+                    let d = store.reminders().deliveries(p.id).await.unwrap();
+                    if d.iter().all(|d| d.status == DeliveryStatus::Delivered) {
+                        return (
+                            serde_json::from_str::<serde_json::Value>(&p.content).unwrap(),
+                            d,
+                        );
+                    }
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no reminders for {day}"
+                );
+                tokio::time::sleep(StdDuration::from_millis(25)).await;
+            }
+        }
+    };
+    let (tuesday, sent) = round(date!(2026 - 11 - 24)).await;
+    assert_eq!(tuesday["issues"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sent.len(),
+        4,
+        "every contact of an agency with an open issue"
+    );
+    let mail = &tuesday["recipients"]["mail:pimjai@dit.test"];
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        text.contains("ราคาไข่ไก่แพงทั่วประเทศ") && !text.contains("PM2.5"),
+        "{text}"
+    );
+    assert!(text.contains("(ครบกำหนดพรุ่งนี้)"), "{text}");
+    assert!(text.contains(&format!("/agency/issues/{eggs}")), "{text}");
+    let mails = sink.wait_for(4).await;
+    assert!(mails[2..].iter().all(|m| m
+        .subject()
+        .starts_with("แจ้งเตือนประเด็นที่ต้องชี้แจง 24 พ.ย. 2569")));
+    clock.set(datetime!(2026-11-25 09:00 +7));
+    let (wednesday, _) = round(date!(2026 - 11 - 25)).await;
+    let saard = wednesday["recipients"]["line:U-saard"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(saard.contains("(ครบกำหนดวันนี้)"), "{saard}");
+    clock.set(datetime!(2026-11-26 09:00 +7));
+    let (thursday, _) = round(date!(2026 - 11 - 26)).await;
+    let overdue = thursday["recipients"]["mail:mana@moc.test"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(overdue.contains("เลยกำหนดชี้แจงแล้ว 1 ประเด็น"), "{overdue}");
+    assert!(overdue.contains("(เลยกำหนดมา 1 วัน)"), "{overdue}");
+    assert_eq!(sink.wait_for(8).await.len(), 8);
+
+    // The monitors' list of what is late (as of the real clock, after all these days):
+    // both issues unacknowledged and unreported; once DIT acknowledges, only unreported.
+    let (status, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert_eq!(status, 200, "{late}");
+    let kinds = |body: &serde_json::Value, id: i64| -> Vec<String> {
+        body["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| {
+                i["late"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["kind"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(kinds(&late, eggs), ["not_acknowledged", "not_reported"]);
+    assert_eq!(kinds(&late, smog), ["not_acknowledged", "not_reported"]);
+    store
+        .respond_to_issue(
+            eggs,
+            &IssueResponse {
+                kind: ResponseKind::Acknowledged,
+                agency: "กรมการค้าภายใน".into(),
+                person: "นางสาวพิมพ์ใจ รักงาน".into(),
+                position: "ผู้อำนวยการกองส่งเสริมการค้า".into(),
+                reason: None,
+                at: datetime!(2026-11-23 11:00 +7),
+                by: "dit".into(),
+            },
+            &ctx(datetime!(2026-11-23 11:00 +7)),
+        )
+        .await
+        .unwrap();
+    let (_, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert_eq!(kinds(&late, eggs), ["not_reported"]);
+    let html = app
+        .client()
+        .get(format!("{}/overdue", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ยังไม่ตอบรับ") && html.contains("ยังไม่รายงานผลการชี้แจง"),
+        "{html}"
+    );
+
     // A restart (or a second process on this database) publishes no second message.
     let before = receiver.received().len();
     app.stop().await;
     let again = RunningApp::start_with_clock(config.clone(), clock.clone()).await;
     tokio::time::sleep(StdDuration::from_millis(500)).await;
-    for day in ["2026-11-23", "2026-11-24"] {
+    for day in ["2026-11-23", "2026-11-24", "2026-11-25"] {
         let (_, same) = again.get_json(&format!("/api/v1/assignments/{day}")).await;
         assert_eq!(same["revisions"].as_array().unwrap().len(), 1, "{day}");
     }
     assert_eq!(receiver.received().len(), before, "nothing is sent twice");
+    assert_eq!(sink.mails().len(), 8, "no mail twice");
     again.stop().await;
     store.close().await;
 }

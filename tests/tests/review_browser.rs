@@ -122,6 +122,7 @@ async fn a_monitor_logs_in_approves_a_candidate_and_the_feed_carries_it() {
             ("/queue", "queue", "คิวประเด็นรอพิจารณา"),
             ("/briefs", "briefs", "สรุปประเด็นประจำวัน"),
             ("/assignments", "assignments", "การส่งประเด็นให้หน่วยงาน"),
+            ("/overdue", "overdue", "ประเด็นที่ต้องติดตาม"),
             ("/search", "search", "ค้นหาข่าว"),
             ("/sources", "sources", "แหล่งข่าว"),
         ] {
@@ -255,6 +256,7 @@ async fn each_role_walks_its_pages_in_chromium() {
             &[
                 "/queue",
                 "/issues",
+                "/overdue",
                 "/agency",
                 "/briefs",
                 "/assignments",
@@ -281,7 +283,14 @@ async fn each_role_walks_its_pages_in_chromium() {
         (
             Role::Editor,
             &["/briefs", "/search"],
-            &["/queue", "/issues", "/assignments", "/sources", "/audit"],
+            &[
+                "/queue",
+                "/issues",
+                "/overdue",
+                "/assignments",
+                "/sources",
+                "/audit",
+            ],
         ),
     ];
     for (role, _, _) in &roles {

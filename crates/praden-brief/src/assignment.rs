@@ -67,12 +67,6 @@ pub struct AgencyMessage {
     pub text: String,
 }
 
-impl AssignmentContent {
-    pub fn message_for(&self, target: &str) -> Option<AgencyMessage> {
-        self.recipients.get(target).cloned()
-    }
-}
-
 /// One issue as the message lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentLine {
@@ -152,6 +146,91 @@ pub fn agency_message(
         agencies.join(", ")
     );
     (subject, text)
+}
+
+/// An issue a reminder lists: assigned, not yet reported, due soon or overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderItem {
+    pub issue_id: i64,
+    pub title: String,
+    pub agency: String,
+    #[serde(default)]
+    pub ministry: String,
+    #[serde(with = "crate::iso_date")]
+    pub due_date: Date,
+}
+
+impl ReminderItem {
+    pub fn from_issue(i: &Issue) -> Self {
+        Self {
+            issue_id: i.id,
+            title: one_line(&i.title),
+            agency: one_line(&i.agency.name_th),
+            ministry: one_line(&i.agency.ministry_th),
+            due_date: i.due_date,
+        }
+    }
+
+    pub fn goes_to(&self, agency: &str) -> bool {
+        self.agency == agency || self.ministry == agency
+    }
+}
+
+/// The reminder a contact of `agencies` receives on `today`: their issues in `items` (not
+/// yet reported), overdue ones first, each with its due date and `link(issue id)`. `None`
+/// when none of them is theirs. Returns the e-mail subject and the text.
+pub fn reminder_message(
+    today: Date,
+    agencies: &[&str],
+    items: &[ReminderItem],
+    link: &dyn Fn(i64) -> String,
+) -> Option<(String, String)> {
+    let own: Vec<&ReminderItem> = items
+        .iter()
+        .filter(|i| agencies.iter().any(|a| i.goes_to(a)))
+        .collect();
+    if own.is_empty() {
+        return None;
+    }
+    let (overdue, soon): (Vec<&ReminderItem>, Vec<&ReminderItem>) =
+        own.into_iter().partition(|i| i.due_date < today);
+    let mut out = vec![format!(
+        "แจ้งเตือนประเด็นที่ยังไม่ได้รายงานผลการชี้แจง ของ {} ณ วันที่ {}",
+        agencies.join(", "),
+        format_thai_date_short(today)
+    )];
+    for (heading, list) in [("เลยกำหนดชี้แจงแล้ว", &overdue), ("ใกล้ครบกำหนดชี้แจง", &soon)]
+    {
+        if list.is_empty() {
+            continue;
+        }
+        out.push(String::new());
+        out.push(format!("{heading} {} ประเด็น", list.len()));
+        for (n, i) in list.iter().enumerate() {
+            let days = (i.due_date - today).whole_days();
+            let when = match days {
+                d if d < 0 => format!("เลยกำหนดมา {} วัน", -d),
+                0 => "ครบกำหนดวันนี้".to_string(),
+                1 => "ครบกำหนดพรุ่งนี้".to_string(),
+                d => format!("อีก {d} วัน"),
+            };
+            out.push(format!(
+                "{}. {} / หน่วยงาน {} / กำหนดชี้แจงภายใน {} ({when})",
+                n + 1,
+                i.title,
+                i.agency,
+                format_thai_date_short(i.due_date)
+            ));
+            out.push(format!("   ตอบรับและรายงานผลการชี้แจง: {}", link(i.issue_id)));
+        }
+    }
+    let subject = format!(
+        "แจ้งเตือนประเด็นที่ต้องชี้แจง {}: เลยกำหนด {} ใกล้ครบกำหนด {}",
+        format_thai_date_short(today),
+        overdue.len(),
+        soon.len()
+    );
+    Some((subject, out.join("\n")))
 }
 
 /// The official text; `after_item` may add a line under each item.
@@ -244,6 +323,37 @@ mod tests {
             deadline_days: 1,
             source: "ข่าวสด".into(),
         }
+    }
+
+    #[test]
+    fn a_reminder_lists_overdue_issues_first_with_their_due_dates_and_links() {
+        let today = time::macros::date!(2026 - 12 - 04);
+        let item = |id: i64, agency: &str, due: Date| ReminderItem {
+            issue_id: id,
+            title: format!("ประเด็น {id}"),
+            agency: agency.into(),
+            ministry: "กระทรวงพาณิชย์".into(),
+            due_date: due,
+        };
+        let items = [
+            item(1, "กรมการค้าภายใน", today + time::Duration::days(1)),
+            item(2, "กรมการค้าภายใน", today - time::Duration::days(2)),
+            item(3, "กรมการค้าต่างประเทศ", today),
+        ];
+        let link = |id: i64| format!("https://p.test/agency/issues/{id}");
+        let (subject, text) = reminder_message(today, &["กรมการค้าภายใน"], &items, &link).unwrap();
+        assert_eq!(
+            subject,
+            "แจ้งเตือนประเด็นที่ต้องชี้แจง 4 ธ.ค. 2569: เลยกำหนด 1 ใกล้ครบกำหนด 1"
+        );
+        let overdue = text.find("ประเด็น 2 /").unwrap();
+        let soon = text.find("ประเด็น 1 /").unwrap();
+        assert!(overdue < soon, "{text}");
+        assert!(text.contains("(เลยกำหนดมา 2 วัน)") && text.contains("(ครบกำหนดพรุ่งนี้)"));
+        assert!(text.contains("https://p.test/agency/issues/2") && !text.contains("ประเด็น 3"));
+        let (_, ministry) = reminder_message(today, &["กระทรวงพาณิชย์"], &items, &link).unwrap();
+        assert!(ministry.contains("ประเด็น 3 /") && ministry.contains("(ครบกำหนดวันนี้)"));
+        assert_eq!(reminder_message(today, &["กรมประมง"], &items, &link), None);
     }
 
     #[test]

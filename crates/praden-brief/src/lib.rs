@@ -13,8 +13,8 @@ mod summary;
 mod text;
 
 pub use assignment::{
-    agency_message, assignment_lines, assignment_message, AgencyMessage, AssignmentContent,
-    AssignmentLine, AssignmentSettings,
+    agency_message, assignment_lines, assignment_message, reminder_message, AgencyMessage,
+    AssignmentContent, AssignmentLine, AssignmentSettings, ReminderItem,
 };
 pub use html::html_fragment;
 pub use markdown::markdown;

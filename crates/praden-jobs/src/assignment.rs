@@ -34,6 +34,38 @@ pub fn issue_link(public_url: &str, id: i64) -> String {
     format!("{}/agency/issues/{id}", public_url.trim_end_matches('/'))
 }
 
+/// Who to reach, and how: every directory contact of an agency `wanted` by the caller, by the
+/// targets configured (e-mail when SMTP is, LINE when its push is), each with the contact's
+/// name and agencies (one person may be the contact of two agencies).
+pub(crate) async fn contact_targets(
+    store: &Store,
+    config: &AssignmentConfig,
+    wanted: impl Fn(&str) -> bool,
+) -> anyhow::Result<BTreeMap<String, (String, Vec<String>)>> {
+    let mut reach: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for contact in store.agency_contacts(None).await? {
+        if !wanted(&contact.agency) {
+            continue;
+        }
+        let mut targets = Vec::new();
+        if let (Some(_), Some(email)) = (&config.mail, &contact.email) {
+            targets.push(format!("{MAIL_TARGET}{}", email.trim().to_lowercase()));
+        }
+        if let (Some(_), Some(id)) = (&config.line, &contact.line_id) {
+            targets.push(format!("{LINE_TARGET}{}", id.trim()));
+        }
+        for target in targets {
+            let entry = reach
+                .entry(target)
+                .or_insert_with(|| (contact.name.clone(), Vec::new()));
+            if !entry.1.contains(&contact.agency) {
+                entry.1.push(contact.agency.clone());
+            }
+        }
+    }
+    Ok(reach)
+}
+
 /// Composes the assignment message for the scheduler.
 pub struct AssignmentComposer {
     pub config: AssignmentConfig,
@@ -80,28 +112,10 @@ impl AssignmentComposer {
         slot: Date,
         lines: &[AssignmentLine],
     ) -> anyhow::Result<BTreeMap<String, AgencyMessage>> {
-        // Target → (contact name, agencies): one person may be the contact of two agencies.
-        let mut reach: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-        for contact in store.agency_contacts(None).await? {
-            if !lines.iter().any(|l| l.goes_to(&contact.agency)) {
-                continue;
-            }
-            let mut targets = Vec::new();
-            if let (Some(_), Some(email)) = (&self.config.mail, &contact.email) {
-                targets.push(format!("{MAIL_TARGET}{}", email.trim().to_lowercase()));
-            }
-            if let (Some(_), Some(id)) = (&self.config.line, &contact.line_id) {
-                targets.push(format!("{LINE_TARGET}{}", id.trim()));
-            }
-            for target in targets {
-                let entry = reach
-                    .entry(target)
-                    .or_insert_with(|| (contact.name.clone(), Vec::new()));
-                if !entry.1.contains(&contact.agency) {
-                    entry.1.push(contact.agency.clone());
-                }
-            }
-        }
+        let reach = contact_targets(store, &self.config, |agency| {
+            lines.iter().any(|l| l.goes_to(agency))
+        })
+        .await?;
         let link = |id: i64| issue_link(&self.config.public_url, id);
         Ok(reach
             .into_iter()
@@ -277,7 +291,7 @@ pub fn spawn(
         return Ok(Vec::new());
     }
     let published = Arc::new(Notify::new());
-    let deliverer = crate::delivery::Deliverer::for_assignment(config, user_agent)
+    let deliverer = crate::delivery::Deliverer::for_agencies(config, false, user_agent)
         .context("cannot set up the assignment message's delivery")?;
     let job = Scheduler {
         store: store.clone(),

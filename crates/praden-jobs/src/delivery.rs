@@ -12,8 +12,9 @@ use crate::assignment::{LINE_TARGET, MAIL_TARGET};
 use crate::mail::Mailer;
 use crate::schedule::Clock;
 use crate::settings::{AssignmentConfig, BriefConfig, LinePush, WebhookConfig, WebhookKind};
-use praden_brief::{AgencyMessage, AssignmentContent};
+use praden_brief::AgencyMessage;
 use praden_store::{AttemptResult, Delivery, PublicationKind, Store, StoredPublication};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Notify;
@@ -36,6 +37,12 @@ pub enum SendError {
     /// Retrying cannot help: the receiver refused the request (4xx), or the webhook is
     /// misconfigured.
     Permanent(String),
+}
+
+/// The part of an assignment message's or a reminder round's content that contacts receive.
+#[derive(serde::Deserialize)]
+struct ContactMessages {
+    recipients: BTreeMap<String, AgencyMessage>,
 }
 
 pub struct Deliverer {
@@ -74,11 +81,22 @@ impl Deliverer {
         })
     }
 
-    pub fn for_assignment(config: &AssignmentConfig, user_agent: &str) -> anyhow::Result<Self> {
+    /// For the assignment message, or with `reminders` for the reminder rounds (which go to
+    /// the contacts the same ways, and to no webhook).
+    pub fn for_agencies(
+        config: &AssignmentConfig,
+        reminders: bool,
+        user_agent: &str,
+    ) -> anyhow::Result<Self> {
+        let (kind, webhooks) = if reminders {
+            (PublicationKind::Reminder, Vec::new())
+        } else {
+            (PublicationKind::Assignment, config.webhooks.clone())
+        };
         Ok(Self {
-            kind: PublicationKind::Assignment,
+            kind,
             client: crate::webhook::client(user_agent, std::time::Duration::from_secs(20))?,
-            webhooks: config.webhooks.clone(),
+            webhooks,
             max_attempts: i64::from(config.delivery_attempts),
             backoff: config.delivery_backoff,
             mailer: config.mail.as_ref().map(Mailer::new).transpose()?,
@@ -245,23 +263,23 @@ impl Deliverer {
         match self.kind {
             PublicationKind::Brief => "brief",
             PublicationKind::Assignment => "assignment",
+            PublicationKind::Reminder => "reminders",
         }
     }
 
-    /// What an agency contact's target receives: its agency's issues, as composed when the
-    /// assignment message was published.
+    /// What an agency contact's target receives, as composed when the assignment message or
+    /// the reminder round was published.
     fn agency_message(
         &self,
         publication: &StoredPublication,
         target: &str,
     ) -> Result<AgencyMessage, SendError> {
-        let content: AssignmentContent =
-            serde_json::from_str(&publication.content).map_err(|e| {
-                SendError::Permanent(format!("the stored assignment message is unreadable: {e}"))
-            })?;
-        content.message_for(target).ok_or_else(|| {
+        let noun = self.kind.noun();
+        let content: ContactMessages = serde_json::from_str(&publication.content)
+            .map_err(|e| SendError::Permanent(format!("the stored {noun} is unreadable: {e}")))?;
+        content.recipients.get(target).cloned().ok_or_else(|| {
             SendError::Permanent(format!(
-                "the assignment message of {} has nothing for {target}",
+                "the {noun} of {} has nothing for {target}",
                 publication.slot
             ))
         })
@@ -332,8 +350,9 @@ impl Deliverer {
                 "markdown": publication.markdown,
                 "brief": content,
             }),
-            PublicationKind::Assignment => serde_json::json!({
-                "event": "assignment.published",
+            // Reminders go to contacts only; a webhook is never among their targets.
+            PublicationKind::Assignment | PublicationKind::Reminder => serde_json::json!({
+                "event": format!("{}.published", self.section()),
                 "date": slot,
                 "revision": revision,
                 "late": publication.late,
@@ -391,6 +410,7 @@ fn retry_key(
     let kind = match kind {
         PublicationKind::Brief => 0xa,
         PublicationKind::Assignment => 0xb,
+        PublicationKind::Reminder => 0x9,
     };
     format!(
         "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",

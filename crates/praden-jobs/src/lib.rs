@@ -1,6 +1,7 @@
 //! praden's long-running jobs, each following the store on its own: the index follower
 //! (`follow`), the detector (`detect`), the daily publications — the 09:30 brief
-//! (`brief_schedule`) and the 10:30 assignment message (`assignment`) — with their shared
+//! (`brief_schedule`), the 10:30 assignment message (`assignment`) and the agencies' daily
+//! reminders (`reminders`) — with their shared
 //! schedule (`schedule`) and delivery to webhooks, e-mail (`mail`) and LINE (`delivery`), and
 //! the approved-issues feed's webhook pusher (`feed_webhooks`). The binary builds their
 //! settings from its configuration, starts them and stops them; what they do is here.
@@ -12,6 +13,7 @@ pub mod detect;
 pub mod feed_webhooks;
 pub mod follow;
 pub mod mail;
+pub mod reminders;
 pub mod schedule;
 pub mod settings;
 pub mod webhook;

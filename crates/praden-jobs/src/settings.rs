@@ -78,6 +78,16 @@ pub struct AssignmentConfig {
     pub delivery_backoff: time::Duration,
 }
 
+/// The agencies' daily reminders (`[reminders]`), sent the assignment message's ways.
+#[derive(Debug, Clone)]
+pub struct RemindersConfig {
+    pub enabled: bool,
+    pub schedule: crate::schedule::CronSchedule,
+    /// Issues due within this many days (0: due today) are reminded of; overdue ones always,
+    /// every round until they are reported.
+    pub days_before: u32,
+}
+
 /// SMTP (`[mail]`); credentials come from the environment only.
 #[derive(Debug, Clone)]
 pub struct MailConfig {

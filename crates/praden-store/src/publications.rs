@@ -1,6 +1,7 @@
-//! Published briefs (09:30, ID-Chat) and assignment messages (10:30, IA-Chat): their
-//! revisions and their deliveries. Both work the same way, each in its own tables, chosen by
-//! [`PublicationKind`]; [`Store::briefs`] and [`Store::assignments`] give their operations.
+//! Published briefs (09:30, ID-Chat), assignment messages (10:30, IA-Chat) and the agencies'
+//! daily reminders: their revisions and their deliveries. Both work the same way, each in its own tables, chosen by
+//! [`PublicationKind`]; [`Store::briefs`], [`Store::assignments`] and [`Store::reminders`]
+//! give their operations.
 //!
 //! The invariant: one publication per slot (a Bangkok day) and kind, even with several praden
 //! processes on one database. Revision 1 is inserted with `ON CONFLICT (slot, revision) DO
@@ -81,12 +82,13 @@ pub struct PublicationRevision {
     pub trigger: PublicationTrigger,
 }
 
-/// Which publication: the 09:30 brief or the 10:30 assignment message. Each has its own tables
-/// of the same shape.
+/// Which publication: the 09:30 brief, the 10:30 assignment message or the day's reminders to
+/// the agencies. Each has its own tables of the same shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublicationKind {
     Brief,
     Assignment,
+    Reminder,
 }
 
 impl PublicationKind {
@@ -94,6 +96,7 @@ impl PublicationKind {
         match self {
             Self::Brief => "briefs",
             Self::Assignment => "assignments",
+            Self::Reminder => "reminders",
         }
     }
 
@@ -101,6 +104,7 @@ impl PublicationKind {
         match self {
             Self::Brief => "brief_deliveries",
             Self::Assignment => "assignment_deliveries",
+            Self::Reminder => "reminder_deliveries",
         }
     }
 
@@ -108,7 +112,7 @@ impl PublicationKind {
     fn delivery_fk(self) -> &'static str {
         match self {
             Self::Brief => "brief_id",
-            Self::Assignment => "publication_id",
+            Self::Assignment | Self::Reminder => "publication_id",
         }
     }
 
@@ -116,14 +120,16 @@ impl PublicationKind {
         match self {
             Self::Brief => "brief_schedule_origin",
             Self::Assignment => "assignment_schedule_origin",
+            Self::Reminder => "reminder_schedule_origin",
         }
     }
 
-    /// For messages: "brief", "assignment message".
+    /// For messages: "brief", "assignment message", "reminder round".
     pub fn noun(self) -> &'static str {
         match self {
             Self::Brief => "brief",
             Self::Assignment => "assignment message",
+            Self::Reminder => "reminder round",
         }
     }
 }
@@ -146,6 +152,10 @@ impl Store {
 
     pub fn assignments(&self) -> Publications<'_> {
         self.publications(PublicationKind::Assignment)
+    }
+
+    pub fn reminders(&self) -> Publications<'_> {
+        self.publications(PublicationKind::Reminder)
     }
 }
 
@@ -604,6 +614,18 @@ impl Publications<'_> {
         let row: Option<PublicationRow> =
             on_pool!(self.store, p => sqlx::query_as(&sql).bind(slot).fetch_optional(p).await?);
         row.map(|r| self.row(r)).transpose()
+    }
+
+    /// The first revision of every slot from `from` on, earliest first: what was published on
+    /// schedule (e.g. which assignment message first carried an issue).
+    pub async fn firsts_since(self, from: Date) -> Result<Vec<StoredPublication>, StoreError> {
+        let sql = format!(
+            "{} WHERE slot >= $1 AND revision = 1 ORDER BY slot",
+            self.select()
+        );
+        let rows: Vec<PublicationRow> =
+            on_pool!(self.store, p => sqlx::query_as(&sql).bind(from).fetch_all(p).await?);
+        rows.into_iter().map(|r| self.row(r)).collect()
     }
 
     /// The deliveries of one revision, by target name.

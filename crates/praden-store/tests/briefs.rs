@@ -501,10 +501,19 @@ async fn assignment_messages_are_kept_apart_from_briefs_and_immutable_too(url: S
         .publish(&new_brief(SLOT, "ส่งประเด็น", &["iachat", "mail:a@b.test"]))
         .await
         .unwrap();
-    assert!(brief.created && message.created, "one of each for the same day");
+    assert!(
+        brief.created && message.created,
+        "one of each for the same day"
+    );
     assert_eq!(message.publication.content, "{\"text\":\"ส่งประเด็น\"}");
     assert_eq!(
-        store.briefs().get(SLOT, None).await.unwrap().unwrap().content,
+        store
+            .briefs()
+            .get(SLOT, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .content,
         "{\"text\":\"สรุป\"}"
     );
     let again = store
@@ -531,7 +540,10 @@ async fn assignment_messages_are_kept_apart_from_briefs_and_immutable_too(url: S
         .unwrap()
         .unwrap();
     assert_eq!(claimed.publication_id, message.publication.id);
-    assert_eq!(store.assignments().schedule_first_start().await.unwrap(), None);
+    assert_eq!(
+        store.assignments().schedule_first_start().await.unwrap(),
+        None
+    );
     store.briefs().schedule_origin(NINE_THIRTY).await.unwrap();
     assert_eq!(
         store.assignments().schedule_first_start().await.unwrap(),

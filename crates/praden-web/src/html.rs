@@ -30,9 +30,10 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 10] = [
+const NAV: [(&str, &str, &str); 11] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
+    ("ติดตามประเด็น", "/overdue", "/overdue"),
     ("ประเด็นของหน่วยงาน", "/agency", "/agency"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
     ("ส่งประเด็น", "/assignments", "/assignments"),
@@ -209,6 +210,7 @@ mod tests {
         let all = [
             "/queue",
             "/issues",
+            "/overdue",
             "/agency",
             "/briefs",
             "/assignments",

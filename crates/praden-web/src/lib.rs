@@ -15,6 +15,7 @@ mod feed;
 mod html;
 pub mod ingest;
 mod issue_pages;
+mod overdue;
 mod pages;
 mod review;
 mod review_pages;
@@ -253,6 +254,8 @@ fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
             ASSIGNMENT_READERS,
             briefs::assignment_message,
         )
+        .get("/overdue", MONITORS, overdue::page)
+        .get("/api/v1/issues/overdue", MONITORS, overdue::api)
         .get("/assignments", MONITORS, assignments::list)
         .get("/assignments/{date}", MONITORS, assignments::page)
         .get(

@@ -169,6 +169,14 @@ impl Application {
             self.clock.clone(),
             &shutdown,
         )?;
+        let reminders = praden_jobs::reminders::spawn(
+            &store,
+            &self.config.reminders,
+            &self.config.assignment,
+            &self.config.user_agent(),
+            self.clock.clone(),
+            &shutdown,
+        )?;
         let pushers = praden_jobs::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
         let ingester = Ingester::with_limits(
             store.clone(),
@@ -222,7 +230,7 @@ impl Application {
         for task in pushers {
             let _ = task.await;
         }
-        for task in briefs.into_iter().chain(assignments) {
+        for task in briefs.into_iter().chain(assignments).chain(reminders) {
             let _ = task.await;
         }
         let indexed = follower.await.context("the index follower panicked")?;

@@ -531,8 +531,9 @@ async fn assignment(
             if stored.late { " (late)" } else { "" }
         );
         if !no_deliver {
-            praden_jobs::delivery::Deliverer::for_assignment(
+            praden_jobs::delivery::Deliverer::for_agencies(
                 &config.assignment,
+                false,
                 &config.user_agent(),
             )?
             .deliver_due(&store, &SystemClock)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 pub use praden_jobs::settings::{
     AssignmentConfig, BriefConfig, DetectConfig, FeedConfig, FeedWebhook, LinePush, MailConfig,
-    Secret, SmtpTls, WebhookConfig, WebhookKind,
+    RemindersConfig, Secret, SmtpTls, WebhookConfig, WebhookKind,
 };
 
 #[derive(Debug, Clone)]
@@ -27,6 +27,7 @@ pub struct Config {
     pub brief: BriefConfig,
     /// The 10:30 assignment message: who sends it, when, and how it reaches the agencies.
     pub assignment: AssignmentConfig,
+    pub reminders: RemindersConfig,
     pub auth: AuthConfig,
 }
 
@@ -265,6 +266,21 @@ const KEYS: &[Key] = &[
         default: Some("https://api.line.me/v2/bot/message/push"),
     },
     Key {
+        name: "reminders.enabled",
+        env: &["PRADEN_REMINDERS_ENABLED"],
+        default: Some("true"),
+    },
+    Key {
+        name: "reminders.schedule",
+        env: &["PRADEN_REMINDERS_SCHEDULE"],
+        default: Some("0 9 * * *"),
+    },
+    Key {
+        name: "reminders.days_before",
+        env: &["PRADEN_REMINDERS_DAYS_BEFORE"],
+        default: Some("1"),
+    },
+    Key {
         name: "public_url",
         env: &["PRADEN_PUBLIC_URL"],
         default: Some(""),
@@ -467,9 +483,23 @@ impl Config {
             )?,
         };
         let (brief, assignment) = brief_and_assignment(&layers, env, listen)?;
+        let reminders = RemindersConfig {
+            enabled: v.flag("reminders.enabled")?,
+            schedule: praden_jobs::schedule::CronSchedule::parse(&v.text("reminders.schedule"))
+                .map_err(|reason| {
+                    v.invalid(
+                        "reminders.schedule",
+                        &format!(
+                            "a cron expression in Bangkok time such as \"0 9 * * *\" ({reason})"
+                        ),
+                    )
+                })?,
+            days_before: v.number("reminders.days_before", 0, 30)? as u32,
+        };
         Ok(Self {
             brief,
             assignment,
+            reminders,
             auth,
             data_dir,
             database_url,

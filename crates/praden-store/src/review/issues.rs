@@ -10,6 +10,7 @@ use crate::audit::bind_audit;
 use crate::{on_pool, BeginWrite, Store, StoreError};
 use praden_core::review::{AgencyRef, CriterionRecord, Issue, IssueEventKind, IssueStatus};
 use praden_core::thai_time::BANGKOK;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -107,6 +108,32 @@ impl Store {
         let rows: Vec<IssueRow> =
             on_pool!(self, p => sqlx::query_as(&sql).bind(from).bind(until).fetch_all(p).await?);
         rows.into_iter().map(IssueRow::into_issue).collect()
+    }
+
+    /// Approved (not withdrawn) issues due on or before `until`, earliest due first: what the
+    /// reminders and the monitors' overdue list follow.
+    pub async fn open_issues_due_by(&self, until: Date) -> Result<Vec<Issue>, StoreError> {
+        let sql = format!(
+            "{SELECT_ISSUE} WHERE status = 'approved' AND due_date <= $1 ORDER BY due_date, id"
+        );
+        let rows: Vec<IssueRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(until).fetch_all(p).await?);
+        rows.into_iter().map(IssueRow::into_issue).collect()
+    }
+
+    /// Those of `ids` whose agency has reported a clarification (a `reported` event).
+    pub async fn reported_issues(&self, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        // The ids are numbers from the caller's own issue list: inlined, no injection.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT DISTINCT issue_id FROM issue_events WHERE kind = 'reported' \
+             AND issue_id IN ({list})"
+        );
+        let rows: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(&sql).fetch_all(p).await?);
+        Ok(rows.into_iter().collect())
     }
 
     /// Issues newest first, at most `limit`, with ids below `before` (the list's "older"
