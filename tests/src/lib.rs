@@ -271,6 +271,7 @@ impl TestEnv {
                 delivery_backoff: time::Duration::seconds(30),
             },
             assignment: praden_brief::AssignmentSettings::default(),
+            evidence: praden::config::EvidenceConfig::default(),
         }
     }
 }
