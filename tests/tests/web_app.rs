@@ -621,11 +621,11 @@ async fn an_agency_sees_only_its_issues_and_answers_them(db: Db) {
 
 /// A 1×1 PNG, a real one.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-    0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x64,
-    0x60, 0xF8, 0x5F, 0x0F, 0x00, 0x02, 0x87, 0x01, 0x80, 0xEB, 0x47, 0xBA, 0x92, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x64, 0x60, 0xF8, 0x5F,
+    0x0F, 0x00, 0x02, 0x87, 0x01, 0x80, 0xEB, 0x47, 0xBA, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
 /// A minimal one-page PDF.
@@ -713,7 +713,9 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
         .client
         .post(format!("{base}/agency/issues/1/reports"))
         .header("accept", "text/html")
-        .multipart(report_form(&commerce, &no_speaker).part("files", file("a.png", PNG, "image/png")))
+        .multipart(
+            report_form(&commerce, &no_speaker).part("files", file("a.png", PNG, "image/png")),
+        )
         .send()
         .await
         .unwrap();
@@ -736,7 +738,10 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let page = r.text().await.unwrap();
-    assert!(page.contains("ลิงก์ของช่องทาง Facebook") && page.contains("http"), "{page}");
+    assert!(
+        page.contains("ลิงก์ของช่องทาง Facebook") && page.contains("http"),
+        "{page}"
+    );
     assert!(app.store().issue_reports(1).await.unwrap().is_empty());
 
     // Filed with a photo and a PDF.
@@ -766,7 +771,11 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     assert_eq!(first["report"]["speaker"], "อธิบดีกรมการค้าภายใน");
     // 1 December 2569 B.E., 10:30 Bangkok.
     assert_eq!(first["report"]["clarified_at"], "2026-12-01T03:30:00Z");
-    assert_eq!(first["report"]["channels"].as_array().unwrap().len(), 2, "{reports}");
+    assert_eq!(
+        first["report"]["channels"].as_array().unwrap().len(),
+        2,
+        "{reports}"
+    );
     let evidence = first["evidence"].as_array().unwrap();
     let types: Vec<&str> = evidence
         .iter()
@@ -775,7 +784,12 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     assert_eq!(types, ["image/png", "application/pdf"], "{reports}");
     assert_eq!(first["evidence_incomplete"], false);
     let pdf_id = evidence[1]["id"].as_i64().unwrap();
-    let page = get(&commerce, "/agency/issues/1").await.unwrap().text().await.unwrap();
+    let page = get(&commerce, "/agency/issues/1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains(&format!("href=\"/evidence/{pdf_id}\"")) && page.contains("แถลงการณ์.pdf"),
         "{page}"
@@ -831,21 +845,28 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     let error: serde_json::Value = r.json().await.unwrap();
     let message = error["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("\"x.pdf\"") && message.contains("not a JPEG")
-            && message.contains("\"big.pdf\"") && message.contains("over the limit"),
+        message.contains("\"x.pdf\"")
+            && message.contains("not a JPEG")
+            && message.contains("\"big.pdf\"")
+            && message.contains("over the limit"),
         "{error}"
     );
     let r = commerce
         .client
         .post(format!("{base}/agency/reports/{report_id}/evidence"))
         .header("accept", "text/html")
-        .multipart(report_form(&commerce, &[]).part("files", file("x.pdf", html, "application/pdf")))
+        .multipart(
+            report_form(&commerce, &[]).part("files", file("x.pdf", html, "application/pdf")),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let page = r.text().await.unwrap();
-    assert!(page.contains("x.pdf") && page.contains("เนื้อไฟล์ไม่ใช่"), "{page}");
+    assert!(
+        page.contains("x.pdf") && page.contains("เนื้อไฟล์ไม่ใช่"),
+        "{page}"
+    );
     let items = app.store().issue_evidence(1).await.unwrap();
     assert_eq!(items.len(), 3, "the photo, the PDF and the link: {items:?}");
 
@@ -866,7 +887,10 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     assert_eq!(r.status().as_u16(), 400);
     let error: serde_json::Value = r.json().await.unwrap();
     assert!(
-        error["error"]["message"].as_str().unwrap().starts_with("date: "),
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("date: "),
         "{error}"
     );
     let mut good = body.clone();
@@ -882,7 +906,10 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
     let kept = app.store().issue_reports(1).await.unwrap();
     assert_eq!(kept.len(), 2);
-    assert_eq!(kept[0].speaker, "รัฐมนตรีว่าการกระทรวงพาณิชย์", "the latest first");
+    assert_eq!(
+        kept[0].speaker, "รัฐมนตรีว่าการกระทรวงพาณิชย์",
+        "the latest first"
+    );
 
     // The monitors see the reports and download the evidence from their issue page.
     let page = get(&mon, "/issues/1").await.unwrap().text().await.unwrap();
@@ -895,8 +922,16 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
 
     // Another agency: 404 at every door, as for what does not exist.
     let answers = [
-        get(&health, "/agency/issues/1").await.unwrap().status().as_u16(),
-        get(&health, &format!("/evidence/{pdf_id}")).await.unwrap().status().as_u16(),
+        get(&health, "/agency/issues/1")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        get(&health, &format!("/evidence/{pdf_id}"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
         health
             .client
             .get(format!("{base}/api/v1/agency/issues/1/reports"))
@@ -951,7 +986,11 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
     let r = commerce
         .client
         .post(format!("{base}/agency/issues/1/reports"))
-        .multipart(Form::new().text("reporter", "x").text("csrf", commerce.csrf.clone()))
+        .multipart(
+            Form::new()
+                .text("reporter", "x")
+                .text("csrf", commerce.csrf.clone()),
+        )
         .send()
         .await
         .unwrap();
@@ -1004,7 +1043,12 @@ async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
         let page = get(who, path).await.unwrap().text().await.unwrap();
         assert!(page.contains("ยังไม่ครบหลักฐาน"), "{path}: {page}");
     }
-    let page = get(&commerce, "/agency/issues/1").await.unwrap().text().await.unwrap();
+    let page = get(&commerce, "/agency/issues/1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!page.contains("ยังไม่ครบหลักฐาน"), "{page}");
     app.stop().await;
 }

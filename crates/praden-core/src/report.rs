@@ -147,11 +147,7 @@ impl NewReport {
         ] {
             *value = value.trim().to_string();
             if value.is_empty() {
-                return Err(FieldError::new(
-                    field,
-                    "is empty",
-                    format!("กรุณากรอก{th}"),
-                ));
+                return Err(FieldError::new(field, "is empty", format!("กรุณากรอก{th}")));
             }
             if value.chars().count() > MAX_TEXT_CHARS {
                 return Err(FieldError::new(
@@ -376,15 +372,29 @@ mod tests {
 
     #[test]
     fn types_come_from_the_bytes_not_the_name() {
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap().media_type, "image/jpeg");
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])
+                .unwrap()
+                .media_type,
+            "image/jpeg"
+        );
         assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap().media_type,
             "image/png"
         );
-        assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 ").unwrap().media_type, "image/webp");
+        assert_eq!(
+            sniff(b"RIFF\x24\0\0\0WEBPVP8 ").unwrap().media_type,
+            "image/webp"
+        );
         assert_eq!(sniff(b"%PDF-1.4\n").unwrap().kind, EvidenceKind::Pdf);
-        assert_eq!(sniff(b"\0\0\0\x18ftypmp42\0\0").unwrap().media_type, "video/mp4");
-        assert_eq!(sniff(&[0x1A, 0x45, 0xDF, 0xA3, 1]).unwrap().media_type, "video/webm");
+        assert_eq!(
+            sniff(b"\0\0\0\x18ftypmp42\0\0").unwrap().media_type,
+            "video/mp4"
+        );
+        assert_eq!(
+            sniff(&[0x1A, 0x45, 0xDF, 0xA3, 1]).unwrap().media_type,
+            "video/webm"
+        );
         for refused in [
             &b"<!DOCTYPE html><html><script>alert(1)</script>"[..],
             b"%PD",
@@ -400,7 +410,12 @@ mod tests {
     fn links_are_http_or_https_only() {
         assert!(check_link("https://www.thaigov.go.th/news/1").is_ok());
         assert!(check_link(" http://a.test/x ").is_ok());
-        for bad in ["javascript:alert(1)", "ftp://a.test/x", "www.a.test", "data:text/html,x"] {
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://a.test/x",
+            "www.a.test",
+            "data:text/html,x",
+        ] {
             assert!(check_link(bad).is_err(), "{bad}");
         }
     }

@@ -2,12 +2,9 @@
 //! read latest first, each with its audit record and `reported` feed event; evidence rows
 //! (files by digest, links) within the issue's limit, and only under a report of their issue.
 
-use praden_core::report::{
-    Channel, ChannelEntry, EvidenceKind, NewEvidence, NewReport,
-};
+use praden_core::report::{Channel, ChannelEntry, EvidenceKind, NewEvidence, NewReport};
 use praden_core::review::{
-    AgencyProposal, AgencyRef, IssueEventKind, IssueResponse, KindCounts, Proposal,
-    ResponseKind,
+    AgencyProposal, AgencyRef, IssueEventKind, IssueResponse, KindCounts, Proposal, ResponseKind,
 };
 use praden_core::{NewDocument, SourceKind};
 use praden_store::{Approval, AuditFilter, DecisionContext, DecisionError, Store};
@@ -80,7 +77,10 @@ async fn issue(store: &Store, key: &str, to: &str) -> i64 {
         last_seen: NOW,
         public_matter: None,
     };
-    let c = store.upsert_proposal(&ids, &proposal, 2.0, NOW).await.unwrap();
+    let c = store
+        .upsert_proposal(&ids, &proposal, 2.0, NOW)
+        .await
+        .unwrap();
     let approval = Approval {
         title: key.into(),
         agency: agency(to),
@@ -167,7 +167,10 @@ async fn reports_are_kept_latest_first_with_their_event_and_audit_record(store: 
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|r| r.entry.action.as_str()).collect();
     assert_eq!(actions, ["issue.reported", "issue.reported"], "{actions:?}");
-    assert_eq!(audit[0].entry.after.as_ref().unwrap()["speaker"], "รัฐมนตรีว่าการ");
+    assert_eq!(
+        audit[0].entry.after.as_ref().unwrap()["speaker"],
+        "รัฐมนตรีว่าการ"
+    );
 }
 
 async fn evidence_stays_within_its_issue_and_its_limit(store: Store) {
@@ -212,7 +215,16 @@ async fn evidence_stays_within_its_issue_and_its_limit(store: Store) {
         .add_evidence(&file(other, Some(r.id), 1, "c"), 1000, &ctx("commerce"))
         .await
         .unwrap_err();
-    assert!(matches!(stray, DecisionError::NotFound { entity: "report", .. }), "{stray:?}");
+    assert!(
+        matches!(
+            stray,
+            DecisionError::NotFound {
+                entity: "report",
+                ..
+            }
+        ),
+        "{stray:?}"
+    );
     let items = store.issue_evidence(id).await.unwrap();
     assert_eq!(items, [pdf.clone(), link]);
     assert_eq!(store.evidence(pdf.id).await.unwrap(), Some(pdf));
@@ -227,7 +239,10 @@ async fn evidence_stays_within_its_issue_and_its_limit(store: Store) {
         .await
         .unwrap();
     assert_eq!(
-        audit.iter().filter(|r| r.entry.action == "evidence.added").count(),
+        audit
+            .iter()
+            .filter(|r| r.entry.action == "evidence.added")
+            .count(),
         2
     );
 }

@@ -35,7 +35,11 @@ pub(crate) fn sees(who: &Identity, issue: &Issue) -> bool {
 }
 
 /// The issue `id` if `who` may see it; otherwise the same 404 as for no such issue.
-pub(crate) async fn own_issue(state: &AppState, who: &Identity, id: i64) -> Result<Issue, ApiError> {
+pub(crate) async fn own_issue(
+    state: &AppState,
+    who: &Identity,
+    id: i64,
+) -> Result<Issue, ApiError> {
     let issue = load_issue(state, id).await?;
     if sees(who, &issue) {
         Ok(issue)

@@ -148,7 +148,11 @@ impl EvidenceStore {
 
 /// `evidence/ab/abcdef…`: the object key of a digest (checked, so no other key is reachable).
 fn key(sha: &str) -> Result<ObjectPath, BlobError> {
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if sha.len() != 64
+        || !sha
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return Err(BlobError::BadDigest(sha.to_string()));
     }
     Ok(ObjectPath::from(format!("evidence/{}/{sha}", &sha[..2])))
@@ -167,7 +171,10 @@ mod tests {
         assert_eq!(sha.len(), 64);
         let path = dir.path().join("evidence").join(&sha[..2]).join(&sha);
         assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.4 x");
-        assert_eq!(store.put(Bytes::from_static(b"%PDF-1.4 x")).await.unwrap(), sha);
+        assert_eq!(
+            store.put(Bytes::from_static(b"%PDF-1.4 x")).await.unwrap(),
+            sha
+        );
         assert_eq!(&store.get(&sha).await.unwrap()[..], b"%PDF-1.4 x");
         assert!(matches!(
             store.get("../../etc/passwd").await,

@@ -23,7 +23,9 @@ use praden_core::report::{
     Evidence, EvidenceKind, FieldError, NewEvidence, NewReport, Report,
 };
 use praden_core::review::Issue;
-use praden_core::thai_time::{format_thai_date_short, parse_date_any_era, to_ascii_digits, BANGKOK};
+use praden_core::thai_time::{
+    format_thai_date_short, parse_date_any_era, to_ascii_digits, BANGKOK,
+};
 use praden_core::Role;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -202,7 +204,10 @@ async fn add_evidence(
                     "the file is {} bytes, over the limit of {} bytes a file",
                     file.size, limits.max_file_bytes
                 ),
-                format!("ไฟล์ใหญ่เกินกำหนด (ไม่เกิน {} MB ต่อไฟล์)", mb(limits.max_file_bytes)),
+                format!(
+                    "ไฟล์ใหญ่เกินกำหนด (ไม่เกิน {} MB ต่อไฟล์)",
+                    mb(limits.max_file_bytes)
+                ),
             );
             continue;
         };
@@ -318,7 +323,11 @@ fn form_links(form: &Upload) -> Vec<String> {
 }
 
 /// Report `id` if `who` may see its issue; otherwise the same 404 as for no such report.
-async fn own_report(state: &AppState, who: &Identity, id: i64) -> Result<(Issue, Report), ApiError> {
+async fn own_report(
+    state: &AppState,
+    who: &Identity,
+    id: i64,
+) -> Result<(Issue, Report), ApiError> {
     let missing = || ApiError::NotFound(format!("report {id} does not exist"));
     let report = state.store.report(id).await?.ok_or_else(missing)?;
     let issue = own_issue(state, who, report.issue_id)
@@ -571,8 +580,8 @@ pub async fn file_report_form(
         fields: form.fields().to_vec(),
         message: None,
     };
-    let report = ReportBody::from_form(&form)
-        .and_then(|body| body.into_report(OffsetDateTime::now_utc()));
+    let report =
+        ReportBody::from_form(&form).and_then(|body| body.into_report(OffsetDateTime::now_utc()));
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -838,7 +847,8 @@ pub async fn download(
     let ext = extension_of(media_type);
     let mut response = bytes.into_response();
     let h = response.headers_mut();
-    let value = |s: &str| HeaderValue::from_str(s).map_err(|err| ApiError::Internal(err.to_string()));
+    let value =
+        |s: &str| HeaderValue::from_str(s).map_err(|err| ApiError::Internal(err.to_string()));
     h.insert(header::CONTENT_TYPE, value(media_type)?);
     h.insert(header::CONTENT_DISPOSITION, value(&disposition(&e, ext))?);
     h.insert(
@@ -864,7 +874,10 @@ mod tests {
     #[test]
     fn times_of_day_read_as_thai_users_write_them() {
         assert_eq!(parse_time_of_day("10:30"), Time::from_hms(10, 30, 0).ok());
-        assert_eq!(parse_time_of_day("๑๐.๓๐ น."), Time::from_hms(10, 30, 0).ok());
+        assert_eq!(
+            parse_time_of_day("๑๐.๓๐ น."),
+            Time::from_hms(10, 30, 0).ok()
+        );
         assert_eq!(parse_time_of_day(" 9.05น. "), Time::from_hms(9, 5, 0).ok());
         assert_eq!(parse_time_of_day("25:00"), None);
         assert_eq!(parse_time_of_day(""), None);
@@ -885,7 +898,10 @@ mod tests {
         };
         let now = time::macros::datetime!(2026-12-02 00:00 UTC);
         let r = body.into_report(now).unwrap();
-        assert_eq!(r.clarified_at, time::macros::datetime!(2026-12-01 03:30 UTC));
+        assert_eq!(
+            r.clarified_at,
+            time::macros::datetime!(2026-12-01 03:30 UTC)
+        );
         let bad = ReportBody {
             date: "เมื่อวาน".into(),
             ..ReportBody::default()
@@ -909,8 +925,14 @@ mod tests {
             by: "x".into(),
         };
         let d = disposition(&e, "pdf");
-        assert!(d.starts_with("attachment; filename=\"evidence-7.pdf\"; filename*=UTF-8''"), "{d}");
-        assert!(d.ends_with(".pdf") && !d.contains('\\') && !d.contains("html"), "{d}");
+        assert!(
+            d.starts_with("attachment; filename=\"evidence-7.pdf\"; filename*=UTF-8''"),
+            "{d}"
+        );
+        assert!(
+            d.ends_with(".pdf") && !d.contains('\\') && !d.contains("html"),
+            "{d}"
+        );
         assert!(!d[10..].contains("\"\r") && !d.contains('\n'), "{d}");
     }
 }

@@ -75,8 +75,11 @@ pub async fn read(req: Request, max_file: u64, max_files: u64) -> Result<Upload,
     let boundary = boundary(req.headers())?;
     let stream = req.into_body().into_data_stream();
     let limits = SizeLimit::new().whole_stream(max_files.saturating_add(FRAMING));
-    let mut form =
-        multer::Multipart::with_constraints(stream, boundary, Constraints::new().size_limit(limits));
+    let mut form = multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        Constraints::new().size_limit(limits),
+    );
     let mut upload = Upload::default();
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();

@@ -553,7 +553,9 @@ fn evidence(layers: &Layers) -> Result<EvidenceConfig, ConfigError> {
     if max_issue_mb < max_file_mb {
         return Err(v.invalid(
             "evidence.max_issue_mb",
-            &format!("at least evidence.max_file_mb ({max_file_mb}): an issue holds one file or more"),
+            &format!(
+                "at least evidence.max_file_mb ({max_file_mb}): an issue holds one file or more"
+            ),
         ));
     }
     let store = match v.text("evidence.store").as_str() {
@@ -1039,10 +1041,18 @@ mod tests {
         assert_eq!(s3.bucket, "praden");
         assert_eq!(c.evidence.max_file_mb, 10);
         let dir = tempfile::tempdir().unwrap();
-        c.evidence.open(dir.path()).expect("S3 is only built, not reached");
+        c.evidence
+            .open(dir.path())
+            .expect("S3 is only built, not reached");
         for (env, key) in [
-            (vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "0")], "evidence.max_file_mb"),
-            (vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "lots")], "evidence.max_file_mb"),
+            (
+                vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "0")],
+                "evidence.max_file_mb",
+            ),
+            (
+                vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "lots")],
+                "evidence.max_file_mb",
+            ),
             (
                 vec![("PRADEN_EVIDENCE_MAX_ISSUE_MB", "10")],
                 "evidence.max_issue_mb",
