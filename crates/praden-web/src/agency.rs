@@ -152,7 +152,8 @@ pub(crate) async fn render_page(
     let mut body = format!(
         "<h1>{title}</h1><p class=\"meta\">ประเด็นเลขที่ {id} · หน่วยงานที่ต้องชี้แจง: {agency} · \
          ชี้แจงภายใน {due} ({days} วัน) · มอบหมายเมื่อ {at}</p><p>ที่มา: {source}</p>\
-         <p>สถานะ: {state}</p>",
+         <p>สถานะ: {state}</p>{alert}",
+        alert = form.alert(),
         title = esc(&issue.title),
         agency = esc(&issue.agency.name_th),
         due = format_thai_date_short(issue.due_date),

@@ -355,6 +355,15 @@ impl FormState {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// What was refused, as an alert for the top of the page (where a browser lands after
+    /// posting the form).
+    pub(crate) fn alert(&self) -> String {
+        self.message
+            .as_deref()
+            .map(|m| format!("<div class=\"conflict\" role=\"alert\">{m}</div>"))
+            .unwrap_or_default()
+    }
+
     fn ticked(&self, channel: Channel) -> bool {
         self.fields
             .iter()
@@ -383,7 +392,7 @@ pub(crate) fn report_form(who: &Identity, issue_id: i64, state: &FormState) -> S
     };
     format!(
         "<form class=\"action\" method=\"post\" action=\"/agency/issues/{issue_id}/reports\" \
-         enctype=\"multipart/form-data\"><h3 id=\"report\">รายงานผลการชี้แจง</h3>{csrf}{message}\
+         enctype=\"multipart/form-data\"><h3 id=\"report\">รายงานผลการชี้แจง</h3>{csrf}\
          <label>ชื่อผู้รายงาน<input type=\"text\" name=\"reporter\" value=\"{reporter}\" required></label>\
          <label>วันที่ชี้แจง (พ.ศ. หรือ ค.ศ.)<input type=\"text\" name=\"date\" value=\"{date}\" placeholder=\"31/01/2569\" required></label>\
          <label>เวลาที่ชี้แจง (เวลาประเทศไทย)<input type=\"text\" name=\"time\" value=\"{time}\" placeholder=\"10:30\" required></label>\
@@ -397,11 +406,6 @@ pub(crate) fn report_form(who: &Identity, issue_id: i64, state: &FormState) -> S
          แก้ไขรายงานโดยส่งรายงานฉบับใหม่ (เก็บไว้ทุกฉบับ)</p>\
          <button type=\"submit\">ส่งรายงาน</button></form>",
         csrf = who.csrf_input(),
-        message = state
-            .message
-            .as_deref()
-            .map(|m| format!("<div class=\"conflict\" role=\"alert\">{m}</div>"))
-            .unwrap_or_default(),
         reporter = esc(reporter),
         date = esc(state.value("date")),
         time = esc(state.value("time")),
