@@ -288,6 +288,7 @@ impl TestEnv {
                 schedule: praden_jobs::schedule::CronSchedule::parse("0 9 * * *").unwrap(),
                 days_before: 1,
             },
+            evidence: praden::config::EvidenceConfig::default(),
         }
     }
 }

@@ -22,6 +22,8 @@ const ADMINS: Who = Some(&[Admin]);
 const PUSH: Who = Some(&[Admin, Ingest]);
 const BRIEFS: Who = Some(&[Admin, Monitor, Editor]);
 const AGENCY: Who = Some(&[Admin, Agency]);
+/// Evidence files: the agency whose issue it is (checked per file) and monitors.
+const EVIDENCE: Who = Some(&[Admin, Agency, Monitor]);
 
 /// (method, route as mounted, a path to call it with, who may). One line per route, kept
 /// as a table on purpose.
@@ -92,6 +94,12 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/api/v1/agency/issues",               "/api/v1/agency/issues",                  AGENCY),
     ("POST", "/api/v1/agency/issues/{id}/acknowledge", "/api/v1/agency/issues/999999/acknowledge", AGENCY),
     ("POST", "/api/v1/agency/issues/{id}/decline",  "/api/v1/agency/issues/999999/decline",   AGENCY),
+    ("POST", "/agency/issues/{id}/reports",         "/agency/issues/999999/reports",          AGENCY),
+    ("POST", "/agency/reports/{id}/evidence",       "/agency/reports/999999/evidence",        AGENCY),
+    ("GET",  "/api/v1/agency/issues/{id}/reports",  "/api/v1/agency/issues/999999/reports",   AGENCY),
+    ("POST", "/api/v1/agency/issues/{id}/reports",  "/api/v1/agency/issues/999999/reports",   AGENCY),
+    ("POST", "/api/v1/agency/reports/{id}/evidence", "/api/v1/agency/reports/999999/evidence", AGENCY),
+    ("GET",  "/evidence/{id}",                      "/evidence/999999",                       EVIDENCE),
 ];
 
 fn allows(who: Who, role: Option<Role>) -> bool {

@@ -13,6 +13,7 @@ on_both_databases!(
     the_queue_pages_filters_and_sorts_past_the_first_hundred,
     an_issue_is_approved_edited_and_withdrawn_through_the_forms,
     an_agency_sees_only_its_issues_and_answers_them,
+    an_agency_reports_its_clarification_with_evidence,
     an_admin_keeps_the_agency_directory
 );
 
@@ -624,6 +625,440 @@ async fn an_agency_sees_only_its_issues_and_answers_them(db: Db) {
         feed["events"][0].get("response").is_none(),
         "monitors' steps carry no response"
     );
+    app.stop().await;
+}
+
+/// A 1×1 PNG, a real one.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x64, 0x60, 0xF8, 0x5F,
+    0x0F, 0x00, 0x02, 0x87, 0x01, 0x80, 0xEB, 0x47, 0xBA, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// A minimal one-page PDF.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// The agency's clarification report: filed with a photo and a PDF through the page's form,
+/// refused field by field with the entries kept, evidence judged by its bytes and its size,
+/// downloads as attachments to the agency and the monitors only, corrections kept, the feed
+/// told, and a report without evidence after two Bangkok days shown as incomplete — while
+/// another agency's user meets 404 at every door.
+async fn an_agency_reports_its_clarification_with_evidence(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    config.evidence.max_file_mb = 1;
+    let app = RunningApp::start(config).await;
+    seed_queue(app.store(), 2, OffsetDateTime::now_utc()).await;
+    let pw = "a long enough password";
+    app.add_user("mon", Role::Monitor, pw).await;
+    app.add_agency_user("commerce", "กระทรวงพาณิชย์", pw).await;
+    app.add_agency_user("health", "กระทรวงสาธารณสุข", pw).await;
+    let mon = app.login("mon", pw).await;
+    let commerce = app.login("commerce", pw).await;
+    let health = app.login("health", pw).await;
+    let base = app.base.clone();
+    for (candidate, agency) in [(1, "กรมการค้าภายใน"), (2, "กระทรวงสาธารณสุข")]
+    {
+        let r = mon
+            .client
+            .post(format!("{base}/candidates/{candidate}/approve"))
+            .form(&[
+                ("version", "1"),
+                ("title", &format!("ประเด็นที่ {candidate}")),
+                ("agency", agency),
+                ("deadline_days", "1"),
+                ("source", "มติชน"),
+                ("csrf", &mon.csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let get = |s: &praden_tests::LoggedIn, path: &str| {
+        s.client
+            .get(format!("{base}{path}"))
+            .header("accept", "text/html")
+            .send()
+    };
+    // The page's form: the CSRF field first, as the page writes it.
+    let report_form = |s: &praden_tests::LoggedIn, fields: &[(&str, &str)]| {
+        let mut form = Form::new().text("csrf", s.csrf.clone());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form
+    };
+    let file = |name: &str, bytes: &[u8], claimed: &str| {
+        Part::bytes(bytes.to_vec())
+            .file_name(name.to_string())
+            .mime_str(claimed)
+            .unwrap()
+    };
+    let fields = [
+        ("reporter", "นางสาวพรทิพย์ ใจงาม"),
+        ("date", "๑ ธ.ค. ๖๙"),
+        ("time", "10.30 น."),
+        ("speaker", "อธิบดีกรมการค้าภายใน"),
+        ("content", "ยืนยันว่าราคาไข่ไก่ไม่ได้ปรับขึ้นตามที่เป็นข่าว"),
+        ("channel", "press_conference"),
+        ("link_website", "https://www.dit.go.th/news/1"),
+    ];
+
+    // A refused report names the field and keeps what was typed; nothing is stored.
+    let mut no_speaker: Vec<(&str, &str)> = fields.to_vec();
+    no_speaker.retain(|(k, _)| *k != "speaker");
+    let r = commerce
+        .client
+        .post(format!("{base}/agency/issues/1/reports"))
+        .header("accept", "text/html")
+        .multipart(
+            report_form(&commerce, &no_speaker).part("files", file("a.png", PNG, "image/png")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("กรุณากรอกผู้ให้ข่าวหรือผู้ชี้แจง")
+            && page.contains("ยืนยันว่าราคาไข่ไก่ไม่ได้ปรับขึ้นตามที่เป็นข่าว")
+            && page.contains("https://www.dit.go.th/news/1"),
+        "{page}"
+    );
+    let mut bad_link: Vec<(&str, &str)> = fields.to_vec();
+    bad_link.push(("link_facebook", "javascript:alert(1)"));
+    let r = commerce
+        .client
+        .post(format!("{base}/agency/issues/1/reports"))
+        .multipart(report_form(&commerce, &bad_link))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("ลิงก์ของช่องทาง Facebook") && page.contains("http"),
+        "{page}"
+    );
+    assert!(app.store().issue_reports(1).await.unwrap().is_empty());
+
+    // Filed with a photo and a PDF.
+    let r = commerce
+        .client
+        .post(format!("{base}/agency/issues/1/reports"))
+        .multipart(
+            report_form(&commerce, &fields)
+                .part("files", file("ภาพแถลงข่าว.png", PNG, "image/png"))
+                .part("files", file("แถลงการณ์.pdf", PDF, "application/pdf")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let reports: serde_json::Value = commerce
+        .client
+        .get(format!("{base}/api/v1/agency/issues/1/reports"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &reports["reports"][0];
+    let report_id = first["report"]["id"].as_i64().unwrap();
+    assert_eq!(first["report"]["speaker"], "อธิบดีกรมการค้าภายใน");
+    // 1 December 2569 B.E., 10:30 Bangkok.
+    assert_eq!(first["report"]["clarified_at"], "2026-12-01T03:30:00Z");
+    assert_eq!(
+        first["report"]["channels"].as_array().unwrap().len(),
+        2,
+        "{reports}"
+    );
+    let evidence = first["evidence"].as_array().unwrap();
+    let types: Vec<&str> = evidence
+        .iter()
+        .map(|e| e["media_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["image/png", "application/pdf"], "{reports}");
+    assert_eq!(first["evidence_incomplete"], false);
+    let pdf_id = evidence[1]["id"].as_i64().unwrap();
+    let page = get(&commerce, "/agency/issues/1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("href=\"/evidence/{pdf_id}\"")) && page.contains("แถลงการณ์.pdf"),
+        "{page}"
+    );
+
+    // Downloads: an attachment of the sniffed type, never sniffed again by the browser.
+    for who in [&commerce, &mon] {
+        let r = who
+            .client
+            .get(format!("{base}/evidence/{pdf_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let h = r.headers();
+        assert_eq!(h["content-type"], "application/pdf");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        let disposition = h["content-disposition"].to_str().unwrap().to_string();
+        assert!(
+            disposition.starts_with(&format!("attachment; filename=\"evidence-{pdf_id}.pdf\"")),
+            "{disposition}"
+        );
+        assert_eq!(&r.bytes().await.unwrap()[..], PDF);
+    }
+    let stored = std::fs::read_dir(env.config().data_dir.join("evidence"))
+        .unwrap()
+        .count();
+    // Kept under their digests: a directory per first two hex digits, which two may share.
+    assert!((1..=2).contains(&stored), "{stored}");
+
+    // An HTML page named x.pdf is refused by its bytes, and so is a file over 1 MB; a link
+    // in the same upload is kept.
+    let html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
+    let big: Vec<u8> = b"%PDF-1.4\n"
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(b' ', 1024 * 1024))
+        .collect();
+    let r = commerce
+        .client
+        .post(format!("{base}/api/v1/agency/reports/{report_id}/evidence"))
+        .header("x-csrf-token", commerce.csrf.as_str())
+        .multipart(
+            Form::new()
+                .part("files", file("x.pdf", html, "application/pdf"))
+                .part("files", file("big.pdf", &big, "application/pdf"))
+                .text("link", "https://www.dit.go.th/news/1"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let error: serde_json::Value = r.json().await.unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"x.pdf\"")
+            && message.contains("not a JPEG")
+            && message.contains("\"big.pdf\"")
+            && message.contains("over the limit"),
+        "{error}"
+    );
+    let r = commerce
+        .client
+        .post(format!("{base}/agency/reports/{report_id}/evidence"))
+        .header("accept", "text/html")
+        .multipart(
+            report_form(&commerce, &[]).part("files", file("x.pdf", html, "application/pdf")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("x.pdf") && page.contains("เนื้อไฟล์ไม่ใช่"),
+        "{page}"
+    );
+    let items = app.store().issue_evidence(1).await.unwrap();
+    assert_eq!(items.len(), 3, "the photo, the PDF and the link: {items:?}");
+
+    // A correction by API: a bad date is named, a good report is kept beside the first.
+    let body = serde_json::json!({
+        "reporter": "นางสาวพรทิพย์ ใจงาม", "date": "31/02/2569", "time": "14:00",
+        "speaker": "รัฐมนตรีว่าการกระทรวงพาณิชย์", "content": "แก้ไขตัวเลขราคา",
+        "channels": [{"channel": "facebook", "link": "https://facebook.com/moc/posts/2"}]
+    });
+    let r = commerce
+        .client
+        .post(format!("{base}/api/v1/agency/issues/1/reports"))
+        .header("x-csrf-token", commerce.csrf.as_str())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let error: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("date: "),
+        "{error}"
+    );
+    let mut good = body.clone();
+    good["date"] = "2569-12-02".into();
+    let r = commerce
+        .client
+        .post(format!("{base}/api/v1/agency/issues/1/reports"))
+        .header("x-csrf-token", commerce.csrf.as_str())
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let kept = app.store().issue_reports(1).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        kept[0].speaker, "รัฐมนตรีว่าการกระทรวงพาณิชย์",
+        "the latest first"
+    );
+
+    // The monitors see the reports and download the evidence from their issue page.
+    let page = get(&mon, "/issues/1").await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("รายงานผลการชี้แจง")
+            && page.contains("อธิบดีกรมการค้าภายใน")
+            && page.contains(&format!("href=\"/evidence/{pdf_id}\"")),
+        "{page}"
+    );
+
+    // Another agency: 404 at every door, as for what does not exist.
+    let answers = [
+        get(&health, "/agency/issues/1")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        get(&health, &format!("/evidence/{pdf_id}"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        health
+            .client
+            .get(format!("{base}/api/v1/agency/issues/1/reports"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        health
+            .client
+            .post(format!("{base}/api/v1/agency/issues/1/reports"))
+            .header("x-csrf-token", health.csrf.as_str())
+            .json(&good)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        health
+            .client
+            .post(format!("{base}/agency/issues/1/reports"))
+            .multipart(report_form(&health, &fields))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        health
+            .client
+            .post(format!("{base}/api/v1/agency/reports/{report_id}/evidence"))
+            .header("x-csrf-token", health.csrf.as_str())
+            .multipart(Form::new().part("files", file("a.png", PNG, "image/png")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        health
+            .client
+            .post(format!("{base}/agency/reports/{report_id}/evidence"))
+            .multipart(report_form(&health, &[]).part("files", file("a.png", PNG, "image/png")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+    ];
+    assert_eq!(answers, [404; 7]);
+    assert_eq!(app.store().issue_evidence(1).await.unwrap().len(), 3);
+    assert_eq!(app.store().issue_reports(1).await.unwrap().len(), 2);
+    // A multipart form without its CSRF field first is refused before anything is read.
+    let r = commerce
+        .client
+        .post(format!("{base}/agency/issues/1/reports"))
+        .multipart(
+            Form::new()
+                .text("reporter", "x")
+                .text("csrf", commerce.csrf.clone()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+
+    // The feed tells of each report, carrying it.
+    let feed: serde_json::Value = mon
+        .client
+        .get(format!("{base}/api/v1/issues/approved"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reported: Vec<&serde_json::Value> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reported")
+        .collect();
+    assert_eq!(reported.len(), 2, "{feed}");
+    assert_eq!(reported[0]["report"]["id"], report_id);
+
+    // A report three days old without evidence is incomplete, for the agency and the monitors.
+    let three_days_ago = OffsetDateTime::now_utc() - time::Duration::days(3);
+    app.store()
+        .add_report(
+            2,
+            "กระทรวงสาธารณสุข",
+            &praden_core::report::NewReport {
+                reporter: "นายแพทย์สมชาย".into(),
+                clarified_at: three_days_ago,
+                speaker: "โฆษกกระทรวงสาธารณสุข".into(),
+                content: "ชี้แจงแล้ว".into(),
+                channels: vec![praden_core::report::ChannelEntry {
+                    channel: praden_core::report::Channel::Tv,
+                    link: None,
+                }],
+            },
+            &praden_store::DecisionContext {
+                actor: "health".into(),
+                request_id: None,
+                now: three_days_ago,
+            },
+        )
+        .await
+        .unwrap();
+    for (who, path) in [(&health, "/agency/issues/2"), (&mon, "/issues/2")] {
+        let page = get(who, path).await.unwrap().text().await.unwrap();
+        assert!(page.contains("ยังไม่ครบหลักฐาน"), "{path}: {page}");
+    }
+    let page = get(&commerce, "/agency/issues/1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("ยังไม่ครบหลักฐาน"), "{page}");
     app.stop().await;
 }
 

@@ -275,15 +275,18 @@ pub enum IssueEventKind {
     Acknowledged,
     /// The agency answered that the issue is not theirs (with the reason); monitors reassign.
     Declined,
+    /// The agency reported its clarification (the event's `report` is the report).
+    Reported,
 }
 
 impl IssueEventKind {
-    pub const ALL: [IssueEventKind; 5] = [
+    pub const ALL: [IssueEventKind; 6] = [
         Self::Approved,
         Self::Edited,
         Self::Withdrawn,
         Self::Acknowledged,
         Self::Declined,
+        Self::Reported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -293,6 +296,7 @@ impl IssueEventKind {
             Self::Withdrawn => "withdrawn",
             Self::Acknowledged => "acknowledged",
             Self::Declined => "declined",
+            Self::Reported => "reported",
         }
     }
 }
@@ -354,6 +358,9 @@ pub struct IssueEvent {
     /// The agency's answer, on `acknowledged` and `declined` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<IssueResponse>,
+    /// The agency's clarification report, on `reported` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::report::Report>,
 }
 
 /// `YYYY-MM-DD`, which consumers read without knowing the `time` crate's own encoding.

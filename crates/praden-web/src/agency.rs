@@ -35,7 +35,11 @@ pub(crate) fn sees(who: &Identity, issue: &Issue) -> bool {
 }
 
 /// The issue `id` if `who` may see it; otherwise the same 404 as for no such issue.
-async fn own_issue(state: &AppState, who: &Identity, id: i64) -> Result<Issue, ApiError> {
+pub(crate) async fn own_issue(
+    state: &AppState,
+    who: &Identity,
+    id: i64,
+) -> Result<Issue, ApiError> {
     let issue = load_issue(state, id).await?;
     if sees(who, &issue) {
         Ok(issue)
@@ -120,19 +124,36 @@ pub async fn list(
     )))
 }
 
-/// `GET /agency/issues/{id}`: the issue, its answers, and the forms to answer.
+/// `GET /agency/issues/{id}`: the issue, its answers and reports, and the forms to answer
+/// and report.
 pub async fn page(
     State(state): State<AppState>,
     Extension(who): Extension<Identity>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, ApiError> {
-    let issue = own_issue(&state, &who, id).await?;
+    Ok(Html(
+        render_page(&state, &who, id, crate::reports::FormState::default()).await?,
+    ))
+}
+
+/// The agency's issue page, its report form showing `form` (what was sent and why it was
+/// refused, after a refusal).
+pub(crate) async fn render_page(
+    state: &AppState,
+    who: &Identity,
+    id: i64,
+    form: crate::reports::FormState,
+) -> Result<String, ApiError> {
+    let issue = own_issue(state, who, id).await?;
     let responses = state.store.issue_responses(id).await?;
+    let reports = state.store.issue_reports(id).await?;
+    let evidence = state.store.issue_evidence(id).await?;
     let here = format!("/agency/issues/{id}");
     let mut body = format!(
         "<h1>{title}</h1><p class=\"meta\">ประเด็นเลขที่ {id} · หน่วยงานที่ต้องชี้แจง: {agency} · \
          ชี้แจงภายใน {due} ({days} วัน) · มอบหมายเมื่อ {at}</p><p>ที่มา: {source}</p>\
-         <p>สถานะ: {state}</p>",
+         <p>สถานะ: {state}</p>{alert}",
+        alert = form.alert(),
         title = esc(&issue.title),
         agency = esc(&issue.agency.name_th),
         due = format_thai_date_short(issue.due_date),
@@ -144,7 +165,12 @@ pub async fn page(
     if !responses.is_empty() {
         body.push_str(&responses_table(&responses));
     }
-    let answered = responses.iter().any(|r| r.agency == issue.agency.name_th);
+    let mine: Vec<&IssueResponse> = responses
+        .iter()
+        .filter(|r| r.agency == issue.agency.name_th)
+        .collect();
+    let answered = !mine.is_empty();
+    let declined = mine.iter().any(|r| r.kind == ResponseKind::Declined);
     if issue.status == IssueStatus::Approved && !answered {
         let _ = write!(
             body,
@@ -163,7 +189,19 @@ pub async fn page(
             name = esc(&who.display_name),
         );
     }
-    Ok(Html(shell(Some(&who), &here, &issue.title, &body)))
+    // Reports may be filed (and evidence added) while the issue stands and the agency has
+    // not said it is not theirs.
+    let may_report = issue.status == IssueStatus::Approved && !declined;
+    body.push_str(&crate::reports::reports_section(
+        &reports,
+        &evidence,
+        time::OffsetDateTime::now_utc(),
+        may_report.then_some(who),
+    ));
+    if may_report {
+        body.push_str(&crate::reports::report_form(who, id, &form));
+    }
+    Ok(shell(Some(who), &here, &issue.title, &body))
 }
 
 /// The answers to an issue, oldest first: also on the monitors' issue page.

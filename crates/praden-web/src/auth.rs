@@ -346,6 +346,11 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
             Err(refuse("the X-CSRF-Token header does not match the session"))
         };
     }
+    if crate::upload::boundary(req.headers()).is_ok() {
+        return check_multipart_csrf(req, expected)
+            .await
+            .map_err(|why| refuse(&why));
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -376,6 +381,46 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
         ));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Passes a `multipart/form-data` request on if its first field is `csrf` and holds
+/// `expected`. Only that field is read here, the bytes read for it are kept and put back in
+/// front of the rest of the body, so a large upload is not held in memory for the check
+/// (praden's upload forms put the field first, as browsers send fields in page order).
+async fn check_multipart_csrf(req: Request, expected: &str) -> Result<Request, String> {
+    use futures_util::StreamExt;
+    let boundary = crate::upload::boundary(req.headers()).map_err(|e| e.to_string())?;
+    let (parts, body) = req.into_parts();
+    let mut rest = body.into_data_stream();
+    let read = std::sync::Arc::new(std::sync::Mutex::new(Vec::<axum::body::Bytes>::new()));
+    let sent = {
+        let seen = read.clone();
+        let tee = (&mut rest).map(move |chunk| {
+            if let Ok(bytes) = &chunk {
+                seen.lock().expect("not poisoned").push(bytes.clone());
+            }
+            chunk
+        });
+        let limits = multer::SizeLimit::new().for_field(CSRF_FIELD, 1024);
+        let mut form = multer::Multipart::with_constraints(
+            tee,
+            boundary,
+            multer::Constraints::new().size_limit(limits),
+        );
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => field.text().await.ok(),
+            _ => None,
+        }
+    };
+    let Some(sent) = sent else {
+        return Err("the form's first field must be csrf, holding the session's token".into());
+    };
+    if !secrets::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+        return Err("the form's csrf field does not match the session".into());
+    }
+    let prefix: Vec<_> = std::mem::take(&mut *read.lock().expect("not poisoned"));
+    let body = futures_util::stream::iter(prefix.into_iter().map(Ok::<_, axum::Error>)).chain(rest);
+    Ok(Request::from_parts(parts, Body::from_stream(body)))
 }
 
 fn csrf_rejected(is_api: bool, why: &str) -> Response {

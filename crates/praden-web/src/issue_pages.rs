@@ -137,6 +137,8 @@ pub async fn page(
 ) -> Result<Html<String>, ApiError> {
     let i = load_issue(&state, id).await?;
     let responses = state.store.issue_responses(id).await?;
+    let reports = state.store.issue_reports(id).await?;
+    let evidence = state.store.issue_evidence(id).await?;
     // Its edits and withdrawal (the approval is the candidate's record, linked above).
     let history = state
         .store
@@ -147,7 +149,11 @@ pub async fn page(
             ..AuditFilter::default()
         })
         .await?;
-    Ok(Html(issue_page(&state, &who, &i, &responses, &history)))
+    let reports =
+        crate::reports::reports_section(&reports, &evidence, time::OffsetDateTime::now_utc(), None);
+    Ok(Html(issue_page(
+        &state, &who, &i, &responses, &reports, &history,
+    )))
 }
 
 fn issue_page(
@@ -155,6 +161,7 @@ fn issue_page(
     who: &Identity,
     i: &Issue,
     responses: &[IssueResponse],
+    reports: &str,
     history: &[AuditRecord],
 ) -> String {
     let mut body = format!(
@@ -191,6 +198,7 @@ fn issue_page(
     if !responses.is_empty() {
         body.push_str(&crate::agency::responses_table(responses));
     }
+    body.push_str(reports);
     if !IssueStatus::CHANGEABLE.contains(&i.status) {
         body.push_str("<p class=\"notice\">ประเด็นนี้ถอนแล้ว แก้ไขไม่ได้อีก</p>");
     } else {

@@ -6,6 +6,7 @@ mod assets;
 mod assignments;
 mod audit;
 pub mod auth;
+pub mod blobs;
 mod briefs;
 pub mod directory;
 mod error;
@@ -17,10 +18,12 @@ pub mod ingest;
 mod issue_pages;
 mod overdue;
 mod pages;
+mod reports;
 mod review;
 mod review_pages;
 mod search;
 pub mod sources;
+mod upload;
 pub mod webhooks;
 
 pub use error::ApiError;
@@ -54,6 +57,8 @@ pub struct AppState {
     pub auth: auth::Auth,
     /// Who sends the official assignment message, and in whose name (`[assignment]`).
     pub assignment: Arc<praden_brief::AssignmentSettings>,
+    /// Where evidence files are kept, and their size limits (`[evidence]`).
+    pub evidence: blobs::EvidenceStore,
 }
 
 /// Who may use search: editors, monitors (and admins).
@@ -67,6 +72,9 @@ const ADMINS: Access = Access::Roles(&[Role::Admin]);
 const PUSHERS: Access = Access::Roles(&[Role::Ingest]);
 /// Agencies' people, each scoped to its own agency's issues (and admins, who see all).
 const AGENCIES: Access = Access::Roles(&[Role::Agency]);
+/// Evidence files: the agency whose issue it is (checked per file) and the monitors (and
+/// admins).
+const EVIDENCE_READERS: Access = Access::Roles(&[Role::Agency, Role::Monitor]);
 
 /// Every route and who may call it. Mount routes only here, through [`Routes`] (a test in
 /// this crate refuses axum route calls anywhere else): the router and [`route_table`] are
@@ -116,6 +124,32 @@ fn agency_routes(r: Routes<AppState>) -> Routes<AppState> {
             AGENCIES,
             agency::api_decline,
         )
+        .post(
+            "/agency/issues/{id}/reports",
+            AGENCIES,
+            reports::file_report_form,
+        )
+        .post(
+            "/agency/reports/{id}/evidence",
+            AGENCIES,
+            reports::add_evidence_form,
+        )
+        .get(
+            "/api/v1/agency/issues/{id}/reports",
+            AGENCIES,
+            reports::api_reports,
+        )
+        .post(
+            "/api/v1/agency/issues/{id}/reports",
+            AGENCIES,
+            reports::api_file_report,
+        )
+        .post(
+            "/api/v1/agency/reports/{id}/evidence",
+            AGENCIES,
+            reports::api_add_evidence,
+        )
+        .get("/evidence/{id}", EVIDENCE_READERS, reports::download)
 }
 
 /// Users and tokens (admins only; `praden user` and `praden token` do the same).

@@ -200,6 +200,11 @@ impl Application {
             "praden is serving"
         );
         let registry = praden_detect::AgencyRegistry::load_default()?;
+        let evidence = self
+            .config
+            .evidence
+            .open(&self.config.data_dir)
+            .context("cannot open the evidence store ([evidence])")?;
         let router = praden_web::router(praden_web::AppState {
             store: store.clone(),
             index,
@@ -217,6 +222,7 @@ impl Application {
             sources: source_configs.into(),
             auth: web_auth(&self.config),
             assignment: Arc::new(self.config.assignment.message.clone()),
+            evidence,
         });
         let router = praden_web::ingest::with_document_sink(router, sink);
         let served =

@@ -29,6 +29,52 @@ pub struct Config {
     pub assignment: AssignmentConfig,
     pub reminders: RemindersConfig,
     pub auth: AuthConfig,
+    /// Where agencies' evidence files are kept, and how large they may be (`[evidence]`).
+    pub evidence: EvidenceConfig,
+}
+
+/// `[evidence]`: the object store evidence files go to, and the size limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceConfig {
+    pub store: EvidenceBackend,
+    /// The largest file taken, in MiB.
+    pub max_file_mb: u64,
+    /// The most one issue's files may hold together, in MiB.
+    pub max_issue_mb: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceBackend {
+    /// Files under `data_dir/evidence`.
+    Local,
+    /// S3-compatible storage; credentials from the environment (`AWS_ACCESS_KEY_ID`, …).
+    S3(praden_web::blobs::S3Settings),
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        Self {
+            store: EvidenceBackend::Local,
+            max_file_mb: 50,
+            max_issue_mb: 200,
+        }
+    }
+}
+
+impl EvidenceConfig {
+    /// The store these settings describe, with `data_dir` for the local one.
+    pub fn open(
+        &self,
+        data_dir: &Path,
+    ) -> Result<praden_web::blobs::EvidenceStore, praden_web::blobs::BlobError> {
+        use praden_web::blobs::EvidenceStore;
+        match &self.store {
+            EvidenceBackend::Local => {
+                EvidenceStore::local(data_dir, self.max_file_mb, self.max_issue_mb)
+            }
+            EvidenceBackend::S3(s3) => EvidenceStore::s3(s3, self.max_file_mb, self.max_issue_mb),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -330,6 +376,36 @@ const KEYS: &[Key] = &[
         env: &["PRADEN_ASSIGNMENT_THAI_DIGITS"],
         default: Some("true"),
     },
+    Key {
+        name: "evidence.store",
+        env: &["PRADEN_EVIDENCE_STORE"],
+        default: Some("local"),
+    },
+    Key {
+        name: "evidence.max_file_mb",
+        env: &["PRADEN_EVIDENCE_MAX_FILE_MB"],
+        default: Some("50"),
+    },
+    Key {
+        name: "evidence.max_issue_mb",
+        env: &["PRADEN_EVIDENCE_MAX_ISSUE_MB"],
+        default: Some("200"),
+    },
+    Key {
+        name: "evidence.s3_bucket",
+        env: &["PRADEN_EVIDENCE_S3_BUCKET"],
+        default: Some(""),
+    },
+    Key {
+        name: "evidence.s3_endpoint",
+        env: &["PRADEN_EVIDENCE_S3_ENDPOINT"],
+        default: Some(""),
+    },
+    Key {
+        name: "evidence.s3_region",
+        env: &["PRADEN_EVIDENCE_S3_REGION"],
+        default: Some(""),
+    },
 ];
 
 /// The raw value of each key and where it came from.
@@ -496,7 +572,9 @@ impl Config {
                 })?,
             days_before: v.number("reminders.days_before", 0, 30)? as u32,
         };
+        let evidence = evidence(&layers)?;
         Ok(Self {
+            evidence,
             brief,
             assignment,
             reminders,
@@ -545,6 +623,61 @@ impl Config {
             },
         })
     }
+}
+
+/// `[evidence]`: `store` is `local` or `s3`; S3 needs a bucket and a region, and an endpoint
+/// only for storage other than AWS's own (an http(s) URL).
+fn evidence(layers: &Layers) -> Result<EvidenceConfig, ConfigError> {
+    let v = Values(layers);
+    let max_file_mb = v.number("evidence.max_file_mb", 1, 4096)? as u64;
+    let max_issue_mb = v.number("evidence.max_issue_mb", 1, 1_000_000)? as u64;
+    if max_issue_mb < max_file_mb {
+        return Err(v.invalid(
+            "evidence.max_issue_mb",
+            &format!(
+                "at least evidence.max_file_mb ({max_file_mb}): an issue holds one file or more"
+            ),
+        ));
+    }
+    let store = match v.text("evidence.store").as_str() {
+        "local" => EvidenceBackend::Local,
+        "s3" => {
+            let bucket = v.text("evidence.s3_bucket");
+            if bucket.is_empty() || bucket.chars().any(|c| c.is_whitespace() || c == '/') {
+                return Err(v.invalid(
+                    "evidence.s3_bucket",
+                    "the bucket's name (evidence.store is \"s3\")",
+                ));
+            }
+            let region = v.text("evidence.s3_region");
+            if region.is_empty() {
+                return Err(v.invalid(
+                    "evidence.s3_region",
+                    "the bucket's region, e.g. ap-southeast-1 (evidence.store is \"s3\")",
+                ));
+            }
+            let endpoint = v.text("evidence.s3_endpoint");
+            let is_url = url::Url::parse(&endpoint)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !endpoint.is_empty() && !is_url {
+                return Err(v.invalid(
+                    "evidence.s3_endpoint",
+                    "empty (AWS) or the storage's http(s) URL, e.g. http://127.0.0.1:9000",
+                ));
+            }
+            EvidenceBackend::S3(praden_web::blobs::S3Settings {
+                bucket,
+                endpoint,
+                region,
+            })
+        }
+        _ => return Err(v.invalid("evidence.store", "local or s3")),
+    };
+    Ok(EvidenceConfig {
+        store,
+        max_file_mb,
+        max_issue_mb,
+    })
 }
 
 /// `[brief]` and `[assignment]`.
@@ -1125,5 +1258,64 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("brief.top_candidates"), "{e}");
+    }
+
+    #[test]
+    fn evidence_settings_default_to_local_and_fail_by_key() {
+        let c = load_with(None, &[]).unwrap();
+        assert_eq!(c.evidence, EvidenceConfig::default());
+        assert_eq!((c.evidence.max_file_mb, c.evidence.max_issue_mb), (50, 200));
+        let c = load_with(
+            Some(
+                "[evidence]\nstore = \"s3\"\ns3_bucket = \"praden\"\ns3_region = \"ap-southeast-1\"\n\
+                 s3_endpoint = \"http://127.0.0.1:9000\"\nmax_file_mb = 10\n",
+            ),
+            &[],
+        )
+        .unwrap();
+        let EvidenceBackend::S3(s3) = &c.evidence.store else {
+            panic!("{:?}", c.evidence)
+        };
+        assert_eq!(s3.bucket, "praden");
+        assert_eq!(c.evidence.max_file_mb, 10);
+        let dir = tempfile::tempdir().unwrap();
+        c.evidence
+            .open(dir.path())
+            .expect("S3 is only built, not reached");
+        for (env, key) in [
+            (
+                vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "0")],
+                "evidence.max_file_mb",
+            ),
+            (
+                vec![("PRADEN_EVIDENCE_MAX_FILE_MB", "lots")],
+                "evidence.max_file_mb",
+            ),
+            (
+                vec![("PRADEN_EVIDENCE_MAX_ISSUE_MB", "10")],
+                "evidence.max_issue_mb",
+            ),
+            (vec![("PRADEN_EVIDENCE_STORE", "ftp")], "evidence.store"),
+            (vec![("PRADEN_EVIDENCE_STORE", "s3")], "evidence.s3_bucket"),
+            (
+                vec![
+                    ("PRADEN_EVIDENCE_STORE", "s3"),
+                    ("PRADEN_EVIDENCE_S3_BUCKET", "b"),
+                ],
+                "evidence.s3_region",
+            ),
+            (
+                vec![
+                    ("PRADEN_EVIDENCE_STORE", "s3"),
+                    ("PRADEN_EVIDENCE_S3_BUCKET", "b"),
+                    ("PRADEN_EVIDENCE_S3_REGION", "r"),
+                    ("PRADEN_EVIDENCE_S3_ENDPOINT", "minio:9000"),
+                ],
+                "evidence.s3_endpoint",
+            ),
+        ] {
+            let e = load_with(None, &env).unwrap_err().to_string();
+            assert!(e.contains(key), "{env:?}: {e}");
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The approved-issues feed: one event per approval, edit, withdrawal and agency answer,
+//! The approved-issues feed: one event per approval, edit, withdrawal, agency answer and report,
 //! totally ordered by `seq`, each with the issue as it was right after (and the answer).
 
 use super::{corrupt, json};
@@ -69,16 +69,24 @@ impl Store {
                     .ok_or_else(|| corrupt("issue_events", seq, format!("kind {kind:?}")))?;
                 let issue: Issue =
                     serde_json::from_str(&issue).map_err(|e| corrupt("issue_events", seq, e))?;
-                let response = detail
-                    .map(|d| serde_json::from_str(&d))
-                    .transpose()
-                    .map_err(|e| corrupt("issue_events", seq, e))?;
+                // The detail is the step's own record: a report on `reported`, an answer on
+                // the agencies' other steps.
+                let (mut response, mut report) = (None, None);
+                if let Some(d) = detail {
+                    let bad = |e: serde_json::Error| corrupt("issue_events", seq, e);
+                    if kind == IssueEventKind::Reported {
+                        report = Some(serde_json::from_str(&d).map_err(bad)?);
+                    } else {
+                        response = Some(serde_json::from_str(&d).map_err(bad)?);
+                    }
+                }
                 Ok(IssueEvent {
                     seq,
                     kind,
                     at,
                     issue,
                     response,
+                    report,
                 })
             })
             .collect()

@@ -13,6 +13,7 @@ mod candidates;
 mod decisions;
 mod events;
 mod issues;
+mod reports;
 mod responses;
 
 pub use candidates::{CandidateFilter, ProposalChange, ProposalOutcome};
