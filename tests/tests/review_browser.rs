@@ -273,6 +273,7 @@ async fn each_role_walks_its_pages_in_chromium() {
             &[
                 "/queue",
                 "/issues",
+                "/overdue",
                 "/briefs",
                 "/assignments",
                 "/search",

@@ -60,6 +60,7 @@ async fn each_role_sees_the_pages_it_may_open_and_each_link_answers(db: Db) {
             &[
                 "/queue",
                 "/issues",
+                "/overdue",
                 "/briefs",
                 "/assignments",
                 "/search",
