@@ -257,6 +257,10 @@ impl TestEnv {
                 window_hours: 72,
                 regrowth_factor: 2.0,
             },
+            clarifications: praden::config::ClarificationsConfig {
+                enabled: true,
+                window_days: 30,
+            },
             auth: AuthConfig {
                 secure_cookies: false,
                 session_ttl: Duration::from_secs(3600),

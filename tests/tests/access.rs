@@ -100,6 +100,8 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("POST", "/api/v1/agency/issues/{id}/reports",  "/api/v1/agency/issues/999999/reports",   AGENCY),
     ("POST", "/api/v1/agency/reports/{id}/evidence", "/api/v1/agency/reports/999999/evidence", AGENCY),
     ("GET",  "/evidence/{id}",                      "/evidence/999999",                       EVIDENCE),
+    ("GET",  "/api/v1/issues/{id}/clarifications",  "/api/v1/issues/999999/clarifications",   MONITORS),
+    ("GET",  "/api/v1/agency/issues/{id}/clarifications", "/api/v1/agency/issues/999999/clarifications", AGENCY),
 ];
 
 fn allows(who: Who, role: Option<Role>) -> bool {

@@ -3,11 +3,13 @@
 //! (`brief_schedule`), the 10:30 assignment message (`assignment`) and the agencies' daily
 //! reminders (`reminders`) — with their shared
 //! schedule (`schedule`) and delivery to webhooks, e-mail (`mail`) and LINE (`delivery`), and
-//! the approved-issues feed's webhook pusher (`feed_webhooks`). The binary builds their
+//! the approved-issues feed's webhook pusher (`feed_webhooks`) and the clarifications found in
+//! the coverage (`clarifications`). The binary builds their
 //! settings from its configuration, starts them and stops them; what they do is here.
 
 pub mod assignment;
 pub mod brief_schedule;
+pub mod clarifications;
 pub mod delivery;
 pub mod detect;
 pub mod feed_webhooks;

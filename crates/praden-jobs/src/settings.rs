@@ -146,3 +146,12 @@ pub struct DetectConfig {
     /// A rejected story comes back when it reaches this many times its size at rejection.
     pub regrowth_factor: f64,
 }
+
+/// Finding the agencies' clarifications in the coverage (`[clarifications]`).
+#[derive(Debug, Clone)]
+pub struct ClarificationsConfig {
+    /// Run the clarifications job inside `praden serve`.
+    pub enabled: bool,
+    /// Issues approved within this many days before now are looked for in new documents.
+    pub window_days: u32,
+}

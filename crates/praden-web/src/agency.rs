@@ -6,7 +6,7 @@
 //! answer received by other means.
 
 use crate::auth::{context, Identity};
-use crate::extract::{Form, Json, Path};
+use crate::extract::{Form, Json, Path, Query};
 use crate::html::{esc, moment, shell};
 use crate::review::load_issue;
 use crate::{ApiError, AppState};
@@ -124,16 +124,37 @@ pub async fn list(
     )))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    /// A clarification found in the coverage (its id) to prefill the report form from.
+    found: Option<i64>,
+}
+
 /// `GET /agency/issues/{id}`: the issue, its answers and reports, and the forms to answer
-/// and report.
+/// and report; `?found=` opens the report form prefilled from a clarification found in the
+/// coverage.
 pub async fn page(
     State(state): State<AppState>,
     Extension(who): Extension<Identity>,
     Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
 ) -> Result<Html<String>, ApiError> {
-    Ok(Html(
-        render_page(&state, &who, id, crate::reports::FormState::default()).await?,
-    ))
+    let form = match p.found {
+        None => crate::reports::FormState::default(),
+        Some(found) => {
+            // Scoped first: another agency learns nothing from a clarification's id.
+            own_issue(&state, &who, id).await?;
+            let c = state
+                .store
+                .issue_clarification(id, found)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("clarification {found} of issue {id} does not exist"))
+                })?;
+            crate::clarifications::prefill(&c)
+        }
+    };
+    Ok(Html(render_page(&state, &who, id, form).await?))
 }
 
 /// The agency's issue page, its report form showing `form` (what was sent and why it was
@@ -192,6 +213,11 @@ pub(crate) async fn render_page(
     // Reports may be filed (and evidence added) while the issue stands and the agency has
     // not said it is not theirs.
     let may_report = issue.status == IssueStatus::Approved && !declined;
+    let found = state.store.issue_clarifications(id).await?;
+    body.push_str(&crate::clarifications::section(
+        &found,
+        may_report.then_some(id),
+    ));
     body.push_str(&crate::reports::reports_section(
         &reports,
         &evidence,

@@ -149,8 +149,12 @@ pub async fn page(
             ..AuditFilter::default()
         })
         .await?;
-    let reports =
-        crate::reports::reports_section(&reports, &evidence, time::OffsetDateTime::now_utc(), None);
+    let found = state.store.issue_clarifications(id).await?;
+    let reports = format!(
+        "{}{}",
+        crate::clarifications::section(&found, None),
+        crate::reports::reports_section(&reports, &evidence, time::OffsetDateTime::now_utc(), None)
+    );
     Ok(Html(issue_page(
         &state, &who, &i, &responses, &reports, &history,
     )))

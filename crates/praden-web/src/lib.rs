@@ -5,6 +5,7 @@ mod agency;
 mod assets;
 mod assignments;
 mod audit;
+mod clarifications;
 pub mod auth;
 pub mod blobs;
 mod briefs;
@@ -95,7 +96,21 @@ fn routes() -> Routes<AppState> {
         .get("/sources", MONITORS, sources::page)
         .post("/api/v1/ingest/social", PUSHERS, ingest::push);
     let r = brief_routes(audit_routes(feed_routes(review_routes(r))));
-    agency_routes(account_routes(r))
+    clarification_routes(agency_routes(account_routes(r)))
+}
+
+/// Clarifications found in the coverage: the monitors', and each agency's of its own issues.
+fn clarification_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get(
+        "/api/v1/issues/{id}/clarifications",
+        MONITORS,
+        clarifications::api_issue,
+    )
+    .get(
+        "/api/v1/agency/issues/{id}/clarifications",
+        AGENCIES,
+        clarifications::api_agency,
+    )
 }
 
 /// The agencies' own issues and their answers (`agency.rs` scopes each to the caller's

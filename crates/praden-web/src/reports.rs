@@ -348,6 +348,15 @@ pub(crate) struct FormState {
 }
 
 impl FormState {
+    /// A form showing `fields` (name, value) and no error: the report form prefilled from a
+    /// clarification found in the coverage.
+    pub(crate) fn prefilled(fields: Vec<(String, String)>) -> Self {
+        Self {
+            fields,
+            message: None,
+        }
+    }
+
     fn value(&self, name: &str) -> &str {
         self.fields
             .iter()
@@ -369,6 +378,12 @@ impl FormState {
             .iter()
             .any(|(k, v)| k == "channel" && v == channel.as_str())
     }
+}
+
+/// The fields a form state holds (for tests of what prefills it).
+#[cfg(test)]
+pub(crate) fn report_form_fields(state: &FormState) -> &[(String, String)] {
+    &state.fields
 }
 
 /// The report form (multipart, the CSRF field first as the check reads it there).

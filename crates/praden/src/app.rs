@@ -132,9 +132,10 @@ impl Application {
         let stored = Arc::new(Notify::new());
         let index_wake = Arc::new(Notify::new());
         let detect_wake = Arc::new(Notify::new());
+        let clarify_wake = Arc::new(Notify::new());
         tokio::spawn(fan_out(
             stored.clone(),
-            vec![index_wake.clone(), detect_wake.clone()],
+            vec![index_wake.clone(), detect_wake.clone(), clarify_wake.clone()],
             shutdown.clone(),
         ));
 
@@ -152,6 +153,20 @@ impl Application {
             tokio::spawn(async move {
                 if let Err(e) = detect::follow(store, config, detect_wake, shutdown).await {
                     tracing::error!(error = %e, "the detector stopped");
+                }
+            })
+        });
+        let clarifications = self.config.clarifications.enabled.then(|| {
+            let (store, config, shutdown) = (
+                store.clone(),
+                self.config.clarifications.clone(),
+                shutdown.clone(),
+            );
+            tokio::spawn(async move {
+                if let Err(e) =
+                    praden_jobs::clarifications::follow(store, config, clarify_wake, shutdown).await
+                {
+                    tracing::error!(error = %e, "the clarifications job stopped");
                 }
             })
         });
@@ -232,6 +247,9 @@ impl Application {
         let _ = pollers.await;
         if let Some(d) = detector {
             let _ = d.await;
+        }
+        if let Some(c) = clarifications {
+            let _ = c.await;
         }
         for task in pushers {
             let _ = task.await;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use praden_jobs::settings::{
-    AssignmentConfig, BriefConfig, DetectConfig, FeedConfig, FeedWebhook, LinePush, MailConfig,
+    AssignmentConfig, BriefConfig, ClarificationsConfig, DetectConfig, FeedConfig, FeedWebhook, LinePush, MailConfig,
     RemindersConfig, Secret, SmtpTls, WebhookConfig, WebhookKind,
 };
 
@@ -23,6 +23,8 @@ pub struct Config {
     pub index: IndexConfig,
     pub ingest: IngestConfig,
     pub detect: DetectConfig,
+    /// Finding the agencies' clarifications in the coverage (`[clarifications]`).
+    pub clarifications: ClarificationsConfig,
     pub feed: FeedConfig,
     pub brief: BriefConfig,
     /// The 10:30 assignment message: who sends it, when, and how it reaches the agencies.
@@ -230,6 +232,16 @@ const KEYS: &[Key] = &[
         name: "detect.regrowth_factor",
         env: &["PRADEN_DETECT_REGROWTH_FACTOR"],
         default: Some("2.0"),
+    },
+    Key {
+        name: "clarifications.enabled",
+        env: &["PRADEN_CLARIFICATIONS_ENABLED"],
+        default: Some("true"),
+    },
+    Key {
+        name: "clarifications.window_days",
+        env: &["PRADEN_CLARIFICATIONS_WINDOW_DAYS"],
+        default: Some("30"),
     },
     Key {
         name: "auth.secure_cookies",
@@ -605,6 +617,10 @@ impl Config {
                     Duration::ZERO..=Duration::from_secs(600),
                     "a duration up to 10m, e.g. \"2s\"",
                 )?,
+            },
+            clarifications: ClarificationsConfig {
+                enabled: v.flag("clarifications.enabled")?,
+                window_days: v.number("clarifications.window_days", 1, 365)? as u32,
             },
             detect: DetectConfig {
                 enabled: v.flag("detect.enabled")?,

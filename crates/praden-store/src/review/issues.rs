@@ -32,7 +32,7 @@ pub(super) struct IssueRow {
     updated_at: OffsetDateTime,
 }
 
-const SELECT_ISSUE: &str = "SELECT id, candidate_id, version, status, title, agency, \
+pub(super) const SELECT_ISSUE: &str = "SELECT id, candidate_id, version, status, title, agency, \
     deadline_days, due_date, source, criteria, links, approved_by, approved_at, updated_at \
     FROM issues";
 

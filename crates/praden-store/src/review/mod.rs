@@ -10,6 +10,7 @@
 //! `praden_core::review`; the SQL here is built from them, never spelled out.
 
 mod candidates;
+mod clarifications;
 mod decisions;
 mod events;
 mod issues;
@@ -17,6 +18,7 @@ mod reports;
 mod responses;
 
 pub use candidates::{CandidateFilter, ProposalChange, ProposalOutcome};
+pub use clarifications::{FoundClarification, NewClarification};
 pub use issues::due_date;
 
 use crate::audit::AuditEntry;
