@@ -192,7 +192,7 @@ mod tests {
         let monitors = section(&f, None);
         assert!(monitors.contains("พบการชี้แจง"));
         assert!(monitors.contains("&lt;ผัก&gt;"));
-        assert!(!monitors.contains("ยืนยันเป็นรายงานการชี้แจง"));
+        assert!(!monitors.contains("?found="));
         let agency = section(&f, Some(1));
         assert!(agency.contains("/agency/issues/1?found=3#report"));
     }
