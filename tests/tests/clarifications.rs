@@ -240,7 +240,10 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
         "{monitors}"
     );
     assert!(!monitors.contains(unrelated["title"].as_str().unwrap()));
-    assert!(!monitors.contains("?found="), "no confirmation link for monitors");
+    assert!(
+        !monitors.contains("?found="),
+        "no confirmation link for monitors"
+    );
 
     // The agency's page lists it with the link to the prefilled form.
     let (status, agency) = page(&commerce_user, &base, &format!("/agency/issues/{issue}")).await;
@@ -310,7 +313,9 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
     // The agency's API, and another agency's user at every door.
     let r = commerce_user
         .client
-        .get(format!("{base}/api/v1/agency/issues/{issue}/clarifications"))
+        .get(format!(
+            "{base}/api/v1/agency/issues/{issue}/clarifications"
+        ))
         .send()
         .await
         .unwrap();

@@ -237,7 +237,9 @@ mod tests {
             source_id: "s",
             kind,
             outlet: "thaigov.go.th",
-            url: Some(&format!("https://www.thaigov.go.th/news/contents/details/{id}")),
+            url: Some(&format!(
+                "https://www.thaigov.go.th/news/contents/details/{id}"
+            )),
             item_id: None,
             title: "พณ. ชี้แจงข้อกังวลผักไทยราคาตก หลังจีนเปิดประเทศ",
             body: "กรมการค้าภายใน เผยยังไม่พบการนำเข้าผักจากจีนผิดปกติ",

@@ -93,7 +93,9 @@ async fn official(store: &Store, key: &str, published: OffsetDateTime) -> i64 {
         source_id: "thaigov",
         kind: SourceKind::Official,
         outlet: "thaigov.go.th",
-        url: Some(&format!("https://www.thaigov.go.th/news/contents/details/{key}")),
+        url: Some(&format!(
+            "https://www.thaigov.go.th/news/contents/details/{key}"
+        )),
         item_id: None,
         title: &format!("พณ. ชี้แจง {key}"),
         body: "กรมการค้าภายใน ชี้แจงว่า ราคาไข่ไก่ไม่ได้ขึ้น",
@@ -119,7 +121,11 @@ async fn clarifications_attach_once_with_the_jobs_mark(store: Store) {
     let other = issue(&store, "rice", COMMERCE).await;
     let a = official(&store, "1", NOW + Duration::hours(1)).await;
     let b = official(&store, "2", NOW + Duration::hours(2)).await;
-    let batch = [found(eggs, a, 0.8), found(eggs, b, 0.9), found(other, b, 0.77)];
+    let batch = [
+        found(eggs, a, 0.8),
+        found(eggs, b, 0.9),
+        found(other, b, 0.77),
+    ];
     let added = store
         .attach_clarifications(&batch, "clarifications", b, NOW + Duration::hours(3))
         .await
@@ -141,7 +147,11 @@ async fn clarifications_attach_once_with_the_jobs_mark(store: Store) {
     assert_eq!(best.outlet, "thaigov.go.th");
     assert_eq!(best.title, "พณ. ชี้แจง 2");
     assert_eq!(best.published_at, NOW + Duration::hours(2));
-    assert_eq!(best.found_at, NOW + Duration::hours(3), "the first finding is kept");
+    assert_eq!(
+        best.found_at,
+        NOW + Duration::hours(3),
+        "the first finding is kept"
+    );
     assert_eq!(best.speaker.as_deref(), Some("นายวัฒนศักย์ เสือเอี่ยม"));
     assert_eq!(
         store.issue_clarification(eggs, best.id).await.unwrap(),

@@ -149,7 +149,9 @@ pub async fn page(
                 .issue_clarification(id, found)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::NotFound(format!("clarification {found} of issue {id} does not exist"))
+                    ApiError::NotFound(format!(
+                        "clarification {found} of issue {id} does not exist"
+                    ))
                 })?;
             crate::clarifications::prefill(&c)
         }

@@ -91,16 +91,18 @@ pub(crate) fn prefill(c: &FoundClarification) -> FormState {
     let mut fields = vec![
         (
             "date".to_string(),
-            format!("{:02}/{:02}/{}", at.day(), u8::from(at.month()), at.year() + 543),
+            format!(
+                "{:02}/{:02}/{}",
+                at.day(),
+                u8::from(at.month()),
+                at.year() + 543
+            ),
         ),
         (
             "time".to_string(),
             format!("{:02}:{:02}", at.hour(), at.minute()),
         ),
-        (
-            "speaker".to_string(),
-            c.speaker.clone().unwrap_or_default(),
-        ),
+        ("speaker".to_string(), c.speaker.clone().unwrap_or_default()),
         ("content".to_string(), c.excerpt.clone().unwrap_or_default()),
         ("channel".to_string(), channel.as_str().to_string()),
     ];

@@ -135,7 +135,11 @@ impl Application {
         let clarify_wake = Arc::new(Notify::new());
         tokio::spawn(fan_out(
             stored.clone(),
-            vec![index_wake.clone(), detect_wake.clone(), clarify_wake.clone()],
+            vec![
+                index_wake.clone(),
+                detect_wake.clone(),
+                clarify_wake.clone(),
+            ],
             shutdown.clone(),
         ));
 

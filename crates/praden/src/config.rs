@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use praden_jobs::settings::{
-    AssignmentConfig, BriefConfig, ClarificationsConfig, DetectConfig, FeedConfig, FeedWebhook, LinePush, MailConfig,
-    RemindersConfig, Secret, SmtpTls, WebhookConfig, WebhookKind,
+    AssignmentConfig, BriefConfig, ClarificationsConfig, DetectConfig, FeedConfig, FeedWebhook,
+    LinePush, MailConfig, RemindersConfig, Secret, SmtpTls, WebhookConfig, WebhookKind,
 };
 
 #[derive(Debug, Clone)]
