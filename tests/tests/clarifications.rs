@@ -220,7 +220,10 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
     let found_id = c["id"].as_i64().unwrap();
     let excerpt = c["excerpt"].as_str().unwrap().to_string();
     assert!(!excerpt.is_empty());
-    let speaker = c["speaker"].as_str().unwrap_or("").to_string();
+    // The speaker and the key sentence, as the article writes them ("… ชี้แจงว่า กรณี …").
+    let speaker = c["speaker"].as_str().unwrap().to_string();
+    assert!(speaker.starts_with("นายวัฒนศักย์ เสือเอี่ยม"), "{body}");
+    assert!(excerpt.starts_with("กรณีเกษตรกรชาวสวนผัก"), "{body}");
 
     let pw = "a long enough password";
     app.add_user("mon", Role::Monitor, pw).await;
@@ -278,12 +281,7 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
     assert!(form.contains("name=\"channel\" value=\"website\" checked"));
     assert_eq!(input_value(&form, "link_website"), url);
 
-    // The agency files it as its report (the speaker typed in if praden found none).
-    let speaker = if speaker.is_empty() {
-        "อธิบดีกรมการค้าภายใน".to_string()
-    } else {
-        speaker
-    };
+    // The agency files it as its report.
     let fields = reqwest::multipart::Form::new()
         .text("csrf", commerce_user.csrf.clone())
         .text("reporter", "นางสาวพรทิพย์ ใจงาม")
