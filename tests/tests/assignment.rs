@@ -5,10 +5,12 @@
 //! the first attempt, so the retry is exercised) and by LINE. A ministry's contact gets its
 //! departments' issues too; an agency with no issue gets nothing, and a day without issues
 //! sends nothing. The 09:00 reminders follow the issues to their due date and past it, and
-//! the monitors' overdue list shows who is late at which step. The page and the API show what was sent and every delivery; a restart
+//! the monitors' overdue list shows who is late at which step, through the agency's report
+//! and evidence to the monitors' assessment (with the feed's events and the issue's life). The page and the API show what was sent and every delivery; a restart
 //! publishes nothing twice.
 
 use praden::config::{Config, LinePush, MailConfig, Secret, SmtpTls, WebhookConfig, WebhookKind};
+use praden_core::report::{Channel, ChannelEntry, EvidenceKind, NewEvidence, NewReport};
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, IssueResponse, KindCounts, Proposal,
     ResponseKind,
@@ -533,6 +535,115 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
         html.contains("ยังไม่ตอบรับ") && html.contains("ยังไม่รายงานผลการชี้แจง"),
         "{html}"
     );
+
+    // DIT reports on Wednesday, on two channels, and sends a link as evidence; a monitor
+    // assesses it: praden measured in time, 2 channels, evidence on time; the monitor says
+    // "partly", with a note. The feed and the overdue list follow.
+    let wednesday_noon = datetime!(2026-11-25 12:00 +7);
+    let report = store
+        .add_report(
+            eggs,
+            "กรมการค้าภายใน",
+            &NewReport {
+                reporter: "นางสาวพิมพ์ใจ รักงาน".into(),
+                clarified_at: datetime!(2026-11-25 10:00 +7),
+                speaker: "อธิบดีกรมการค้าภายใน".into(),
+                content: "ราคาไข่ไก่ปรับขึ้นตามต้นทุนอาหารสัตว์ กรมฯ ตรึงราคาหน้าฟาร์ม".into(),
+                channels: vec![
+                    ChannelEntry {
+                        channel: Channel::PressConference,
+                        link: None,
+                    },
+                    ChannelEntry {
+                        channel: Channel::Website,
+                        link: Some("https://www.dit.go.th/news/1".into()),
+                    },
+                ],
+            },
+            &ctx(wednesday_noon),
+        )
+        .await
+        .unwrap();
+    store
+        .add_evidence(
+            &NewEvidence {
+                issue_id: eggs,
+                report_id: Some(report.id),
+                kind: EvidenceKind::Link,
+                file_name: None,
+                media_type: None,
+                size: 0,
+                sha256: None,
+                link: Some("https://www.dit.go.th/news/1".into()),
+            },
+            1 << 20,
+            &ctx(wednesday_noon + Duration::hours(1)),
+        )
+        .await
+        .unwrap();
+    let (_, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert_eq!(kinds(&late, eggs), ["not_assessed"], "{late}");
+    let assessed = app
+        .client()
+        .post(format!(
+            "{}/api/v1/issues/{eggs}/reports/{}/assessment",
+            app.base, report.id
+        ))
+        .json(&serde_json::json!({"completeness": "partly"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assessed.status(), 400, "partly needs a note");
+    let assessed: serde_json::Value = app
+        .client()
+        .post(format!(
+            "{}/api/v1/issues/{eggs}/reports/{}/assessment",
+            app.base, report.id
+        ))
+        .json(&serde_json::json!({
+            "completeness": "partly",
+            "note": "ไม่ได้ตอบเรื่องราคาขายปลีก",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(assessed["in_time"], true, "clarified on its due day, the 25th");
+    assert_eq!(assessed["channels"], 2);
+    assert_eq!(assessed["evidence_on_time"], true);
+    assert_eq!(assessed["completeness"], "partly");
+    let (_, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert!(kinds(&late, eggs).is_empty(), "{late}");
+    let (_, feed) = app.get_json("/api/v1/issues/approved?limit=100").await;
+    let steps: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["issue"]["id"] == eggs)
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["approved", "acknowledged", "reported", "assessed"]);
+    let page = app
+        .client()
+        .get(format!("{}/issues/{eggs}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "ขั้นตอนของประเด็น",
+        "ส่งให้หน่วยงาน (IA)",
+        "นางสาวพิมพ์ใจ รักงาน",
+        "ตอบบางส่วน",
+        "ไม่ได้ตอบเรื่องราคาขายปลีก",
+        "ทันกำหนด: ใช่ · ช่องทาง: 2",
+    ] {
+        assert!(page.contains(needle), "the issue page lacks {needle}");
+    }
 
     // A restart (or a second process on this database) publishes no second message.
     let before = receiver.received().len();
