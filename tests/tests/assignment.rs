@@ -24,7 +24,10 @@ use std::time::Duration as StdDuration;
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
-on_both_databases!(the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line,);
+on_both_databases!(
+    the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line,
+    a_reassigned_issue_goes_to_its_new_agency_in_the_next_message,
+);
 
 const LINE_TOKEN: &str = "test-channel-access-token";
 
@@ -610,7 +613,10 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
         .json()
         .await
         .unwrap();
-    assert_eq!(assessed["in_time"], true, "clarified on its due day, the 25th");
+    assert_eq!(
+        assessed["in_time"], true,
+        "clarified on its due day, the 25th"
+    );
     assert_eq!(assessed["channels"], 2);
     assert_eq!(assessed["evidence_on_time"], true);
     assert_eq!(assessed["completeness"], "partly");
@@ -657,5 +663,107 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
     assert_eq!(receiver.received().len(), before, "nothing is sent twice");
     assert_eq!(sink.mails().len(), 8, "no mail twice");
     again.stop().await;
+    store.close().await;
+}
+
+async fn a_reassigned_issue_goes_to_its_new_agency_in_the_next_message(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let receiver = WebhookReceiver::start().await;
+    let sink = SmtpSink::start().await;
+    let mut config = with_assignment(env.config(), &receiver, &sink);
+    config.reminders.enabled = false;
+    let store = Store::connect(&env.database_url).await.unwrap();
+    let monday = datetime!(2026-11-23 09:40 +7);
+    let smog = approved_issue(
+        &store,
+        "smog",
+        "ฝุ่น PM2.5 เกินมาตรฐานในกรุงเทพฯ",
+        agency("กรมควบคุมมลพิษ", "กระทรวงทรัพยากรธรรมชาติและสิ่งแวดล้อม"),
+        monday,
+    )
+    .await;
+    store
+        .save_agency_contacts(
+            &[
+                contact(
+                    "กรมควบคุมมลพิษ",
+                    "นายสะอาด ฟ้าใส",
+                    Some("saard@pcd.test"),
+                    None,
+                ),
+                contact(
+                    "กรมอนามัย",
+                    "แพทย์หญิงใจดี สุขภาพ",
+                    Some("jaidee@anamai.test"),
+                    None,
+                ),
+            ],
+            &ctx(monday),
+        )
+        .await
+        .unwrap();
+    store
+        .assignments()
+        .schedule_origin(datetime!(2026-11-23 08:00 +7))
+        .await
+        .unwrap();
+    let clock = ManualClock::new(datetime!(2026-11-23 10:30 +7));
+    let app = RunningApp::start_with_clock(config, clock.clone()).await;
+    sink.wait_for(1).await;
+    assert!(sink.mails()[0]
+        .to
+        .iter()
+        .any(|t| t.contains("saard@pcd.test")));
+
+    // PCD answers "not ours"; a monitor gives the issue to the Department of Health.
+    let declined_at = datetime!(2026-11-23 11:00 +7);
+    store
+        .respond_to_issue(
+            smog,
+            &IssueResponse {
+                kind: ResponseKind::Declined,
+                agency: "กรมควบคุมมลพิษ".into(),
+                person: "นายสะอาด ฟ้าใส".into(),
+                position: "ผู้อำนวยการ".into(),
+                reason: Some("ผลกระทบต่อสุขภาพเป็นเรื่องของกรมอนามัย".into()),
+                at: declined_at,
+                by: "pcd".into(),
+            },
+            &ctx(declined_at),
+        )
+        .await
+        .unwrap();
+    let issue = store.issue(smog).await.unwrap().unwrap();
+    store
+        .edit_issue(
+            smog,
+            issue.version,
+            &Approval {
+                title: issue.title.clone(),
+                agency: agency("กรมอนามัย", "กระทรวงสาธารณสุข"),
+                deadline_days: 2,
+                source: issue.source.clone(),
+            },
+            &ctx(declined_at + Duration::minutes(30)),
+        )
+        .await
+        .unwrap();
+
+    // The next 10:30 sends it to its new agency, and to no one else.
+    clock.set(datetime!(2026-11-24 10:30 +7));
+    let tuesday = wait_json(&app, "/api/v1/assignments/2026-11-24", |s, _| s == 200).await;
+    let issues = tuesday["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 1, "{tuesday}");
+    assert_eq!(issues[0]["issue_id"], smog);
+    assert_eq!(issues[0]["agency"], "กรมอนามัย");
+    let mails = sink.wait_for(2).await;
+    assert!(mails[1].to.iter().any(|t| t.contains("jaidee@anamai.test")));
+    assert!(mails[1].text().contains(&format!("/agency/issues/{smog}")));
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert_eq!(sink.mails().len(), 2, "PCD is not sent it again");
+    app.stop().await;
     store.close().await;
 }

@@ -152,7 +152,7 @@ pub async fn page(
     let assessments = state.store.issue_assessments(id).await?;
     let now = time::OffsetDateTime::now_utc();
     let steps = crate::overdue::Steps {
-        assigned: crate::overdue::issue_assigned_at(&state, id, now).await?,
+        assigned: crate::overdue::issue_assigned_at(&state, &i, now).await?,
         responses: responses.iter().collect(),
         reports: &reports,
         evidence: &evidence,

@@ -96,23 +96,33 @@ mod iso {
     }
 }
 
-/// When each issue was first carried by a published assignment message.
-async fn assigned_at(
-    state: &AppState,
-    now: OffsetDateTime,
-) -> Result<HashMap<i64, OffsetDateTime>, ApiError> {
+/// Every assignment message that carried each issue: when, and to which agency.
+type Sent = HashMap<i64, Vec<(OffsetDateTime, String)>>;
+
+async fn sent(state: &AppState, now: OffsetDateTime) -> Result<Sent, ApiError> {
     let from = to_bangkok(now - ASSIGNMENTS_BACK).date();
-    let mut first = HashMap::new();
+    let mut sent: Sent = HashMap::new();
     for p in state.store.assignments().firsts_since(from).await? {
         let Ok(content) = serde_json::from_str::<AssignmentContent>(&p.content) else {
             tracing::warn!(id = p.id, "an assignment message's content is unreadable");
             continue;
         };
         for line in content.issues {
-            first.entry(line.issue_id).or_insert(p.generated_at);
+            sent.entry(line.issue_id)
+                .or_default()
+                .push((p.generated_at, line.agency));
         }
     }
-    Ok(first)
+    Ok(sent)
+}
+
+/// When `issue` was first sent to the agency it is assigned to now (a reassigned issue is
+/// sent again, to its new agency).
+fn assigned(sent: &Sent, issue: &Issue) -> Option<OffsetDateTime> {
+    sent.get(&issue.id)?
+        .iter()
+        .find(|(_, agency)| *agency == issue.agency.name_th)
+        .map(|(at, _)| *at)
 }
 
 /// When the agency must have acknowledged an issue assigned at `assigned`: noon of that
@@ -198,7 +208,7 @@ pub async fn overdue(state: &AppState, now: OffsetDateTime) -> Result<Vec<Overdu
         .issues_page(Some(IssueStatus::Approved), None, WINDOW)
         .await?;
     let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
-    let assigned = assigned_at(state, now).await?;
+    let sent = sent(state, now).await?;
     let reported = state.store.reported_issues(&ids).await?;
     let mut out = Vec::new();
     for i in &issues {
@@ -214,7 +224,7 @@ pub async fn overdue(state: &AppState, now: OffsetDateTime) -> Result<Vec<Overdu
             Default::default()
         };
         let steps = Steps {
-            assigned: assigned.get(&i.id).copied(),
+            assigned: assigned(&sent, i),
             responses: responses.iter().collect(),
             reports: &reports,
             evidence: &evidence,
@@ -235,13 +245,13 @@ pub async fn overdue(state: &AppState, now: OffsetDateTime) -> Result<Vec<Overdu
     Ok(out)
 }
 
-/// When issue `id` was first carried by an assignment message, for its page.
+/// When `issue` was sent to its agency, for its page.
 pub async fn issue_assigned_at(
     state: &AppState,
-    id: i64,
+    issue: &Issue,
     now: OffsetDateTime,
 ) -> Result<Option<OffsetDateTime>, ApiError> {
-    Ok(assigned_at(state, now).await?.get(&id).copied())
+    Ok(assigned(&sent(state, now).await?, issue))
 }
 
 pub async fn api(State(state): State<AppState>) -> Result<Json<OverdueResponse>, ApiError> {
