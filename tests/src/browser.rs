@@ -242,6 +242,22 @@ impl Browser {
         self.command("Input.insertText", json!({"text": text}));
     }
 
+    /// Chooses `files` in the file input at `selector`, as a person picking them would.
+    pub fn choose_files(&mut self, selector: &str, files: &[&Path]) {
+        let root = self.command("DOM.getDocument", json!({"depth": 0}));
+        let node = self.command(
+            "DOM.querySelector",
+            json!({"nodeId": root["root"]["nodeId"], "selector": selector}),
+        );
+        let id = node["nodeId"].as_i64().unwrap_or(0);
+        assert!(id != 0, "no file input {selector}");
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        self.command(
+            "DOM.setFileInputFiles",
+            json!({"nodeId": id, "files": files}),
+        );
+    }
+
     /// Clicks the middle of the element at `selector` with the mouse and waits for the page
     /// it leads to (praden's pages work without JavaScript: every click that does something
     /// is a link or a form's button).

@@ -5,10 +5,12 @@
 //! the first attempt, so the retry is exercised) and by LINE. A ministry's contact gets its
 //! departments' issues too; an agency with no issue gets nothing, and a day without issues
 //! sends nothing. The 09:00 reminders follow the issues to their due date and past it, and
-//! the monitors' overdue list shows who is late at which step. The page and the API show what was sent and every delivery; a restart
+//! the monitors' overdue list shows who is late at which step, through the agency's report
+//! and evidence to the monitors' assessment (with the feed's events and the issue's life). The page and the API show what was sent and every delivery; a restart
 //! publishes nothing twice.
 
 use praden::config::{Config, LinePush, MailConfig, Secret, SmtpTls, WebhookConfig, WebhookKind};
+use praden_core::report::{Channel, ChannelEntry, EvidenceKind, NewEvidence, NewReport};
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, IssueResponse, KindCounts, Proposal,
     ResponseKind,
@@ -22,7 +24,10 @@ use std::time::Duration as StdDuration;
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
-on_both_databases!(the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line,);
+on_both_databases!(
+    the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line,
+    a_reassigned_issue_goes_to_its_new_agency_in_the_next_message,
+);
 
 const LINE_TOKEN: &str = "test-channel-access-token";
 
@@ -534,6 +539,118 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
         "{html}"
     );
 
+    // DIT reports on Wednesday, on two channels, and sends a link as evidence; a monitor
+    // assesses it: praden measured in time, 2 channels, evidence on time; the monitor says
+    // "partly", with a note. The feed and the overdue list follow.
+    let wednesday_noon = datetime!(2026-11-25 12:00 +7);
+    let report = store
+        .add_report(
+            eggs,
+            "กรมการค้าภายใน",
+            &NewReport {
+                reporter: "นางสาวพิมพ์ใจ รักงาน".into(),
+                clarified_at: datetime!(2026-11-25 10:00 +7),
+                speaker: "อธิบดีกรมการค้าภายใน".into(),
+                content: "ราคาไข่ไก่ปรับขึ้นตามต้นทุนอาหารสัตว์ กรมฯ ตรึงราคาหน้าฟาร์ม".into(),
+                channels: vec![
+                    ChannelEntry {
+                        channel: Channel::PressConference,
+                        link: None,
+                    },
+                    ChannelEntry {
+                        channel: Channel::Website,
+                        link: Some("https://www.dit.go.th/news/1".into()),
+                    },
+                ],
+            },
+            &ctx(wednesday_noon),
+        )
+        .await
+        .unwrap();
+    store
+        .add_evidence(
+            &NewEvidence {
+                issue_id: eggs,
+                report_id: Some(report.id),
+                kind: EvidenceKind::Link,
+                file_name: None,
+                media_type: None,
+                size: 0,
+                sha256: None,
+                link: Some("https://www.dit.go.th/news/1".into()),
+            },
+            1 << 20,
+            &ctx(wednesday_noon + Duration::hours(1)),
+        )
+        .await
+        .unwrap();
+    let (_, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert_eq!(kinds(&late, eggs), ["not_assessed"], "{late}");
+    let assessed = app
+        .client()
+        .post(format!(
+            "{}/api/v1/issues/{eggs}/reports/{}/assessment",
+            app.base, report.id
+        ))
+        .json(&serde_json::json!({"completeness": "partly"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assessed.status(), 400, "partly needs a note");
+    let assessed: serde_json::Value = app
+        .client()
+        .post(format!(
+            "{}/api/v1/issues/{eggs}/reports/{}/assessment",
+            app.base, report.id
+        ))
+        .json(&serde_json::json!({
+            "completeness": "partly",
+            "note": "ไม่ได้ตอบเรื่องราคาขายปลีก",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        assessed["in_time"], true,
+        "clarified on its due day, the 25th"
+    );
+    assert_eq!(assessed["channels"], 2);
+    assert_eq!(assessed["evidence_on_time"], true);
+    assert_eq!(assessed["completeness"], "partly");
+    let (_, late) = app.get_json("/api/v1/issues/overdue").await;
+    assert!(kinds(&late, eggs).is_empty(), "{late}");
+    let (_, feed) = app.get_json("/api/v1/issues/approved?limit=100").await;
+    let steps: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["issue"]["id"] == eggs)
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["approved", "acknowledged", "reported", "assessed"]);
+    let page = app
+        .client()
+        .get(format!("{}/issues/{eggs}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "ขั้นตอนของประเด็น",
+        "ส่งให้หน่วยงาน (IA)",
+        "นางสาวพิมพ์ใจ รักงาน",
+        "ตอบบางส่วน",
+        "ไม่ได้ตอบเรื่องราคาขายปลีก",
+        "ทันกำหนด: ใช่ · ช่องทาง: 2",
+    ] {
+        assert!(page.contains(needle), "the issue page lacks {needle}");
+    }
+
     // A restart (or a second process on this database) publishes no second message.
     let before = receiver.received().len();
     app.stop().await;
@@ -546,5 +663,107 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
     assert_eq!(receiver.received().len(), before, "nothing is sent twice");
     assert_eq!(sink.mails().len(), 8, "no mail twice");
     again.stop().await;
+    store.close().await;
+}
+
+async fn a_reassigned_issue_goes_to_its_new_agency_in_the_next_message(db: Db) {
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let receiver = WebhookReceiver::start().await;
+    let sink = SmtpSink::start().await;
+    let mut config = with_assignment(env.config(), &receiver, &sink);
+    config.reminders.enabled = false;
+    let store = Store::connect(&env.database_url).await.unwrap();
+    let monday = datetime!(2026-11-23 09:40 +7);
+    let smog = approved_issue(
+        &store,
+        "smog",
+        "ฝุ่น PM2.5 เกินมาตรฐานในกรุงเทพฯ",
+        agency("กรมควบคุมมลพิษ", "กระทรวงทรัพยากรธรรมชาติและสิ่งแวดล้อม"),
+        monday,
+    )
+    .await;
+    store
+        .save_agency_contacts(
+            &[
+                contact(
+                    "กรมควบคุมมลพิษ",
+                    "นายสะอาด ฟ้าใส",
+                    Some("saard@pcd.test"),
+                    None,
+                ),
+                contact(
+                    "กรมอนามัย",
+                    "แพทย์หญิงใจดี สุขภาพ",
+                    Some("jaidee@anamai.test"),
+                    None,
+                ),
+            ],
+            &ctx(monday),
+        )
+        .await
+        .unwrap();
+    store
+        .assignments()
+        .schedule_origin(datetime!(2026-11-23 08:00 +7))
+        .await
+        .unwrap();
+    let clock = ManualClock::new(datetime!(2026-11-23 10:30 +7));
+    let app = RunningApp::start_with_clock(config, clock.clone()).await;
+    sink.wait_for(1).await;
+    assert!(sink.mails()[0]
+        .to
+        .iter()
+        .any(|t| t.contains("saard@pcd.test")));
+
+    // PCD answers "not ours"; a monitor gives the issue to the Department of Health.
+    let declined_at = datetime!(2026-11-23 11:00 +7);
+    store
+        .respond_to_issue(
+            smog,
+            &IssueResponse {
+                kind: ResponseKind::Declined,
+                agency: "กรมควบคุมมลพิษ".into(),
+                person: "นายสะอาด ฟ้าใส".into(),
+                position: "ผู้อำนวยการ".into(),
+                reason: Some("ผลกระทบต่อสุขภาพเป็นเรื่องของกรมอนามัย".into()),
+                at: declined_at,
+                by: "pcd".into(),
+            },
+            &ctx(declined_at),
+        )
+        .await
+        .unwrap();
+    let issue = store.issue(smog).await.unwrap().unwrap();
+    store
+        .edit_issue(
+            smog,
+            issue.version,
+            &Approval {
+                title: issue.title.clone(),
+                agency: agency("กรมอนามัย", "กระทรวงสาธารณสุข"),
+                deadline_days: 2,
+                source: issue.source.clone(),
+            },
+            &ctx(declined_at + Duration::minutes(30)),
+        )
+        .await
+        .unwrap();
+
+    // The next 10:30 sends it to its new agency, and to no one else.
+    clock.set(datetime!(2026-11-24 10:30 +7));
+    let tuesday = wait_json(&app, "/api/v1/assignments/2026-11-24", |s, _| s == 200).await;
+    let issues = tuesday["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 1, "{tuesday}");
+    assert_eq!(issues[0]["issue_id"], smog);
+    assert_eq!(issues[0]["agency"], "กรมอนามัย");
+    let mails = sink.wait_for(2).await;
+    assert!(mails[1].to.iter().any(|t| t.contains("jaidee@anamai.test")));
+    assert!(mails[1].text().contains(&format!("/agency/issues/{smog}")));
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert_eq!(sink.mails().len(), 2, "PCD is not sent it again");
+    app.stop().await;
     store.close().await;
 }

@@ -365,6 +365,104 @@ pub fn evidence_missing(reported_at: OffsetDateTime, items: usize, now: OffsetDa
     items == 0 && to_bangkok(now).date() > evidence_due(reported_at)
 }
 
+/// Whether a clarification answered the issue completely and to the point, as a monitor
+/// judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    Yes,
+    Partly,
+    No,
+}
+
+impl Completeness {
+    pub const ALL: [Completeness; 3] = [Self::Yes, Self::Partly, Self::No];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yes => "yes",
+            Self::Partly => "partly",
+            Self::No => "no",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+
+    pub fn label_th(self) -> &'static str {
+        match self {
+            Self::Yes => "ครบถ้วนตรงประเด็น",
+            Self::Partly => "ตอบบางส่วน",
+            Self::No => "ไม่ตรงประเด็น",
+        }
+    }
+}
+
+/// What praden measures of a report for its assessment (the working group's criteria: within
+/// the deadline, on more than one channel, evidence within 2 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFacts {
+    /// The clarification was made on or before the issue's due day (Bangkok days).
+    pub in_time: bool,
+    /// Distinct channels it was published on.
+    pub channels: u32,
+    /// Evidence came by its due day (`Some(true)`), came late or not at all once that day
+    /// passed (`Some(false)`), or may still come (`None`).
+    pub evidence_on_time: Option<bool>,
+}
+
+impl ReportFacts {
+    pub fn multi_channel(&self) -> bool {
+        self.channels > 1
+    }
+}
+
+/// The facts of `report` on an issue due on `due_date`, with the issue's `evidence`, at `now`.
+/// Evidence counts for the report when it is attached to it, or to no report in particular.
+pub fn report_facts(
+    report: &Report,
+    due_date: Date,
+    evidence: &[Evidence],
+    now: OffsetDateTime,
+) -> ReportFacts {
+    let mut channels: Vec<Channel> = report.channels.iter().map(|c| c.channel).collect();
+    channels.sort_by_key(|c| c.as_str());
+    channels.dedup();
+    let due = evidence_due(report.at);
+    let first = evidence
+        .iter()
+        .filter(|e| e.report_id.is_none_or(|r| r == report.id))
+        .map(|e| e.at)
+        .min();
+    let evidence_on_time = match first {
+        Some(at) => Some(to_bangkok(at).date() <= due),
+        None if to_bangkok(now).date() > due => Some(false),
+        None => None,
+    };
+    ReportFacts {
+        in_time: to_bangkok(report.clarified_at).date() <= due_date,
+        channels: channels.len() as u32,
+        evidence_on_time,
+    }
+}
+
+/// A monitor's assessment of a report: the facts as they stood, and the judgement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub id: i64,
+    pub report_id: i64,
+    pub issue_id: i64,
+    #[serde(flatten)]
+    pub facts: ReportFacts,
+    pub completeness: Completeness,
+    /// Why, in the monitor's words (required unless complete).
+    pub note: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,5 +559,72 @@ mod tests {
         assert!(!evidence_missing(at, 0, datetime!(2026-12-03 16:59 UTC)));
         assert!(evidence_missing(at, 0, datetime!(2026-12-03 17:00 UTC)));
         assert!(!evidence_missing(at, 1, datetime!(2026-12-09 00:00 UTC)));
+    }
+
+    #[test]
+    fn a_report_is_measured_against_its_due_day_its_channels_and_its_evidence() {
+        use time::macros::{date, datetime};
+        let report = Report {
+            id: 3,
+            issue_id: 7,
+            agency: "กรมการค้าภายใน".into(),
+            reporter: "พิมพ์ใจ".into(),
+            clarified_at: datetime!(2026-11-24 23:30 +7),
+            speaker: "อธิบดี".into(),
+            content: "ชี้แจงราคาไข่".into(),
+            channels: vec![
+                ChannelEntry {
+                    channel: Channel::PressConference,
+                    link: None,
+                },
+                ChannelEntry {
+                    channel: Channel::Website,
+                    link: Some("https://dit.go.th/1".into()),
+                },
+                ChannelEntry {
+                    channel: Channel::Website,
+                    link: Some("https://dit.go.th/2".into()),
+                },
+            ],
+            at: datetime!(2026-11-25 09:00 +7),
+            by: "dit".into(),
+        };
+        let photo = |at: OffsetDateTime, report_id: Option<i64>| Evidence {
+            id: 1,
+            issue_id: 7,
+            report_id,
+            kind: EvidenceKind::Photo,
+            file_name: None,
+            media_type: Some("image/png".into()),
+            size: 10,
+            sha256: Some("ab".into()),
+            link: None,
+            at,
+            by: "dit".into(),
+        };
+        let now = datetime!(2026-11-26 12:00 +7);
+        let f = report_facts(&report, date!(2026 - 11 - 24), &[], now);
+        // 23:30 Bangkok on the due day is in time, though it is the 24th 16:30 UTC.
+        assert!(f.in_time);
+        assert_eq!(f.channels, 2, "the website twice counts once");
+        assert!(f.multi_channel());
+        assert_eq!(f.evidence_on_time, None, "evidence may come until the 27th");
+        assert!(!report_facts(&report, date!(2026 - 11 - 23), &[], now).in_time);
+        let late = datetime!(2026-11-28 00:10 +7);
+        assert_eq!(
+            report_facts(&report, date!(2026 - 11 - 24), &[], late).evidence_on_time,
+            Some(false)
+        );
+        let on_time = [photo(datetime!(2026-11-27 23:00 +7), None)];
+        assert_eq!(
+            report_facts(&report, date!(2026 - 11 - 24), &on_time, late).evidence_on_time,
+            Some(true)
+        );
+        // Evidence filed with another report does not count for this one.
+        let other = [photo(datetime!(2026-11-26 10:00 +7), Some(4))];
+        assert_eq!(
+            report_facts(&report, date!(2026 - 11 - 24), &other, late).evidence_on_time,
+            Some(false)
+        );
     }
 }

@@ -277,16 +277,19 @@ pub enum IssueEventKind {
     Declined,
     /// The agency reported its clarification (the event's `report` is the report).
     Reported,
+    /// A monitor assessed a report (the event's `assessment`).
+    Assessed,
 }
 
 impl IssueEventKind {
-    pub const ALL: [IssueEventKind; 6] = [
+    pub const ALL: [IssueEventKind; 7] = [
         Self::Approved,
         Self::Edited,
         Self::Withdrawn,
         Self::Acknowledged,
         Self::Declined,
         Self::Reported,
+        Self::Assessed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -297,6 +300,7 @@ impl IssueEventKind {
             Self::Acknowledged => "acknowledged",
             Self::Declined => "declined",
             Self::Reported => "reported",
+            Self::Assessed => "assessed",
         }
     }
 }
@@ -361,6 +365,9 @@ pub struct IssueEvent {
     /// The agency's clarification report, on `reported` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<crate::report::Report>,
+    /// A monitor's assessment of a report, on `assessed` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<crate::report::Assessment>,
 }
 
 /// `YYYY-MM-DD`, which consumers read without knowing the `time` crate's own encoding.

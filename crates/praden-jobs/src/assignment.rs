@@ -34,6 +34,45 @@ pub fn issue_link(public_url: &str, id: i64) -> String {
     format!("{}/agency/issues/{id}", public_url.trim_end_matches('/'))
 }
 
+/// How far back earlier messages are read to know whom an issue was sent to.
+const SENT_BACK: Duration = Duration::days(120);
+
+/// Issues edited in `[from, until)` that an earlier message sent to another agency than
+/// their own now: reassigned (after "not ours", or a monitor's correction), they go to
+/// their new agency in this message.
+async fn reassigned(
+    store: &Store,
+    slot: Date,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> anyhow::Result<Vec<praden_core::review::Issue>> {
+    let edited = store.issues_edited_between(from, until).await?;
+    if edited.is_empty() {
+        return Ok(edited);
+    }
+    let mut sent_to: BTreeMap<i64, String> = BTreeMap::new();
+    for p in store.assignments().firsts_since(slot - SENT_BACK).await? {
+        if p.slot >= slot {
+            continue;
+        }
+        let Ok(content) = serde_json::from_str::<AssignmentContent>(&p.content) else {
+            tracing::warn!(id = p.id, "an assignment message's content is unreadable");
+            continue;
+        };
+        for line in content.issues {
+            sent_to.insert(line.issue_id, line.agency);
+        }
+    }
+    Ok(edited
+        .into_iter()
+        .filter(|i| {
+            sent_to
+                .get(&i.id)
+                .is_some_and(|agency| *agency != i.agency.name_th)
+        })
+        .collect())
+}
+
 /// Who to reach, and how: every directory contact of an agency `wanted` by the caller, by the
 /// targets configured (e-mail when SMTP is, LINE when its push is), each with the contact's
 /// name and agencies (one person may be the contact of two agencies).
@@ -88,7 +127,8 @@ impl AssignmentComposer {
             .map(|p| p.generated_at)
             .filter(|t| *t < now)
             .unwrap_or(due - Duration::days(1));
-        let issues = store.issues_approved_between(covers_from, now).await?;
+        let mut issues = store.issues_approved_between(covers_from, now).await?;
+        issues.extend(reassigned(store, slot, covers_from, now).await?);
         let (text, lines) = assignment_message(slot, &issues, &self.config.message);
         let recipients = if lines.is_empty() {
             BTreeMap::new()

@@ -187,6 +187,9 @@ fn action_th(action: &str) -> &str {
         "issue.withdraw" => "ถอนประเด็น",
         "issue.acknowledged" => "หน่วยงานรับทราบประเด็น",
         "issue.declined" => "หน่วยงานแจ้งว่าไม่ใช่ประเด็นของตน",
+        "issue.reported" => "หน่วยงานรายงานผลการชี้แจง",
+        "evidence.added" => "หน่วยงานส่งหลักฐาน",
+        "issue.assessed" => "ประเมินการชี้แจง",
         "user.add" => "เพิ่มผู้ใช้",
         "user.disable" => "ระงับผู้ใช้",
         "user.enable" => "เปิดใช้ผู้ใช้",
@@ -241,6 +244,24 @@ fn field_th(key: &str) -> &str {
         "disabled" => "ระงับ",
         "merged_into" => "รวมเข้ากับ",
         "snoozed_until" => "พักไว้ถึง",
+        "reporter" => "ผู้รายงาน",
+        "clarified_at" => "ชี้แจงเมื่อ",
+        "speaker" => "ผู้ชี้แจง",
+        "content" => "สาระสำคัญ",
+        "channels" => "ช่องทาง",
+        "file_name" => "ชื่อไฟล์",
+        "media_type" => "ชนิดไฟล์",
+        "size" => "ขนาด (ไบต์)",
+        "link" => "ลิงก์",
+        "kind" => "ประเภท",
+        "report_id" => "รายงานฉบับที่",
+        "issue_id" => "ประเด็นเลขที่",
+        "in_time" => "ทันกำหนด",
+        "evidence_on_time" => "หลักฐานภายใน 2 วัน",
+        "completeness" => "ครบถ้วนตรงประเด็น",
+        "note" => "หมายเหตุ",
+        "by" => "บันทึกโดย",
+        "at" => "เมื่อ",
         other => other,
     }
 }
@@ -259,6 +280,29 @@ fn field_value(key: &str, v: &serde_json::Value) -> String {
             _ => None,
         },
         ("role", serde_json::Value::String(s)) => s.parse().ok().map(crate::auth::role_th),
+        (k, serde_json::Value::String(s)) if k == "at" || k.ends_with("_at") => {
+            if let Ok(t) =
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            {
+                return moment(t);
+            }
+            None
+        }
+        ("completeness", serde_json::Value::String(s)) => {
+            praden_core::report::Completeness::parse(s).map(|c| c.label_th())
+        }
+        ("channels", serde_json::Value::Array(list)) => {
+            return list
+                .iter()
+                .filter_map(|c| {
+                    c["channel"]
+                        .as_str()
+                        .and_then(praden_core::report::Channel::parse)
+                })
+                .map(|c| c.label_th())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
         (_, serde_json::Value::Bool(b)) => Some(if *b {
             "ใช่"
         } else {

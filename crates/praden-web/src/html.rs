@@ -226,6 +226,7 @@ mod tests {
             [
                 "/queue",
                 "/issues",
+                "/overdue",
                 "/briefs",
                 "/assignments",
                 "/search",

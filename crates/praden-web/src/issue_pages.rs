@@ -149,14 +149,30 @@ pub async fn page(
             ..AuditFilter::default()
         })
         .await?;
+    let assessments = state.store.issue_assessments(id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let steps = crate::overdue::Steps {
+        assigned: crate::overdue::issue_assigned_at(&state, &i, now).await?,
+        responses: responses.iter().collect(),
+        reports: &reports,
+        evidence: &evidence,
+        assessments: &assessments,
+    };
     let found = state.store.issue_clarifications(id).await?;
-    let reports = format!(
-        "{}{}",
-        crate::clarifications::section(&found, None),
-        crate::reports::reports_section(&reports, &evidence, time::OffsetDateTime::now_utc(), None)
-    );
+    let mut sections = crate::assessments::life_section(&i, &steps, now);
+    sections.push_str(&crate::clarifications::section(&found, None));
+    sections.push_str(&crate::reports::reports_section(
+        &reports, &evidence, now, None,
+    ));
+    sections.push_str(&crate::assessments::assessment_section(
+        &who,
+        &i,
+        &steps,
+        now,
+        IssueStatus::CHANGEABLE.contains(&i.status),
+    ));
     Ok(Html(issue_page(
-        &state, &who, &i, &responses, &reports, &history,
+        &state, &who, &i, &responses, &sections, &history,
     )))
 }
 

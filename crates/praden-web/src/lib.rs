@@ -2,6 +2,7 @@
 //! store and the index.
 
 mod agency;
+mod assessments;
 mod assets;
 mod assignments;
 mod audit;
@@ -267,6 +268,16 @@ fn review_routes(r: Routes<AppState>) -> Routes<AppState> {
         .get("/issues/{id}", MONITORS, issue_pages::page)
         .post("/issues/{id}/edit", MONITORS, issue_pages::edit)
         .post("/issues/{id}/withdraw", MONITORS, issue_pages::withdraw)
+        .post(
+            "/issues/{id}/reports/{report}/assess",
+            MONITORS,
+            assessments::assess_form,
+        )
+        .post(
+            "/api/v1/issues/{id}/reports/{report}/assessment",
+            MONITORS,
+            assessments::api_assess,
+        )
         .get("/api/v1/agencies", MONITORS, review::agencies)
         .get("/api/v1/candidates", MONITORS, review::list)
         .get("/api/v1/candidates/{id}", MONITORS, review::detail)

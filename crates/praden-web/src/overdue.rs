@@ -1,7 +1,9 @@
-//! What the monitors must chase: every approved issue whose agency is late at a step —
-//! not acknowledged by noon of the day its assignment message went out, answered "not ours"
-//! and waiting to be reassigned, or not reported by its due date. The page `/overdue` and the
-//! API `/api/v1/issues/overdue` list them, worst first.
+//! What the monitors must chase: every approved issue late at a step of its life — not
+//! acknowledged by noon of the day its assignment message went out, answered "not ours" and
+//! waiting to be reassigned, not reported by its due date, its report's evidence missing 2
+//! days after the report, or a report waiting for the monitors' assessment. The page
+//! `/overdue` and the API `/api/v1/issues/overdue` list them, longest overdue first; the
+//! issue's page shows the same steps as its life.
 
 use crate::auth::Identity;
 use crate::extract::Json;
@@ -11,6 +13,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::Extension;
 use praden_brief::AssignmentContent;
+use praden_core::report::{evidence_due, evidence_missing, Assessment, Evidence, Report};
 use praden_core::review::{Issue, IssueResponse, IssueStatus, ResponseKind};
 use praden_core::thai_time::{bangkok_midnight, format_thai_date_short, to_bangkok};
 use serde::Serialize;
@@ -51,6 +54,15 @@ pub enum Lateness {
         due_date: Date,
         days_late: i64,
     },
+    /// The latest report's evidence did not come within 2 days of it.
+    EvidenceMissing {
+        report_id: i64,
+        #[serde(with = "crate::overdue::iso")]
+        due_date: Date,
+    },
+    /// The latest report waits for the monitors' assessment (its evidence came, or its time
+    /// for evidence is over).
+    NotAssessed { report_id: i64 },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,23 +96,33 @@ mod iso {
     }
 }
 
-/// When each issue was first carried by a published assignment message.
-async fn assigned_at(
-    state: &AppState,
-    now: OffsetDateTime,
-) -> Result<HashMap<i64, OffsetDateTime>, ApiError> {
+/// Every assignment message that carried each issue: when, and to which agency.
+type Sent = HashMap<i64, Vec<(OffsetDateTime, String)>>;
+
+async fn sent(state: &AppState, now: OffsetDateTime) -> Result<Sent, ApiError> {
     let from = to_bangkok(now - ASSIGNMENTS_BACK).date();
-    let mut first = HashMap::new();
+    let mut sent: Sent = HashMap::new();
     for p in state.store.assignments().firsts_since(from).await? {
         let Ok(content) = serde_json::from_str::<AssignmentContent>(&p.content) else {
             tracing::warn!(id = p.id, "an assignment message's content is unreadable");
             continue;
         };
         for line in content.issues {
-            first.entry(line.issue_id).or_insert(p.generated_at);
+            sent.entry(line.issue_id)
+                .or_default()
+                .push((p.generated_at, line.agency));
         }
     }
-    Ok(first)
+    Ok(sent)
+}
+
+/// When `issue` was first sent to the agency it is assigned to now (a reassigned issue is
+/// sent again, to its new agency).
+fn assigned(sent: &Sent, issue: &Issue) -> Option<OffsetDateTime> {
+    sent.get(&issue.id)?
+        .iter()
+        .find(|(_, agency)| *agency == issue.agency.name_th)
+        .map(|(at, _)| *at)
 }
 
 /// When the agency must have acknowledged an issue assigned at `assigned`: noon of that
@@ -110,14 +132,24 @@ fn acknowledge_by(assigned: OffsetDateTime) -> OffsetDateTime {
     noon.max(assigned + ACK_GRACE)
 }
 
+/// What happened to an issue after its approval: what its lateness is judged on.
+#[derive(Debug, Default)]
+pub struct Steps<'a> {
+    /// When an assignment message first carried it.
+    pub assigned: Option<OffsetDateTime>,
+    /// The agencies' answers, oldest first.
+    pub responses: Vec<&'a IssueResponse>,
+    /// Its reports, latest first.
+    pub reports: &'a [Report],
+    pub evidence: &'a [Evidence],
+    /// Latest first.
+    pub assessments: &'a [Assessment],
+}
+
 /// How late `issue` is at each step, as of `now`.
-pub fn lateness(
-    issue: &Issue,
-    assigned: Option<OffsetDateTime>,
-    responses: &[&IssueResponse],
-    reported: bool,
-    now: OffsetDateTime,
-) -> Vec<Lateness> {
+pub fn lateness(issue: &Issue, steps: &Steps, now: OffsetDateTime) -> Vec<Lateness> {
+    let (assigned, responses) = (steps.assigned, &steps.responses);
+    let reported = !steps.reports.is_empty();
     let mut late = Vec::new();
     let today = to_bangkok(now).date();
     // Only the answers of the agency the issue is assigned to now count: a reassigned issue
@@ -148,6 +180,24 @@ pub fn lateness(
             days_late: (today - issue.due_date).whole_days(),
         });
     }
+    if let Some(r) = steps.reports.first() {
+        let items = steps
+            .evidence
+            .iter()
+            .filter(|e| e.report_id.is_none_or(|id| id == r.id))
+            .count();
+        let missing = evidence_missing(r.at, items, now);
+        if missing {
+            late.push(Lateness::EvidenceMissing {
+                report_id: r.id,
+                due_date: evidence_due(r.at),
+            });
+        }
+        let assessed = steps.assessments.iter().any(|a| a.report_id == r.id);
+        if !assessed && (items > 0 || missing) {
+            late.push(Lateness::NotAssessed { report_id: r.id });
+        }
+    }
     late
 }
 
@@ -158,40 +208,50 @@ pub async fn overdue(state: &AppState, now: OffsetDateTime) -> Result<Vec<Overdu
         .issues_page(Some(IssueStatus::Approved), None, WINDOW)
         .await?;
     let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
-    let assigned = assigned_at(state, now).await?;
+    let sent = sent(state, now).await?;
     let reported = state.store.reported_issues(&ids).await?;
-    let mut responses: HashMap<i64, Vec<IssueResponse>> = HashMap::new();
-    for id in &ids {
-        let r = state.store.issue_responses(*id).await?;
-        if !r.is_empty() {
-            responses.insert(*id, r);
-        }
-    }
-    let mut out: Vec<OverdueIssue> = issues
-        .iter()
-        .filter_map(|i| {
-            let answers: Vec<&IssueResponse> = responses
-                .get(&i.id)
-                .map(|r| r.iter().collect())
-                .unwrap_or_default();
-            let late = lateness(
-                i,
-                assigned.get(&i.id).copied(),
-                &answers,
-                reported.contains(&i.id),
-                now,
-            );
-            (!late.is_empty()).then(|| OverdueIssue {
+    let mut out = Vec::new();
+    for i in &issues {
+        let responses = state.store.issue_responses(i.id).await?;
+        // Reports, evidence and assessments are read only for issues that have reports.
+        let (reports, evidence, assessments) = if reported.contains(&i.id) {
+            (
+                state.store.issue_reports(i.id).await?,
+                state.store.issue_evidence(i.id).await?,
+                state.store.issue_assessments(i.id).await?,
+            )
+        } else {
+            Default::default()
+        };
+        let steps = Steps {
+            assigned: assigned(&sent, i),
+            responses: responses.iter().collect(),
+            reports: &reports,
+            evidence: &evidence,
+            assessments: &assessments,
+        };
+        let late = lateness(i, &steps, now);
+        if !late.is_empty() {
+            out.push(OverdueIssue {
                 id: i.id,
                 title: i.title.clone(),
                 agency: i.agency.name_th.clone(),
                 due_date: i.due_date,
                 late,
-            })
-        })
-        .collect();
+            });
+        }
+    }
     out.sort_by_key(|o| (o.due_date, o.id));
     Ok(out)
+}
+
+/// When `issue` was sent to its agency, for its page.
+pub async fn issue_assigned_at(
+    state: &AppState,
+    issue: &Issue,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, ApiError> {
+    Ok(assigned(&sent(state, now).await?, issue))
 }
 
 pub async fn api(State(state): State<AppState>) -> Result<Json<OverdueResponse>, ApiError> {
@@ -202,7 +262,7 @@ pub async fn api(State(state): State<AppState>) -> Result<Json<OverdueResponse>,
     }))
 }
 
-fn describe(l: &Lateness) -> String {
+pub(crate) fn describe(l: &Lateness) -> String {
     match l {
         Lateness::NotAcknowledged { due, .. } => {
             format!("ยังไม่ตอบรับ (ต้องตอบรับภายใน {})", moment(*due))
@@ -216,6 +276,16 @@ fn describe(l: &Lateness) -> String {
         ),
         Lateness::NotReported { days_late, .. } => {
             format!("ยังไม่รายงานผลการชี้แจง เลยกำหนดมา {days_late} วัน")
+        }
+        Lateness::EvidenceMissing {
+            report_id,
+            due_date,
+        } => format!(
+            "รายงานฉบับที่ {report_id} ยังไม่ส่งหลักฐาน (กำหนดภายใน {})",
+            format_thai_date_short(*due_date)
+        ),
+        Lateness::NotAssessed { report_id } => {
+            format!("รายงานฉบับที่ {report_id} รอการประเมิน")
         }
     }
 }
@@ -304,6 +374,28 @@ mod tests {
     fn each_step_is_late_after_its_own_deadline() {
         let i = issue(date!(2026 - 11 - 24));
         let assigned = Some(datetime!(2026-11-23 10:30 +7));
+        let reports = [report(datetime!(2026-11-24 16:00 +7))];
+        let lateness = |i: &Issue,
+                        assigned: Option<OffsetDateTime>,
+                        responses: &[&IssueResponse],
+                        reported: bool,
+                        now: OffsetDateTime| {
+            let steps = Steps {
+                assigned,
+                responses: responses.to_vec(),
+                reports: if reported { &reports[..] } else { &[] },
+                ..Steps::default()
+            };
+            lateness(i, &steps, now)
+                .into_iter()
+                .filter(|l| {
+                    !matches!(
+                        l,
+                        Lateness::EvidenceMissing { .. } | Lateness::NotAssessed { .. }
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
         // Before noon: nothing is late yet.
         assert!(lateness(&i, assigned, &[], false, datetime!(2026-11-23 11:59 +7)).is_empty());
         // After noon, unanswered: not acknowledged.
@@ -324,7 +416,7 @@ mod tests {
                 days_late: 2
             }]
         );
-        // Reported: nothing is late, even unacknowledged.
+        // Reported: nothing of the agency's first steps is late, even unacknowledged.
         assert!(lateness(&i, assigned, &[], true, datetime!(2026-11-26 08:00 +7)).is_empty());
         // A message sent late (14:00) gives 90 minutes.
         let late_message = Some(datetime!(2026-11-23 14:00 +7));
@@ -335,10 +427,63 @@ mod tests {
         );
     }
 
+    fn report(at: OffsetDateTime) -> Report {
+        Report {
+            id: 5,
+            issue_id: 7,
+            agency: "กรมการค้าภายใน".into(),
+            reporter: "พิมพ์ใจ".into(),
+            clarified_at: at,
+            speaker: "อธิบดี".into(),
+            content: "ชี้แจง".into(),
+            channels: vec![],
+            at,
+            by: "dit".into(),
+        }
+    }
+
+    #[test]
+    fn a_report_waits_for_its_evidence_then_for_its_assessment() {
+        let i = issue(date!(2026 - 11 - 24));
+        let reports = [report(datetime!(2026-11-24 16:00 +7))];
+        let steps = |evidence: &'static [Evidence], assessments: &'static [Assessment]| Steps {
+            assigned: Some(datetime!(2026-11-23 10:30 +7)),
+            reports: Box::leak(Box::new(reports.clone())),
+            evidence,
+            assessments,
+            ..Steps::default()
+        };
+        // Within its 2 days: nothing is late.
+        assert!(lateness(&i, &steps(&[], &[]), datetime!(2026-11-26 23:00 +7)).is_empty());
+        // After them: evidence missing, and the report can be assessed as it is.
+        assert_eq!(
+            lateness(&i, &steps(&[], &[]), datetime!(2026-11-27 00:30 +7)),
+            [
+                Lateness::EvidenceMissing {
+                    report_id: 5,
+                    due_date: date!(2026 - 11 - 26)
+                },
+                Lateness::NotAssessed { report_id: 5 }
+            ]
+        );
+    }
+
     #[test]
     fn a_decline_waits_for_reassignment_and_an_old_agencys_answer_does_not_count() {
         let i = issue(date!(2026 - 11 - 30));
         let assigned = Some(datetime!(2026-11-23 10:30 +7));
+        let lateness = |i: &Issue,
+                        assigned: Option<OffsetDateTime>,
+                        responses: &[&IssueResponse],
+                        _reported: bool,
+                        now: OffsetDateTime| {
+            let steps = Steps {
+                assigned,
+                responses: responses.to_vec(),
+                ..Steps::default()
+            };
+            lateness(i, &steps, now)
+        };
         let no = answer("กรมการค้าภายใน", ResponseKind::Declined);
         let late = lateness(&i, assigned, &[&no], false, datetime!(2026-11-23 13:00 +7));
         assert!(

@@ -69,15 +69,19 @@ impl Store {
                     .ok_or_else(|| corrupt("issue_events", seq, format!("kind {kind:?}")))?;
                 let issue: Issue =
                     serde_json::from_str(&issue).map_err(|e| corrupt("issue_events", seq, e))?;
-                // The detail is the step's own record: a report on `reported`, an answer on
-                // the agencies' other steps.
-                let (mut response, mut report) = (None, None);
+                // The detail is the step's own record: a report on `reported`, an assessment
+                // on `assessed`, an answer on the agencies' other steps.
+                let (mut response, mut report, mut assessment) = (None, None, None);
                 if let Some(d) = detail {
                     let bad = |e: serde_json::Error| corrupt("issue_events", seq, e);
-                    if kind == IssueEventKind::Reported {
-                        report = Some(serde_json::from_str(&d).map_err(bad)?);
-                    } else {
-                        response = Some(serde_json::from_str(&d).map_err(bad)?);
+                    match kind {
+                        IssueEventKind::Reported => {
+                            report = Some(serde_json::from_str(&d).map_err(bad)?)
+                        }
+                        IssueEventKind::Assessed => {
+                            assessment = Some(serde_json::from_str(&d).map_err(bad)?)
+                        }
+                        _ => response = Some(serde_json::from_str(&d).map_err(bad)?),
                     }
                 }
                 Ok(IssueEvent {
@@ -87,6 +91,7 @@ impl Store {
                     issue,
                     response,
                     report,
+                    assessment,
                 })
             })
             .collect()

@@ -110,6 +110,23 @@ impl Store {
         rows.into_iter().map(IssueRow::into_issue).collect()
     }
 
+    /// Approved (not withdrawn) issues edited in `[from, until)`, as they are now, by id: the
+    /// assignment message looks among them for issues given to another agency.
+    pub async fn issues_edited_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<Issue>, StoreError> {
+        let (from, until) = (utc(from), utc(until));
+        let sql = format!(
+            "{SELECT_ISSUE} WHERE status = 'approved' AND id IN (SELECT issue_id FROM \
+             issue_events WHERE kind = 'edited' AND at >= $1 AND at < $2) ORDER BY id"
+        );
+        let rows: Vec<IssueRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(from).bind(until).fetch_all(p).await?);
+        rows.into_iter().map(IssueRow::into_issue).collect()
+    }
+
     /// Approved (not withdrawn) issues due on or before `until`, earliest due first: what the
     /// reminders and the monitors' overdue list follow.
     pub async fn open_issues_due_by(&self, until: Date) -> Result<Vec<Issue>, StoreError> {

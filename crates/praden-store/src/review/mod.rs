@@ -9,6 +9,7 @@
 //! the feed. Status names and the statuses each decision may start from are the enums' of
 //! `praden_core::review`; the SQL here is built from them, never spelled out.
 
+mod assessments;
 mod candidates;
 mod clarifications;
 mod decisions;
