@@ -4,18 +4,24 @@
 //! clarifications job — and not an unrelated official article of the same day —; the
 //! monitors' and the agency's issue pages list it, the agency's link opens the report form
 //! prefilled from it (and the agency files it); another agency's user gets 404; the job run
-//! again over the same documents after a restart attaches nothing twice.
+//! again over the same documents after a restart attaches nothing twice. And in headless
+//! Chromium: the agency follows the link, finds the form filled in, and files it; the monitor
+//! sees the clarification on the issue's page. Screenshots go to
+//! target/screenshots/clarification-*.png.
 
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
 };
 use praden_core::{DocumentParts, NewDocument, Role, SourceKind};
 use praden_store::{Approval, DecisionContext, Store};
-use praden_tests::{on_both_databases, Db, LoggedIn, RunningApp, TestEnv};
+use praden_tests::{on_both_databases, Browser, Db, LoggedIn, RunningApp, TestEnv};
 use std::time::Duration as StdDuration;
 use time::{Duration, OffsetDateTime};
 
-on_both_databases!(a_real_clarification_is_found_shown_and_confirmed,);
+on_both_databases!(
+    a_real_clarification_is_found_shown_and_confirmed,
+    the_agency_confirms_a_found_clarification_in_chromium,
+);
 
 const ARTICLES: &str = include_str!("../data/clarification-articles.jsonl");
 const CLARIFICATION_ID: &str = "63613";
@@ -346,6 +352,104 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
     let again = app.store().issue_clarifications(issue).await.unwrap();
     assert_eq!(again.len(), 1, "{again:?}");
     assert_eq!(again[0].id, found_id);
+    app.stop().await;
+    store.close().await;
+}
+
+async fn the_agency_confirms_a_found_clarification_in_chromium(db: Db) {
+    if praden_tests::browser::find_chromium().is_none() {
+        assert!(Browser::launch_or_skip().is_none());
+        return;
+    }
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    env.write_sources(&[]);
+    let mut config = env.config();
+    config.detect.enabled = false;
+    let store = Store::connect(&env.database_url).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let issue = approved_issue(&store, now - Duration::hours(2)).await;
+    let clarification = article(CLARIFICATION_ID);
+    let published = now - Duration::minutes(40);
+    let ids = store
+        .insert_documents(&[
+            official(&clarification, published),
+            official(&article(UNRELATED_ID), published),
+        ])
+        .await
+        .unwrap()
+        .inserted;
+    let app = RunningApp::start(config).await;
+    job_done(app.store(), ids[1]).await;
+    app.add_user("somchai", Role::Monitor, "รหัสของสมชาย").await;
+    app.add_agency_user("moc", "กระทรวงพาณิชย์", "รหัสของกระทรวง")
+        .await;
+    let base = app.base.clone();
+    let shots = match db {
+        Db::Sqlite => "clarification-sqlite",
+        Db::Postgres => "clarification-postgres",
+    };
+    let title = clarification["title"].as_str().unwrap().to_string();
+    let url = clarification["url"].as_str().unwrap().to_string();
+    tokio::task::spawn_blocking({
+        let (base, title, url) = (base.clone(), title.clone(), url.clone());
+        move || {
+            let mut b = Browser::launch_or_skip().expect("chromium");
+            b.login(&base, "moc", "รหัสของกระทรวง");
+            b.goto(&format!("{base}/agency/issues/{issue}"));
+            let body = b.text("body");
+            assert!(
+                body.contains("พบการชี้แจง") && body.contains(&title),
+                "{body}"
+            );
+            b.screenshot(&format!("{shots}-agency-found"));
+            b.click("a[href*='?found=']");
+            let value = |b: &mut Browser, sel: &str| {
+                b.eval(&format!(
+                    "document.querySelector({}).value",
+                    serde_json::to_string(sel).unwrap()
+                ))
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+            };
+            assert!(value(&mut b, "input[name=speaker]").starts_with("นายวัฒนศักย์ เสือเอี่ยม"));
+            assert!(value(&mut b, "textarea[name=content]").starts_with("กรณีเกษตรกรชาวสวนผัก"));
+            assert_eq!(value(&mut b, "input[name=link_website]"), url);
+            assert_eq!(
+                b.eval("document.querySelector(\"input[name=channel][value=website]\").checked"),
+                serde_json::json!(true)
+            );
+            b.screenshot(&format!("{shots}-prefilled-form"));
+            b.click("form[action$='/reports'] button[type=submit]");
+            let body = b.text("body");
+            assert!(
+                body.contains("รายงานฉบับที่") && body.contains("นายวัฒนศักย์ เสือเอี่ยม"),
+                "{body}"
+            );
+            assert!(body.contains("เว็บไซต์"), "{body}");
+
+            let mut b = Browser::launch_or_skip().expect("chromium");
+            b.login(&base, "somchai", "รหัสของสมชาย");
+            b.goto(&format!("{base}/issues/{issue}"));
+            let body = b.text("body");
+            assert!(
+                body.contains("พบการชี้แจง") && body.contains(&title),
+                "{body}"
+            );
+            assert!(
+                b.count(&format!("a[href='{url}']")) >= 2,
+                "the document, and the report's channel"
+            );
+            b.screenshot(&format!("{shots}-monitor"));
+        }
+    })
+    .await
+    .unwrap();
+    let reports = app.store().issue_reports(issue).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].channels[0].link.as_deref(), Some(url.as_str()));
     app.stop().await;
     store.close().await;
 }
