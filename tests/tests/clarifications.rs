@@ -309,6 +309,10 @@ async fn a_real_clarification_is_found_shown_and_confirmed(db: Db) {
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].speaker, speaker);
     assert_eq!(reports[0].channels[0].link.as_deref(), Some(url));
+    // Confirmed: the page says so, and invites no second report from it.
+    let (_, agency) = page(&commerce_user, &base, &format!("/agency/issues/{issue}")).await;
+    assert!(agency.contains("ยืนยันเป็นรายงานแล้ว"), "{agency}");
+    assert!(!agency.contains(&link), "{agency}");
     assert_eq!(
         reports[0].clarified_at.unix_timestamp() / 60,
         published.unix_timestamp() / 60

@@ -218,6 +218,7 @@ pub(crate) async fn render_page(
     let found = state.store.issue_clarifications(id).await?;
     body.push_str(&crate::clarifications::section(
         &found,
+        &reports,
         may_report.then_some(id),
     ));
     body.push_str(&crate::reports::reports_section(

@@ -14,17 +14,32 @@ use crate::review::load_issue;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Extension;
-use praden_core::report::Channel;
+use praden_core::report::{Channel, Report};
 use praden_core::thai_time::to_bangkok;
 use praden_core::SourceKind;
 use praden_store::FoundClarification;
 use serde::Serialize;
 use std::fmt::Write;
 
+/// The report (of `reports`) that names `c`'s document as a channel's link: the agency
+/// confirmed it (or reported the same page itself).
+fn confirmed_by(c: &FoundClarification, reports: &[Report]) -> Option<i64> {
+    let url = c.url.as_deref()?;
+    reports
+        .iter()
+        .find(|r| r.channels.iter().any(|ch| ch.link.as_deref() == Some(url)))
+        .map(|r| r.id)
+}
+
 /// The section "พบการชี้แจง": each document with its title (linked to its page), outlet,
-/// publication time, score, speaker and excerpt. `confirm` (the agency's page, while it may
-/// report) gives each the link that opens the report form prefilled from it.
-pub(crate) fn section(found: &[FoundClarification], confirm: Option<i64>) -> String {
+/// publication time, score, speaker and excerpt, and the report that confirmed it, if one
+/// did. `confirm` (the agency's page, while it may report) gives each one not yet confirmed
+/// the link that opens the report form prefilled from it.
+pub(crate) fn section(
+    found: &[FoundClarification],
+    reports: &[Report],
+    confirm: Option<i64>,
+) -> String {
     let mut out = String::from("<h2 id=\"found\">พบการชี้แจง</h2>");
     if found.is_empty() {
         out.push_str("<p class=\"meta\">ยังไม่พบการชี้แจงของประเด็นนี้ในข่าวที่ติดตาม</p>");
@@ -59,7 +74,13 @@ pub(crate) fn section(found: &[FoundClarification], confirm: Option<i64>) -> Str
                 .unwrap_or_default(),
             excerpt = esc(c.excerpt.as_deref().unwrap_or("")),
         );
-        if let Some(issue) = confirm {
+        if let Some(report) = confirmed_by(c, reports) {
+            let _ = write!(
+                out,
+                "<p><span class=\"badge\">ยืนยันเป็นรายงานแล้ว</span> \
+                 <a href=\"#report-{report}\">รายงานฉบับที่ {report}</a></p>"
+            );
+        } else if let Some(issue) = confirm {
             let _ = write!(
                 out,
                 "<p><a class=\"button\" href=\"/agency/issues/{issue}?found={id}#report\">\
@@ -148,6 +169,7 @@ pub async fn api_agency(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use praden_core::report::ChannelEntry;
     use time::macros::datetime;
 
     fn found(kind: SourceKind) -> FoundClarification {
@@ -191,11 +213,30 @@ mod tests {
     #[test]
     fn the_section_escapes_and_offers_confirmation_only_to_the_agency() {
         let f = [found(SourceKind::Official)];
-        let monitors = section(&f, None);
+        let monitors = section(&f, &[], None);
         assert!(monitors.contains("พบการชี้แจง"));
         assert!(monitors.contains("&lt;ผัก&gt;"));
         assert!(!monitors.contains("?found="));
-        let agency = section(&f, Some(1));
+        let agency = section(&f, &[], Some(1));
         assert!(agency.contains("/agency/issues/1?found=3#report"));
+        // Once a report names the document, it is confirmed: no second invitation.
+        let report = Report {
+            id: 7,
+            issue_id: 1,
+            agency: "กระทรวงพาณิชย์".into(),
+            reporter: "พรทิพย์".into(),
+            clarified_at: datetime!(2026-12-04 03:05 UTC),
+            speaker: "อธิบดี".into(),
+            content: "ชี้แจง".into(),
+            channels: vec![ChannelEntry {
+                channel: Channel::Website,
+                link: f[0].url.clone(),
+            }],
+            at: datetime!(2026-12-04 06:00 UTC),
+            by: "moc".into(),
+        };
+        let confirmed = section(&f, &[report], Some(1));
+        assert!(confirmed.contains("ยืนยันเป็นรายงานแล้ว") && confirmed.contains("#report-7"));
+        assert!(!confirmed.contains("?found="));
     }
 }

@@ -160,7 +160,7 @@ pub async fn page(
     };
     let found = state.store.issue_clarifications(id).await?;
     let mut sections = crate::assessments::life_section(&i, &steps, now);
-    sections.push_str(&crate::clarifications::section(&found, None));
+    sections.push_str(&crate::clarifications::section(&found, &reports, None));
     sections.push_str(&crate::reports::reports_section(
         &reports, &evidence, now, None,
     ));
