@@ -331,8 +331,9 @@ pub fn spawn(
         return Ok(Vec::new());
     }
     let published = Arc::new(Notify::new());
-    let deliverer = crate::delivery::Deliverer::for_agencies(config, false, user_agent)
-        .context("cannot set up the assignment message's delivery")?;
+    let deliverer =
+        crate::delivery::Deliverer::for_agencies(PublicationKind::Assignment, config, user_agent)
+            .context("cannot set up the assignment message's delivery")?;
     let job = Scheduler {
         store: store.clone(),
         clock: clock.clone(),

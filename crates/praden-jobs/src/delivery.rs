@@ -81,17 +81,17 @@ impl Deliverer {
         })
     }
 
-    /// For the assignment message, or with `reminders` for the reminder rounds (which go to
-    /// the contacts the same ways, and to no webhook).
+    /// For the assignment message (`kind` Assignment) or the reminder rounds (Reminder), which
+    /// reach the agencies' contacts the same ways; only the assignment message goes to the
+    /// IA-Chat webhooks.
     pub fn for_agencies(
+        kind: PublicationKind,
         config: &AssignmentConfig,
-        reminders: bool,
         user_agent: &str,
     ) -> anyhow::Result<Self> {
-        let (kind, webhooks) = if reminders {
-            (PublicationKind::Reminder, Vec::new())
-        } else {
-            (PublicationKind::Assignment, config.webhooks.clone())
+        let webhooks = match kind {
+            PublicationKind::Assignment => config.webhooks.clone(),
+            _ => Vec::new(),
         };
         Ok(Self {
             kind,

@@ -137,8 +137,9 @@ pub fn spawn(
         return Ok(Vec::new());
     }
     let published = Arc::new(Notify::new());
-    let deliverer = crate::delivery::Deliverer::for_agencies(channels, true, user_agent)
-        .context("cannot set up the reminders' delivery")?;
+    let deliverer =
+        crate::delivery::Deliverer::for_agencies(PublicationKind::Reminder, channels, user_agent)
+            .context("cannot set up the reminders' delivery")?;
     let job = Scheduler {
         store: store.clone(),
         clock: clock.clone(),
