@@ -124,7 +124,16 @@ impl Deliverer {
             let now = clock.now();
             let next = match store.publications(self.kind).next_delivery_due().await {
                 Ok(Some(t)) if t > now => t.min(now + RECHECK),
-                Ok(Some(_)) => now + Duration::seconds(1),
+                Ok(Some(_)) => {
+                    // Due already (it became due while the last attempts were made): go again
+                    // after a moment of real time. Not the clock's: a clock moved by hand
+                    // would never get there, and the delivery would wait for the next move.
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+                    }
+                    continue;
+                }
                 _ => now + RECHECK,
             };
             tokio::select! {
