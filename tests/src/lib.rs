@@ -471,6 +471,26 @@ impl RunningApp {
     }
 
     /// Polls the search API until `query` has at least `min_total` hits, or panics after 30 s.
+    /// Polls `path` (admin token) until `ready` holds, or panics after 20 s.
+    pub async fn wait_json(
+        &self,
+        path: &str,
+        ready: impl Fn(u16, &serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get_json(path).await;
+            if ready(status, &body) {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} never got ready: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn wait_for_hits(&self, query: &str, min_total: u64) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {

@@ -160,26 +160,6 @@ fn with_assignment(mut config: Config, receiver: &WebhookReceiver, sink: &SmtpSi
     config
 }
 
-/// Polls `path` (admin token) until `ready` holds, or panics after 20 s.
-async fn wait_json(
-    app: &RunningApp,
-    path: &str,
-    ready: impl Fn(u16, &serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
-    loop {
-        let (status, body) = app.get_json(path).await;
-        if ready(status, &body) {
-            return body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path} never got ready: {status} {body}"
-        );
-        tokio::time::sleep(StdDuration::from_millis(25)).await;
-    }
-}
-
 async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: Db) {
     let Some(env) = TestEnv::new(db).await else {
         return;
@@ -251,7 +231,9 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
     }
 
     clock.set(datetime!(2026-11-23 10:30 +7));
-    let monday = wait_json(&app, "/api/v1/assignments/2026-11-23", |s, _| s == 200).await;
+    let monday = app
+        .wait_json("/api/v1/assignments/2026-11-23", |s, _| s == 200)
+        .await;
     assert_eq!(monday["trigger"], "schedule");
     assert_eq!(monday["late"], false);
     let text = monday["text"].as_str().unwrap();
@@ -322,14 +304,15 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
     assert!(saard.contains(&format!("/agency/issues/{smog}")), "{saard}");
 
     // E-mail: the first attempt was refused (451), so one is pending with the error...
-    let refused = wait_json(&app, "/api/v1/assignments/2026-11-23", |_, b| {
-        b["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["status"] == "pending" && d["attempts"] == 1)
-    })
-    .await;
+    let refused = app
+        .wait_json("/api/v1/assignments/2026-11-23", |_, b| {
+            b["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["status"] == "pending" && d["attempts"] == 1)
+        })
+        .await;
     let pending = refused["deliveries"]
         .as_array()
         .unwrap()
@@ -381,14 +364,15 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
         .iter()
         .all(|m| !m.to.iter().any(|t| t.contains("fisheries"))));
 
-    let delivered = wait_json(&app, "/api/v1/assignments/2026-11-23", |_, b| {
-        b["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["status"] == "delivered")
-    })
-    .await;
+    let delivered = app
+        .wait_json("/api/v1/assignments/2026-11-23", |_, b| {
+            b["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["status"] == "delivered")
+        })
+        .await;
     assert_eq!(delivered["recipients"].as_object().unwrap().len(), 4);
 
     // The monitors' page shows the message, its issues and every delivery in Thai.
@@ -423,7 +407,9 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
 
     // A day without approved issues is recorded but sends nothing.
     clock.set(datetime!(2026-11-24 10:30 +7));
-    let tuesday = wait_json(&app, "/api/v1/assignments/2026-11-24", |s, _| s == 200).await;
+    let tuesday = app
+        .wait_json("/api/v1/assignments/2026-11-24", |s, _| s == 200)
+        .await;
     assert!(tuesday["text"].as_str().unwrap().contains("จำนวน 0 ประเด็น"));
     assert_eq!(tuesday["deliveries"].as_array().unwrap().len(), 0);
 
@@ -754,7 +740,9 @@ async fn a_reassigned_issue_goes_to_its_new_agency_in_the_next_message(db: Db) {
 
     // The next 10:30 sends it to its new agency, and to no one else.
     clock.set(datetime!(2026-11-24 10:30 +7));
-    let tuesday = wait_json(&app, "/api/v1/assignments/2026-11-24", |s, _| s == 200).await;
+    let tuesday = app
+        .wait_json("/api/v1/assignments/2026-11-24", |s, _| s == 200)
+        .await;
     let issues = tuesday["issues"].as_array().unwrap();
     assert_eq!(issues.len(), 1, "{tuesday}");
     assert_eq!(issues[0]["issue_id"], smog);

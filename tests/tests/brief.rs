@@ -133,26 +133,6 @@ async fn approve(store: &Store, candidate: i64, title: &str, at: OffsetDateTime)
         .unwrap();
 }
 
-/// Polls `path` (admin token) until `ready` holds, or panics after 20 s.
-async fn wait_json(
-    app: &RunningApp,
-    path: &str,
-    ready: impl Fn(u16, &serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
-    loop {
-        let (status, body) = app.get_json(path).await;
-        if ready(status, &body) {
-            return body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path} never got ready: {status} {body}"
-        );
-        tokio::time::sleep(StdDuration::from_millis(25)).await;
-    }
-}
-
 fn delivery(body: &serde_json::Value) -> &serde_json::Value {
     &body["deliveries"][0]
 }
@@ -191,7 +171,9 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     let app = RunningApp::start_with_clock(config.clone(), clock.clone()).await;
 
     // The missed slot is published at start, late.
-    let monday = wait_json(&app, "/api/v1/briefs/2026-11-23", |s, _| s == 200).await;
+    let monday = app
+        .wait_json("/api/v1/briefs/2026-11-23", |s, _| s == 200)
+        .await;
     assert_eq!(monday["revision"], 1);
     assert_eq!(monday["late"], true);
     assert_eq!(monday["trigger"], "catch_up");
@@ -229,10 +211,11 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
 
     let mut expected_attempts = 1;
     for expected_error in ["HTTP 500", "HTTP 503"] {
-        let pending = wait_json(&app, "/api/v1/briefs/2026-11-23", |_, b| {
-            delivery(b)["status"] == "pending" && delivery(b)["attempts"] == expected_attempts
-        })
-        .await;
+        let pending = app
+            .wait_json("/api/v1/briefs/2026-11-23", |_, b| {
+                delivery(b)["status"] == "pending" && delivery(b)["attempts"] == expected_attempts
+            })
+            .await;
         let d = delivery(&pending);
         assert!(
             d["last_error"]
@@ -256,10 +239,11 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
         expected_attempts += 1;
         receiver.wait_for(expected_attempts as usize).await;
     }
-    let delivered = wait_json(&app, "/api/v1/briefs/2026-11-23", |_, b| {
-        delivery(b)["status"] == "delivered"
-    })
-    .await;
+    let delivered = app
+        .wait_json("/api/v1/briefs/2026-11-23", |_, b| {
+            delivery(b)["status"] == "delivered"
+        })
+        .await;
     assert_eq!(delivery(&delivered)["attempts"], 3);
     let pushes = receiver.received();
     assert_eq!(pushes.len(), 3);
@@ -319,7 +303,9 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     )
     .await;
     clock.set(datetime!(2026-11-24 09:30 +7));
-    let tuesday = wait_json(&app, "/api/v1/briefs/2026-11-24", |s, _| s == 200).await;
+    let tuesday = app
+        .wait_json("/api/v1/briefs/2026-11-24", |s, _| s == 200)
+        .await;
     assert_eq!(tuesday["late"], false);
     assert_eq!(tuesday["trigger"], "schedule");
     assert_eq!(tuesday["brief"]["counts"]["approved"], 1);
@@ -336,7 +322,7 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
         .as_str()
         .unwrap()
         .contains("วันอังคารที่ 24 พฤศจิกายน 2569"));
-    wait_json(&app, "/api/v1/briefs/2026-11-24", |_, b| {
+    app.wait_json("/api/v1/briefs/2026-11-24", |_, b| {
         delivery(b)["status"] == "delivered" && delivery(b)["attempts"] == 1
     })
     .await;
@@ -352,7 +338,9 @@ async fn a_missed_slot_is_published_late_the_next_on_time_and_both_are_delivered
     .await
     .unwrap();
     assert_eq!(stored.unwrap().revision, 2);
-    let latest = wait_json(&app, "/api/v1/briefs/2026-11-23", |s, _| s == 200).await;
+    let latest = app
+        .wait_json("/api/v1/briefs/2026-11-23", |s, _| s == 200)
+        .await;
     assert_eq!(latest["revision"], 2);
     assert_eq!(latest["trigger"], "manual");
     assert_eq!(latest["revisions"].as_array().unwrap().len(), 2);
@@ -465,18 +453,20 @@ async fn two_processes_on_one_database_publish_each_brief_once_and_send_it_once(
         RunningApp::start_with_clock(first, clock.clone()),
         RunningApp::start_with_clock(second, clock.clone()),
     );
-    let sunday = wait_json(&a, "/api/v1/briefs/2026-11-22", |_, b| {
-        delivery(b)["status"] == "delivered"
-    })
-    .await;
+    let sunday = a
+        .wait_json("/api/v1/briefs/2026-11-22", |_, b| {
+            delivery(b)["status"] == "delivered"
+        })
+        .await;
     assert_eq!(sunday["revisions"].as_array().unwrap().len(), 1);
 
     // Monday 09:30: both schedulers fire.
     clock.set(datetime!(2026-11-23 09:30 +7));
-    let monday = wait_json(&b, "/api/v1/briefs/2026-11-23", |s, b| {
-        s == 200 && delivery(b)["status"] == "delivered"
-    })
-    .await;
+    let monday = b
+        .wait_json("/api/v1/briefs/2026-11-23", |s, b| {
+            s == 200 && delivery(b)["status"] == "delivered"
+        })
+        .await;
     assert_eq!(monday["revisions"].as_array().unwrap().len(), 1);
     assert_eq!(monday["late"], false);
     let (_, seen_by_a) = a.get_json("/api/v1/briefs/2026-11-23").await;
@@ -537,10 +527,11 @@ async fn a_fresh_install_publishes_nothing_before_its_first_slot(db: Db) {
         Some(datetime!(2026-11-23 10:15 +7))
     );
     clock.set(datetime!(2026-11-24 09:30 +7));
-    let tuesday = wait_json(&app, "/api/v1/briefs/2026-11-24", |s, b| {
-        s == 200 && delivery(b)["status"] == "delivered"
-    })
-    .await;
+    let tuesday = app
+        .wait_json("/api/v1/briefs/2026-11-24", |s, b| {
+            s == 200 && delivery(b)["status"] == "delivered"
+        })
+        .await;
     assert_eq!(tuesday["trigger"], "schedule");
     assert_eq!(tuesday["late"], false);
     assert_eq!(tuesday["brief"]["counts"]["approved"], 1);
@@ -565,7 +556,9 @@ async fn a_fresh_install_publishes_nothing_before_its_first_slot(db: Db) {
     clock.set(datetime!(2026-11-25 11:00 +7));
     let app =
         RunningApp::start_with_clock(with_brief(env.config(), &receiver), clock.clone()).await;
-    let wednesday = wait_json(&app, "/api/v1/briefs/2026-11-25", |s, _| s == 200).await;
+    let wednesday = app
+        .wait_json("/api/v1/briefs/2026-11-25", |s, _| s == 200)
+        .await;
     assert_eq!(wednesday["trigger"], "catch_up");
     assert_eq!(wednesday["late"], true);
 

@@ -181,6 +181,15 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
     let pushes = receiver.wait_for(1).await;
     let group = pushes[0].body["messages"][0]["text"].as_str().unwrap();
     assert!(group.contains("ราคาไข่ไก่แพง กระทบค่าครองชีพ / หน่วยงานที่ต้องชี้แจง กรมการค้าภายใน"));
+    let (_, published) = app.get_json(&format!("/api/v1/assignments/{slot}")).await;
+    let official = published["text"].as_str().unwrap();
+    assert!(
+        official.contains(&format!(
+            "ประจำวันที่ {} จำนวน ๑ ประเด็น",
+            praden_core::thai_time::format_thai_date_long(slot, true)
+        )),
+        "{official}"
+    );
     let mail = sink.wait_for(1).await.remove(0);
     let text = mail.text();
     let link = format!("https://praden.prd.test/agency/issues/{issue}");

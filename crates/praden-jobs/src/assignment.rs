@@ -6,7 +6,7 @@
 //! What each contact receives is composed when the message is published and stored with it,
 //! so a retry hours later sends exactly what was published, and the record shows it.
 
-use crate::schedule::{BoxFuture, Clock, Compose, Scheduler, LATE_AFTER};
+use crate::schedule::{BoxFuture, Clock, Compose, LATE_AFTER};
 use crate::settings::AssignmentConfig;
 use anyhow::Context;
 use praden_brief::{
@@ -17,7 +17,6 @@ use praden_store::{NewPublication, PublicationKind, PublicationTrigger, Store, S
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// A contact's e-mail target: `mail:ADDRESS`.
@@ -330,18 +329,9 @@ pub fn spawn(
     if !config.enabled {
         return Ok(Vec::new());
     }
-    let published = Arc::new(Notify::new());
-    let deliverer = crate::delivery::Deliverer::for_agencies(config, false, user_agent)
-        .context("cannot set up the assignment message's delivery")?;
-    let job = Scheduler {
-        store: store.clone(),
-        clock: clock.clone(),
-        schedule: config.schedule.clone(),
-        composer: Arc::new(AssignmentComposer {
-            config: config.clone(),
-        }),
-        published: published.clone(),
-    };
+    let deliverer =
+        crate::delivery::Deliverer::for_agencies(PublicationKind::Assignment, config, user_agent)
+            .context("cannot set up the assignment message's delivery")?;
     tracing::info!(
         schedule = config.schedule.expression(),
         webhooks = config.webhooks.len(),
@@ -349,10 +339,17 @@ pub fn spawn(
         line = config.line.is_some(),
         "assignment scheduler started (Asia/Bangkok)"
     );
-    Ok(vec![
-        tokio::spawn(job.run(shutdown.clone())),
-        tokio::spawn(deliverer.run(store.clone(), clock, published, shutdown.clone())),
-    ])
+    let composer = Arc::new(AssignmentComposer {
+        config: config.clone(),
+    });
+    Ok(crate::schedule::start(
+        store,
+        &config.schedule,
+        composer,
+        deliverer,
+        clock,
+        shutdown,
+    ))
 }
 
 #[cfg(test)]

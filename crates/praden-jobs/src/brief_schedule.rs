@@ -2,7 +2,7 @@
 //! schedule and publication are the daily publications' (`schedule`), its delivery theirs
 //! too (`delivery`).
 
-use crate::schedule::{BoxFuture, Clock, Compose, Scheduler, LATE_AFTER};
+use crate::schedule::{BoxFuture, Clock, Compose, LATE_AFTER};
 use crate::settings::BriefConfig;
 use anyhow::Context;
 use praden_brief::{
@@ -16,7 +16,6 @@ use praden_store::{
 use std::str::FromStr;
 use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// The start of each coverage document the summary reads.
@@ -267,25 +266,22 @@ pub fn spawn(
     if !config.enabled {
         return Ok(Vec::new());
     }
-    let published = Arc::new(Notify::new());
     let deliverer = crate::delivery::Deliverer::for_brief(config, user_agent)
         .context("cannot build the HTTP client for brief delivery")?;
-    let job = Scheduler {
-        store: store.clone(),
-        clock: clock.clone(),
-        schedule: config.schedule.clone(),
-        composer: Arc::new(BriefComposer {
-            config: config.clone(),
-        }),
-        published: published.clone(),
-    };
     tracing::info!(
         schedule = config.schedule.expression(),
         webhooks = config.webhooks.len(),
         "brief scheduler started (Asia/Bangkok)"
     );
-    Ok(vec![
-        tokio::spawn(job.run(shutdown.clone())),
-        tokio::spawn(deliverer.run(store.clone(), clock, published, shutdown.clone())),
-    ])
+    let composer = Arc::new(BriefComposer {
+        config: config.clone(),
+    });
+    Ok(crate::schedule::start(
+        store,
+        &config.schedule,
+        composer,
+        deliverer,
+        clock,
+        shutdown,
+    ))
 }

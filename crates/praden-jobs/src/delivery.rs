@@ -81,17 +81,17 @@ impl Deliverer {
         })
     }
 
-    /// For the assignment message, or with `reminders` for the reminder rounds (which go to
-    /// the contacts the same ways, and to no webhook).
+    /// For the assignment message (`kind` Assignment) or the reminder rounds (Reminder), which
+    /// reach the agencies' contacts the same ways; only the assignment message goes to the
+    /// IA-Chat webhooks.
     pub fn for_agencies(
+        kind: PublicationKind,
         config: &AssignmentConfig,
-        reminders: bool,
         user_agent: &str,
     ) -> anyhow::Result<Self> {
-        let (kind, webhooks) = if reminders {
-            (PublicationKind::Reminder, Vec::new())
-        } else {
-            (PublicationKind::Assignment, config.webhooks.clone())
+        let webhooks = match kind {
+            PublicationKind::Assignment => config.webhooks.clone(),
+            _ => Vec::new(),
         };
         Ok(Self {
             kind,
@@ -124,7 +124,16 @@ impl Deliverer {
             let now = clock.now();
             let next = match store.publications(self.kind).next_delivery_due().await {
                 Ok(Some(t)) if t > now => t.min(now + RECHECK),
-                Ok(Some(_)) => now + Duration::seconds(1),
+                Ok(Some(_)) => {
+                    // Due already (it became due while the last attempts were made): go again
+                    // after a moment of real time. Not the clock's: a clock moved by hand
+                    // would never get there, and the delivery would wait for the next move.
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+                    }
+                    continue;
+                }
                 _ => now + RECHECK,
             };
             tokio::select! {

@@ -5,7 +5,7 @@
 //! with what each contact received, its deliveries retried (`delivery`).
 
 use crate::assignment::{contact_targets, issue_link};
-use crate::schedule::{BoxFuture, Clock, Compose, Scheduler};
+use crate::schedule::{BoxFuture, Clock, Compose};
 use crate::settings::{AssignmentConfig, RemindersConfig};
 use anyhow::Context;
 use praden_brief::{reminder_message, AgencyMessage, ReminderItem};
@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::{Date, Duration, OffsetDateTime};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// A reminder round as stored (the publication's `content`).
@@ -136,26 +135,24 @@ pub fn spawn(
     if !reminders.enabled || (channels.mail.is_none() && channels.line.is_none()) {
         return Ok(Vec::new());
     }
-    let published = Arc::new(Notify::new());
-    let deliverer = crate::delivery::Deliverer::for_agencies(channels, true, user_agent)
-        .context("cannot set up the reminders' delivery")?;
-    let job = Scheduler {
-        store: store.clone(),
-        clock: clock.clone(),
-        schedule: reminders.schedule.clone(),
-        composer: Arc::new(ReminderComposer {
-            reminders: reminders.clone(),
-            channels: channels.clone(),
-        }),
-        published: published.clone(),
-    };
+    let deliverer =
+        crate::delivery::Deliverer::for_agencies(PublicationKind::Reminder, channels, user_agent)
+            .context("cannot set up the reminders' delivery")?;
     tracing::info!(
         schedule = reminders.schedule.expression(),
         days_before = reminders.days_before,
         "reminder scheduler started (Asia/Bangkok)"
     );
-    Ok(vec![
-        tokio::spawn(job.run(shutdown.clone())),
-        tokio::spawn(deliverer.run(store.clone(), clock, published, shutdown.clone())),
-    ])
+    let composer = Arc::new(ReminderComposer {
+        reminders: reminders.clone(),
+        channels: channels.clone(),
+    });
+    Ok(crate::schedule::start(
+        store,
+        &reminders.schedule,
+        composer,
+        deliverer,
+        clock,
+        shutdown,
+    ))
 }

@@ -433,6 +433,30 @@ pub async fn store_by_hand(
     })
 }
 
+/// Starts a publication's scheduler (composing with `composer` on `schedule`) and its
+/// delivery worker; they stop when `shutdown` is cancelled.
+pub fn start(
+    store: &Store,
+    schedule: &CronSchedule,
+    composer: Arc<dyn Compose>,
+    deliverer: crate::delivery::Deliverer,
+    clock: Arc<dyn Clock>,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let published = Arc::new(Notify::new());
+    let job = Scheduler {
+        store: store.clone(),
+        clock: clock.clone(),
+        schedule: schedule.clone(),
+        composer,
+        published: published.clone(),
+    };
+    vec![
+        tokio::spawn(job.run(shutdown.clone())),
+        tokio::spawn(deliverer.run(store.clone(), clock, published, shutdown.clone())),
+    ]
+}
+
 /// The clock of a real deployment.
 pub fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)

@@ -5,8 +5,8 @@
 
 use crate::auth::Identity;
 use crate::briefs::{
-    days_table, deliveries_section, iso, parse_day, revisions_nav, DeliveryView, RevisionView,
-    DAYS_PER_PAGE,
+    days_page, deliveries_section, iso, parse_day, revisions_nav, DaysPage, DeliveryView,
+    RevisionView,
 };
 use crate::extract::{Json, Path, Query};
 use crate::html::{esc, shell};
@@ -16,7 +16,7 @@ use axum::response::Html;
 use axum::Extension;
 use praden_brief::{AgencyMessage, AssignmentContent, AssignmentLine};
 use praden_core::thai_time::format_thai_date_short;
-use praden_store::{Delivery, PublicationRevision, StoredPublication};
+use praden_store::{Delivery, PublicationKind, PublicationRevision, StoredPublication};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -113,28 +113,19 @@ pub async fn list(
     Extension(who): Extension<Identity>,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, ApiError> {
-    let before = p.before.as_deref().map(parse_day).transpose()?;
-    let days = state
-        .store
-        .assignments()
-        .days(before, DAYS_PER_PAGE)
-        .await?;
-    let mut body = String::from("<h1>การส่งประเด็นให้หน่วยงาน</h1>");
-    body.push_str(&days_table(
-        &days,
-        "/assignments",
-        if before.is_some() {
-            "ไม่มีการส่งประเด็นก่อนหน้านี้"
-        } else {
-            "ยังไม่มีการส่งประเด็น ข้อความส่งประเด็นฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้"
+    days_page(
+        &state,
+        &who,
+        PublicationKind::Assignment,
+        p.before.as_deref(),
+        DaysPage {
+            base: "/assignments",
+            title: "การส่งประเด็นให้หน่วยงาน",
+            none_before: "ไม่มีการส่งประเด็นก่อนหน้านี้",
+            none_yet: "ยังไม่มีการส่งประเด็น ข้อความส่งประเด็นฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้",
         },
-    ));
-    Ok(Html(shell(
-        Some(&who),
-        "/assignments",
-        "การส่งประเด็นให้หน่วยงาน",
-        &body,
-    )))
+    )
+    .await
 }
 
 pub async fn page(

@@ -16,7 +16,8 @@ use praden_core::thai_time::{
     bangkok_midnight, format_thai_date_long, format_thai_date_short, parse_date_any_era, to_bangkok,
 };
 use praden_store::{
-    Delivery, DeliveryStatus, PublicationDay, PublicationRevision, StoredPublication,
+    Delivery, DeliveryStatus, PublicationDay, PublicationKind, PublicationRevision,
+    StoredPublication,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -162,11 +163,11 @@ pub async fn api(
 }
 
 /// Days listed on one page of `/briefs` and `/assignments`.
-pub(crate) const DAYS_PER_PAGE: i64 = 30;
+const DAYS_PER_PAGE: i64 = 30;
 
 /// The days that have a publication, each linking to `{base}/{day}`, with an "older" link
 /// when the page is full; `empty` when there are none.
-pub(crate) fn days_table(days: &[PublicationDay], base: &str, empty: &str) -> String {
+fn days_table(days: &[PublicationDay], base: &str, empty: &str) -> String {
     let mut body = String::new();
     if days.is_empty() {
         let _ = write!(body, "<p>{}</p>", esc(empty));
@@ -213,24 +214,54 @@ pub async fn list(
     Extension(who): Extension<Identity>,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, ApiError> {
-    let before = p.before.as_deref().map(parse_day).transpose()?;
-    let days = state.store.briefs().days(before, DAYS_PER_PAGE).await?;
-    let mut body = String::from("<h1>สรุปประเด็นประจำวัน</h1>");
+    days_page(
+        &state,
+        &who,
+        PublicationKind::Brief,
+        p.before.as_deref(),
+        DaysPage {
+            base: "/briefs",
+            title: "สรุปประเด็นประจำวัน",
+            none_before: "ไม่มีสรุปประเด็นก่อนหน้านี้",
+            none_yet: "ยังไม่มีสรุปประเด็น สรุปฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้",
+        },
+    )
+    .await
+}
+
+/// The words of a list of days.
+pub(crate) struct DaysPage {
+    pub base: &'static str,
+    pub title: &'static str,
+    pub none_before: &'static str,
+    pub none_yet: &'static str,
+}
+
+/// The days that have a publication of `kind`, newest first, before `before` when given.
+pub(crate) async fn days_page(
+    state: &AppState,
+    who: &Identity,
+    kind: PublicationKind,
+    before: Option<&str>,
+    words: DaysPage,
+) -> Result<Html<String>, ApiError> {
+    let before = before.map(parse_day).transpose()?;
+    let days = state
+        .store
+        .publications(kind)
+        .days(before, DAYS_PER_PAGE)
+        .await?;
+    let mut body = format!("<h1>{}</h1>", esc(words.title));
     body.push_str(&days_table(
         &days,
-        "/briefs",
+        words.base,
         if before.is_some() {
-            "ไม่มีสรุปประเด็นก่อนหน้านี้"
+            words.none_before
         } else {
-            "ยังไม่มีสรุปประเด็น สรุปฉบับแรกจะจัดทำตามเวลาที่กำหนดไว้"
+            words.none_yet
         },
     ));
-    Ok(Html(shell(
-        Some(&who),
-        "/briefs",
-        "สรุปประเด็นประจำวัน",
-        &body,
-    )))
+    Ok(Html(shell(Some(who), words.base, words.title, &body)))
 }
 
 pub async fn page(

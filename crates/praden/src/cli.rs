@@ -532,8 +532,8 @@ async fn assignment(
         );
         if !no_deliver {
             praden_jobs::delivery::Deliverer::for_agencies(
+                praden_store::PublicationKind::Assignment,
                 &config.assignment,
-                false,
                 &config.user_agent(),
             )?
             .deliver_due(&store, &SystemClock)
