@@ -1,10 +1,12 @@
 //! The loop closed, in headless Chromium, on both databases: a monitor approves a candidate →
 //! at 10:30 (a hand-moved clock) the official message reaches the IA-Chat group through a
 //! local LINE stub and the agency's contact through a local SMTP sink, with the link to the
-//! issue → the agency's user follows it, acknowledges, and reports its clarification with a
-//! photo and a PDF → the monitor sees the issue's life and assesses the report. Another
-//! agency's user gets 404 on the issue, its report and its files, and 403 on the monitors'
-//! pages. Screenshots go to target/screenshots/loop-*.png.
+//! issue → the agency's user follows it and acknowledges → thaigov.go.th publishes the
+//! ministry's clarification (a real article, tests/data/clarification-articles.jsonl) and
+//! praden finds it (พบการชี้แจง) → the agency confirms it as its report, prefilled, adding a
+//! photo and a PDF → the monitor sees the found clarification and the issue's life, and
+//! assesses the report. Another agency's user gets 404 on the issue, its report and its
+//! files, and 403 on the monitors' pages. Screenshots go to target/screenshots/loop-*.png.
 
 use praden::config::{Config, MailConfig, Secret, SmtpTls, WebhookConfig, WebhookKind};
 use praden_core::review::{AgencyProposal, AgencyRef, KindCounts, Proposal};
@@ -19,14 +21,38 @@ use time::{Duration, OffsetDateTime};
 
 on_both_databases!(the_loop_closes_from_approval_to_assessment_in_chromium,);
 
-fn dit() -> AgencyRef {
+fn commerce() -> AgencyRef {
     AgencyRef {
-        name_th: "กรมการค้าภายใน".into(),
-        abbr: "คน.".into(),
+        name_th: "กระทรวงพาณิชย์".into(),
+        abbr: "พณ.".into(),
         ministry_abbr: "พณ.".into(),
         ministry_th: "กระทรวงพาณิชย์".into(),
         name_en: String::new(),
     }
+}
+
+const ARTICLES: &str = include_str!("../data/clarification-articles.jsonl");
+
+/// The ministry's real clarification (thaigov.go.th 63613, ชี้แจงประเด็นสำคัญ), as the
+/// government's feed would deliver it at `published`.
+fn clarification(published: OffsetDateTime) -> NewDocument {
+    let a: serde_json::Value = ARTICLES
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["id"] == "63613")
+        .expect("the article is in the test data");
+    NewDocument::new(praden_core::DocumentParts {
+        source_id: "thaigov",
+        kind: SourceKind::Official,
+        outlet: "thaigov.go.th",
+        url: a["url"].as_str(),
+        item_id: None,
+        title: a["title"].as_str().unwrap(),
+        body: a["body"].as_str().unwrap(),
+        published_at: Some(published),
+        fetched_at: published,
+    })
+    .unwrap()
 }
 
 fn configured(mut config: Config, receiver: &WebhookReceiver, sink: &SmtpSink) -> Config {
@@ -50,7 +76,8 @@ fn configured(mut config: Config, receiver: &WebhookReceiver, sink: &SmtpSink) -
     config
 }
 
-/// A story of two articles proposed to the queue for DIT; returns the candidate's id.
+/// A story of two articles proposed to the queue for the Ministry of Commerce; returns the
+/// candidate's id.
 async fn propose(app: &RunningApp, at: OffsetDateTime) -> i64 {
     let docs = [("matichon.co.th", "มติชน"), ("thairath.co.th", "ไทยรัฐ")]
         .iter()
@@ -62,8 +89,8 @@ async fn propose(app: &RunningApp, at: OffsetDateTime) -> i64 {
                 outlet,
                 url: Some(&format!("https://{host}/news/{i}")),
                 item_id: None,
-                title: "ราคาไข่ไก่ขึ้นแผงละ 10 บาท ผู้บริโภคเดือดร้อนทั่วประเทศ",
-                body: "กรมการค้าภายในเตรียมตรวจสอบราคาไข่ไก่",
+                title: "ชาวสวนผักโอด ผักไทยราคาตก หลังจีนเปิดประเทศ",
+                body: "ชาวสวนผักเรียกร้องให้รัฐควบคุมการนำเข้าผักจากจีน",
                 published_at: Some(at - Duration::hours(2)),
                 fetched_at: at,
             })
@@ -72,15 +99,15 @@ async fn propose(app: &RunningApp, at: OffsetDateTime) -> i64 {
         .collect::<Vec<_>>();
     let ids = app.store().insert_documents(&docs).await.unwrap().inserted;
     let proposal = Proposal {
-        title: "ราคาไข่ไก่ขึ้นแผงละ 10 บาท".into(),
-        summary: "ราคาไข่ไก่ขึ้นแผงละ 10 บาท ผู้บริโภคเดือดร้อนทั่วประเทศ".into(),
+        title: "ผักไทยราคาตก".into(),
+        summary: "ชาวสวนผักโอด ผักไทยราคาตก หลังจีนเปิดประเทศ".into(),
         score: 0.7,
         criteria: Vec::new(),
         misleading: None,
         agencies: vec![AgencyProposal {
-            agency: dit(),
+            agency: commerce(),
             score: 0.9,
-            reasons: vec!["กล่าวถึง กรมการค้าภายใน".into()],
+            reasons: vec!["กล่าวถึง กระทรวงพาณิชย์".into()],
         }],
         deadline_days: 1,
         deadline_rule: "default".into(),
@@ -124,17 +151,17 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
     let app = RunningApp::start_with_clock(config.clone(), clock.clone()).await;
     let store = app.store().clone();
     app.add_user("somchai", Role::Monitor, "รหัสของสมชาย").await;
-    app.add_agency_user("dit", "กรมการค้าภายใน", "รหัสของกรม")
+    app.add_agency_user("moc", "กระทรวงพาณิชย์", "รหัสของกระทรวง")
         .await;
     app.add_agency_user("pcd", "กรมควบคุมมลพิษ", "รหัสของกรมอื่น")
         .await;
     store
         .save_agency_contacts(
             &[NewContact {
-                agency: "กรมการค้าภายใน".into(),
+                agency: "กระทรวงพาณิชย์".into(),
                 name: "นางสาวพิมพ์ใจ รักงาน".into(),
-                position: "ผู้อำนวยการกองส่งเสริมการค้า".into(),
-                email: Some("pimjai@dit.test".into()),
+                position: "ผู้อำนวยการกองประชาสัมพันธ์".into(),
+                email: Some("pimjai@moc.test".into()),
                 line_id: None,
             }],
             &DecisionContext {
@@ -161,7 +188,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
             b.goto(&format!("{base}/candidates/{candidate}"));
             b.fill(
                 "form[action$='/approve'] input[name=title]",
-                "ราคาไข่ไก่แพง กระทบค่าครองชีพ",
+                "กรณีผักไทยราคาตก หลังจีนเปิดประเทศ",
             );
             b.click("form[action$='/approve'] button[type=submit]");
             assert!(b.text("body").contains("อนุมัติแล้ว"), "{}", b.text("body"));
@@ -180,7 +207,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
     clock.set(due);
     let pushes = receiver.wait_for(1).await;
     let group = pushes[0].body["messages"][0]["text"].as_str().unwrap();
-    assert!(group.contains("ราคาไข่ไก่แพง กระทบค่าครองชีพ / หน่วยงานที่ต้องชี้แจง กรมการค้าภายใน"));
+    assert!(group.contains("กรณีผักไทยราคาตก หลังจีนเปิดประเทศ / หน่วยงานที่ต้องชี้แจง กระทรวงพาณิชย์"));
     let (_, published) = app.get_json(&format!("/api/v1/assignments/{slot}")).await;
     let official = published["text"].as_str().unwrap();
     assert!(
@@ -196,60 +223,78 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
     assert!(text.contains(&link), "{text}");
     let path = link.trim_start_matches("https://praden.prd.test");
 
-    // 3. The agency follows the link, acknowledges, and reports with a photo and a PDF.
+    // 3. The agency follows the link and acknowledges.
+    tokio::task::spawn_blocking({
+        let (base, path) = (base.clone(), path.to_string());
+        move || {
+            let mut b = Browser::launch_or_skip().expect("chromium");
+            b.login(&base, "moc", "รหัสของกระทรวง");
+            b.goto(&format!("{base}{path}"));
+            assert!(b.text("h1").contains("ผักไทยราคาตก"), "{}", b.text("body"));
+            b.fill(
+                "form[action$='/acknowledge'] input[name=position]",
+                "ผู้อำนวยการกองประชาสัมพันธ์",
+            );
+            b.click("form[action$='/acknowledge'] button[type=submit]");
+            assert!(b.text("body").contains("ผู้อำนวยการกองประชาสัมพันธ์"));
+        }
+    })
+    .await
+    .unwrap();
+
+    // 4. Then thaigov.go.th carries the ministry's clarification; praden finds it in the
+    // coverage and attaches it to the issue.
+    store
+        .insert_documents(&[clarification(OffsetDateTime::now_utc())])
+        .await
+        .unwrap();
+    let found = app
+        .wait_json(&format!("/api/v1/issues/{issue}/clarifications"), |s, b| {
+            s == 200
+                && b["clarifications"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty())
+        })
+        .await;
+    assert!(found.to_string().contains("thaigov.go.th"), "{found}");
+
+    // 5. The agency confirms it as its report — prefilled from the article — and adds a
+    // photo and a PDF.
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("แถลงข่าว.png");
     let pdf = dir.path().join("ข่าวประชาสัมพันธ์.pdf");
     std::fs::write(&photo, PNG).unwrap();
     std::fs::write(&pdf, PDF).unwrap();
-    // The clarification was made half an hour ago (Bangkok), written as Thai users write it:
-    // 5/12/2569, 10.30 น.
-    let made = to_bangkok(OffsetDateTime::now_utc() - Duration::minutes(30));
-    let clarified = format!(
-        "{}/{}/{}",
-        made.day(),
-        u8::from(made.month()),
-        made.year() + 543
-    );
-    let at = format!("{:02}.{:02} น.", made.hour(), made.minute());
     let evidence: Vec<i64> = tokio::task::spawn_blocking({
         let (base, path, shots) = (base.clone(), path.to_string(), shots.to_string());
         move || {
             let mut b = Browser::launch_or_skip().expect("chromium");
-            b.login(&base, "dit", "รหัสของกรม");
+            b.login(&base, "moc", "รหัสของกระทรวง");
             b.goto(&format!("{base}{path}"));
-            assert!(b.text("h1").contains("ราคาไข่ไก่แพง"), "{}", b.text("body"));
-            b.fill(
-                "form[action$='/acknowledge'] input[name=position]",
-                "ผู้อำนวยการกอง",
-            );
-            b.click("form[action$='/acknowledge'] button[type=submit]");
+            assert!(b.text("body").contains("พบการชี้แจง"), "{}", b.text("body"));
+            b.click("a[href*='?found=']");
+            let speaker = b.eval("document.querySelector('input[name=speaker]').value");
             assert!(
-                b.text("body").contains("ผู้อำนวยการกอง"),
-                "{}",
-                b.text("body")
+                speaker.as_str().is_some_and(|s| !s.is_empty()),
+                "the speaker is prefilled: {speaker}"
             );
-            b.fill("input[name=date]", &clarified);
-            b.fill("input[name=time]", &at);
-            b.fill("input[name=speaker]", "อธิบดีกรมการค้าภายใน");
-            b.fill(
-                "textarea[name=content]",
-                "ราคาไข่ไก่ปรับขึ้นตามต้นทุนอาหารสัตว์ กรมฯ ขอความร่วมมือตรึงราคาหน้าฟาร์ม",
+            let content = b.eval("document.querySelector('textarea[name=content]').value");
+            assert!(
+                content.as_str().is_some_and(|c| c.contains("ผัก")),
+                "the key content is prefilled: {content}"
             );
             b.eval(
                 "document.querySelector(\"input[name=channel][value=press_conference]\").click()",
             );
-            b.eval("document.querySelector(\"input[name=channel][value=website]\").click()");
-            b.fill("input[name=link_website]", "https://www.dit.go.th/news/1");
             b.choose_files("input[name=files]", &[photo.as_path(), pdf.as_path()]);
             b.screenshot(&format!("{shots}-report-form"));
             b.click("form[action$='/reports'] button[type=submit]");
             let body = b.text("body");
-            assert!(body.contains("อธิบดีกรมการค้าภายใน"), "{body}");
             assert!(
-                body.contains("แถลงข่าว") && body.contains("เว็บไซต์"),
+                body.contains("แถลงข่าว") && body.contains("thaigov.go.th"),
                 "{body}"
             );
+            assert!(body.contains("ยืนยันเป็นรายงานแล้ว"), "{body}");
             b.screenshot(&format!("{shots}-agency"));
             let ids = b.eval(
                 "[...document.querySelectorAll(\"a[href^='/evidence/']\")]\
@@ -266,7 +311,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
     .unwrap();
     assert_eq!(evidence.len(), 2, "the photo and the PDF");
 
-    // 4. Another agency finds nothing of it; the monitors' pages are not for it.
+    // 6. Another agency finds nothing of it; the monitors' pages are not for it.
     tokio::task::spawn_blocking({
         let (base, path) = (base.clone(), path.to_string());
         let evidence = evidence.clone();
@@ -274,7 +319,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
             let mut b = Browser::launch_or_skip().expect("chromium");
             b.login(&base, "pcd", "รหัสของกรมอื่น");
             b.goto(&format!("{base}/agency"));
-            assert!(!b.text("body").contains("ราคาไข่ไก่"), "{}", b.text("body"));
+            assert!(!b.text("body").contains("ผักไทย"), "{}", b.text("body"));
             for (url, words) in [
                 (format!("{base}{path}"), "ไม่พบ"),
                 (format!("{base}/evidence/{}", evidence[0]), "ไม่พบ"),
@@ -285,7 +330,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
                 b.goto(&url);
                 let body = b.text("body");
                 assert!(body.contains(words), "{url}: {body}");
-                assert!(!body.contains("ราคาไข่ไก่"), "{url} shows the issue: {body}");
+                assert!(!body.contains("ผักไทย"), "{url} shows the issue: {body}");
             }
         }
     })
@@ -301,13 +346,14 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
         assert_eq!(r.status(), 404, "{url}");
     }
 
-    // 5. The monitor sees the issue's life and assesses the report.
+    // 7. The monitor sees what was found and the issue's life, and assesses the report.
     tokio::task::spawn_blocking({
         let (base, shots) = (base.clone(), shots.to_string());
         move || {
             let mut b = Browser::launch_or_skip().expect("chromium");
             b.login(&base, "somchai", "รหัสของสมชาย");
             b.goto(&format!("{base}/issues/{issue}"));
+            assert!(b.text("body").contains("พบการชี้แจง"));
             let life = b.text("table.life");
             assert!(
                 life.contains("ตอบรับ") && life.contains("ผู้อำนวยการกอง"),
@@ -325,7 +371,7 @@ async fn the_loop_closes_from_approval_to_assessment_in_chromium(db: Db) {
             assert!(body.contains("ทันกำหนด: ใช่ · ช่องทาง: 2"), "{body}");
             b.screenshot(&format!("{shots}-issue"));
             b.goto(&format!("{base}/assignments/{slot}"));
-            assert!(b.text("body").contains("mail:pimjai@dit.test"));
+            assert!(b.text("body").contains("mail:pimjai@moc.test"));
             b.screenshot(&format!("{shots}-assignment"));
         }
     })
