@@ -4,6 +4,7 @@ pub mod access;
 pub mod backoff;
 pub mod document;
 pub mod html;
+pub mod kpi;
 pub mod report;
 pub mod review;
 pub mod social;
