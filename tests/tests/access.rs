@@ -72,6 +72,7 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/api/v1/assignments/{date}/message",  "/api/v1/assignments/2026-11-23/message", FEED),
     ("GET",  "/assignments",                        "/assignments",                           MONITORS),
     ("GET",  "/overdue",                            "/overdue",                               MONITORS),
+    ("GET",  "/api/v1/kpi",                         "/api/v1/kpi?period=2570Q1",              MONITORS),
     ("POST", "/issues/{id}/reports/{report}/assess", "/issues/999999/reports/1/assess",       MONITORS),
     ("POST", "/api/v1/issues/{id}/reports/{report}/assessment", "/api/v1/issues/999999/reports/1/assessment", MONITORS),
     ("GET",  "/api/v1/issues/overdue",              "/api/v1/issues/overdue",                 MONITORS),

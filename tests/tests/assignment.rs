@@ -637,6 +637,50 @@ async fn the_1030_message_reaches_ia_chat_and_each_agency_by_mail_and_line(db: D
         assert!(page.contains(needle), "the issue page lacks {needle}");
     }
 
+    // The KPI of the quarter (FY 2570 Q1, as of the real clock, past both due days): DIT
+    // clarified in time, on two channels with evidence on time, judged only partly complete;
+    // PCD never clarified.
+    let (status, kpi) = app.get_json("/api/v1/kpi?period=2570Q1&by=agency").await;
+    assert_eq!(status, 200, "{kpi}");
+    assert_eq!(
+        kpi["label_th"],
+        "ไตรมาส 1 ปีงบประมาณ 2570 (1 ต.ค. 2569 – 31 ธ.ค. 2569)"
+    );
+    let row = |name: &str| {
+        kpi["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no row {name}: {kpi}"))
+            .clone()
+    };
+    let dit = row("กรมการค้าภายใน");
+    assert_eq!(
+        (
+            &dit["in_time"],
+            &dit["multi_channel"],
+            &dit["complete"],
+            &dit["evidence_on_time"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0),
+            &serde_json::json!(1)
+        )
+    );
+    assert_eq!(row("กรมควบคุมมลพิษ")["not_clarified"], 1);
+    assert_eq!(kpi["total"]["percent_in_time"], 50.0);
+    let (_, by_ministry) = app.get_json("/api/v1/kpi?period=2570Q1").await;
+    assert_eq!(by_ministry["by"], "ministry");
+    assert_eq!(
+        by_ministry["rows"][0]["name"],
+        "กระทรวงทรัพยากรธรรมชาติและสิ่งแวดล้อม"
+    );
+    let (status, bad) = app.get_json("/api/v1/kpi?period=2026Q1").await;
+    assert_eq!(status, 400, "{bad}");
+
     // A restart (or a second process on this database) publishes no second message.
     let before = receiver.received().len();
     app.stop().await;

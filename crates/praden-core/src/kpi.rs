@@ -17,7 +17,9 @@
 //!   and to the point (the latest assessment of the first report says yes); evidence within
 //!   2 days of the report.
 
-use crate::thai_time::{format_thai_date_short, parse_date_any_era};
+use crate::report::{evidence_due, Assessment, Completeness, Evidence, Report};
+use crate::review::{Issue, IssueStatus};
+use crate::thai_time::{format_thai_date_short, parse_date_any_era, to_bangkok};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use time::{Date, Duration, Month, Weekday};
@@ -275,6 +277,49 @@ pub struct IssueFacts {
     pub evidence_on_time: bool,
 }
 
+/// The KPI's facts of `issue`, from its reports, evidence and assessments (any order): the
+/// first clarification its current agency reported, and that report's quality.
+pub fn facts_of(
+    issue: &Issue,
+    reports: &[&Report],
+    evidence: &[&Evidence],
+    assessments: &[&Assessment],
+) -> IssueFacts {
+    let first = reports
+        .iter()
+        .filter(|r| r.agency == issue.agency.name_th)
+        .min_by_key(|r| (r.clarified_at, r.id));
+    let (mut multi_channel, mut complete, mut evidence_on_time) = (false, false, false);
+    if let Some(r) = first {
+        let channels: HashSet<&str> = r.channels.iter().map(|c| c.channel.as_str()).collect();
+        multi_channel = channels.len() > 1;
+        complete = assessments
+            .iter()
+            .filter(|a| a.report_id == r.id)
+            .max_by_key(|a| a.id)
+            .is_some_and(|a| a.completeness == Completeness::Yes);
+        evidence_on_time = evidence
+            .iter()
+            .filter(|e| e.report_id.is_none_or(|id| id == r.id))
+            .map(|e| e.at)
+            .min()
+            .is_some_and(|at| to_bangkok(at).date() <= evidence_due(r.at));
+    }
+    IssueFacts {
+        issue_id: issue.id,
+        title: issue.title.clone(),
+        agency: issue.agency.name_th.clone(),
+        ministry: issue.agency.ministry_th.clone(),
+        assigned: to_bangkok(issue.approved_at).date(),
+        deadline_days: issue.deadline_days,
+        withdrawn: issue.status == IssueStatus::Withdrawn,
+        clarified: first.map(|r| to_bangkok(r.clarified_at).date()),
+        multi_channel,
+        complete,
+        evidence_on_time,
+    }
+}
+
 /// How one issue counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -354,11 +399,31 @@ pub struct CountedIssue {
     pub title: String,
     pub agency: String,
     pub ministry: String,
+    #[serde(serialize_with = "iso")]
     pub assigned: Date,
+    #[serde(serialize_with = "iso")]
     pub due: Date,
+    #[serde(serialize_with = "iso_option")]
     pub clarified: Option<Date>,
     #[serde(flatten)]
     pub outcome: Outcome,
+}
+
+/// `YYYY-MM-DD` (C.E.), as the API gives days.
+fn iso<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
+fn iso_option<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => iso(d, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// The KPI of a period: all, by ministry, by agency, and the issues behind them.

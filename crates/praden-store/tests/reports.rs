@@ -15,6 +15,7 @@ praden_store::both_backends!(
     reports_are_kept_latest_first_with_their_event_and_audit_record,
     evidence_stays_within_its_issue_and_its_limit,
     a_report_needs_the_issues_agency_and_not_a_declined_one,
+    the_kpi_reads_each_issues_first_report_and_its_quality,
 );
 
 const NOW: OffsetDateTime = datetime!(2026-12-01 03:00 UTC);
@@ -281,4 +282,76 @@ async fn a_report_needs_the_issues_agency_and_not_a_declined_one(store: Store) {
         .unwrap_err();
     assert!(matches!(e, DecisionError::InvalidState { .. }), "{e:?}");
     assert!(store.issue_reports(id).await.unwrap().is_empty());
+}
+
+/// The KPI's facts of a period (README, "The timeliness KPI"): the first clarification the
+/// issue's agency reported, its channels, evidence and latest assessment; withdrawn issues
+/// are read (and marked) so the KPI can leave them out; issues outside the days are not.
+async fn the_kpi_reads_each_issues_first_report_and_its_quality(store: Store) {
+    use praden_core::report::{report_facts, Completeness};
+    let reported = issue(&store, "reported", COMMERCE).await;
+    let silent = issue(&store, "silent", COMMERCE).await;
+    let withdrawn = issue(&store, "withdrawn", COMMERCE).await;
+    store
+        .withdraw_issue(withdrawn, 1, "ซ้ำกับประเด็นอื่น", &ctx("mon"))
+        .await
+        .unwrap();
+    // Two reports: the KPI counts the first clarification (made earlier), not the latest.
+    let mut early = report("อธิบดี");
+    early.clarified_at = NOW - Duration::hours(2);
+    let first = store
+        .add_report(reported, COMMERCE, &early, &ctx("moc"))
+        .await
+        .unwrap();
+    let mut later = report("รองอธิบดี");
+    later.channels.truncate(1);
+    store
+        .add_report(reported, COMMERCE, &later, &ctx("moc"))
+        .await
+        .unwrap();
+    store
+        .add_evidence(
+            &file(reported, Some(first.id), 10, "a"),
+            1 << 20,
+            &ctx("moc"),
+        )
+        .await
+        .unwrap();
+    let facts = report_facts(&first, NOW.date(), &[], NOW);
+    store
+        .assess_report(
+            first.id,
+            facts,
+            Completeness::Partly,
+            "ตอบบางส่วน",
+            &ctx("mon"),
+        )
+        .await
+        .unwrap();
+    store
+        .assess_report(first.id, facts, Completeness::Yes, "", &ctx("mon"))
+        .await
+        .unwrap();
+
+    let day = praden_core::thai_time::to_bangkok(NOW).date();
+    let all = store.kpi_facts(day, day).await.unwrap();
+    let of = |id: i64| all.iter().find(|f| f.issue_id == id).unwrap();
+    assert_eq!(all.len(), 3);
+    let r = of(reported);
+    assert_eq!(
+        r.clarified,
+        Some(praden_core::thai_time::to_bangkok(early.clarified_at).date())
+    );
+    assert!(r.multi_channel, "the first report's two channels");
+    assert!(r.complete, "the latest assessment says yes");
+    assert!(r.evidence_on_time);
+    assert_eq!((r.agency.as_str(), r.deadline_days), (COMMERCE, 2));
+    assert_eq!(of(silent).clarified, None);
+    assert!(of(withdrawn).withdrawn);
+    let yesterday = day - Duration::days(1);
+    assert!(store
+        .kpi_facts(yesterday, yesterday)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -18,6 +18,7 @@ mod feed;
 mod html;
 pub mod ingest;
 mod issue_pages;
+mod kpi;
 mod overdue;
 mod pages;
 mod reports;
@@ -315,6 +316,7 @@ fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
             briefs::assignment_message,
         )
         .get("/overdue", MONITORS, overdue::page)
+        .get("/api/v1/kpi", MONITORS, kpi::api)
         .get("/api/v1/issues/overdue", MONITORS, overdue::api)
         .get("/assignments", MONITORS, assignments::list)
         .get("/assignments/{date}", MONITORS, assignments::page)

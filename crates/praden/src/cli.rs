@@ -73,6 +73,20 @@ pub enum Command {
         #[arg(long)]
         no_deliver: bool,
     },
+    /// The timeliness KPI of a period (ร้อยละการชี้แจงประเด็นสำคัญที่ทันต่อสถานการณ์), by ministry
+    /// or agency; the definitions are in README.md.
+    Kpi {
+        /// A Thai fiscal period: 2570Q1, 2570H1, 2570, or FIRST..LAST days (default: the
+        /// current quarter).
+        #[arg(long)]
+        period: Option<String>,
+        /// Rows by `ministry` or `agency`.
+        #[arg(long, default_value = "ministry")]
+        by: String,
+        /// `table` or `json` (the figures and every issue behind them).
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
     /// Print the official assignment message (ข้าพเจ้า … จบการส่งประเด็น) for the issues
     /// approved on a day and not withdrawn; names and titles come from [assignment].
     AssignmentMessage {
@@ -313,6 +327,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
             no_deliver,
         } => assignment(config()?, date, json, dry_run, no_deliver).await,
+        Command::Kpi {
+            ref period,
+            ref by,
+            ref format,
+        } => kpi(config()?, period.as_deref(), by, format).await,
         Command::AssignmentMessage { ref date, json } => {
             let day = praden_core::thai_time::parse_date_any_era(date)?;
             let config = config()?;
@@ -545,6 +564,84 @@ async fn assignment(
         }
     }
     store.close().await;
+    Ok(())
+}
+
+async fn kpi(config: Config, period: Option<&str>, by: &str, format: &str) -> anyhow::Result<()> {
+    use praden_core::kpi::{compute, DeadlineDays, Period};
+    let today = praden_core::thai_time::to_bangkok(time::OffsetDateTime::now_utc()).date();
+    let period = match period {
+        Some(p) => Period::parse(p)?,
+        None => Period::quarter_of(today),
+    };
+    if !matches!(by, "ministry" | "agency") {
+        anyhow::bail!("--by {by:?}: expected ministry or agency");
+    }
+    if !matches!(format, "table" | "json") {
+        anyhow::bail!("--format {format:?}: expected table or json");
+    }
+    let store = praden_store::Store::connect(&config.database_url).await?;
+    let facts = store.kpi_facts(period.first, period.last).await;
+    store.close().await;
+    let kpi = compute(&facts?, &period, &DeadlineDays::Calendar, today);
+    let rows = if by == "agency" {
+        &kpi.by_agency
+    } else {
+        &kpi.by_ministry
+    };
+    if format == "json" {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "period": period.code(),
+                "label_th": period.label_th(),
+                "by": by,
+                "total": kpi.total,
+                // As the API gives them: one object per row, with its name.
+                "rows": rows
+                    .iter()
+                    .map(|(name, f)| {
+                        let mut row = serde_json::to_value(f).expect("figures serialise");
+                        row["name"] = name.clone().into();
+                        row
+                    })
+                    .collect::<Vec<_>>(),
+                "issues": kpi.issues,
+            }))?
+        );
+        return Ok(());
+    }
+    println!("{}", period.label_th());
+    let pct = |p: Option<f64>| p.map_or("—".to_string(), |p| format!("{p:.1}"));
+    let mut table = vec![[
+        if by == "agency" {
+            "หน่วยงาน"
+        } else {
+            "กระทรวง"
+        },
+        "ประเด็น",
+        "ทันกำหนด",
+        "ล่าช้า",
+        "ไม่ชี้แจง",
+        "รอครบกำหนด",
+        "ร้อยละทันกำหนด",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (name, f) in rows.iter().chain([(&"รวม".to_string(), &kpi.total)]) {
+        table.push(vec![
+            name.clone(),
+            f.assigned.to_string(),
+            f.in_time.to_string(),
+            f.late.to_string(),
+            f.not_clarified.to_string(),
+            f.pending.to_string(),
+            pct(f.percent_in_time),
+        ]);
+    }
+    for line in crate::accounts::columns(&table) {
+        println!("{line}");
+    }
     Ok(())
 }
 
