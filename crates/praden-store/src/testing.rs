@@ -146,3 +146,82 @@ macro_rules! both_backends {
         mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { $crate::testing::on_postgres(super::$name).await } )* }
     };
 }
+
+/// A ministry-level agency named `name`, as store tests assign issues to.
+pub fn ministry(name: &str) -> praden_core::review::AgencyRef {
+    praden_core::review::AgencyRef {
+        name_th: name.into(),
+        abbr: "พณ.".into(),
+        ministry_abbr: "พณ.".into(),
+        ministry_th: name.into(),
+        name_en: "Ministry".into(),
+    }
+}
+
+/// An issue approved at `now` by `ctx.actor`, assigned to the ministry `to` with 2 days to
+/// clarify, from a one-article story of its own keyed `key`; returns its id.
+pub async fn approved_issue(
+    store: &Store,
+    key: &str,
+    to: &str,
+    ctx: &crate::DecisionContext,
+) -> i64 {
+    use praden_core::review::{AgencyProposal, KindCounts, Proposal};
+    let now = ctx.now;
+    let doc = praden_core::NewDocument::new(praden_core::DocumentParts {
+        source_id: "matichon",
+        kind: praden_core::SourceKind::News,
+        outlet: "มติชน",
+        url: Some(&format!("https://matichon.test/{key}")),
+        item_id: None,
+        title: &format!("ข่าว {key}"),
+        body: "ราคาไข่ไก่แพงขึ้นทั่วประเทศ ผู้บริโภคเดือดร้อน",
+        published_at: Some(now - time::Duration::hours(3)),
+        fetched_at: now,
+    })
+    .expect("a valid document");
+    let ids = store
+        .insert_documents(&[doc])
+        .await
+        .expect("the document is stored")
+        .inserted;
+    let proposal = Proposal {
+        title: key.into(),
+        summary: "ราคาไข่ไก่แพงขึ้น".into(),
+        score: 0.6,
+        criteria: vec![],
+        misleading: None,
+        agencies: vec![AgencyProposal {
+            agency: ministry(to),
+            score: 0.9,
+            reasons: vec![],
+        }],
+        deadline_days: 1,
+        deadline_rule: "default".into(),
+        outlets: vec!["มติชน".into()],
+        links: vec![],
+        counts: KindCounts {
+            news: 1,
+            ..KindCounts::default()
+        },
+        articles: 1,
+        first_seen: now - time::Duration::hours(3),
+        last_seen: now,
+        public_matter: None,
+    };
+    let c = store
+        .upsert_proposal(&ids, &proposal, 2.0, now)
+        .await
+        .expect("the candidate is stored");
+    let approval = crate::Approval {
+        title: key.into(),
+        agency: ministry(to),
+        deadline_days: 2,
+        source: "มติชนออนไลน์".into(),
+    };
+    store
+        .approve_candidate(c.candidate_id, 1, &approval, ctx)
+        .await
+        .expect("the candidate is approved")
+        .id
+}

@@ -3,9 +3,8 @@
 //! job's mark, listed best first with their document, and only open issues of the window are
 //! looked for.
 
-use praden_core::review::{AgencyProposal, AgencyRef, KindCounts, Proposal};
 use praden_core::{NewDocument, SourceKind};
-use praden_store::{Approval, DecisionContext, NewClarification, Store};
+use praden_store::{DecisionContext, NewClarification, Store};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -13,16 +12,6 @@ praden_store::both_backends!(clarifications_attach_once_with_the_jobs_mark,);
 
 const NOW: OffsetDateTime = datetime!(2026-12-01 03:00 UTC);
 const COMMERCE: &str = "กระทรวงพาณิชย์";
-
-fn agency(name: &str) -> AgencyRef {
-    AgencyRef {
-        name_th: name.into(),
-        abbr: "พณ.".into(),
-        ministry_abbr: "พณ.".into(),
-        ministry_th: name.into(),
-        name_en: "Ministry".into(),
-    }
-}
 
 fn ctx(actor: &str) -> DecisionContext {
     DecisionContext {
@@ -34,58 +23,7 @@ fn ctx(actor: &str) -> DecisionContext {
 
 /// An approved issue assigned to `to`, from a story of its own.
 async fn issue(store: &Store, key: &str, to: &str) -> i64 {
-    let doc = NewDocument::new(praden_core::DocumentParts {
-        source_id: "matichon",
-        kind: SourceKind::News,
-        outlet: "มติชน",
-        url: Some(&format!("https://matichon.test/{key}")),
-        item_id: None,
-        title: &format!("ข่าว {key}"),
-        body: "ราคาไข่ไก่แพงขึ้นทั่วประเทศ ผู้บริโภคเดือดร้อน",
-        published_at: Some(NOW - Duration::hours(3)),
-        fetched_at: NOW,
-    })
-    .unwrap();
-    let ids = store.insert_documents(&[doc]).await.unwrap().inserted;
-    let proposal = Proposal {
-        title: key.into(),
-        summary: "ราคาไข่ไก่แพงขึ้น".into(),
-        score: 0.6,
-        criteria: vec![],
-        misleading: None,
-        agencies: vec![AgencyProposal {
-            agency: agency(to),
-            score: 0.9,
-            reasons: vec![],
-        }],
-        deadline_days: 1,
-        deadline_rule: "default".into(),
-        outlets: vec!["มติชน".into()],
-        links: vec![],
-        counts: KindCounts {
-            news: 1,
-            ..KindCounts::default()
-        },
-        articles: 1,
-        first_seen: NOW - Duration::hours(3),
-        last_seen: NOW,
-        public_matter: None,
-    };
-    let c = store
-        .upsert_proposal(&ids, &proposal, 2.0, NOW)
-        .await
-        .unwrap();
-    let approval = Approval {
-        title: key.into(),
-        agency: agency(to),
-        deadline_days: 2,
-        source: "มติชนออนไลน์".into(),
-    };
-    store
-        .approve_candidate(c.candidate_id, 1, &approval, &ctx("mon"))
-        .await
-        .unwrap()
-        .id
+    praden_store::testing::approved_issue(store, key, to, &ctx("mon")).await
 }
 
 async fn official(store: &Store, key: &str, published: OffsetDateTime) -> i64 {
