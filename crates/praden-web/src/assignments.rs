@@ -5,8 +5,8 @@
 
 use crate::auth::Identity;
 use crate::briefs::{
-    days_page, deliveries_section, iso, parse_day, revisions_nav, DaysPage, DeliveryView,
-    RevisionView,
+    days_page, deliveries_section, iso, load, parse_day, revisions_nav, DaysPage, DeliveryView,
+    Loaded, RevisionView,
 };
 use crate::extract::{Json, Path, Query};
 use crate::html::{esc, shell};
@@ -16,11 +16,11 @@ use axum::response::Html;
 use axum::Extension;
 use praden_brief::{AgencyMessage, AssignmentContent, AssignmentLine};
 use praden_core::thai_time::format_thai_date_short;
-use praden_store::{Delivery, PublicationKind, PublicationRevision, StoredPublication};
+use praden_store::PublicationKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 #[derive(Deserialize)]
 pub struct RevisionParams {
@@ -30,40 +30,6 @@ pub struct RevisionParams {
 #[derive(Deserialize)]
 pub struct ListParams {
     before: Option<String>,
-}
-
-struct Loaded {
-    stored: StoredPublication,
-    content: AssignmentContent,
-    revisions: Vec<PublicationRevision>,
-    deliveries: Vec<Delivery>,
-}
-
-async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loaded, ApiError> {
-    if let Some(r) = revision.filter(|r| *r < 1) {
-        return Err(ApiError::BadParameter(format!(
-            "revision {r} is out of range (revisions start at 1)"
-        )));
-    }
-    let publications = state.store.assignments();
-    let stored = publications.get(slot, revision).await?.ok_or_else(|| {
-        ApiError::NotFound(match revision {
-            Some(r) => format!("the assignment message of {slot} has no revision {r}"),
-            None => format!("no assignment message has been published for {slot}"),
-        })
-    })?;
-    let content: AssignmentContent = serde_json::from_str(&stored.content).map_err(|e| {
-        ApiError::Internal(format!(
-            "assignment message {} (revision {}) is not readable: {e}",
-            stored.id, stored.revision
-        ))
-    })?;
-    Ok(Loaded {
-        revisions: publications.revisions(slot).await?,
-        deliveries: publications.deliveries(stored.id).await?,
-        stored,
-        content,
-    })
 }
 
 #[derive(Serialize)]
@@ -91,7 +57,8 @@ pub async fn api(
     Query(p): Query<RevisionParams>,
 ) -> Result<Json<AssignmentResponse>, ApiError> {
     let slot = parse_day(&date)?;
-    let l = load(&state, slot, p.revision).await?;
+    let l: Loaded<AssignmentContent> =
+        load(&state, PublicationKind::Assignment, slot, p.revision).await?;
     Ok(Json(AssignmentResponse {
         date: iso(slot),
         revision: l.stored.revision,
@@ -135,7 +102,8 @@ pub async fn page(
     Query(p): Query<RevisionParams>,
 ) -> Result<Html<String>, ApiError> {
     let slot = parse_day(&date)?;
-    let l = load(&state, slot, p.revision).await?;
+    let l: Loaded<AssignmentContent> =
+        load(&state, PublicationKind::Assignment, slot, p.revision).await?;
     let day = iso(slot);
     let title = format!("การส่งประเด็น {}", format_thai_date_short(slot));
     let mut body = format!("<h1>{}</h1>", esc(&title));

@@ -37,43 +37,46 @@ pub(crate) fn parse_day(s: &str) -> Result<Date, ApiError> {
     parse_date_any_era(s).map_err(|e| ApiError::BadParameter(format!("date: {e}")))
 }
 
-struct Loaded {
-    stored: StoredPublication,
-    brief: Brief,
-    revisions: Vec<PublicationRevision>,
-    deliveries: Vec<Delivery>,
+/// A publication's revision as a page or the API shows it: the stored row, what it says
+/// (`T`, read from its JSON content), every revision of its day and its deliveries.
+pub(crate) struct Loaded<T> {
+    pub stored: StoredPublication,
+    pub content: T,
+    pub revisions: Vec<PublicationRevision>,
+    pub deliveries: Vec<Delivery>,
 }
 
-async fn load(state: &AppState, slot: Date, revision: Option<i64>) -> Result<Loaded, ApiError> {
+/// Revision `revision` (or the latest) of the `kind` publication of `slot`.
+pub(crate) async fn load<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    kind: PublicationKind,
+    slot: Date,
+    revision: Option<i64>,
+) -> Result<Loaded<T>, ApiError> {
     if let Some(r) = revision.filter(|r| *r < 1) {
         return Err(ApiError::BadParameter(format!(
             "revision {r} is out of range (revisions start at 1)"
         )));
     }
-    let stored = state
-        .store
-        .briefs()
-        .get(slot, revision)
-        .await?
-        .ok_or_else(|| {
-            ApiError::NotFound(match revision {
-                Some(r) => format!("the brief of {slot} has no revision {r}"),
-                None => format!("no brief has been published for {slot}"),
-            })
-        })?;
-    let brief: Brief = serde_json::from_str(&stored.content).map_err(|e| {
+    let publications = state.store.publications(kind);
+    let noun = kind.noun();
+    let stored = publications.get(slot, revision).await?.ok_or_else(|| {
+        ApiError::NotFound(match revision {
+            Some(r) => format!("the {noun} of {slot} has no revision {r}"),
+            None => format!("no {noun} has been published for {slot}"),
+        })
+    })?;
+    let content: T = serde_json::from_str(&stored.content).map_err(|e| {
         ApiError::Internal(format!(
-            "brief {} (revision {}) is not readable: {e}",
+            "{noun} {} (revision {}) is not readable: {e}",
             stored.id, stored.revision
         ))
     })?;
-    let revisions = state.store.briefs().revisions(slot).await?;
-    let deliveries = state.store.briefs().deliveries(stored.id).await?;
     Ok(Loaded {
+        revisions: publications.revisions(slot).await?,
+        deliveries: publications.deliveries(stored.id).await?,
         stored,
-        brief,
-        revisions,
-        deliveries,
+        content,
     })
 }
 
@@ -146,7 +149,7 @@ pub async fn api(
     Query(p): Query<BriefParams>,
 ) -> Result<Json<BriefResponse>, ApiError> {
     let slot = parse_day(&date)?;
-    let l = load(&state, slot, p.revision).await?;
+    let l: Loaded<Brief> = load(&state, PublicationKind::Brief, slot, p.revision).await?;
     Ok(Json(BriefResponse {
         slot: iso(slot),
         revision: l.stored.revision,
@@ -155,7 +158,7 @@ pub async fn api(
         late: l.stored.late,
         trigger: l.stored.trigger.as_str(),
         revisions: l.revisions.iter().map(RevisionView::from).collect(),
-        brief: l.brief,
+        brief: l.content,
         messages: l.stored.messages,
         markdown: l.stored.markdown,
         deliveries: l.deliveries.into_iter().map(DeliveryView::from).collect(),
@@ -271,7 +274,7 @@ pub async fn page(
     Query(p): Query<BriefParams>,
 ) -> Result<Html<String>, ApiError> {
     let slot = parse_day(&date)?;
-    let l = load(&state, slot, p.revision).await?;
+    let l: Loaded<Brief> = load(&state, PublicationKind::Brief, slot, p.revision).await?;
     let day = iso(slot);
     let mut body = String::new();
     body.push_str(&revisions_nav(
@@ -281,7 +284,7 @@ pub async fn page(
         &format!("/briefs/{day}"),
         &format!("/api/v1/briefs/{day}"),
     ));
-    body.push_str(&html_fragment(&l.brief));
+    body.push_str(&html_fragment(&l.content));
     body.push_str(&deliveries_section(
         "การส่งสรุปประเด็น",
         "ไม่ได้กำหนดปลายทางสำหรับส่งสรุปประเด็น",
