@@ -20,7 +20,7 @@
 use crate::report::{evidence_due, Assessment, Completeness, Evidence, Report};
 use crate::review::{Issue, IssueStatus};
 use crate::thai_time::{format_thai_date_short, parse_date_any_era, to_bangkok};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use time::{Date, Duration, Month, Weekday};
 
@@ -321,7 +321,7 @@ pub fn facts_of(
 }
 
 /// How one issue counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     InTime,
@@ -331,6 +331,28 @@ pub enum Outcome {
     NotClarified,
     /// Not clarified and not yet due: left out of the percentage.
     Pending,
+}
+
+impl Outcome {
+    /// In Thai, as the pages and exports say it.
+    pub fn label_th(self) -> String {
+        match self {
+            Self::InTime => "ทันเวลา".into(),
+            Self::Late { days } => format!("ล่าช้า {days} วัน"),
+            Self::NotClarified => "ไม่ได้ชี้แจง".into(),
+            Self::Pending => "ยังไม่ถึงกำหนด".into(),
+        }
+    }
+
+    /// `in_time`, `late`, `not_clarified`, `pending`: the drill-down's filter names.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::InTime => "in_time",
+            Self::Late { .. } => "late",
+            Self::NotClarified => "not_clarified",
+            Self::Pending => "pending",
+        }
+    }
 }
 
 /// How `f` counts on `today` (Bangkok), its deadline counted by `days`.
@@ -366,9 +388,9 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn add(&mut self, f: &IssueFacts, o: Outcome) {
+    fn add(&mut self, i: &CountedIssue) {
         self.assigned += 1;
-        match o {
+        match i.outcome {
             Outcome::InTime => self.in_time += 1,
             Outcome::Late { days } => {
                 self.late += 1;
@@ -377,99 +399,267 @@ impl Figures {
             Outcome::NotClarified => self.not_clarified += 1,
             Outcome::Pending => self.pending += 1,
         }
-        if matches!(o, Outcome::InTime | Outcome::Late { .. }) {
-            self.multi_channel += u32::from(f.multi_channel);
-            self.complete += u32::from(f.complete);
-            self.evidence_on_time += u32::from(f.evidence_on_time);
+        if matches!(i.outcome, Outcome::InTime | Outcome::Late { .. }) {
+            self.multi_channel += u32::from(i.multi_channel);
+            self.complete += u32::from(i.complete);
+            self.evidence_on_time += u32::from(i.evidence_on_time);
         }
     }
 
     fn finish(&mut self) {
-        let decided = self.in_time + self.late + self.not_clarified;
-        self.percent_in_time = (decided > 0)
-            .then(|| (f64::from(self.in_time) * 1000.0 / f64::from(decided)).round() / 10.0);
+        self.percent_in_time = percent(self.in_time, self.decided());
         self.late_days.sort_unstable();
+    }
+
+    /// In time, late or not clarified: what the percentage is over.
+    pub fn decided(&self) -> u32 {
+        self.in_time + self.late + self.not_clarified
+    }
+
+    /// In time or late.
+    pub fn clarified(&self) -> u32 {
+        self.in_time + self.late
     }
 }
 
-/// One issue behind the figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `part` of `whole` in per cent, one decimal; `None` of nothing.
+pub fn percent(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| (f64::from(part) * 1000.0 / f64::from(whole)).round() / 10.0)
+}
+
+/// One issue behind the figures: its facts and how it counted. A closed period keeps these,
+/// so they read back as they were written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CountedIssue {
     pub issue_id: i64,
     pub title: String,
     pub agency: String,
     pub ministry: String,
-    #[serde(serialize_with = "iso")]
+    #[serde(with = "iso")]
     pub assigned: Date,
-    #[serde(serialize_with = "iso")]
+    pub deadline_days: u32,
+    #[serde(with = "iso")]
     pub due: Date,
-    #[serde(serialize_with = "iso_option")]
+    #[serde(with = "iso_option")]
     pub clarified: Option<Date>,
     #[serde(flatten)]
     pub outcome: Outcome,
+    pub multi_channel: bool,
+    pub complete: bool,
+    pub evidence_on_time: bool,
 }
 
 /// `YYYY-MM-DD` (C.E.), as the API gives days.
-fn iso<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!(
-        "{:04}-{:02}-{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    ))
-}
+mod iso {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
 
-fn iso_option<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => iso(d, s),
-        None => s.serialize_none(),
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.format(FORMAT).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text, FORMAT).map_err(serde::de::Error::custom)
     }
 }
 
-/// The KPI of a period: all, by ministry, by agency, and the issues behind them.
+mod iso_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::iso::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        #[derive(Deserialize)]
+        struct Day(#[serde(with = "super::iso")] Date);
+        Ok(Option::<Day>::deserialize(d)?.map(|Day(d)| d))
+    }
+}
+
+/// The figures of one ministry or agency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub name: String,
+    /// The ministry (a ministry's own row: itself).
+    pub ministry: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The KPI of a period: all, by ministry (by name), by agency (by ministry, then name), and
+/// the issues behind them (by assignment day).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Kpi {
     pub total: Figures,
-    pub by_ministry: BTreeMap<String, Figures>,
-    pub by_agency: BTreeMap<String, Figures>,
+    pub by_ministry: Vec<Row>,
+    pub by_agency: Vec<Row>,
     pub issues: Vec<CountedIssue>,
+}
+
+/// How each of `facts` assigned within `period` counts as of `today`; withdrawn issues are
+/// left out.
+pub fn count(
+    facts: &[IssueFacts],
+    period: &Period,
+    days: &DeadlineDays,
+    today: Date,
+) -> Vec<CountedIssue> {
+    facts
+        .iter()
+        .filter(|f| !f.withdrawn && period.contains(f.assigned))
+        .map(|f| {
+            let (due, outcome) = outcome(f, days, today);
+            CountedIssue {
+                issue_id: f.issue_id,
+                title: f.title.clone(),
+                agency: f.agency.clone(),
+                ministry: f.ministry.clone(),
+                assigned: f.assigned,
+                deadline_days: f.deadline_days,
+                due,
+                clarified: f.clarified,
+                outcome,
+                multi_channel: f.multi_channel,
+                complete: f.complete,
+                evidence_on_time: f.evidence_on_time,
+            }
+        })
+        .collect()
+}
+
+/// The figures of `issues`.
+pub fn tally(mut issues: Vec<CountedIssue>) -> Kpi {
+    let mut total = Figures::default();
+    let mut ministries: BTreeMap<&str, Figures> = BTreeMap::new();
+    let mut agencies: BTreeMap<(&str, &str), Figures> = BTreeMap::new();
+    issues.sort_by_key(|i| (i.assigned, i.issue_id));
+    for i in &issues {
+        total.add(i);
+        ministries.entry(&i.ministry).or_default().add(i);
+        agencies.entry((&i.ministry, &i.agency)).or_default().add(i);
+    }
+    total.finish();
+    let by_ministry = ministries
+        .into_iter()
+        .map(|(m, mut figures)| {
+            figures.finish();
+            Row {
+                name: m.to_string(),
+                ministry: m.to_string(),
+                figures,
+            }
+        })
+        .collect();
+    let by_agency = agencies
+        .into_iter()
+        .map(|((m, a), mut figures)| {
+            figures.finish();
+            Row {
+                name: a.to_string(),
+                ministry: m.to_string(),
+                figures,
+            }
+        })
+        .collect();
+    Kpi {
+        total,
+        by_ministry,
+        by_agency,
+        issues,
+    }
 }
 
 /// Counts `facts` assigned within `period`, as of `today`.
 pub fn compute(facts: &[IssueFacts], period: &Period, days: &DeadlineDays, today: Date) -> Kpi {
-    let mut kpi = Kpi {
-        total: Figures::default(),
-        by_ministry: BTreeMap::new(),
-        by_agency: BTreeMap::new(),
-        issues: Vec::new(),
-    };
-    for f in facts
+    tally(count(facts, period, days, today))
+}
+
+/// A fiscal quarter whose figures were closed: the issues as they counted when it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedQuarter {
+    pub period: Period,
+    pub issues: Vec<CountedIssue>,
+}
+
+/// The issues of `period` as of `today`: those of a closed quarter as they were kept, the rest
+/// counted from `facts` (which may hold issues of the closed quarters too; they are ignored).
+pub fn count_with_closed(
+    facts: &[IssueFacts],
+    closed: &[ClosedQuarter],
+    period: &Period,
+    days: &DeadlineDays,
+    today: Date,
+) -> Vec<CountedIssue> {
+    let frozen = |d: Date| closed.iter().any(|c| c.period.contains(d));
+    let live: Vec<IssueFacts> = facts
         .iter()
-        .filter(|f| !f.withdrawn && period.contains(f.assigned))
-    {
-        let (due, o) = outcome(f, days, today);
-        kpi.total.add(f, o);
-        kpi.by_ministry
-            .entry(f.ministry.clone())
-            .or_default()
-            .add(f, o);
-        kpi.by_agency.entry(f.agency.clone()).or_default().add(f, o);
-        kpi.issues.push(CountedIssue {
-            issue_id: f.issue_id,
-            title: f.title.clone(),
-            agency: f.agency.clone(),
-            ministry: f.ministry.clone(),
-            assigned: f.assigned,
-            due,
-            clarified: f.clarified,
-            outcome: o,
-        });
+        .filter(|f| !frozen(f.assigned))
+        .cloned()
+        .collect();
+    let mut issues = count(&live, period, days, today);
+    issues.extend(
+        closed
+            .iter()
+            .flat_map(|c| &c.issues)
+            .filter(|i| period.contains(i.assigned))
+            .cloned(),
+    );
+    issues
+}
+
+/// The fiscal quarters that overlap `period`, oldest first.
+pub fn quarters_within(period: &Period) -> Vec<Period> {
+    let mut q = Period::quarter_of(period.first);
+    let mut out = Vec::new();
+    while q.first <= period.last {
+        out.push(q);
+        q = Period::quarter_of(q.last + Duration::days(1));
     }
-    kpi.total.finish();
-    kpi.by_ministry.values_mut().for_each(Figures::finish);
-    kpi.by_agency.values_mut().for_each(Figures::finish);
-    kpi.issues.sort_by_key(|i| (i.assigned, i.issue_id));
-    kpi
+    out
+}
+
+/// The `n` fiscal quarters ending with the one holding `last`, oldest first: the trend.
+pub fn quarters_ending(last: Date, n: usize) -> Vec<Period> {
+    let mut q = Period::quarter_of(last);
+    let mut out = vec![q];
+    while out.len() < n {
+        q = Period::quarter_of(q.first - Duration::days(1));
+        out.push(q);
+    }
+    out.reverse();
+    out
+}
+
+/// How late the late ones were, in buckets for the chart: 1, 2, 3–7, 8–14 and over 14 days.
+pub const LATENESS_BUCKETS: [(&str, i64, i64); 5] = [
+    ("1 วัน", 1, 1),
+    ("2 วัน", 2, 2),
+    ("3–7 วัน", 3, 7),
+    ("8–14 วัน", 8, 14),
+    ("เกิน 14 วัน", 15, i64::MAX),
+];
+
+/// How many of `late_days` fall in each of [`LATENESS_BUCKETS`].
+pub fn lateness(late_days: &[i64]) -> [u32; 5] {
+    let mut out = [0; 5];
+    for &d in late_days {
+        if let Some(b) = LATENESS_BUCKETS
+            .iter()
+            .position(|&(_, lo, hi)| lo <= d && d <= hi)
+        {
+            out[b] += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -614,17 +804,23 @@ mod tests {
             )
         };
         assert_eq!(row(&kpi.total), (5, 2, 1, 1, 1, Some(50.0), 2, 1, 1));
+        let named = |rows: &[Row], name: &str| {
+            rows.iter()
+                .find(|r| r.name == name)
+                .map(|r| (r.ministry.clone(), row(&r.figures)))
+                .unwrap()
+        };
         assert_eq!(
-            row(&kpi.by_ministry[MOC]),
-            (3, 2, 1, 0, 0, Some(66.7), 2, 1, 1)
+            named(&kpi.by_ministry, MOC),
+            (MOC.into(), (3, 2, 1, 0, 0, Some(66.7), 2, 1, 1))
         );
         assert_eq!(
-            row(&kpi.by_ministry[MNRE]),
-            (2, 0, 0, 1, 1, Some(0.0), 0, 0, 0)
+            named(&kpi.by_ministry, MNRE),
+            (MNRE.into(), (2, 0, 0, 1, 1, Some(0.0), 0, 0, 0))
         );
         assert_eq!(
-            row(&kpi.by_agency[PCD]),
-            (2, 0, 0, 1, 1, Some(0.0), 0, 0, 0)
+            named(&kpi.by_agency, PCD),
+            (MNRE.into(), (2, 0, 0, 1, 1, Some(0.0), 0, 0, 0))
         );
         assert_eq!(kpi.total.late_days, vec![3]);
         assert_eq!(
@@ -643,5 +839,69 @@ mod tests {
         assert_eq!((due, o), (date!(2026 - 11 - 02), Outcome::InTime));
         let (_, o) = outcome(&friday, &DeadlineDays::Calendar, date!(2027 - 01 - 01));
         assert_eq!(o, Outcome::Late { days: 2 });
+    }
+
+    #[test]
+    fn a_closed_quarter_keeps_its_issues_as_they_counted() {
+        let mut late_report = facts(1, "กรมการค้าภายใน", "กระทรวงพาณิชย์", date!(2026 - 12 - 30));
+        let q1 = Period::parse("2570Q1").unwrap();
+        // Closed on 2 January with nothing reported: not clarified.
+        let closed = ClosedQuarter {
+            period: q1,
+            issues: count(
+                std::slice::from_ref(&late_report),
+                &q1,
+                &DeadlineDays::Calendar,
+                date!(2027 - 01 - 02),
+            ),
+        };
+        // A report arrives on 3 January; the closed quarter does not move, the open one would.
+        late_report.clarified = Some(date!(2027 - 01 - 03));
+        let mut next = facts(2, "กรมการค้าภายใน", "กระทรวงพาณิชย์", date!(2027 - 01 - 04));
+        next.clarified = Some(date!(2027 - 01 - 04));
+        let all = [late_report.clone(), next];
+        let today = date!(2027 - 01 - 10);
+        let h1 = Period::parse("2570H1").unwrap();
+        let kept = tally(count_with_closed(
+            &all,
+            std::slice::from_ref(&closed),
+            &h1,
+            &DeadlineDays::Calendar,
+            today,
+        ));
+        assert_eq!(
+            (kept.total.in_time, kept.total.late, kept.total.not_clarified),
+            (1, 0, 1)
+        );
+        let live = compute(&all, &h1, &DeadlineDays::Calendar, today);
+        assert_eq!(
+            (live.total.in_time, live.total.late, live.total.not_clarified),
+            (1, 1, 0)
+        );
+        // What a closed quarter keeps reads back as it was written.
+        let json = serde_json::to_string(&closed.issues).unwrap();
+        let back: Vec<CountedIssue> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, closed.issues);
+        assert!(json.contains("\"assigned\":\"2026-12-30\""), "{json}");
+    }
+
+    #[test]
+    fn trends_run_over_fiscal_quarters_and_lateness_over_buckets() {
+        let codes = |ps: Vec<Period>| ps.iter().map(Period::code).collect::<Vec<_>>();
+        assert_eq!(
+            codes(quarters_ending(date!(2027 - 02 - 01), 4)),
+            ["2569Q3", "2569Q4", "2570Q1", "2570Q2"]
+        );
+        assert_eq!(
+            codes(quarters_within(&Period::parse("2570").unwrap())),
+            ["2570Q1", "2570Q2", "2570Q3", "2570Q4"]
+        );
+        assert_eq!(
+            codes(quarters_within(&Period::parse("15/12/2569..2/1/2570").unwrap())),
+            ["2570Q1", "2570Q2"]
+        );
+        assert_eq!(lateness(&[1, 1, 2, 3, 7, 8, 14, 15, 400]), [2, 1, 2, 2, 2]);
+        assert_eq!(percent(2, 3), Some(66.7));
+        assert_eq!(percent(0, 0), None);
     }
 }
