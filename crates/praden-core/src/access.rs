@@ -22,16 +22,20 @@ pub enum Role {
     /// or, for a ministry, to it and its departments — and nothing else. Each such user is
     /// bound to one agency.
     Agency,
+    /// The KPI's evaluators outside the Spokesman Office (OPDC, ก.พ.ร.): the KPI pages, the
+    /// quarterly report and its exports, read-only. People only, like agencies.
+    Evaluator,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Self::Admin,
         Self::Monitor,
         Self::Editor,
         Self::Consumer,
         Self::Ingest,
         Self::Agency,
+        Self::Evaluator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Role {
             Self::Consumer => "consumer",
             Self::Ingest => "ingest",
             Self::Agency => "agency",
+            Self::Evaluator => "evaluator",
         }
     }
 
@@ -53,7 +58,7 @@ impl Role {
     /// Whether an API token may hold the role. An agency's access is bound to its agency,
     /// which only a user account carries.
     pub fn takes_tokens(self) -> bool {
-        self != Self::Agency
+        !matches!(self, Self::Agency | Self::Evaluator)
     }
 }
 
@@ -64,7 +69,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?} (expected one of: admin, monitor, editor, consumer, ingest, agency)")]
+#[error("unknown role {0:?} (expected one of: admin, monitor, editor, consumer, ingest, agency, evaluator)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -31,8 +31,8 @@ pub use publications::{
     PublicationRevision, PublicationTrigger, Publications, Published, StoredPublication,
 };
 pub use review::{
-    Approval, CandidateFilter, DecisionContext, DecisionError, FoundClarification,
-    NewClarification, ProposalChange, ProposalOutcome,
+    Approval, CandidateFilter, ClosedQuarterRecord, DecisionContext, DecisionError,
+    FoundClarification, KpiIssues, NewClarification, ProposalChange, ProposalOutcome,
 };
 pub use source_state::{ItemFailure, SourceState, SourceStatus};
 pub use webhooks::{DeadLetter, WebhookCursor};

@@ -15,12 +15,14 @@ mod clarifications;
 mod decisions;
 mod events;
 mod issues;
+mod kpi;
 mod reports;
 mod responses;
 
 pub use candidates::{CandidateFilter, ProposalChange, ProposalOutcome};
 pub use clarifications::{FoundClarification, NewClarification};
 pub use issues::due_date;
+pub use kpi::{ClosedQuarterRecord, KpiIssues};
 
 use crate::audit::AuditEntry;
 use crate::StoreError;
