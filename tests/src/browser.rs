@@ -327,14 +327,30 @@ impl Browser {
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().expect("the screenshot's data"))
             .expect("base64 from Chromium");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-            PathBuf::from,
-        );
-        let dir = target.join("screenshots");
-        std::fs::create_dir_all(&dir).expect("target/screenshots");
-        let file = dir.join(format!("{name}.png"));
+        let file = screenshots_dir().join(format!("{name}.png"));
         std::fs::write(&file, png).expect("the screenshot file");
+        file
+    }
+
+    /// Renders the page as it prints (CSS `@media print`) until the browser closes.
+    pub fn emulate_print(&mut self) {
+        self.command("Emulation.setEmulatedMedia", json!({"media": "print"}));
+    }
+
+    /// Prints the page on A4 (its own `@page` rules win) to `target/screenshots/NAME.pdf`;
+    /// returns the file.
+    pub fn print_pdf_a4(&mut self, name: &str) -> PathBuf {
+        use base64::Engine;
+        let pdf = self.command(
+            "Page.printToPDF",
+            json!({"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": true,
+                   "preferCSSPageSize": true}),
+        );
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(pdf["data"].as_str().expect("the PDF's data"))
+            .expect("base64 from Chromium");
+        let file = screenshots_dir().join(format!("{name}.pdf"));
+        std::fs::write(&file, bytes).expect("the PDF file");
         file
     }
 
@@ -377,4 +393,16 @@ impl Drop for Browser {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `target/screenshots`, made if need be: where the browser tests leave what a reviewer
+/// looks at.
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("target/screenshots");
+    dir
 }

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub mod browser;
+pub mod kpi;
 pub mod seed;
 pub mod smtp;
 pub use browser::Browser;
@@ -293,6 +294,7 @@ impl TestEnv {
                 days_before: 1,
             },
             evidence: praden::config::EvidenceConfig::default(),
+            kpi: praden_web::KpiSettings::default(),
         }
     }
 }
@@ -510,6 +512,31 @@ impl RunningApp {
     }
 
     /// Stops the application as SIGTERM would, and waits until it has shut down cleanly.
+    /// Stops the application and starts it again on `config` (the same database), keeping
+    /// the tokens: what restarting the server does. The new one listens on a new port.
+    pub async fn restart(self, config: Config) -> Self {
+        self.shutdown.cancel();
+        self.task
+            .await
+            .expect("the application task")
+            .expect("a clean shutdown");
+        let app = Application::build(config)
+            .await
+            .expect("the application builds again");
+        let base = format!("http://{}", app.local_addr());
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(app.run(shutdown.clone()));
+        Self {
+            base,
+            shutdown,
+            task,
+            admin_token: self.admin_token,
+            editor_token: self.editor_token,
+            store: self.store,
+            client: self.client,
+        }
+    }
+
     pub async fn stop(self) {
         self.store.close().await;
         self.shutdown.cancel();

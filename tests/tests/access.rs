@@ -9,7 +9,7 @@ use praden_web::auth::Access;
 use reqwest::Method;
 use std::collections::BTreeSet;
 
-use Role::{Admin, Agency, Consumer, Editor, Ingest, Monitor};
+use Role::{Admin, Agency, Consumer, Editor, Evaluator, Ingest, Monitor};
 
 /// `None`: public. `Some(roles)`: these roles (admins may always, listed or not).
 type Who = Option<&'static [Role]>;
@@ -22,6 +22,8 @@ const ADMINS: Who = Some(&[Admin]);
 const PUSH: Who = Some(&[Admin, Ingest]);
 const BRIEFS: Who = Some(&[Admin, Monitor, Editor]);
 const AGENCY: Who = Some(&[Admin, Agency]);
+/// The KPI, its report and exports: monitors and evaluators.
+const KPI: Who = Some(&[Admin, Monitor, Evaluator]);
 /// Evidence files: the agency whose issue it is (checked per file) and monitors.
 const EVIDENCE: Who = Some(&[Admin, Agency, Monitor]);
 
@@ -72,7 +74,14 @@ const MATRIX: &[(&str, &str, &str, Who)] = &[
     ("GET",  "/api/v1/assignments/{date}/message",  "/api/v1/assignments/2026-11-23/message", FEED),
     ("GET",  "/assignments",                        "/assignments",                           MONITORS),
     ("GET",  "/overdue",                            "/overdue",                               MONITORS),
-    ("GET",  "/api/v1/kpi",                         "/api/v1/kpi?period=2570Q1",              MONITORS),
+    ("GET",  "/api/v1/kpi",                         "/api/v1/kpi?period=2570Q1",              KPI),
+    ("GET",  "/kpi",                                "/kpi?period=2570Q1",                     KPI),
+    ("GET",  "/kpi/report",                         "/kpi/report?period=2570Q1",              KPI),
+    ("GET",  "/kpi/export.csv",                     "/kpi/export.csv?period=2570Q1",          KPI),
+    ("GET",  "/kpi/export.xlsx",                    "/kpi/export.xlsx?period=2570Q1",         KPI),
+    ("POST", "/kpi/close",                          "/kpi/close",                             ADMINS),
+    ("POST", "/kpi/reopen",                         "/kpi/reopen",                            ADMINS),
+    ("GET",  "/agency/kpi",                         "/agency/kpi?period=2570Q1",              AGENCY),
     ("POST", "/issues/{id}/reports/{report}/assess", "/issues/999999/reports/1/assess",       MONITORS),
     ("POST", "/api/v1/issues/{id}/reports/{report}/assessment", "/api/v1/issues/999999/reports/1/assessment", MONITORS),
     ("GET",  "/api/v1/issues/overdue",              "/api/v1/issues/overdue",                 MONITORS),

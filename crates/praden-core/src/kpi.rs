@@ -17,12 +17,11 @@
 //!   and to the point (the latest assessment of the first report says yes); evidence within
 //!   2 days of the report.
 
-use crate::report::{evidence_due, Assessment, Completeness, Evidence, Report};
-use crate::review::{Issue, IssueStatus};
+use crate::report::evidence_due;
 use crate::thai_time::{format_thai_date_short, parse_date_any_era, to_bangkok};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use time::{Date, Duration, Month, Weekday};
+use time::{Date, Duration, Month, OffsetDateTime, Weekday};
 
 /// The Buddhist era is the common era plus this.
 const BE: i32 = 543;
@@ -277,27 +276,68 @@ pub struct IssueFacts {
     pub evidence_on_time: bool,
 }
 
+/// What the KPI reads of an assigned issue's own record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignedIssue {
+    pub id: i64,
+    pub title: String,
+    /// The agency it is assigned to now, and its ministry.
+    pub agency: String,
+    pub ministry: String,
+    pub approved_at: OffsetDateTime,
+    pub deadline_days: u32,
+    pub withdrawn: bool,
+}
+
+/// What the KPI reads of a clarification report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSeen {
+    pub id: i64,
+    /// The agency that reported it.
+    pub agency: String,
+    pub clarified_at: OffsetDateTime,
+    /// When it was reported: evidence is due 2 days after.
+    pub at: OffsetDateTime,
+    /// How many distinct channels it was published on.
+    pub channels: usize,
+}
+
+/// What the KPI reads of an evidence item: its report (none: the issue's) and when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceSeen {
+    pub report_id: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
+/// What the KPI reads of an assessment: whether it judged the report complete and to the
+/// point (the latest, by id, counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssessmentSeen {
+    pub id: i64,
+    pub report_id: i64,
+    pub complete: bool,
+}
+
 /// The KPI's facts of `issue`, from its reports, evidence and assessments (any order): the
 /// first clarification its current agency reported, and that report's quality.
 pub fn facts_of(
-    issue: &Issue,
-    reports: &[&Report],
-    evidence: &[&Evidence],
-    assessments: &[&Assessment],
+    issue: &AssignedIssue,
+    reports: &[&ReportSeen],
+    evidence: &[&EvidenceSeen],
+    assessments: &[&AssessmentSeen],
 ) -> IssueFacts {
     let first = reports
         .iter()
-        .filter(|r| r.agency == issue.agency.name_th)
+        .filter(|r| r.agency == issue.agency)
         .min_by_key(|r| (r.clarified_at, r.id));
     let (mut multi_channel, mut complete, mut evidence_on_time) = (false, false, false);
     if let Some(r) = first {
-        let channels: HashSet<&str> = r.channels.iter().map(|c| c.channel.as_str()).collect();
-        multi_channel = channels.len() > 1;
+        multi_channel = r.channels > 1;
         complete = assessments
             .iter()
             .filter(|a| a.report_id == r.id)
             .max_by_key(|a| a.id)
-            .is_some_and(|a| a.completeness == Completeness::Yes);
+            .is_some_and(|a| a.complete);
         evidence_on_time = evidence
             .iter()
             .filter(|e| e.report_id.is_none_or(|id| id == r.id))
@@ -308,11 +348,11 @@ pub fn facts_of(
     IssueFacts {
         issue_id: issue.id,
         title: issue.title.clone(),
-        agency: issue.agency.name_th.clone(),
-        ministry: issue.agency.ministry_th.clone(),
+        agency: issue.agency.clone(),
+        ministry: issue.ministry.clone(),
         assigned: to_bangkok(issue.approved_at).date(),
         deadline_days: issue.deadline_days,
-        withdrawn: issue.status == IssueStatus::Withdrawn,
+        withdrawn: issue.withdrawn,
         clarified: first.map(|r| to_bangkok(r.clarified_at).date()),
         multi_channel,
         complete,
@@ -870,12 +910,20 @@ mod tests {
             today,
         ));
         assert_eq!(
-            (kept.total.in_time, kept.total.late, kept.total.not_clarified),
+            (
+                kept.total.in_time,
+                kept.total.late,
+                kept.total.not_clarified
+            ),
             (1, 0, 1)
         );
         let live = compute(&all, &h1, &DeadlineDays::Calendar, today);
         assert_eq!(
-            (live.total.in_time, live.total.late, live.total.not_clarified),
+            (
+                live.total.in_time,
+                live.total.late,
+                live.total.not_clarified
+            ),
             (1, 1, 0)
         );
         // What a closed quarter keeps reads back as it was written.
@@ -897,7 +945,9 @@ mod tests {
             ["2570Q1", "2570Q2", "2570Q3", "2570Q4"]
         );
         assert_eq!(
-            codes(quarters_within(&Period::parse("15/12/2569..2/1/2570").unwrap())),
+            codes(quarters_within(
+                &Period::parse("15/12/2569..2/1/2570").unwrap()
+            )),
             ["2570Q1", "2570Q2"]
         );
         assert_eq!(lateness(&[1, 1, 2, 3, 7, 8, 14, 15, 400]), [2, 1, 2, 2, 2]);

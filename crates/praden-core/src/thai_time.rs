@@ -98,6 +98,18 @@ pub fn format_thai_date_short(d: Date) -> String {
     )
 }
 
+/// `14 ก.พ. 2560 09:30 น.`: an instant's Bangkok day and time of day, as Thai pages and
+/// reports print it.
+pub fn format_thai_moment(t: OffsetDateTime) -> String {
+    let b = to_bangkok(t);
+    format!(
+        "{} {:02}:{:02} น.",
+        format_thai_date_short(b.date()),
+        b.hour(),
+        b.minute()
+    )
+}
+
 /// The years (C.E.) a date given to praden may fall in. The store cannot hold every year
 /// `time` can: SQLite keeps instants as RFC 3339 text, which has no room for a year before 0
 /// or after 9999 (sqlx then fails the whole statement, and with it every other row of the

@@ -15,7 +15,7 @@ mod table;
 
 pub use xlsx::ReportError;
 
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
+use praden_core::thai_time::format_thai_moment;
 use time::OffsetDateTime;
 
 /// Where the figures came from, printed on every export (report footer / notes sheet).
@@ -33,7 +33,7 @@ pub struct Provenance {
 impl Provenance {
     /// When the export was made, as Thai readers write it: `5 ธ.ค. 2569 02:30 น.` (Bangkok).
     pub fn produced_at_th(&self) -> String {
-        thai_date_time(self.produced_at)
+        format_thai_moment(self.produced_at)
     }
 
     /// The lines a footer prints, in order: when it was produced, each source, then how
@@ -44,17 +44,6 @@ impl Provenance {
         out.push(format!("การนับกำหนดชี้แจง: {}", self.deadline_rule));
         out
     }
-}
-
-/// `5 ธ.ค. 2569 02:30 น.`: the Bangkok day in B.E. and the time of day.
-pub fn thai_date_time(t: OffsetDateTime) -> String {
-    let b = to_bangkok(t);
-    format!(
-        "{} {:02}:{:02} น.",
-        format_thai_date_short(b.date()),
-        b.hour(),
-        b.minute()
-    )
 }
 
 /// How the KPI is counted, one Thai sentence a line: the workbook's notes sheet and the

@@ -24,24 +24,15 @@ const IN_TIME: &str = "#1f7a3a";
 const LATE: &str = "#c98a00";
 const NOT_CLARIFIED: &str = "#b3261e";
 
-/// Escapes text for XML content and attribute values: `& < > " '`. Control characters other
-/// than tab, LF and CR are dropped, since XML 1.0 cannot hold them at all and a news title
-/// may carry one.
+/// Escapes text for XML content and attribute values as the pages escape HTML. Control
+/// characters other than tab, LF and CR are dropped first, since XML 1.0 cannot hold them at
+/// all and a news title may carry one.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = s
+        .chars()
+        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    praden_core::html::escape(&kept)
 }
 
 /// "ไตรมาส 1/2570" for a fiscal quarter; other periods by their code (`2570H1`, `2570`, …).
@@ -727,7 +718,7 @@ mod tests {
             },
         ];
         let svg = bars("A & B <ทดสอบ>", &rows, Some(72.5));
-        assert!(svg.contains("กรม &lt;A&gt; &amp; &quot;B&quot; &apos;C&apos;"));
+        assert!(svg.contains("กรม &lt;A&gt; &amp; &quot;B&quot; &#39;C&#39;"));
         assert!(svg.contains("<title id=\"kpi-bars-"));
         assert!(svg.contains(">A &amp; B &lt;ทดสอบ&gt;</title>"));
         let doc = parse(&svg);
@@ -831,7 +822,7 @@ mod tests {
 
     #[test]
     fn esc_escapes_the_five_and_drops_what_xml_cannot_hold() {
-        assert_eq!(esc("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&apos;f");
+        assert_eq!(esc("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
         assert_eq!(esc("ก\u{0}ข\u{1b}ค\tง"), "กขค\tง");
     }
 }

@@ -32,7 +32,7 @@ pub use publications::{
 };
 pub use review::{
     Approval, CandidateFilter, ClosedQuarterRecord, DecisionContext, DecisionError,
-    FoundClarification, KpiIssues, NewClarification, ProposalChange, ProposalOutcome,
+    FoundClarification, KpiIssues, KpiVersion, NewClarification, ProposalChange, ProposalOutcome,
 };
 pub use source_state::{ItemFailure, SourceState, SourceStatus};
 pub use webhooks::{DeadLetter, WebhookCursor};

@@ -225,3 +225,121 @@ pub async fn approved_issue(
         .expect("the candidate is approved")
         .id
 }
+
+/// An assigned issue for KPI tests and benchmarks, with how its agency answered.
+#[derive(Debug, Clone)]
+pub struct KpiSeed {
+    pub title: String,
+    /// The agency it ends up with (a reassigned issue's last).
+    pub agency: praden_core::review::AgencyRef,
+    pub approved_at: time::OffsetDateTime,
+    pub deadline_days: u32,
+    pub withdrawn: bool,
+    /// Its agency's first clarification: when, and on how many channels (1 or more).
+    pub report: Option<(time::OffsetDateTime, usize)>,
+}
+
+/// Writes `seeds` straight into the review tables — a candidate, its approved (or withdrawn)
+/// issue with its `approved` feed event, and its report each, as the monitors' and agencies'
+/// steps would leave them, without the audit trail — in transactions of 1,000, for KPI tests
+/// and benchmarks of many years. Returns the issues' ids in order.
+pub async fn seed_kpi_issues(store: &Store, seeds: &[KpiSeed]) -> Vec<i64> {
+    use crate::{on_pool, BeginWrite};
+    use praden_core::report::{Channel, ChannelEntry};
+    let channels = [
+        Channel::PressConference,
+        Channel::Facebook,
+        Channel::Website,
+        Channel::Line,
+    ];
+    let mut ids = Vec::with_capacity(seeds.len());
+    for chunk in seeds.chunks(1000) {
+        let written: Result<Vec<i64>, sqlx::Error> = on_pool!(store, p => async {
+            let mut tx = p.begin_write().await?;
+            let mut out = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                let at = s.approved_at.to_offset(time::UtcOffset::UTC);
+                let candidate: i64 = sqlx::query_scalar(
+                    "INSERT INTO candidates (status, score, articles, last_seen, proposal, \
+                     created_at, updated_at) VALUES ('approved', 0.5, 1, $1, '{}', $1, $1) \
+                     RETURNING id",
+                )
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO issues (candidate_id, status, title, agency, deadline_days, \
+                     due_date, source, criteria, links, approved_by, approved_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'มติชนออนไลน์', '[]', '[]', 'seed', $7, $7) \
+                     RETURNING id",
+                )
+                .bind(candidate)
+                .bind(if s.withdrawn { "withdrawn" } else { "approved" })
+                .bind(&s.title)
+                .bind(serde_json::to_string(&s.agency).expect("an agency serialises"))
+                .bind(i64::from(s.deadline_days))
+                .bind(crate::review::due_date(at, s.deadline_days))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let issue = praden_core::review::Issue {
+                    id,
+                    candidate_id: candidate,
+                    version: 1,
+                    status: if s.withdrawn {
+                        praden_core::review::IssueStatus::Withdrawn
+                    } else {
+                        praden_core::review::IssueStatus::Approved
+                    },
+                    title: s.title.clone(),
+                    agency: s.agency.clone(),
+                    deadline_days: s.deadline_days,
+                    due_date: crate::review::due_date(at, s.deadline_days),
+                    source: "มติชนออนไลน์".into(),
+                    criteria: Vec::new(),
+                    links: Vec::new(),
+                    approved_by: "seed".into(),
+                    approved_at: at,
+                    updated_at: at,
+                };
+                crate::review::events::append_event(
+                    &mut *tx,
+                    praden_core::review::IssueEventKind::Approved,
+                    &issue,
+                    None,
+                    at,
+                )
+                .await?;
+                if let Some((clarified, n)) = s.report {
+                    let entries: Vec<ChannelEntry> = channels
+                        .iter()
+                        .cycle()
+                        .take(n.max(1))
+                        .map(|&channel| ChannelEntry {
+                            channel,
+                            link: None,
+                        })
+                        .collect();
+                    let clarified = clarified.to_offset(time::UtcOffset::UTC);
+                    sqlx::query(
+                        "INSERT INTO issue_reports (issue_id, agency, reporter, clarified_at, \
+                         speaker, content, channels, at, by_user) \
+                         VALUES ($1, $2, 'ผู้รายงาน', $3, 'โฆษก', 'ชี้แจงข้อเท็จจริง', $4, $3, 'seed')",
+                    )
+                    .bind(id)
+                    .bind(&s.agency.name_th)
+                    .bind(clarified)
+                    .bind(serde_json::to_string(&entries).expect("channels serialise"))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                out.push(id);
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await);
+        ids.extend(written.expect("the KPI seeds are written"));
+    }
+    ids
+}

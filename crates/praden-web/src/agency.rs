@@ -29,9 +29,14 @@ const LIST_WINDOW: i64 = 500;
 pub(crate) fn sees(who: &Identity, issue: &Issue) -> bool {
     match (who.role, who.agency.as_deref()) {
         (Role::Admin, _) => true,
-        (Role::Agency, Some(a)) => issue.agency.name_th == a || issue.agency.ministry_th == a,
+        (Role::Agency, Some(a)) => sees_agency(a, &issue.agency.name_th, &issue.agency.ministry_th),
         _ => false,
     }
+}
+
+/// Whether the user of agency (or ministry) `own` sees what belongs to `agency` of `ministry`.
+pub(crate) fn sees_agency(own: &str, agency: &str, ministry: &str) -> bool {
+    agency == own || ministry == own
 }
 
 /// The issue `id` if `who` may see it; otherwise the same 404 as for no such issue.

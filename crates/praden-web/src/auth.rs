@@ -92,6 +92,7 @@ pub fn role_th(role: Role) -> &'static str {
         Role::Consumer => "ระบบรับประเด็น",
         Role::Ingest => "ระบบส่งข้อมูล",
         Role::Agency => "หน่วยงานผู้ชี้แจง",
+        Role::Evaluator => "ผู้ประเมินตัวชี้วัด",
     }
 }
 

@@ -155,31 +155,8 @@ fn csv_row(out: &mut String, hit: &SearchHit) {
         if i > 0 {
             out.push(',');
         }
-        csv_field(out, field);
+        // RFC 4180, and a title that looks like a formula kept as text.
+        out.push_str(&praden_report::csv::field(field));
     }
     out.push_str("\r\n");
-}
-
-/// RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes.
-fn csv_field(out: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(field);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        let mut s = String::new();
-        super::csv_field(&mut s, "นายกฯ \"ย้ำ\", ชัด");
-        assert_eq!(s, "\"นายกฯ \"\"ย้ำ\"\", ชัด\"");
-        let mut s = String::new();
-        super::csv_field(&mut s, "ข่าว");
-        assert_eq!(s, "ข่าว");
-    }
 }

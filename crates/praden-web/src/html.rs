@@ -4,7 +4,6 @@
 use crate::auth::{Access, Identity};
 use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
-use praden_core::thai_time::{format_thai_date_short, to_bangkok};
 use std::fmt::Write;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -30,13 +29,15 @@ pub(crate) fn url_encode(s: &str) -> String {
 
 /// The pages of the navigation bar, in order: name, link, and the route whose access decides
 /// who sees the link — so nobody is shown a page that would answer 403.
-const NAV: [(&str, &str, &str); 11] = [
+const NAV: [(&str, &str, &str); 13] = [
     ("คิวประเด็น", "/queue", "/queue"),
     ("ประเด็นที่อนุมัติ", "/issues", "/issues"),
     ("ติดตามประเด็น", "/overdue", "/overdue"),
     ("ประเด็นของหน่วยงาน", "/agency", "/agency"),
+    ("ตัวชี้วัดของหน่วยงาน", "/agency/kpi", "/agency/kpi"),
     ("สรุปประจำวัน", "/briefs", "/briefs"),
     ("ส่งประเด็น", "/assignments", "/assignments"),
+    ("ตัวชี้วัด", "/kpi", "/kpi"),
     ("ค้นหาข่าว", "/search", "/search"),
     ("แหล่งข่าว", "/sources", "/sources"),
     ("บันทึกการดำเนินการ", "/audit", "/audit"),
@@ -107,13 +108,7 @@ pub(crate) fn kind_th(kind: &str) -> &str {
 /// A moment as the pages show it: the Bangkok day, Thai style, and the time
 /// ("4 ธ.ค. 2569 18:41 น.").
 pub(crate) fn moment(t: OffsetDateTime) -> String {
-    let b = to_bangkok(t);
-    format!(
-        "{} {:02}:{:02} น.",
-        format_thai_date_short(b.date()),
-        b.hour(),
-        b.minute()
-    )
+    praden_core::thai_time::format_thai_moment(t)
 }
 
 /// A whole page: `title` (already plain text), the navigation for `who` with `here` (the
@@ -212,8 +207,10 @@ mod tests {
             "/issues",
             "/overdue",
             "/agency",
+            "/agency/kpi",
             "/briefs",
             "/assignments",
+            "/kpi",
             "/search",
             "/sources",
             "/audit",
@@ -229,6 +226,7 @@ mod tests {
                 "/overdue",
                 "/briefs",
                 "/assignments",
+                "/kpi",
                 "/search",
                 "/sources"
             ]
@@ -240,8 +238,9 @@ mod tests {
         assert!(links(&nav(Some(&who(Role::Consumer)), "/")).is_empty());
         assert_eq!(
             links(&nav(Some(&who(Role::Agency)), "/agency")),
-            ["/agency"]
+            ["/agency", "/agency/kpi"]
         );
+        assert_eq!(links(&nav(Some(&who(Role::Evaluator)), "/kpi")), ["/kpi"]);
         assert_eq!(nav(None, "/search"), "");
         let bar = nav(Some(&who(Role::Monitor)), "/briefs");
         assert!(

@@ -18,7 +18,7 @@ mod feed;
 mod html;
 pub mod ingest;
 mod issue_pages;
-mod kpi;
+pub mod kpi;
 mod overdue;
 mod pages;
 mod reports;
@@ -30,6 +30,7 @@ mod upload;
 pub mod webhooks;
 
 pub use error::ApiError;
+pub use kpi::KpiSettings;
 pub use search::{DEFAULT_LIMIT, MAX_LIMIT};
 
 use auth::{Access, RouteInfo, Routes};
@@ -62,6 +63,10 @@ pub struct AppState {
     pub assignment: Arc<praden_brief::AssignmentSettings>,
     /// Where evidence files are kept, and their size limits (`[evidence]`).
     pub evidence: blobs::EvidenceStore,
+    /// How the KPI counts deadlines, and its target (`[kpi]`).
+    pub kpi: Arc<KpiSettings>,
+    /// The KPI's quarters read lately, checked against the store on every use.
+    pub kpi_cache: Arc<kpi::KpiCache>,
 }
 
 /// Who may use search: editors, monitors (and admins).
@@ -71,6 +76,8 @@ const MONITORS: Access = Access::Roles(&[Role::Monitor]);
 /// The approved-issues feed: the assignment system, monitors (and admins).
 const FEED_READERS: Access = Access::Roles(&[Role::Monitor, Role::Consumer]);
 const ADMINS: Access = Access::Roles(&[Role::Admin]);
+/// The KPI, its report and exports: monitors, the evaluators (and admins).
+const KPI_READERS: Access = Access::Roles(&[Role::Monitor, Role::Evaluator]);
 /// Social-listening vendors pushing posts (and admins).
 const PUSHERS: Access = Access::Roles(&[Role::Ingest]);
 /// Agencies' people, each scoped to its own agency's issues (and admins, who see all).
@@ -98,7 +105,20 @@ fn routes() -> Routes<AppState> {
         .get("/sources", MONITORS, sources::page)
         .post("/api/v1/ingest/social", PUSHERS, ingest::push);
     let r = brief_routes(audit_routes(feed_routes(review_routes(r))));
-    clarification_routes(agency_routes(account_routes(r)))
+    kpi_routes(clarification_routes(agency_routes(account_routes(r))))
+}
+
+/// The timeliness KPI: its page, report and exports for monitors and evaluators, closing
+/// quarters for admins, and each agency's own figures.
+fn kpi_routes(r: Routes<AppState>) -> Routes<AppState> {
+    r.get("/api/v1/kpi", KPI_READERS, kpi::api)
+        .get("/kpi", KPI_READERS, kpi::page)
+        .get("/kpi/report", KPI_READERS, kpi::report)
+        .get("/kpi/export.csv", KPI_READERS, kpi::export_csv)
+        .get("/kpi/export.xlsx", KPI_READERS, kpi::export_xlsx)
+        .post("/kpi/close", ADMINS, kpi::close)
+        .post("/kpi/reopen", ADMINS, kpi::reopen)
+        .get("/agency/kpi", AGENCIES, kpi::agency_page)
 }
 
 /// Clarifications found in the coverage: the monitors', and each agency's of its own issues.
@@ -316,7 +336,6 @@ fn brief_routes(r: Routes<AppState>) -> Routes<AppState> {
             briefs::assignment_message,
         )
         .get("/overdue", MONITORS, overdue::page)
-        .get("/api/v1/kpi", MONITORS, kpi::api)
         .get("/api/v1/issues/overdue", MONITORS, overdue::api)
         .get("/assignments", MONITORS, assignments::list)
         .get("/assignments/{date}", MONITORS, assignments::page)

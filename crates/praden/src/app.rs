@@ -224,6 +224,13 @@ impl Application {
             .evidence
             .open(&self.config.data_dir)
             .context("cannot open the evidence store ([evidence])")?;
+        let kpi = Arc::new(self.config.kpi.clone());
+        let kpi_cache = Arc::new(praden_web::kpi::KpiCache::default());
+        let prewarm = tokio::spawn(praden_web::kpi::prewarm(
+            store.clone(),
+            kpi.clone(),
+            kpi_cache.clone(),
+        ));
         let router = praden_web::router(praden_web::AppState {
             store: store.clone(),
             index,
@@ -242,12 +249,15 @@ impl Application {
             auth: web_auth(&self.config),
             assignment: Arc::new(self.config.assignment.message.clone()),
             evidence,
+            kpi,
+            kpi_cache,
         });
         let router = praden_web::ingest::with_document_sink(router, sink);
         let served =
             praden_web::serve(self.listener, router, shutdown.clone().cancelled_owned()).await;
 
         shutdown.cancel();
+        prewarm.abort();
         let _ = pollers.await;
         if let Some(d) = detector {
             let _ = d.await;

@@ -80,12 +80,17 @@ pub enum Command {
         /// current quarter).
         #[arg(long)]
         period: Option<String>,
-        /// Rows by `ministry` or `agency`.
+        /// Rows by `ministry` or `agency`; `issues` lists the issues behind the figures
+        /// (csv only: table and json show them anyway or not at all).
         #[arg(long, default_value = "ministry")]
         by: String,
-        /// `table` or `json` (the figures and every issue behind them).
+        /// `table`, `csv` (UTF-8 with a BOM), `xlsx` (a sheet per level, the issues and the
+        /// notes; needs --output) or `json` (the figures and every issue behind them).
         #[arg(long, default_value = "table")]
         format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
     },
     /// Print the official assignment message (ข้าพเจ้า … จบการส่งประเด็น) for the issues
     /// approved on a day and not withdrawn; names and titles come from [assignment].
@@ -331,7 +336,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ref period,
             ref by,
             ref format,
-        } => kpi(config()?, period.as_deref(), by, format).await,
+            ref output,
+        } => kpi(config()?, period.as_deref(), by, format, output.as_deref()).await,
         Command::AssignmentMessage { ref date, json } => {
             let day = praden_core::thai_time::parse_date_any_era(date)?;
             let config = config()?;
@@ -567,54 +573,89 @@ async fn assignment(
     Ok(())
 }
 
-async fn kpi(config: Config, period: Option<&str>, by: &str, format: &str) -> anyhow::Result<()> {
-    use praden_core::kpi::{compute, DeadlineDays, Period};
+async fn kpi(
+    config: Config,
+    period: Option<&str>,
+    by: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use praden_core::kpi::Period;
+    use praden_report::csv::Level;
     let today = praden_core::thai_time::to_bangkok(time::OffsetDateTime::now_utc()).date();
     let period = match period {
         Some(p) => Period::parse(p)?,
         None => Period::quarter_of(today),
     };
-    if !matches!(by, "ministry" | "agency") {
-        anyhow::bail!("--by {by:?}: expected ministry or agency");
+    let level = match (by, format) {
+        ("ministry", _) => Level::Ministry,
+        ("agency", _) => Level::Agency,
+        ("issues", "csv") => Level::Issues,
+        ("issues", _) => anyhow::bail!("--by issues goes with --format csv"),
+        _ => anyhow::bail!("--by {by:?}: expected ministry, agency or issues"),
+    };
+    if !matches!(format, "table" | "csv" | "xlsx" | "json") {
+        anyhow::bail!("--format {format:?}: expected table, csv, xlsx or json");
     }
-    if !matches!(format, "table" | "json") {
-        anyhow::bail!("--format {format:?}: expected table or json");
+    if format == "xlsx" && output.is_none() {
+        anyhow::bail!("--format xlsx writes a workbook: name its file with --output FILE");
     }
     let store = praden_store::Store::connect(&config.database_url).await?;
-    let facts = store.kpi_facts(period.first, period.last).await;
+    let gathered = praden_web::kpi::gather_from(
+        &store,
+        &config.kpi,
+        None,
+        period,
+        &praden_web::kpi::Scope::default(),
+    )
+    .await;
     store.close().await;
-    let kpi = compute(&facts?, &period, &DeadlineDays::Calendar, today);
+    let g = gathered?;
+    let kpi = &g.kpi;
     let rows = if by == "agency" {
         &kpi.by_agency
     } else {
         &kpi.by_ministry
     };
-    if format == "json" {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
+    let bytes: Vec<u8> = match format {
+        "json" => {
+            let mut text = serde_json::to_string_pretty(&serde_json::json!({
                 "period": period.code(),
                 "label_th": period.label_th(),
+                "deadline_rule": config.kpi.rule_th,
+                "closed": g.closed.iter().map(|c| c.quarter.period.code()).collect::<Vec<_>>(),
                 "by": by,
                 "total": kpi.total,
-                // As the API gives them: one object per row, with its name.
-                "rows": rows
-                    .iter()
-                    .map(|(name, f)| {
-                        let mut row = serde_json::to_value(f).expect("figures serialise");
-                        row["name"] = name.clone().into();
-                        row
-                    })
-                    .collect::<Vec<_>>(),
+                "rows": rows,
                 "issues": kpi.issues,
-            }))?
-        );
-        return Ok(());
+            }))?;
+            text.push('\n');
+            text.into_bytes()
+        }
+        "csv" => praden_report::csv::csv(kpi, level),
+        "xlsx" => praden_report::xlsx::workbook(kpi, &period, &g.provenance(&config.kpi))?,
+        _ => kpi_table(&g, rows, by == "agency").into_bytes(),
+    };
+    match output {
+        Some(path) => std::fs::write(path, &bytes)
+            .map_err(|e| anyhow::anyhow!("--output {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
     }
-    println!("{}", period.label_th());
+    Ok(())
+}
+
+/// The KPI as a text table: one line per row, then the total.
+fn kpi_table(
+    g: &praden_web::kpi::Gathered,
+    rows: &[praden_core::kpi::Row],
+    by_agency: bool,
+) -> String {
     let pct = |p: Option<f64>| p.map_or("—".to_string(), |p| format!("{p:.1}"));
     let mut table = vec![[
-        if by == "agency" {
+        if by_agency {
             "หน่วยงาน"
         } else {
             "กระทรวง"
@@ -628,9 +669,15 @@ async fn kpi(config: Config, period: Option<&str>, by: &str, format: &str) -> an
     ]
     .map(String::from)
     .to_vec()];
-    for (name, f) in rows.iter().chain([(&"รวม".to_string(), &kpi.total)]) {
+    let total = praden_core::kpi::Row {
+        name: "รวม".into(),
+        ministry: String::new(),
+        figures: g.kpi.total.clone(),
+    };
+    for r in rows.iter().chain([&total]) {
+        let f = &r.figures;
         table.push(vec![
-            name.clone(),
+            r.name.clone(),
             f.assigned.to_string(),
             f.in_time.to_string(),
             f.late.to_string(),
@@ -639,10 +686,12 @@ async fn kpi(config: Config, period: Option<&str>, by: &str, format: &str) -> an
             pct(f.percent_in_time),
         ]);
     }
+    let mut out = format!("{}\n", g.period.label_th());
     for line in crate::accounts::columns(&table) {
-        println!("{line}");
+        out.push_str(&line);
+        out.push('\n');
     }
-    Ok(())
+    out
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -33,6 +33,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Where agencies' evidence files are kept, and how large they may be (`[evidence]`).
     pub evidence: EvidenceConfig,
+    /// How the timeliness KPI counts deadlines, and its target (`[kpi]`).
+    pub kpi: praden_web::KpiSettings,
 }
 
 /// `[evidence]`: the object store evidence files go to, and the size limits.
@@ -339,6 +341,21 @@ const KEYS: &[Key] = &[
         default: Some("1"),
     },
     Key {
+        name: "kpi.deadline_days",
+        env: &["PRADEN_KPI_DEADLINE_DAYS"],
+        default: Some("calendar"),
+    },
+    Key {
+        name: "kpi.holidays_file",
+        env: &["PRADEN_KPI_HOLIDAYS_FILE"],
+        default: Some(""),
+    },
+    Key {
+        name: "kpi.target_percent",
+        env: &["PRADEN_KPI_TARGET_PERCENT"],
+        default: Some(""),
+    },
+    Key {
         name: "public_url",
         env: &["PRADEN_PUBLIC_URL"],
         default: Some(""),
@@ -585,7 +602,9 @@ impl Config {
             days_before: v.number("reminders.days_before", 0, 30)? as u32,
         };
         let evidence = evidence(&layers)?;
+        let kpi = kpi(&layers)?;
         Ok(Self {
+            kpi,
             evidence,
             brief,
             assignment,
@@ -693,6 +712,63 @@ fn evidence(layers: &Layers) -> Result<EvidenceConfig, ConfigError> {
         store,
         max_file_mb,
         max_issue_mb,
+    })
+}
+
+/// `[kpi]`: `deadline_days` is `calendar` or `working`; working days need `holidays_file`
+/// (read now, so a bad line stops start-up with its number); `target_percent` draws the target
+/// on the charts.
+fn kpi(layers: &Layers) -> Result<praden_web::KpiSettings, ConfigError> {
+    use praden_core::kpi::DeadlineDays;
+    let v = Values(layers);
+    let file = v.text("kpi.holidays_file");
+    let (days, rule_th) = match v.text("kpi.deadline_days").as_str() {
+        "calendar" => (DeadlineDays::Calendar, "นับวันตามปฏิทิน".to_string()),
+        "working" => {
+            if file.is_empty() {
+                return Err(v.invalid(
+                    "kpi.holidays_file",
+                    "the holiday calendar file (kpi.deadline_days is \"working\")",
+                ));
+            }
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                v.invalid(
+                    "kpi.holidays_file",
+                    &format!("a readable holiday calendar file ({e})"),
+                )
+            })?;
+            let days = DeadlineDays::working_from_file(&text).map_err(|reason| {
+                v.invalid(
+                    "kpi.holidays_file",
+                    &format!("a holiday calendar: one day per line ({reason})"),
+                )
+            })?;
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(file.clone());
+            (days, format!("นับวันทำการ (จันทร์–ศุกร์ เว้นวันหยุดตาม {name})"))
+        }
+        _ => return Err(v.invalid("kpi.deadline_days", "calendar or working")),
+    };
+    let target = v.text("kpi.target_percent");
+    let target_percent = if target.is_empty() {
+        None
+    } else {
+        Some(
+            target
+                .parse::<f64>()
+                .ok()
+                .filter(|t| (0.0..=100.0).contains(t))
+                .ok_or_else(|| {
+                    v.invalid("kpi.target_percent", "empty, or a number from 0 to 100")
+                })?,
+        )
+    };
+    Ok(praden_web::KpiSettings {
+        days,
+        rule_th,
+        target_percent,
     })
 }
 
@@ -1332,6 +1408,75 @@ mod tests {
         ] {
             let e = load_with(None, &env).unwrap_err().to_string();
             assert!(e.contains(key), "{env:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn kpi_settings_count_calendar_days_unless_a_holiday_file_is_named() {
+        use praden_core::kpi::DeadlineDays;
+        use time::macros::date;
+        let c = load_with(None, &[]).unwrap();
+        assert_eq!(
+            (&c.kpi.days, c.kpi.target_percent),
+            (&DeadlineDays::Calendar, None)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let holidays = dir.path().join("holidays.txt");
+        std::fs::write(&holidays, "# 2570\n2569-12-07 วันหยุดชดเชยวันพ่อ\n").unwrap();
+        let file = holidays.to_str().unwrap();
+        let c = load_with(
+            None,
+            &[
+                ("PRADEN_KPI_DEADLINE_DAYS", "working"),
+                ("PRADEN_KPI_HOLIDAYS_FILE", file),
+                ("PRADEN_KPI_TARGET_PERCENT", "80"),
+            ],
+        )
+        .unwrap();
+        // Friday 4 Dec + 1 working day: Monday 7th is a holiday, so Tuesday 8th.
+        assert_eq!(
+            c.kpi.days.due(date!(2026 - 12 - 04), 1),
+            date!(2026 - 12 - 08)
+        );
+        assert_eq!(c.kpi.target_percent, Some(80.0));
+        assert!(c.kpi.rule_th.contains("holidays.txt"), "{}", c.kpi.rule_th);
+        std::fs::write(&holidays, "2569-12-07\nวันหยุด\n").unwrap();
+        let missing = dir.path().join("none.txt");
+        for (env, key, why) in [
+            (
+                vec![("PRADEN_KPI_DEADLINE_DAYS", "weekdays")],
+                "kpi.deadline_days",
+                "calendar or working",
+            ),
+            (
+                vec![("PRADEN_KPI_DEADLINE_DAYS", "working")],
+                "kpi.holidays_file",
+                "holiday calendar file",
+            ),
+            (
+                vec![
+                    ("PRADEN_KPI_DEADLINE_DAYS", "working"),
+                    ("PRADEN_KPI_HOLIDAYS_FILE", file),
+                ],
+                "kpi.holidays_file",
+                "line 2",
+            ),
+            (
+                vec![
+                    ("PRADEN_KPI_DEADLINE_DAYS", "working"),
+                    ("PRADEN_KPI_HOLIDAYS_FILE", missing.to_str().unwrap()),
+                ],
+                "kpi.holidays_file",
+                "readable",
+            ),
+            (
+                vec![("PRADEN_KPI_TARGET_PERCENT", "120")],
+                "kpi.target_percent",
+                "0 to 100",
+            ),
+        ] {
+            let e = load_with(None, &env).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(why), "{env:?}: {e}");
         }
     }
 }

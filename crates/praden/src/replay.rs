@@ -51,11 +51,13 @@ pub struct Planned {
     pub doc: NewDocument,
 }
 
-/// splitmix64: a fixed, dependency-free random sequence, so a plan is the same every time.
-struct Rng(u64);
+/// splitmix64: a fixed, dependency-free random sequence, so a plan is the same every time
+/// (the tests' generated scenarios use it too).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
+    /// 0 ≤ the next number < `n`.
+    pub fn below(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

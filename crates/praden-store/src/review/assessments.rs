@@ -7,12 +7,9 @@ use super::issues::{IssueRow, ISSUE_BY_ID};
 use super::{corrupt, json, DecisionContext, DecisionError};
 use crate::audit::bind_audit;
 use crate::{on_pool, BeginWrite, Store, StoreError};
-use praden_core::kpi::{facts_of, IssueFacts};
-use praden_core::report::{Assessment, Completeness, Evidence, Report, ReportFacts};
+use praden_core::report::{Assessment, Completeness, ReportFacts};
 use praden_core::review::IssueEventKind;
-use praden_core::thai_time::bangkok_midnight;
-use std::collections::HashMap;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 #[derive(sqlx::FromRow)]
 struct AssessmentRow {
@@ -53,9 +50,6 @@ impl AssessmentRow {
         })
     }
 }
-
-/// An issue's reports, evidence and assessments, as the KPI reads them.
-type IssueRecords<'a> = (Vec<&'a Report>, Vec<&'a Evidence>, Vec<&'a Assessment>);
 
 const SELECT_ASSESSMENT: &str = "SELECT id, report_id, issue_id, in_time, channels, \
     evidence_on_time, completeness, note, at, by_user FROM report_assessments";
@@ -142,60 +136,6 @@ impl Store {
             stored
         });
         Ok(assessment)
-    }
-
-    /// The assessments of reports on issues approved in `[from, until)`, oldest first.
-    pub async fn assessments_of_issues_approved_between(
-        &self,
-        from: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Vec<Assessment>, StoreError> {
-        let sql = format!(
-            "{SELECT_ASSESSMENT} WHERE issue_id IN ({}) ORDER BY id",
-            super::reports::APPROVED_BETWEEN
-        );
-        let rows: Vec<AssessmentRow> = on_pool!(self, p => sqlx::query_as(&sql)
-            .bind(super::utc(from))
-            .bind(super::utc(until))
-            .fetch_all(p)
-            .await?);
-        rows.into_iter()
-            .map(AssessmentRow::into_assessment)
-            .collect()
-    }
-
-    /// The KPI's facts of every issue assigned (approved) on the Bangkok days `first` to
-    /// `last`, withdrawn ones included (the KPI leaves them out itself): four queries,
-    /// whatever the number of issues.
-    pub async fn kpi_facts(&self, first: Date, last: Date) -> Result<Vec<IssueFacts>, StoreError> {
-        let from = bangkok_midnight(first);
-        let until = bangkok_midnight(last + time::Duration::days(1));
-        let issues = self.issues_approved_between(from, until).await?;
-        let reports = self.reports_of_issues_approved_between(from, until).await?;
-        let evidence = self
-            .evidence_of_issues_approved_between(from, until)
-            .await?;
-        let assessments = self
-            .assessments_of_issues_approved_between(from, until)
-            .await?;
-        let mut by_issue: HashMap<i64, IssueRecords> = HashMap::new();
-        for r in &reports {
-            by_issue.entry(r.issue_id).or_default().0.push(r);
-        }
-        for e in &evidence {
-            by_issue.entry(e.issue_id).or_default().1.push(e);
-        }
-        for a in &assessments {
-            by_issue.entry(a.issue_id).or_default().2.push(a);
-        }
-        let none = (Vec::new(), Vec::new(), Vec::new());
-        Ok(issues
-            .iter()
-            .map(|i| {
-                let (r, e, a) = by_issue.get(&i.id).unwrap_or(&none);
-                facts_of(i, r, e, a)
-            })
-            .collect())
     }
 
     /// Every assessment of issue `id`'s reports, latest first.

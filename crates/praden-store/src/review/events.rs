@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 /// Appends a feed event for `issue` inside the deciding transaction: takes the next `seq`
 /// from the counter row (its row lock orders the committing transactions, see the migration)
 /// and stores the issue snapshot.
-pub(super) async fn append_event<DB, C>(
+pub(crate) async fn append_event<DB, C>(
     conn: &mut C,
     kind: IssueEventKind,
     issue: &Issue,

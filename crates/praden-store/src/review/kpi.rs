@@ -2,12 +2,90 @@
 //! (`kpi_closed_quarters`), so its figures stay as reported to the Prime Minister whatever
 //! arrives later. Closing and re-opening each commit with their audit record.
 
-use super::DecisionContext;
+use super::{corrupt, DecisionContext};
 use crate::audit::bind_audit;
 use crate::{on_pool, BeginWrite, Store, StoreError};
-use praden_core::kpi::{count_with_closed, ClosedQuarter, CountedIssue, DeadlineDays, Period};
+use praden_core::kpi::{
+    count_with_closed, facts_of, AssessmentSeen, AssignedIssue, ClosedQuarter, CountedIssue,
+    DeadlineDays, EvidenceSeen, IssueFacts, Period, ReportSeen,
+};
+use praden_core::thai_time::{bangkok_midnight, to_bangkok};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 use time::{Date, OffsetDateTime};
+
+/// The ids of the issues approved in `[$1, $2)`.
+const APPROVED_BETWEEN: &str = "SELECT id FROM issues WHERE approved_at >= $1 AND approved_at < $2";
+
+#[derive(sqlx::FromRow)]
+struct KpiIssueRow {
+    id: i64,
+    title: String,
+    agency: String,
+    deadline_days: i64,
+    status: String,
+    approved_at: OffsetDateTime,
+}
+
+/// The two names of an issue's agency the KPI needs, read from its JSON record.
+#[derive(serde::Deserialize)]
+struct AgencyNames {
+    name_th: String,
+    ministry_th: String,
+}
+
+impl KpiIssueRow {
+    fn into_issue(self) -> Result<AssignedIssue, StoreError> {
+        let names: AgencyNames =
+            serde_json::from_str(&self.agency).map_err(|e| corrupt("issues", self.id, e))?;
+        Ok(AssignedIssue {
+            id: self.id,
+            title: self.title,
+            agency: names.name_th,
+            ministry: names.ministry_th,
+            approved_at: self.approved_at,
+            deadline_days: u32::try_from(self.deadline_days)
+                .map_err(|e| corrupt("issues", self.id, e))?,
+            withdrawn: self.status == "withdrawn",
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct KpiReportRow {
+    id: i64,
+    issue_id: i64,
+    agency: String,
+    clarified_at: OffsetDateTime,
+    at: OffsetDateTime,
+    channels: String,
+}
+
+/// A report's channel, of its `{channel, link}` entries.
+#[derive(serde::Deserialize)]
+struct ChannelName {
+    channel: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct KpiEvidenceRow {
+    issue_id: i64,
+    report_id: Option<i64>,
+    at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct KpiAssessmentRow {
+    id: i64,
+    issue_id: i64,
+    report_id: i64,
+    completeness: String,
+}
+
+/// The items of one issue, as the slice of references `facts_of` takes.
+fn refs<T>(items: Option<&Vec<T>>) -> Vec<&T> {
+    items.map_or_else(Vec::new, |v| v.iter().collect())
+}
 
 /// A closed quarter, with who closed it and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +142,15 @@ fn summary(code: &str, rule: &str, issues: &[CountedIssue]) -> serde_json::Value
 const SELECT_CLOSED: &str =
     "SELECT code, closed_at, closed_by, deadline_rule, issues FROM kpi_closed_quarters";
 
+/// See [`Store::kpi_version`].
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KpiVersion {
+    event: i64,
+    evidence: i64,
+    closed: i64,
+    last_closed: Option<OffsetDateTime>,
+}
+
 /// The issues behind a period's figures, and the closed quarters some of them come from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiIssues {
@@ -72,6 +159,82 @@ pub struct KpiIssues {
 }
 
 impl Store {
+    /// The KPI's facts of every issue assigned (approved) on the Bangkok days `first` to
+    /// `last`, withdrawn ones included (the KPI leaves them out itself): four queries of the
+    /// columns it reads, whatever the number of issues.
+    pub async fn kpi_facts(&self, first: Date, last: Date) -> Result<Vec<IssueFacts>, StoreError> {
+        let from = super::utc(bangkok_midnight(first));
+        let until = super::utc(bangkok_midnight(last + time::Duration::days(1)));
+        let of_issues = |select: &str| format!("{select} WHERE issue_id IN ({APPROVED_BETWEEN})");
+        // Only the columns the KPI reads: a quarter holds thousands of issues.
+        let issues_sql =
+            "SELECT id, title, agency, deadline_days, status, approved_at FROM issues \
+            WHERE approved_at >= $1 AND approved_at < $2";
+        let reports_sql =
+            of_issues("SELECT id, issue_id, agency, clarified_at, at, channels FROM issue_reports");
+        let evidence_sql = of_issues("SELECT issue_id, report_id, at FROM evidence");
+        let assessments_sql =
+            of_issues("SELECT id, issue_id, report_id, completeness FROM report_assessments");
+        // One after the other: on SQLite, four readers at once took twice as long as in turn.
+        let (issues, reports, evidence, assessments) = on_pool!(self, p => {
+            let issues: Vec<KpiIssueRow> =
+                sqlx::query_as(issues_sql).bind(from).bind(until).fetch_all(p).await?;
+            let reports: Vec<KpiReportRow> =
+                sqlx::query_as(&reports_sql).bind(from).bind(until).fetch_all(p).await?;
+            let evidence: Vec<KpiEvidenceRow> =
+                sqlx::query_as(&evidence_sql).bind(from).bind(until).fetch_all(p).await?;
+            let assessments: Vec<KpiAssessmentRow> =
+                sqlx::query_as(&assessments_sql).bind(from).bind(until).fetch_all(p).await?;
+            (issues, reports, evidence, assessments)
+        });
+        let mut reports_of: HashMap<i64, Vec<ReportSeen>> = HashMap::new();
+        for r in reports {
+            let channels: Vec<ChannelName> =
+                serde_json::from_str(&r.channels).map_err(|e| corrupt("issue_reports", r.id, e))?;
+            let distinct: HashSet<&str> = channels.iter().map(|c| c.channel.as_str()).collect();
+            reports_of.entry(r.issue_id).or_default().push(ReportSeen {
+                id: r.id,
+                agency: r.agency,
+                clarified_at: r.clarified_at,
+                at: r.at,
+                channels: distinct.len(),
+            });
+        }
+        let mut evidence_of: HashMap<i64, Vec<EvidenceSeen>> = HashMap::new();
+        for e in evidence {
+            evidence_of
+                .entry(e.issue_id)
+                .or_default()
+                .push(EvidenceSeen {
+                    report_id: e.report_id,
+                    at: e.at,
+                });
+        }
+        let mut assessments_of: HashMap<i64, Vec<AssessmentSeen>> = HashMap::new();
+        for a in assessments {
+            assessments_of
+                .entry(a.issue_id)
+                .or_default()
+                .push(AssessmentSeen {
+                    id: a.id,
+                    report_id: a.report_id,
+                    complete: a.completeness == "yes",
+                });
+        }
+        issues
+            .into_iter()
+            .map(|row| {
+                let issue = row.into_issue()?;
+                Ok(facts_of(
+                    &issue,
+                    &refs(reports_of.get(&issue.id)),
+                    &refs(evidence_of.get(&issue.id)),
+                    &refs(assessments_of.get(&issue.id)),
+                ))
+            })
+            .collect()
+    }
+
     /// The issues assigned within `period` as they count on `today` (Bangkok): those of a
     /// closed quarter as it kept them, the rest from the facts now, deadlines counted by
     /// `days`.
@@ -104,13 +267,61 @@ impl Store {
         })
     }
 
+    /// Where the store's KPI data stands, from a few primary-key and tiny-table reads: the
+    /// newest issue event (every approval, edit, withdrawal, report and assessment appends one
+    /// in its transaction), the newest evidence item, and the closed quarters. While it stands
+    /// still, every KPI figure does; when it moves, [`Store::kpi_days_touched_since`] says
+    /// where.
+    pub async fn kpi_version(&self) -> Result<KpiVersion, StoreError> {
+        let v: KpiVersion = on_pool!(self, p => sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM issue_events) AS event, \
+             (SELECT COALESCE(MAX(id), 0) FROM evidence) AS evidence, \
+             (SELECT COUNT(*) FROM kpi_closed_quarters) AS closed, \
+             (SELECT MAX(closed_at) FROM kpi_closed_quarters) AS last_closed",
+        )
+        .fetch_one(p)
+        .await?);
+        Ok(v)
+    }
+
+    /// The Bangkok days on which the issues changed since `since` were assigned (approved):
+    /// the issues of the events and the evidence that came after it. `None` when quarters were
+    /// closed or re-opened since, which may change any figure.
+    ///
+    /// Events are numbered in commit order, so none is missed. Evidence ids are not, on
+    /// PostgreSQL: two uploads committing out of order within moments may leave one quality
+    /// flag (evidence within 2 days) stale until its quarter next changes or the day turns.
+    pub async fn kpi_days_touched_since(
+        &self,
+        since: &KpiVersion,
+    ) -> Result<Option<Vec<Date>>, StoreError> {
+        let now = self.kpi_version().await?;
+        if (now.closed, now.last_closed) != (since.closed, since.last_closed) {
+            return Ok(None);
+        }
+        let approved: Vec<OffsetDateTime> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT approved_at FROM issues WHERE id IN \
+             (SELECT issue_id FROM issue_events WHERE seq > $1 \
+              UNION SELECT issue_id FROM evidence WHERE id > $2)",
+        )
+        .bind(since.event)
+        .bind(since.evidence)
+        .fetch_all(p)
+        .await?);
+        let mut days: Vec<Date> = approved.into_iter().map(|t| to_bangkok(t).date()).collect();
+        days.sort_unstable();
+        days.dedup();
+        Ok(Some(days))
+    }
+
     /// The closed quarters overlapping the Bangkok days `first` to `last`, oldest first.
     pub async fn kpi_closed_quarters(
         &self,
         first: Date,
         last: Date,
     ) -> Result<Vec<ClosedQuarterRecord>, StoreError> {
-        let sql = format!("{SELECT_CLOSED} WHERE first_day <= $2 AND last_day >= $1 ORDER BY first_day");
+        let sql =
+            format!("{SELECT_CLOSED} WHERE first_day <= $2 AND last_day >= $1 ORDER BY first_day");
         let rows: Vec<ClosedRow> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(first)
             .bind(last)

@@ -13,7 +13,7 @@ mod assessments;
 mod candidates;
 mod clarifications;
 mod decisions;
-mod events;
+pub(crate) mod events;
 mod issues;
 mod kpi;
 mod reports;
@@ -22,7 +22,7 @@ mod responses;
 pub use candidates::{CandidateFilter, ProposalChange, ProposalOutcome};
 pub use clarifications::{FoundClarification, NewClarification};
 pub use issues::due_date;
-pub use kpi::{ClosedQuarterRecord, KpiIssues};
+pub use kpi::{ClosedQuarterRecord, KpiIssues, KpiVersion};
 
 use crate::audit::AuditEntry;
 use crate::StoreError;

@@ -85,10 +85,6 @@ impl EvidenceRow {
     }
 }
 
-/// The ids of the issues approved in `[$1, $2)`.
-pub(super) const APPROVED_BETWEEN: &str =
-    "SELECT id FROM issues WHERE approved_at >= $1 AND approved_at < $2";
-
 const SELECT_EVIDENCE: &str = "SELECT id, issue_id, report_id, kind, file_name, media_type, \
     size_bytes, sha256, link, at, by_user FROM evidence";
 
@@ -311,37 +307,6 @@ impl Store {
         let sql = format!("{SELECT_EVIDENCE} WHERE issue_id = $1 ORDER BY id");
         let rows: Vec<EvidenceRow> =
             on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_all(p).await?);
-        rows.into_iter().map(EvidenceRow::into_evidence).collect()
-    }
-
-    /// The reports on issues approved in `[from, until)`, oldest first: what the KPI of a
-    /// period is counted from.
-    pub async fn reports_of_issues_approved_between(
-        &self,
-        from: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Vec<Report>, StoreError> {
-        let sql = format!("{SELECT_REPORT} WHERE issue_id IN ({APPROVED_BETWEEN}) ORDER BY id");
-        let rows: Vec<ReportRow> = on_pool!(self, p => sqlx::query_as(&sql)
-            .bind(super::utc(from))
-            .bind(super::utc(until))
-            .fetch_all(p)
-            .await?);
-        rows.into_iter().map(ReportRow::into_report).collect()
-    }
-
-    /// The evidence of issues approved in `[from, until)`, oldest first.
-    pub async fn evidence_of_issues_approved_between(
-        &self,
-        from: OffsetDateTime,
-        until: OffsetDateTime,
-    ) -> Result<Vec<Evidence>, StoreError> {
-        let sql = format!("{SELECT_EVIDENCE} WHERE issue_id IN ({APPROVED_BETWEEN}) ORDER BY id");
-        let rows: Vec<EvidenceRow> = on_pool!(self, p => sqlx::query_as(&sql)
-            .bind(super::utc(from))
-            .bind(super::utc(until))
-            .fetch_all(p)
-            .await?);
         rows.into_iter().map(EvidenceRow::into_evidence).collect()
     }
 

@@ -69,11 +69,13 @@ fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
-/// Where a role starts: monitors at the review queue, editors at search.
+/// Where a role starts: monitors at the review queue, agencies at their issues, evaluators at
+/// the KPI, editors at search.
 fn home_of(role: Role) -> &'static str {
     match role {
         Role::Admin | Role::Monitor => "/queue",
         Role::Agency => "/agency",
+        Role::Evaluator => "/kpi",
         _ => "/search",
     }
 }
