@@ -127,14 +127,6 @@ impl Gathered {
     }
 }
 
-/// `period` as asked, or the current fiscal quarter.
-fn period_of(text: Option<&str>, today: Date) -> Result<Period, ApiError> {
-    match text.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(t) => Period::parse(t).map_err(|e| ApiError::BadParameter(e.to_string())),
-        None => Ok(Period::quarter_of(today)),
-    }
-}
-
 /// The counted issues of the quarters viewed lately, so that moving between the KPI's pages,
 /// its report and its exports reads only what changed. Every use first reads the store's
 /// data version (`Store::kpi_version`: a few primary-key lookups); when it has moved since the
@@ -344,6 +336,21 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 }
 
 impl KpiParams {
+    /// The period asked for, or the current fiscal quarter (Bangkok).
+    fn period(&self) -> Result<Period, ApiError> {
+        match self
+            .period
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(t) => Period::parse(t).map_err(|e| ApiError::BadParameter(e.to_string())),
+            None => Ok(Period::quarter_of(
+                to_bangkok(OffsetDateTime::now_utc()).date(),
+            )),
+        }
+    }
+
     fn scope(&self) -> Scope {
         Scope {
             ministry: nonempty(&self.ministry),
@@ -399,8 +406,7 @@ pub async fn api(
     State(state): State<AppState>,
     Query(p): Query<KpiParams>,
 ) -> Result<Json<KpiResponse>, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let by_agency = match p.by.as_deref().unwrap_or("ministry") {
         "ministry" => false,
         "agency" => true,
@@ -667,8 +673,7 @@ pub async fn page(
     Extension(who): Extension<Identity>,
     Query(p): Query<KpiParams>,
 ) -> Result<Html<String>, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let outcome = p.outcome()?;
     let scope = p.scope();
     let g = gather(&state, period, &scope).await?;
@@ -780,8 +785,7 @@ pub async fn agency_page(
     Extension(who): Extension<Identity>,
     Query(p): Query<KpiParams>,
 ) -> Result<Html<String>, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let outcome = p.outcome()?;
     let own = match (who.role, who.agency.clone(), nonempty(&p.agency)) {
         (Role::Agency, Some(a), _) => a,
@@ -885,8 +889,7 @@ pub async fn report(
     Extension(who): Extension<Identity>,
     Query(p): Query<KpiParams>,
 ) -> Result<Html<String>, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let g = gather(&state, period, &Scope::default()).await?;
     let provenance = g.provenance(&state.kpi);
     let mut body = format!(
@@ -958,8 +961,7 @@ pub async fn export_csv(
     State(state): State<AppState>,
     Query(p): Query<KpiParams>,
 ) -> Result<Response, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let level = match p.level.as_deref().unwrap_or("ministry") {
         "ministry" => Level::Ministry,
         "agency" => Level::Agency,
@@ -988,8 +990,7 @@ pub async fn export_xlsx(
     State(state): State<AppState>,
     Query(p): Query<KpiParams>,
 ) -> Result<Response, ApiError> {
-    let today = to_bangkok(OffsetDateTime::now_utc()).date();
-    let period = period_of(p.period.as_deref(), today)?;
+    let period = p.period()?;
     let g = gather(&state, period, &p.scope()).await?;
     let bytes = praden_report::xlsx::workbook(&g.kpi, &period, &g.provenance(&state.kpi))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
