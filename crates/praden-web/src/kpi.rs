@@ -196,7 +196,7 @@ impl KpiCache {
         quarter: &Period,
         today: Date,
     ) -> Result<Arc<KpiIssues>, praden_store::StoreError> {
-        {
+        let version = {
             let mut inner = self.lock();
             inner.uses += 1;
             let tick = inner.uses;
@@ -208,9 +208,15 @@ impl KpiCache {
                 c.last_used = tick;
                 return Ok(c.issues.clone());
             }
-        }
+            inner.version.clone()
+        };
         let issues = Arc::new(store.kpi_issues(quarter, days, today).await?);
         let mut inner = self.lock();
+        if inner.version != version {
+            // Another request moved the version on while this one read: what it read may
+            // predate a change that request has already accounted for, so it is not kept.
+            return Ok(issues);
+        }
         inner.uses += 1;
         let tick = inner.uses;
         inner.quarters.retain(|c| c.period != *quarter);
