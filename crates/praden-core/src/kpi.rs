@@ -384,6 +384,14 @@ impl Outcome {
         }
     }
 
+    /// Each outcome's filter name and Thai name, as the drill-down lists them.
+    pub const KEYS: [(&'static str, &'static str); 4] = [
+        ("in_time", "ทันเวลา"),
+        ("late", "ล่าช้า"),
+        ("not_clarified", "ไม่ได้ชี้แจง"),
+        ("pending", "ยังไม่ถึงกำหนด"),
+    ];
+
     /// `in_time`, `late`, `not_clarified`, `pending`: the drill-down's filter names.
     pub fn key(self) -> &'static str {
         match self {
@@ -428,6 +436,14 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// The figures of `issues`.
+    pub fn of<'a>(issues: impl IntoIterator<Item = &'a CountedIssue>) -> Self {
+        let mut f = Self::default();
+        issues.into_iter().for_each(|i| f.add(i));
+        f.finish();
+        f
+    }
+
     fn add(&mut self, i: &CountedIssue) {
         self.assigned += 1;
         match i.outcome {
@@ -547,14 +563,14 @@ pub struct Kpi {
 
 /// How each of `facts` assigned within `period` counts as of `today`; withdrawn issues are
 /// left out.
-pub fn count(
-    facts: &[IssueFacts],
+pub fn count<'a>(
+    facts: impl IntoIterator<Item = &'a IssueFacts>,
     period: &Period,
     days: &DeadlineDays,
     today: Date,
 ) -> Vec<CountedIssue> {
     facts
-        .iter()
+        .into_iter()
         .filter(|f| !f.withdrawn && period.contains(f.assigned))
         .map(|f| {
             let (due, outcome) = outcome(f, days, today);
@@ -640,12 +656,8 @@ pub fn count_with_closed(
     today: Date,
 ) -> Vec<CountedIssue> {
     let frozen = |d: Date| closed.iter().any(|c| c.period.contains(d));
-    let live: Vec<IssueFacts> = facts
-        .iter()
-        .filter(|f| !frozen(f.assigned))
-        .cloned()
-        .collect();
-    let mut issues = count(&live, period, days, today);
+    let live = facts.iter().filter(|f| !frozen(f.assigned));
+    let mut issues = count(live, period, days, today);
     issues.extend(
         closed
             .iter()

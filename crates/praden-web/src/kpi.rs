@@ -300,16 +300,7 @@ pub async fn gather_from(
         };
         let mine = found.issues.iter().filter(|i| scope.covers(i));
         if trend_quarters.contains(q) {
-            let mut f = Figures::default();
-            for i in mine.clone() {
-                match i.outcome {
-                    Outcome::InTime => f.in_time += 1,
-                    Outcome::Late { .. } => f.late += 1,
-                    Outcome::NotClarified => f.not_clarified += 1,
-                    Outcome::Pending => {}
-                }
-            }
-            trend.push((*q, praden_core::kpi::percent(f.in_time, f.decided())));
+            trend.push((*q, Figures::of(mine.clone()).percent_in_time));
         }
         if q.first <= period.last && q.last >= period.first {
             issues.extend(mine.filter(|i| period.contains(i.assigned)).cloned());
@@ -371,8 +362,9 @@ impl KpiParams {
     fn outcome(&self) -> Result<Option<&'static str>, ApiError> {
         match nonempty(&self.outcome).as_deref() {
             None => Ok(None),
-            Some(o) => ["in_time", "late", "not_clarified", "pending"]
+            Some(o) => Outcome::KEYS
                 .into_iter()
+                .map(|(k, _)| k)
                 .find(|k| *k == o)
                 .map(Some)
                 .ok_or_else(|| {
@@ -768,17 +760,13 @@ pub async fn page(
             .iter()
             .filter(|i| outcome.is_none_or(|o| i.outcome.key() == o))
             .collect();
-        let what = outcome.map_or("ทั้งหมด".to_string(), |o| {
-            ["in_time", "late", "not_clarified", "pending"]
-                .iter()
-                .position(|k| *k == o)
-                .map(|n| ["ทันเวลา", "ล่าช้า", "ไม่ได้ชี้แจง", "ยังไม่ถึงกำหนด"][n].to_string())
-                .unwrap_or_default()
-        });
+        let what = outcome
+            .and_then(|o| Outcome::KEYS.iter().find(|(k, _)| *k == o))
+            .map_or("ทั้งหมด", |(_, th)| th);
         let _ = write!(
             body,
             "<h2>ประเด็น: {} ({} เรื่อง)</h2>",
-            esc(&what),
+            esc(what),
             shown.len()
         );
         let link = (who.role != Role::Evaluator).then_some("/issues/");
