@@ -256,9 +256,7 @@ async fn main() {
             .index
             .start_writer(praden::app::commit_policy(&config))
             .unwrap();
-        praden_jobs::follow::Follower::new(&parts.index)
-            .unwrap()
-            .catch_up(&parts.store, &writer)
+        praden_jobs::follow::catch_up(&parts.store, &writer)
             .await
             .unwrap();
         writer.shutdown().await.unwrap();

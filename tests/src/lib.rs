@@ -295,6 +295,14 @@ impl TestEnv {
             },
             evidence: praden::config::EvidenceConfig::default(),
             kpi: praden_web::KpiSettings::default(),
+            // One name per environment: an app restarted on it is the same node again.
+            node: praden_core::node::Node::new(
+                format!(
+                    "test-{}",
+                    self.dir.path().file_name().unwrap().to_string_lossy()
+                ),
+                praden_core::node::Node::DEFAULT_TTL,
+            ),
         }
     }
 }

@@ -223,7 +223,7 @@ async fn after_a_crash_the_index_catches_up_with_the_store(db: Db) {
     assert_eq!(parts.index.num_docs(), 3);
     assert_eq!(
         parts.index.high_water_mark().unwrap(),
-        parts.store.max_document_id().await.unwrap()
+        parts.store.last_document_place().await.unwrap()
     );
     parts.store.close().await;
 }

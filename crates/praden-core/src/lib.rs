@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod document;
 pub mod html;
 pub mod kpi;
+pub mod node;
 pub mod report;
 pub mod review;
 pub mod social;

@@ -51,7 +51,9 @@ pub(crate) fn payload_schema_version(payload: Option<&str>) -> Option<u32> {
 }
 
 enum Command {
-    Add(Vec<Document>),
+    /// Documents, and the store place they bring the writer up to (none: documents re-added
+    /// below the mark by a repair).
+    Add(Vec<Document>, Option<i64>),
     /// Removes documents by store id (the store no longer has them).
     Delete(Vec<i64>),
     Commit(oneshot::Sender<Result<i64, IndexError>>),
@@ -103,23 +105,32 @@ pub(crate) fn start(
 }
 
 impl IndexWriterHandle {
-    /// Queues documents for indexing; they are searchable after the next commit.
+    /// Queues documents for indexing without moving the mark (a repair re-adding documents
+    /// the index lacks); they are searchable after the next commit.
     pub async fn add(&self, docs: Vec<Document>) -> Result<(), IndexError> {
         if docs.is_empty() {
             return Ok(());
         }
-        let top = docs.iter().map(|d| d.id).max().unwrap_or(0);
         self.tx
-            .send_async(Command::Add(docs))
+            .send_async(Command::Add(docs, None))
+            .await
+            .map_err(|_| IndexError::WriterGone)
+    }
+
+    /// Queues the documents the store placed up to `through` (in commit order) after the
+    /// ones handed before: once they are committed, the commit's mark says so.
+    pub async fn add_through(&self, docs: Vec<Document>, through: i64) -> Result<(), IndexError> {
+        self.tx
+            .send_async(Command::Add(docs, Some(through)))
             .await
             .map_err(|_| IndexError::WriterGone)?;
-        self.added_up_to.fetch_max(top, Ordering::SeqCst);
+        self.added_up_to.fetch_max(through, Ordering::SeqCst);
         Ok(())
     }
 
-    /// The highest store id handed to the writer so far (committed or not): where the
-    /// follower goes on from. Only this process's bookkeeping: what a commit records is the
-    /// highest id the writer thread has actually added (see `WriterState::added`).
+    /// The store place handed to the writer so far (committed or not): where the follower
+    /// goes on from. Only this process's bookkeeping: what a commit records is the place the
+    /// writer thread has actually added up to (see `WriterState::added`).
     pub fn added_up_to(&self) -> i64 {
         self.added_up_to.load(Ordering::SeqCst)
     }
@@ -164,7 +175,7 @@ struct WriterState {
     index: SearchIndex,
     policy: CommitPolicy,
     committed: i64,
-    /// The highest store id this thread has added to the writer. A commit records it as the
+    /// The store place (commit order) this thread has added up to. A commit records it as the
     /// high-water mark, so the mark never covers a document still waiting in the channel:
     /// a crash then loses only what the next catch-up re-reads from the store. (The mark
     /// used to be raised when a batch was queued, and a kill -9 during an import left
@@ -191,9 +202,17 @@ impl WriterState {
                 None => rx.recv().ok(),
             };
             match received {
-                Some(Command::Add(docs)) => {
-                    if let Err(e) = self.add(&docs) {
-                        tracing::error!(error = %e, "index writer failed to add documents");
+                Some(Command::Add(docs, through)) => {
+                    match self.add(&docs) {
+                        Ok(()) => {
+                            if let Some(t) = through {
+                                self.added = self.added.max(t);
+                                self.first_pending_at.get_or_insert_with(Instant::now);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "index writer failed to add documents")
+                        }
                     }
                     if self.pending >= self.policy.max_docs {
                         self.commit_logged();
@@ -229,7 +248,6 @@ impl WriterState {
             self.writer.add_document(to_tantivy(&f, d))?;
             self.pending += 1;
             self.first_pending_at.get_or_insert_with(Instant::now);
-            self.added = self.added.max(d.id);
         }
         Ok(())
     }

@@ -102,7 +102,7 @@ async fn the_high_water_mark_survives_reopening_and_readding_replaces() {
     let index = SearchIndex::open_or_create(dir.path()).unwrap();
     assert_eq!(index.high_water_mark().unwrap(), 0);
     let writer = index.start_writer(CommitPolicy::default()).unwrap();
-    writer.add(corpus()).await.unwrap();
+    writer.add_through(corpus(), 3).await.unwrap();
     assert_eq!(writer.shutdown().await.unwrap(), 3);
     drop(index);
 
@@ -134,7 +134,7 @@ async fn commits_happen_on_their_own_after_the_delay() {
         ..CommitPolicy::default()
     };
     let writer = index.start_writer(policy).unwrap();
-    writer.add(corpus()).await.unwrap();
+    writer.add_through(corpus(), 3).await.unwrap();
     // No explicit commit: the policy's delay must make the documents visible.
     wait_for_docs(&index, 3).await;
     assert_eq!(index.num_docs(), 3);

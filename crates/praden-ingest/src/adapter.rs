@@ -41,9 +41,60 @@ impl HostGates {
     }
 }
 
+/// How long a process may hold a host before others take it as crashed: longer than any
+/// fetch lasts (the fetcher's total timeout is 30 s and redirects are followed within it).
+const HOST_LEASE: Duration = Duration::from_secs(60);
+
+/// The per-host rule kept across processes: on a database several processes share, the host
+/// is also a lease (`host:HOST`), held while fetching and released with the gap still to
+/// run, so one request at a time reaches a host from all of them, `host_gap` apart.
+#[derive(Clone)]
+pub(crate) struct SharedHosts {
+    pub(crate) node: praden_core::node::Node,
+}
+
+impl SharedHosts {
+    /// Waits until the host is this process's to fetch from.
+    async fn take(&self, store: &Store, host: &str) {
+        let lease = format!("host:{host}");
+        let node = &self.node;
+        let held = HOST_LEASE.max(node.lease_ttl);
+        loop {
+            let now = time::OffsetDateTime::now_utc();
+            match store.take_lease(&lease, &node.id, now, held).await {
+                Ok(praden_store::Taken::Granted) => return,
+                Ok(praden_store::Taken::Busy { until, .. }) => {
+                    let wait: Duration = (until - now).try_into().unwrap_or_default();
+                    tokio::time::sleep(wait.clamp(Duration::from_millis(20), Duration::from_secs(2)))
+                        .await;
+                }
+                Err(e) => {
+                    // Nothing polled can be stored without the database either; go on
+                    // within this process's own gate rather than stall.
+                    tracing::warn!(%host, error = %e, "cannot take the host's lease; fetching anyway");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Gives the host up; others may fetch from it once `gap` has passed.
+    async fn release(&self, store: &Store, host: &str, gap: Duration) {
+        let free_at = time::OffsetDateTime::now_utc() + gap;
+        if let Err(e) = store
+            .release_lease(&format!("host:{host}"), &self.node.id, free_at)
+            .await
+        {
+            tracing::warn!(%host, error = %e, "cannot release the host's lease; it runs out on its own");
+        }
+    }
+}
+
 /// The means every adapter shares; cloning shares them (the gates, the limit, the pool).
 #[derive(Clone)]
 pub(crate) struct Context {
+    /// Set when other processes poll the same database's sources.
+    shared_hosts: Option<SharedHosts>,
     store: Store,
     fetcher: Fetcher,
     /// Where documents go (it wakes the index follower and the detector).
@@ -75,6 +126,7 @@ impl Context {
     ) -> Self {
         let parse = ParsePool::new(parse);
         Self {
+            shared_hosts: None,
             sink: DocumentSink::with_pool(store.clone(), stored, parse.clone()),
             store,
             fetcher,
@@ -83,6 +135,11 @@ impl Context {
             hosts: Arc::new(HostGates::default()),
             parse,
         }
+    }
+
+    /// Keeps the per-host rule across the processes sharing the store.
+    pub(crate) fn share_hosts(&mut self, node: praden_core::node::Node) {
+        self.shared_hosts = Some(SharedHosts { node });
     }
 
     pub(crate) fn parse_pool(&self) -> &ParsePool {
@@ -292,6 +349,9 @@ impl Context {
         if let Some(last) = *last {
             tokio::time::sleep_until(last + self.host_gap).await;
         }
+        if let Some(shared) = &self.shared_hosts {
+            shared.take(&self.store, host).await;
+        }
         let result = {
             let _slot = self
                 .in_flight
@@ -309,6 +369,9 @@ impl Context {
                 .await
         };
         *last = Some(tokio::time::Instant::now());
+        if let Some(shared) = &self.shared_hosts {
+            shared.release(&self.store, host, self.host_gap).await;
+        }
         result
     }
 }

@@ -13,7 +13,8 @@ use crate::schedule::{self, Outcome, Policy};
 use crate::sink::DocumentSink;
 use crate::sources::{Source, SourceParams};
 use futures_util::stream::{self, StreamExt};
-use praden_store::{SourceState, SourceStatus, Store};
+use praden_core::node::Node;
+use praden_store::{SourceState, SourceStatus, Store, Taken};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -46,6 +47,16 @@ pub struct Ingester {
     /// What the format adapters poll with: the polite fetcher, the parse pool, the store.
     cx: Context,
     limits: IngestLimits,
+    /// Set by `on_node`: the scheduler polls a source only under its lease.
+    node: Option<Node>,
+}
+
+/// What asking to poll a due source gave.
+enum Turn {
+    /// This process polled it; the source is due again then.
+    Polled(OffsetDateTime),
+    /// Another process polls it, or has just polled it: look again then.
+    NotOurs(OffsetDateTime),
 }
 
 impl Ingester {
@@ -69,7 +80,22 @@ impl Ingester {
                 limits.parse,
             ),
             limits,
+            node: None,
         }
+    }
+
+    /// Shares the polling with the other processes on the store's database: a source is
+    /// polled only by the process holding its lease (`poll:SOURCE`), and only when its stored
+    /// schedule says it is due, so it is not polled more often than its interval whichever
+    /// process polls it; a crashed process's sources are taken over when their leases run
+    /// out. On PostgreSQL the per-host rule (one request at a time, `host_gap` apart) is kept
+    /// across processes too; SQLite serves one process, whose own gates keep it.
+    pub fn on_node(mut self, node: Node) -> Self {
+        if self.cx.store().backend() == praden_store::Backend::Postgres {
+            self.cx.share_hosts(node.clone());
+        }
+        self.node = Some(node);
+        self
     }
 
     /// Where this ingester's documents go, for other ways in (the push endpoint) to share.
@@ -209,14 +235,84 @@ impl Ingester {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}
             }
+            let Some(node) = &self.node else {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    (result, due) = self.poll_and_schedule(&source) => {
+                        log_report(&source.id, &result);
+                        next = due;
+                    }
+                }
+                continue;
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                (result, due) = self.poll_and_schedule(&source) => {
-                    log_report(&source.id, &result);
-                    next = due;
-                }
+                turn = self.poll_if_ours(&source, node) => match turn {
+                    Turn::Polled(due) => next = due,
+                    // A moment after the other process's turn ends, so not all at once.
+                    Turn::NotOurs(at) => {
+                        next = at + Duration::from_millis(fastrand::u64(0..1000));
+                    }
+                },
             }
         }
+    }
+
+    /// Polls `source` if this process gets its lease and the stored schedule says it is due.
+    async fn poll_if_ours(&self, source: &Source, node: &Node) -> Turn {
+        let store = self.cx.store();
+        let lease = format!("poll:{}", source.id);
+        let now = OffsetDateTime::now_utc();
+        match store.take_lease(&lease, &node.id, now, node.lease_ttl).await {
+            Ok(Taken::Granted) => {}
+            Ok(Taken::Busy { until, .. }) => return Turn::NotOurs(until),
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "cannot take the source's lease");
+                return Turn::NotOurs(now + node.retry_every());
+            }
+        }
+        // Another process may have polled it since this one last read its schedule.
+        let due = match store.source_state(&source.id).await {
+            Ok(state) => state.and_then(|s| s.next_poll_at),
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "cannot read the source state");
+                Some(now + node.retry_every())
+            }
+        };
+        let turn = match due {
+            Some(at) if at > now => Turn::NotOurs(at),
+            _ => {
+                let renewing = async {
+                    loop {
+                        tokio::time::sleep(node.renew_every()).await;
+                        let renewed = store
+                            .renew_lease(&lease, &node.id, OffsetDateTime::now_utc(), node.lease_ttl)
+                            .await;
+                        if !matches!(renewed, Ok(true)) {
+                            // The poll goes on: what it stores is keyed, so a second poll
+                            // of the source meanwhile duplicates nothing.
+                            tracing::warn!(source = %source.id, "lost the source's lease during a poll");
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                };
+                tokio::select! {
+                    (result, due) = self.poll_and_schedule(source) => {
+                        log_report(&source.id, &result);
+                        Turn::Polled(due)
+                    }
+                    _ = renewing => unreachable!("renewing never ends"),
+                }
+            }
+        };
+        // The schedule is saved: the next process to look finds the source not due.
+        if let Err(e) = store
+            .release_lease(&lease, &node.id, OffsetDateTime::now_utc())
+            .await
+        {
+            tracing::warn!(source = %source.id, error = %e, "cannot release the source's lease");
+        }
+        turn
     }
 }
 

@@ -137,16 +137,17 @@ pub async fn catch_up(
     // A document fetched before the window cannot have been published after an approval
     // within it: on a first run (or after a long stop) the archive before is skipped.
     let since = (now() - window).to_offset(time::UtcOffset::UTC);
-    match store.first_document_fetched_since(since).await? {
+    match store.first_place_fetched_since(since).await? {
         Some(first) => mark = mark.max(first - 1),
         // Nothing fetched within the window: nothing new to read.
         None => return Ok(report),
     }
     loop {
-        let page = store.documents_after(mark, PAGE).await?;
-        let Some(last) = page.last().map(|d| d.id) else {
+        let committed = store.documents_committed(mark, i64::MAX, PAGE).await?;
+        let (page, last) = (committed.documents, committed.through);
+        if page.is_empty() {
             return Ok(report);
-        };
+        }
         report.documents += page.len();
         let at = now();
         let issues = store.open_issues_approved_since(at - window).await?;

@@ -225,21 +225,19 @@ pub async fn warm_up(
     let mark = store.job_mark(JOB).await?;
     let since = now - time::Duration::hours(i64::from(config.window_hours));
     let mut after = store
-        .first_document_fetched_since(since)
+        .first_place_fetched_since(since)
         .await?
         .unwrap_or(mark + 1)
         - 1;
     let mut touched = BTreeSet::new();
     let mut report = PassReport::default();
     while after < mark {
-        let page: Vec<Document> = store
-            .documents_after(after, PAGE)
-            .await?
-            .into_iter()
-            .filter(|d| d.id <= mark)
-            .collect();
-        let Some(last) = page.last() else { break };
-        after = last.id;
+        let committed = store.documents_committed(after, mark, PAGE).await?;
+        let page: Vec<Document> = committed.documents;
+        if page.is_empty() {
+            break;
+        }
+        after = committed.through;
         report.documents += page.len();
         let stories;
         (detector, stories) = on_blocking(detector, move |d| d.absorb(&page, now)).await?;
@@ -264,10 +262,11 @@ pub async fn catch_up(
     let mut report = PassReport::default();
     loop {
         let mark = store.job_mark(JOB).await?;
-        let page = store.documents_after(mark, PAGE).await?;
-        let Some(last) = page.last().map(|d| d.id) else {
+        let committed = store.documents_committed(mark, i64::MAX, PAGE).await?;
+        let (page, last) = (committed.documents, committed.through);
+        if page.is_empty() {
             return Ok((detector, report));
-        };
+        }
         report.documents += page.len();
         let at = now();
         let engagement = engagement_growth(store, detector.recent(), at).await?;

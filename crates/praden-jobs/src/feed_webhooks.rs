@@ -76,7 +76,8 @@ async fn run_one(
     loop {
         let wait = match step(&store, &client, &hook, &config).await {
             Ok(Some(wait)) => wait,
-            Ok(None) => continue,
+            Ok(None) if !shutdown.is_cancelled() => continue,
+            Ok(None) => return,
             Err(e) => {
                 tracing::error!(subscriber = %hook.name, error = %e, "webhook delivery failed");
                 POLL
@@ -141,6 +142,7 @@ async fn step(
 pub fn spawn(
     store: &Store,
     config: &FeedConfig,
+    node: &praden_core::node::Node,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let client = crate::webhook::client(
@@ -151,12 +153,23 @@ pub fn spawn(
         .webhooks
         .iter()
         .map(|hook| {
-            tokio::spawn(run_one(
+            // One pusher per subscriber among all processes: two would each send every event.
+            let (store, client, hook, config) =
+                (store.clone(), client.clone(), hook.clone(), config.clone());
+            tokio::spawn(crate::lease::exclusive(
                 store.clone(),
-                client.clone(),
-                hook.clone(),
-                config.clone(),
+                node.clone(),
+                format!("feed-webhook:{}", hook.name),
                 shutdown.clone(),
+                move |held| {
+                    run_one(
+                        store.clone(),
+                        client.clone(),
+                        hook.clone(),
+                        config.clone(),
+                        held,
+                    )
+                },
             ))
         })
         .collect())

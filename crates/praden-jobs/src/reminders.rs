@@ -122,6 +122,11 @@ impl Compose for ReminderComposer {
     }
 }
 
+/// Whether reminders are sent at all: on, and some contact reachable (SMTP or LINE).
+pub fn runs(reminders: &RemindersConfig, channels: &AssignmentConfig) -> bool {
+    reminders.enabled && (channels.mail.is_some() || channels.line.is_some())
+}
+
 /// Starts the reminder scheduler and its delivery worker inside `praden serve` (none when
 /// `reminders.enabled = false`, or when no contact can be reached: no SMTP and no LINE).
 pub fn spawn(
@@ -132,7 +137,7 @@ pub fn spawn(
     clock: Arc<dyn Clock>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    if !reminders.enabled || (channels.mail.is_none() && channels.line.is_none()) {
+    if !runs(reminders, channels) {
         return Ok(Vec::new());
     }
     let deliverer =

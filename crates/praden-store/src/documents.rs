@@ -14,6 +14,21 @@ pub struct InsertOutcome {
     pub positions: Vec<usize>,
 }
 
+/// A page of documents in commit order, and the place of its last one (the `after` asked
+/// for when the page is empty): where the follower goes on from.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CommittedPage {
+    pub documents: Vec<Document>,
+    pub through: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlacedRow {
+    seq: i64,
+    #[sqlx(flatten)]
+    row: DocumentRow,
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct DocumentRow {
     id: i64,
@@ -81,8 +96,18 @@ const INSERT_DOCUMENT: &str = "INSERT INTO documents \
     WHERE NOT EXISTS (SELECT 1 FROM documents e WHERE e.item_key = $5) \
     ON CONFLICT (item_key) DO NOTHING RETURNING id";
 
-/// The follower's page of documents (after `SELECT_DOCUMENT`).
+/// A page of documents in id order (after `SELECT_DOCUMENT`).
 const AFTER_ID: &str = "WHERE id > $1 ORDER BY id LIMIT $2";
+/// Takes the places of `$1` new documents in commit order (see the migration
+/// `20261211000001_nodes`): the last write of an inserting transaction, so the counter's row
+/// lock makes transactions commit in the order of their places.
+const TAKE_PLACES: &str = "UPDATE document_seq SET last = last + $1 RETURNING last";
+/// Numbers this transaction's new documents from `$1 + 1` in id order. Its own rows are the
+/// only unnumbered ones it can see: every committed document has its place, and other
+/// transactions' uncommitted rows are invisible to it.
+const NUMBER_NEW: &str = "UPDATE documents SET seq = $1 + r.n \
+    FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM documents WHERE seq IS NULL) AS r \
+    WHERE documents.id = r.id";
 /// Which item keys are stored (HTML sources, teaser feeds).
 const ITEM_KEY_STORED: &str = "SELECT item_key FROM documents WHERE item_key = $1";
 /// The fingerprints a new document may be a near-duplicate of. Ordered by fetch time so the
@@ -168,6 +193,28 @@ impl Store {
                         outcome.positions.push(position);
                     }
                     None => outcome.existing += 1,
+                }
+            }
+            let new = outcome.inserted.len() as i64;
+            if new > 0 {
+                let last: i64 = sqlx::query_scalar(TAKE_PLACES)
+                    .bind(new)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let numbered = sqlx::query(NUMBER_NEW)
+                    .bind(last - new)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if numbered != new as u64 {
+                    // Rolled back: a document without its place would never be followed.
+                    return Err(StoreError::CorruptRow {
+                        table: "documents",
+                        id: outcome.inserted[0],
+                        reason: format!(
+                            "{numbered} unnumbered documents where this batch stored {new}"
+                        ),
+                    });
                 }
             }
             tx.commit().await?;
@@ -310,6 +357,63 @@ impl Store {
         rows.into_iter().map(Document::try_from).collect()
     }
 
+    /// Documents in the order their transactions committed: those placed after `after` and
+    /// at most at `through`, at most `limit`. How the index, the detector and the
+    /// clarifications job follow the store: a document committed late still comes after
+    /// every place a follower has read (ids do not give that on PostgreSQL).
+    pub async fn documents_committed(
+        &self,
+        after: i64,
+        through: i64,
+        limit: i64,
+    ) -> Result<CommittedPage, StoreError> {
+        const SQL: &str = "SELECT seq, id, source_id, kind, outlet, url, item_key, title, body, \
+            published_at, fetched_at, content_hash, language, backfill FROM documents \
+            WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+        let rows: Vec<PlacedRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL).bind(after).bind(through).bind(limit).fetch_all(pool).await?
+        });
+        let through = rows.last().map_or(after, |r| r.seq);
+        let documents = rows
+            .into_iter()
+            .map(|r| Document::try_from(r.row))
+            .collect::<Result<_, _>>()?;
+        Ok(CommittedPage { documents, through })
+    }
+
+    /// The ids of the documents placed at most at `through`, ascending: what an index whose
+    /// mark is `through` must hold (8 bytes a document, 24 MB at 3M).
+    pub async fn document_ids_through(&self, through: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM documents WHERE seq <= $1 ORDER BY id")
+                .bind(through)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The last place taken in commit order (0 before the first document): where a follower
+    /// that has read everything stands.
+    pub async fn last_document_place(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT last FROM document_seq").fetch_one(pool).await?
+        }))
+    }
+
+    /// How many documents are placed after `after`, counting at most `cap`: how far a
+    /// follower is behind.
+    pub async fn documents_placed_after(&self, after: i64, cap: i64) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM documents WHERE seq > $1 LIMIT $2) AS behind",
+            )
+            .bind(after)
+            .bind(cap)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// Documents with ids from `from` to `to` inclusive, oldest first, at most `limit`:
     /// how the index repair re-reads a run of documents it lacks.
     pub async fn documents_between(
@@ -325,27 +429,6 @@ impl Store {
         rows.into_iter().map(Document::try_from).collect()
     }
 
-    /// Every document id up to `max_id`, ascending: what the index must hold (8 bytes a
-    /// document, 24 MB at 3M).
-    pub async fn document_ids_up_to(&self, max_id: i64) -> Result<Vec<i64>, StoreError> {
-        self.document_ids_between(0, max_id).await
-    }
-
-    /// The document ids above `after` and up to `up_to`, ascending.
-    pub async fn document_ids_between(
-        &self,
-        after: i64,
-        up_to: i64,
-    ) -> Result<Vec<i64>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM documents WHERE id > $1 AND id <= $2 ORDER BY id")
-                .bind(after)
-                .bind(up_to)
-                .fetch_all(pool)
-                .await?
-        }))
-    }
-
     pub async fn document(&self, id: i64) -> Result<Option<Document>, StoreError> {
         let sql = format!("{SELECT_DOCUMENT} WHERE id = $1");
         let row: Option<DocumentRow> = on_pool!(self, pool => {
@@ -354,14 +437,14 @@ impl Store {
         row.map(Document::try_from).transpose()
     }
 
-    /// The first document fetched at or after `since`: where a job that rebuilds a time
-    /// window starts reading.
-    pub async fn first_document_fetched_since(
+    /// The first place (in commit order) of a document fetched at or after `since`: where a
+    /// job that rebuilds a time window starts reading.
+    pub async fn first_place_fetched_since(
         &self,
         since: OffsetDateTime,
     ) -> Result<Option<i64>, StoreError> {
         let id: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT MIN(id) FROM documents WHERE fetched_at >= $1")
+            "SELECT MIN(seq) FROM documents WHERE fetched_at >= $1")
             .bind(since)
             .fetch_one(p)
             .await?);

@@ -11,6 +11,7 @@ mod briefs;
 mod contacts;
 mod documents;
 mod engagement;
+mod leases;
 mod publications;
 pub mod review;
 mod source_state;
@@ -24,8 +25,9 @@ pub use accounts::{
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use briefs::CoverageDocument;
 pub use contacts::{AgencyContact, ContactsSaved, NewContact};
-pub use documents::{DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
+pub use documents::{CommittedPage, DocumentCopy, Fingerprint, InsertOutcome, KeyHolder};
 pub use engagement::{EngagementGrowth, EngagementObservation};
+pub use leases::{Lease, Taken};
 pub use publications::{
     AttemptResult, Delivery, DeliveryStatus, NewPublication, PublicationDay, PublicationKind,
     PublicationRevision, PublicationTrigger, Publications, Published, StoredPublication,

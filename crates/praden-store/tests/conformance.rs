@@ -60,6 +60,11 @@ conformance!(
     reingesting_burns_no_ids,
     documents_round_trip_with_thai_text_and_utc_times,
     documents_after_pages_in_id_order,
+    documents_are_followed_in_commit_order,
+    a_follower_reading_while_writers_insert_sees_every_document_once,
+    a_lease_has_one_holder_until_it_runs_out_or_is_released,
+    of_many_processes_asking_at_once_one_gets_the_lease,
+    login_failures_are_counted_per_key_and_forgotten,
     source_state_round_trips_and_updates,
     item_failures_are_recorded_once_per_item,
     read_transcript_files_are_remembered_per_source,
@@ -402,4 +407,165 @@ async fn the_same_text_from_other_outlets_is_linked_to_the_first_copy(store: Sto
         store.item_key_holders(&keys).await.unwrap()["https://a.th/other"].duplicate_of,
         None
     );
+}
+
+async fn documents_are_followed_in_commit_order(store: Store) {
+    assert_eq!(store.last_document_place().await.unwrap(), 0);
+    let batch = |from: usize| -> Vec<NewDocument> {
+        (from..from + 5)
+            .map(|i| doc(&format!("https://a.th/{i}"), &format!("ข่าว {i}")))
+            .collect()
+    };
+    store.insert_documents(&batch(0)).await.unwrap();
+    // Re-offered documents take no place.
+    store.insert_documents(&batch(0)).await.unwrap();
+    store.insert_documents(&batch(3)).await.unwrap();
+    assert_eq!(store.last_document_place().await.unwrap(), 8);
+    let first = store.documents_committed(0, i64::MAX, 6).await.unwrap();
+    assert_eq!(first.documents.len(), 6);
+    assert_eq!(first.through, 6);
+    let rest = store
+        .documents_committed(first.through, i64::MAX, 100)
+        .await
+        .unwrap();
+    assert_eq!(rest.through, 8);
+    let titles: Vec<_> = first
+        .documents
+        .iter()
+        .chain(&rest.documents)
+        .map(|d| d.doc.title.clone())
+        .collect();
+    assert_eq!(titles.first().unwrap(), "ข่าว 0");
+    assert_eq!(titles.last().unwrap(), "ข่าว 7");
+    assert_eq!(titles.len(), 8);
+    let empty = store.documents_committed(8, i64::MAX, 10).await.unwrap();
+    assert_eq!((empty.documents.len(), empty.through), (0, 8));
+    // A bound stops the page.
+    let bounded = store.documents_committed(0, 3, 10).await.unwrap();
+    assert_eq!((bounded.documents.len(), bounded.through), (3, 3));
+    let ids = store.document_ids_through(3).await.unwrap();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(store.documents_placed_after(2, 100).await.unwrap(), 6);
+    assert_eq!(store.documents_placed_after(2, 4).await.unwrap(), 4);
+}
+
+/// Writers in parallel (on PostgreSQL their ids commit out of order) and a follower reading
+/// places as it goes: it reads every document exactly once.
+async fn a_follower_reading_while_writers_insert_sees_every_document_once(store: Store) {
+    const WRITERS: usize = 6;
+    const BATCHES: usize = 15;
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for b in 0..BATCHES {
+                    let docs: Vec<_> = (0..3)
+                        .map(|i| doc(&format!("https://w{w}.th/{b}/{i}"), &format!("{w} {b} {i}")))
+                        .collect();
+                    store.insert_documents(&docs).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut after = 0;
+    let mut done = false;
+    loop {
+        let page = store.documents_committed(after, i64::MAX, 7).await.unwrap();
+        after = page.through;
+        seen.extend(page.documents.iter().map(|d| d.id));
+        if page.documents.is_empty() {
+            if done {
+                break;
+            }
+            done = writers.iter().all(|w| w.is_finished());
+            tokio::task::yield_now().await;
+        }
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "no document read twice");
+    assert_eq!(seen.len(), WRITERS * BATCHES * 3, "every document read");
+    assert_eq!(store.last_document_place().await.unwrap(), after);
+}
+
+async fn a_lease_has_one_holder_until_it_runs_out_or_is_released(store: Store) {
+    use praden_store::Taken;
+    use std::time::Duration;
+    let t0 = datetime!(2026-12-04 10:00 UTC);
+    let ttl = Duration::from_secs(20);
+    let s = |n| time::Duration::seconds(n);
+    assert_eq!(store.take_lease("job:detector", "a", t0, ttl).await.unwrap(), Taken::Granted);
+    // Taking it again renews it for its holder; another waits until it runs out.
+    assert_eq!(store.take_lease("job:detector", "a", t0 + s(5), ttl).await.unwrap(), Taken::Granted);
+    assert_eq!(
+        store.take_lease("job:detector", "b", t0 + s(10), ttl).await.unwrap(),
+        Taken::Busy { holder: "a".into(), until: t0 + s(25) }
+    );
+    assert!(store.renew_lease("job:detector", "a", t0 + s(20), ttl).await.unwrap());
+    assert!(!store.renew_lease("job:detector", "b", t0 + s(20), ttl).await.unwrap());
+    let held = store.leases_held(Some("a"), t0 + s(21)).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].since, held[0].until), (t0, t0 + s(40)));
+    assert!(store.leases_held(Some("b"), t0 + s(21)).await.unwrap().is_empty());
+    // a stops renewing (crashed): b takes it once it has run out, and a cannot renew it.
+    assert!(matches!(store.take_lease("job:detector", "b", t0 + s(39), ttl).await.unwrap(), Taken::Busy { .. }));
+    assert_eq!(store.take_lease("job:detector", "b", t0 + s(40), ttl).await.unwrap(), Taken::Granted);
+    assert!(!store.renew_lease("job:detector", "a", t0 + s(41), ttl).await.unwrap());
+    assert!(!store.release_lease("job:detector", "a", t0 + s(41)).await.unwrap());
+    assert_eq!(store.leases_held(None, t0 + s(41)).await.unwrap()[0].holder, "b");
+    // Released with a gap: nobody, b included, takes it before the gap ends.
+    assert!(store.release_lease("job:detector", "b", t0 + s(50)).await.unwrap());
+    assert!(store.leases_held(None, t0 + s(45)).await.unwrap().is_empty());
+    assert_eq!(
+        store.take_lease("job:detector", "b", t0 + s(45), ttl).await.unwrap(),
+        Taken::Busy { holder: String::new(), until: t0 + s(50) }
+    );
+    assert_eq!(store.take_lease("job:detector", "a", t0 + s(50), ttl).await.unwrap(), Taken::Granted);
+    // Leases are independent.
+    assert_eq!(store.take_lease("poll:matichon", "b", t0 + s(50), ttl).await.unwrap(), Taken::Granted);
+}
+
+async fn of_many_processes_asking_at_once_one_gets_the_lease(store: Store) {
+    let now = time::OffsetDateTime::now_utc();
+    let askers: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .take_lease("host:a.th", &format!("node-{i}"), now, std::time::Duration::from_secs(30))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for a in askers {
+        if a.await.unwrap() == praden_store::Taken::Granted {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 1);
+}
+
+async fn login_failures_are_counted_per_key_and_forgotten(store: Store) {
+    let t0 = datetime!(2026-12-04 10:00 UTC);
+    let m = |n| time::Duration::minutes(n);
+    let keys = ["user:somchai".to_string(), "ip:10.0.0.1".to_string()];
+    store.record_login_failure(&keys, t0, t0 - m(15)).await.unwrap();
+    store.record_login_failure(&keys[..1], t0 + m(1), t0 - m(14)).await.unwrap();
+    let all = store.login_failures(&keys, t0 - m(15)).await.unwrap();
+    assert_eq!(all.iter().filter(|(k, _)| k == "user:somchai").count(), 2);
+    assert_eq!(all.iter().filter(|(k, _)| k == "ip:10.0.0.1").count(), 1);
+    // Only those after `since` count.
+    assert_eq!(store.login_failures(&keys[..1], t0).await.unwrap(), vec![(keys[0].clone(), t0 + m(1))]);
+    store.clear_login_failures("user:somchai").await.unwrap();
+    assert_eq!(store.login_failures(&keys, t0 - m(15)).await.unwrap().len(), 1);
+    // A later failure forgets those outside every window.
+    store.record_login_failure(&keys[..1], t0 + m(30), t0 + m(15)).await.unwrap();
+    assert_eq!(store.login_failures(&keys[1..], t0 - m(60)).await.unwrap().len(), 0);
 }

@@ -67,6 +67,8 @@ pub struct AppState {
     pub kpi: Arc<KpiSettings>,
     /// The KPI's quarters read lately, checked against the store on every use.
     pub kpi_cache: Arc<kpi::KpiCache>,
+    /// This process among those on the database, for `/healthz`.
+    pub node: praden_core::node::Node,
 }
 
 /// Who may use search: editors, monitors (and admins).
@@ -396,12 +398,64 @@ struct Health {
     /// and serving whatever its sources say, so the status stays `ok` (a probe restarting
     /// the server would not mend a dead feed).
     sources_failing: usize,
+    /// This process's name among the processes on the database.
+    node: String,
+    /// The leases this process holds now: the jobs it runs (`job:…`), the sources it is
+    /// polling (`poll:…`), the hosts it is fetching from (`host:…`).
+    leases: Vec<HealthLease>,
+    /// How far this process's index is behind the store.
+    index: IndexLag,
+}
+
+#[derive(Serialize)]
+struct HealthLease {
+    name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    since: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    until: time::OffsetDateTime,
+}
+
+#[derive(Serialize)]
+struct IndexLag {
+    /// The store's last place in commit order, and the index's committed mark.
+    store_place: i64,
+    index_mark: i64,
+    /// Documents stored but not yet in the index's last commit (counted up to 100,000).
+    behind: i64,
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let documents = state
         .store
         .count_documents()
+        .await
+        .map_err(ApiError::StoreUnavailable)?;
+    let now = time::OffsetDateTime::now_utc();
+    let leases = state
+        .store
+        .leases_held(Some(&state.node.id), now)
+        .await
+        .map_err(ApiError::StoreUnavailable)?
+        .into_iter()
+        .map(|l| HealthLease {
+            name: l.name,
+            since: l.since,
+            until: l.until,
+        })
+        .collect();
+    let index_mark = state
+        .index
+        .high_water_mark()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let store_place = state
+        .store
+        .last_document_place()
+        .await
+        .map_err(ApiError::StoreUnavailable)?;
+    let behind = state
+        .store
+        .documents_placed_after(index_mark, 100_000)
         .await
         .map_err(ApiError::StoreUnavailable)?;
     let failing: std::collections::HashSet<String> = state
@@ -424,6 +478,13 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
         documents,
         indexed: state.index.num_docs(),
         sources_failing,
+        node: state.node.id.to_string(),
+        leases,
+        index: IndexLag {
+            store_place,
+            index_mark,
+            behind,
+        },
     }))
 }
 

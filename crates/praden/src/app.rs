@@ -151,58 +151,116 @@ impl Application {
             shutdown.clone(),
             self.config.index.verify_at_start,
         ));
-        let detector = self.config.detect.enabled.then(|| {
-            let (store, config, shutdown) =
-                (store.clone(), self.config.detect.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                if let Err(e) = detect::follow(store, config, detect_wake, shutdown).await {
-                    tracing::error!(error = %e, "the detector stopped");
-                }
-            })
-        });
-        let clarifications = self.config.clarifications.enabled.then(|| {
-            let (store, config, shutdown) = (
+        // The jobs that must run once among the processes on the database, each under its
+        // lease: here, or standing by in case the process running it stops.
+        let node = self.config.node.clone();
+        let once = |name: &str, job| {
+            tokio::spawn(praden_jobs::lease::exclusive(
                 store.clone(),
-                self.config.clarifications.clone(),
+                node.clone(),
+                name.to_string(),
                 shutdown.clone(),
+                job,
+            ))
+        };
+        let mut jobs = Vec::new();
+        if self.config.detect.enabled {
+            let (store, config) = (store.clone(), self.config.detect.clone());
+            jobs.push(once(
+                "detector",
+                Box::new(move |held| {
+                    let (store, config, wake) = (store.clone(), config.clone(), detect_wake.clone());
+                    Box::pin(async move {
+                        if let Err(e) = detect::follow(store, config, wake, held).await {
+                            tracing::error!(error = %e, "the detector stopped");
+                        }
+                    }) as Job
+                }) as JobFactory,
+            ));
+        }
+        if self.config.clarifications.enabled {
+            let (store, config) = (store.clone(), self.config.clarifications.clone());
+            jobs.push(once(
+                "clarifications",
+                Box::new(move |held| {
+                    let (store, config, wake) =
+                        (store.clone(), config.clone(), clarify_wake.clone());
+                    Box::pin(async move {
+                        if let Err(e) =
+                            praden_jobs::clarifications::follow(store, config, wake, held).await
+                        {
+                            tracing::error!(error = %e, "the clarifications job stopped");
+                        }
+                    }) as Job
+                }),
+            ));
+        }
+        // Each publication's scheduler and its deliveries: the slot is published once
+        // anyway, and one process sends.
+        let user_agent = self.config.user_agent();
+        if self.config.brief.enabled {
+            let (store, config, ua, clock) = (
+                store.clone(),
+                self.config.brief.clone(),
+                user_agent.clone(),
+                self.clock.clone(),
             );
-            tokio::spawn(async move {
-                if let Err(e) =
-                    praden_jobs::clarifications::follow(store, config, clarify_wake, shutdown).await
-                {
-                    tracing::error!(error = %e, "the clarifications job stopped");
-                }
-            })
-        });
-        let briefs = praden_jobs::brief_schedule::spawn(
+            jobs.push(once(
+                "brief",
+                publication(move |held| {
+                    praden_jobs::brief_schedule::spawn(&store, &config, &ua, clock.clone(), held)
+                }),
+            ));
+        }
+        if self.config.assignment.enabled {
+            let (store, config, ua, clock) = (
+                store.clone(),
+                self.config.assignment.clone(),
+                user_agent.clone(),
+                self.clock.clone(),
+            );
+            jobs.push(once(
+                "assignment",
+                publication(move |held| {
+                    praden_jobs::assignment::spawn(&store, &config, &ua, clock.clone(), held)
+                }),
+            ));
+        }
+        if praden_jobs::reminders::runs(&self.config.reminders, &self.config.assignment) {
+            let (store, config, assignment, ua, clock) = (
+                store.clone(),
+                self.config.reminders.clone(),
+                self.config.assignment.clone(),
+                user_agent.clone(),
+                self.clock.clone(),
+            );
+            jobs.push(once(
+                "reminders",
+                publication(move |held| {
+                    praden_jobs::reminders::spawn(
+                        &store,
+                        &config,
+                        &assignment,
+                        &ua,
+                        clock.clone(),
+                        held,
+                    )
+                }),
+            ));
+        }
+        jobs.extend(praden_jobs::feed_webhooks::spawn(
             &store,
-            &self.config.brief,
-            &self.config.user_agent(),
-            self.clock.clone(),
+            &self.config.feed,
+            &node,
             &shutdown,
-        )?;
-        let assignments = praden_jobs::assignment::spawn(
-            &store,
-            &self.config.assignment,
-            &self.config.user_agent(),
-            self.clock.clone(),
-            &shutdown,
-        )?;
-        let reminders = praden_jobs::reminders::spawn(
-            &store,
-            &self.config.reminders,
-            &self.config.assignment,
-            &self.config.user_agent(),
-            self.clock.clone(),
-            &shutdown,
-        )?;
-        let pushers = praden_jobs::feed_webhooks::spawn(&store, &self.config.feed, &shutdown)?;
+        )?);
         let ingester = Ingester::with_limits(
             store.clone(),
             fetcher(&self.config)?,
             stored.clone(),
             ingest_limits(&self.config),
-        );
+        )
+        .on_node(node.clone());
         // Pushed posts go where polled documents go.
         let sink = ingester.sink();
         let enabled = self.sources.iter().filter(|s| s.enabled).count();
@@ -251,6 +309,7 @@ impl Application {
             evidence,
             kpi,
             kpi_cache,
+            node,
         });
         let router = praden_web::ingest::with_document_sink(router, sink);
         let served =
@@ -259,16 +318,7 @@ impl Application {
         shutdown.cancel();
         prewarm.abort();
         let _ = pollers.await;
-        if let Some(d) = detector {
-            let _ = d.await;
-        }
-        if let Some(c) = clarifications {
-            let _ = c.await;
-        }
-        for task in pushers {
-            let _ = task.await;
-        }
-        for task in briefs.into_iter().chain(assignments).chain(reminders) {
+        for task in jobs {
             let _ = task.await;
         }
         let indexed = follower.await.context("the index follower panicked")?;
@@ -278,6 +328,34 @@ impl Application {
         tracing::info!(high_water_mark = hwm, "stopped cleanly");
         Ok(())
     }
+}
+
+/// A job run under its lease, and what starts it each time the lease is taken.
+type Job = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+type JobFactory = Box<dyn Fn(tokio_util::sync::CancellationToken) -> Job + Send + Sync>;
+
+/// A publication's job: `spawn` starts its scheduler and deliveries on the lease's token,
+/// and the job lasts as long as they do.
+fn publication<S>(spawn: S) -> JobFactory
+where
+    S: Fn(&CancellationToken) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>>
+        + Send
+        + Sync
+        + 'static,
+{
+    Box::new(move |held| {
+        let tasks = spawn(&held);
+        Box::pin(async move {
+            match tasks {
+                Ok(tasks) => {
+                    for task in tasks {
+                        let _ = task.await;
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "a publication could not start"),
+            }
+        })
+    })
 }
 
 /// Passes each wake-up of `from` on to every one of `to`.

@@ -955,9 +955,7 @@ async fn index_repair(config: Config) -> anyhow::Result<()> {
         ),
         Err(e) => return Err(e.into()),
     };
-    let caught_up = follow::Follower::new(&index)?
-        .catch_up(&store, &writer)
-        .await?;
+    let caught_up = follow::catch_up(&store, &writer).await?;
     let found = follow::verify_and_repair(&store, &index, &writer).await?;
     println!("{}", found.describe());
     if caught_up > 0 {
@@ -994,8 +992,7 @@ async fn index_new_documents(
         }
         Err(e) => return Err(e.into()),
     };
-    let n = follow::Follower::new(index)?
-        .catch_up(store, &writer)
+    let n = follow::catch_up(store, &writer)
         .await
         .context("indexing failed")?;
     writer.shutdown().await?;

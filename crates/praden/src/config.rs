@@ -35,6 +35,9 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// How the timeliness KPI counts deadlines, and its target (`[kpi]`).
     pub kpi: praden_web::KpiSettings,
+    /// This process among those sharing the database: its name in leases, and how long a
+    /// lease lasts (`[node]`).
+    pub node: praden_core::node::Node,
 }
 
 /// `[evidence]`: the object store evidence files go to, and the size limits.
@@ -119,6 +122,19 @@ impl Config {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+}
+
+/// This process's name among those on one database when `node.id` is not set: the host's
+/// name and the process id, unique on a host and across hosts (a restarted process may get
+/// its old name back, and with it at once the leases its crashed self held: it is the same
+/// node, and that crashed self does nothing any more).
+fn default_node_id(env: &dyn Fn(&str) -> Option<String>) -> String {
+    let host = env("HOSTNAME")
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "praden".to_string());
+    format!("{host}-{}", std::process::id())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -244,6 +260,16 @@ const KEYS: &[Key] = &[
         name: "clarifications.window_days",
         env: &["PRADEN_CLARIFICATIONS_WINDOW_DAYS"],
         default: Some("30"),
+    },
+    Key {
+        name: "node.id",
+        env: &["PRADEN_NODE_ID"],
+        default: None,
+    },
+    Key {
+        name: "node.lease_ttl",
+        env: &["PRADEN_NODE_LEASE_TTL"],
+        default: Some("20s"),
     },
     Key {
         name: "auth.secure_cookies",
@@ -603,7 +629,29 @@ impl Config {
         };
         let evidence = evidence(&layers)?;
         let kpi = kpi(&layers)?;
+        let node_id = match v.get("node.id") {
+            Some((id, _)) => {
+                let id = id.trim().to_string();
+                if id.is_empty() || id.len() > 100 || id.chars().any(|c| c.is_control()) {
+                    return Err(v.invalid(
+                        "node.id",
+                        "a name of 1 to 100 characters, different for each process on the database",
+                    ));
+                }
+                id
+            }
+            None => default_node_id(env),
+        };
+        let node = praden_core::node::Node::new(
+            node_id,
+            v.duration(
+                "node.lease_ttl",
+                Duration::from_secs(5)..=Duration::from_secs(600),
+                "a duration from 5s to 10m, e.g. \"20s\"",
+            )?,
+        );
         Ok(Self {
+            node,
             kpi,
             evidence,
             brief,

@@ -1,12 +1,12 @@
 //! The login rate limit: at most [`LoginLimits::per_user`] failed logins per user name and
-//! [`LoginLimits::per_ip`] per client address within [`LoginLimits::window`]. Kept in memory:
-//! a restart forgets the failures, and several praden processes behind one address each count
-//! their own.
+//! [`LoginLimits::per_ip`] per client address within [`LoginLimits::window`]. The failures
+//! are kept in the store (`login_failures`), so the processes behind one reverse proxy share
+//! the limit and a restart does not reset it.
 
-use std::collections::{HashMap, VecDeque};
+use praden_store::{Store, StoreError};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
@@ -26,149 +26,127 @@ impl Default for LoginLimits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    User(String),
-    Ip(IpAddr),
-}
-
-/// Failure times per key, oldest first.
+/// Failed logins, counted in the store: every praden process on the database counts against
+/// the same limit, and a restart forgets nothing.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     limits: LoginLimits,
-    failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
 }
-
-/// How many keys are kept before expired ones are swept: bounds memory under a spray of
-/// made-up user names.
-const SWEEP_ABOVE: usize = 10_000;
 
 impl LoginLimiter {
     pub fn new(limits: LoginLimits) -> Self {
-        Self {
-            limits,
-            failures: Mutex::default(),
-        }
+        Self { limits }
     }
 
     /// `Some(wait)` when a login for `username` from `ip` must be refused now: the time until
     /// the oldest counted failure leaves the window.
-    pub fn blocked(&self, username: &str, ip: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let mut failures = self.failures.lock().expect("the limiter lock");
+    pub async fn blocked(
+        &self,
+        store: &Store,
+        username: &str,
+        ip: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Duration>, StoreError> {
+        let keys = self.limited_keys(username, ip);
+        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+        let failures = store.login_failures(&names, now - self.limits.window).await?;
         let mut wait: Option<Duration> = None;
-        for (key, limit) in self.limited_keys(username, ip) {
-            if let Some(times) = failures.get_mut(&key) {
-                prune(times, now, self.limits.window);
-                if times.len() >= limit {
-                    // The failure that must expire before one more attempt is allowed.
-                    let oldest = times[times.len() - limit];
-                    let w = (oldest + self.limits.window).saturating_duration_since(now);
-                    wait = Some(wait.map_or(w, |x| x.max(w)));
-                }
+        for (key, limit) in keys {
+            let times: Vec<OffsetDateTime> = failures
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, at)| *at)
+                .collect();
+            if let Some(w) = wait_for(&times, limit, self.limits.window, now) {
+                wait = Some(wait.map_or(w, |x| x.max(w)));
             }
         }
-        wait
+        Ok(wait)
     }
 
     /// Counts a failed login against the user name and the address.
-    pub fn failed(&self, username: &str, ip: Option<IpAddr>, now: Instant) {
-        let mut failures = self.failures.lock().expect("the limiter lock");
-        if failures.len() > SWEEP_ABOVE {
-            let window = self.limits.window;
-            failures.retain(|_, times| {
-                prune(times, now, window);
-                !times.is_empty()
-            });
-        }
-        for (key, limit) in self.limited_keys(username, ip) {
-            let times = failures.entry(key).or_default();
-            times.push_back(now);
-            // Only the newest `limit` failures decide anything.
-            while times.len() > limit {
-                times.pop_front();
-            }
-        }
+    pub async fn failed(
+        &self,
+        store: &Store,
+        username: &str,
+        ip: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let keys: Vec<String> = self
+            .limited_keys(username, ip)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        store
+            .record_login_failure(&keys, now, now - self.limits.window)
+            .await
     }
 
     /// A successful login clears the user name's failures (not the address's).
-    pub fn succeeded(&self, username: &str) {
-        let mut failures = self.failures.lock().expect("the limiter lock");
-        failures.remove(&Key::User(normalise(username)));
+    pub async fn succeeded(&self, store: &Store, username: &str) -> Result<(), StoreError> {
+        store.clear_login_failures(&user_key(username)).await
     }
 
-    fn limited_keys(&self, username: &str, ip: Option<IpAddr>) -> Vec<(Key, usize)> {
-        let mut keys = vec![(Key::User(normalise(username)), self.limits.per_user)];
+    fn limited_keys(&self, username: &str, ip: Option<IpAddr>) -> Vec<(String, usize)> {
+        let mut keys = vec![(user_key(username), self.limits.per_user)];
         if let Some(ip) = ip {
-            keys.push((Key::Ip(ip), self.limits.per_ip));
+            keys.push((format!("ip:{ip}"), self.limits.per_ip));
         }
         keys
     }
 }
 
-fn normalise(username: &str) -> String {
-    username.trim().to_lowercase()
+fn user_key(username: &str) -> String {
+    format!("user:{}", username.trim().to_lowercase())
 }
 
-fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while times
-        .front()
-        .is_some_and(|t| now.saturating_duration_since(*t) >= window)
-    {
-        times.pop_front();
+/// With `times` the failures of one key within the window (oldest first): how long until
+/// one more attempt is allowed, if it is not now — until the failure that must leave the
+/// window for it does.
+fn wait_for(
+    times: &[OffsetDateTime],
+    limit: usize,
+    window: Duration,
+    now: OffsetDateTime,
+) -> Option<Duration> {
+    if times.len() < limit {
+        return None;
     }
+    let oldest = times[times.len() - limit];
+    let w: Duration = (oldest + window - now).try_into().unwrap_or_default();
+    Some(w)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LIMITS: LoginLimits = LoginLimits {
-        per_user: 3,
-        per_ip: 5,
-        window: Duration::from_secs(60),
-    };
+    use time::macros::datetime;
 
     #[test]
-    fn a_user_name_is_blocked_after_its_failures_until_the_oldest_leaves_the_window() {
-        let l = LoginLimiter::new(LIMITS);
-        let t0 = Instant::now();
-        let ip: Option<IpAddr> = Some("10.0.0.1".parse().unwrap());
-        for i in 0..3 {
-            assert_eq!(l.blocked("Somchai", ip, t0), None);
-            l.failed("somchai", ip, t0 + Duration::from_secs(i * 10));
-        }
-        let now = t0 + Duration::from_secs(25);
+    fn a_key_is_blocked_at_its_limit_until_the_oldest_counted_failure_leaves_the_window() {
+        let t0 = datetime!(2026-12-04 10:00 UTC);
+        let s = |n| time::Duration::seconds(n);
+        let window = Duration::from_secs(60);
+        let times = [t0, t0 + s(10), t0 + s(20)];
+        assert_eq!(wait_for(&times[..2], 3, window, t0 + s(25)), None);
         assert_eq!(
-            l.blocked("SOMCHAI ", ip, now),
+            wait_for(&times, 3, window, t0 + s(25)),
             Some(Duration::from_secs(35))
         );
-        // Another user from the same address is not blocked (yet).
-        assert_eq!(l.blocked("malee", ip, now), None);
-        // The oldest failure leaves the window at t0+60s.
-        assert_eq!(l.blocked("somchai", ip, t0 + Duration::from_secs(60)), None);
+        // With more failures than the limit, the one `limit` from the newest decides.
+        let more = [t0, t0 + s(10), t0 + s(20), t0 + s(30)];
+        assert_eq!(
+            wait_for(&more, 3, window, t0 + s(35)),
+            Some(Duration::from_secs(35))
+        );
     }
 
     #[test]
-    fn an_address_is_blocked_after_failures_for_many_names_and_success_clears_the_name() {
-        let l = LoginLimiter::new(LIMITS);
-        let t0 = Instant::now();
-        let ip: Option<IpAddr> = Some("192.0.2.7".parse().unwrap());
-        for name in ["a", "b", "c", "d", "e"] {
-            l.failed(name, ip, t0);
-        }
-        assert!(l.blocked("f", ip, t0).is_some(), "the address is blocked");
-        assert!(l
-            .blocked("f", Some("192.0.2.8".parse().unwrap()), t0)
-            .is_none());
-        assert!(l.blocked("f", None, t0).is_none());
-
-        l.failed("somchai", None, t0);
-        l.failed("somchai", None, t0);
-        l.succeeded("somchai");
-        l.failed("somchai", None, t0);
-        assert!(
-            l.blocked("somchai", None, t0).is_none(),
-            "one failure since the success"
-        );
+    fn keys_name_the_user_case_insensitively_and_the_address() {
+        let l = LoginLimiter::new(LoginLimits::default());
+        let keys = l.limited_keys(" Somchai ", Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(keys[0], ("user:somchai".to_string(), 5));
+        assert_eq!(keys[1], ("ip:10.0.0.1".to_string(), 20));
+        assert_eq!(l.limited_keys("x", None).len(), 1);
     }
 }

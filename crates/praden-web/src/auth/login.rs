@@ -12,7 +12,6 @@ use axum::Extension;
 use praden_core::Role;
 use praden_store::{DecisionContext, Session};
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 use time::OffsetDateTime;
 
 /// A small page in the look of the search page.
@@ -165,7 +164,14 @@ pub(crate) async fn login(State(state): State<AppState>, req: Request) -> Respon
     }
 
     let limiter = state.auth.limiter.clone();
-    if let Some(wait) = limiter.blocked(&username, ip, Instant::now()) {
+    let blocked = match limiter
+        .blocked(&state.store, &username, ip, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => return crate::ApiError::StoreUnavailable(e).into_response(),
+    };
+    if let Some(wait) = blocked {
         let secs = wait.as_secs().max(1);
         let minutes = secs.div_ceil(60);
         let mut response = fail(
@@ -194,7 +200,12 @@ pub(crate) async fn login(State(state): State<AppState>, req: Request) -> Respon
     let user = match user {
         Some(u) if matches && !u.role.is_machine() => u,
         _ => {
-            limiter.failed(&username, ip, Instant::now());
+            if let Err(e) = limiter
+                .failed(&state.store, &username, ip, OffsetDateTime::now_utc())
+                .await
+            {
+                return crate::ApiError::StoreUnavailable(e).into_response();
+            }
             tracing::info!(%username, ip = ?ip, "login failed");
             return fail(StatusCode::UNAUTHORIZED, "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง");
         }
@@ -202,7 +213,9 @@ pub(crate) async fn login(State(state): State<AppState>, req: Request) -> Respon
     if user.disabled {
         return fail(StatusCode::FORBIDDEN, "บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ");
     }
-    limiter.succeeded(&username);
+    if let Err(e) = limiter.succeeded(&state.store, &username).await {
+        return crate::ApiError::StoreUnavailable(e).into_response();
+    }
 
     let (secret, csrf) = match (secrets::random_secret(), secrets::random_secret()) {
         (Ok(s), Ok(c)) => (s, c),
