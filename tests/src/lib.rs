@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub mod browser;
+pub mod cluster;
 pub mod kpi;
 pub mod seed;
 pub mod smtp;

@@ -45,7 +45,7 @@ fn corpus() -> Vec<Document> {
 async fn thai_words_are_found_inside_unsegmented_text() {
     let index = SearchIndex::in_memory().unwrap();
     let writer = index.start_writer(CommitPolicy::default()).unwrap();
-    writer.add(corpus()).await.unwrap();
+    writer.add_through(corpus(), 3).await.unwrap();
     assert_eq!(writer.commit().await.unwrap(), 3);
 
     let ids = |q: &str| -> Vec<i64> {
@@ -111,7 +111,7 @@ async fn the_high_water_mark_survives_reopening_and_readding_replaces() {
     assert_eq!(index.num_docs(), 3);
     // Catching up again from an older mark (as after a crash) duplicates nothing.
     let writer = index.start_writer(CommitPolicy::default()).unwrap();
-    writer.add(corpus()).await.unwrap();
+    writer.add_through(corpus(), 3).await.unwrap();
     writer.shutdown().await.unwrap();
     assert_eq!(index.num_docs(), 3);
     assert_eq!(index.search("ไฟฟ้า", 10).unwrap().total, 1);
@@ -151,7 +151,7 @@ async fn commits_happen_on_their_own_after_enough_documents() {
         ..CommitPolicy::default()
     };
     let writer = index.start_writer(policy).unwrap();
-    writer.add(corpus()).await.unwrap();
+    writer.add_through(corpus(), 3).await.unwrap();
     wait_for_docs(&index, 3).await;
     assert_eq!(index.num_docs(), 3);
     writer.shutdown().await.unwrap();
