@@ -77,6 +77,10 @@ pub struct Fetch {
     pub concurrent: usize,
     /// How late the poll came after the source was due (from the stored schedule).
     pub lag: Option<f64>,
+    /// The node that asked (its contact in the User-Agent ends in `/node/NAME`).
+    pub node: String,
+    /// When, as Unix seconds.
+    pub at: f64,
 }
 
 struct OutletState {
@@ -228,6 +232,7 @@ impl OutletState {
 async fn serve_feed(
     State((state, host)): State<(Arc<OutletState>, usize)>,
     UrlPath(n): UrlPath<usize>,
+    headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     if state.closed.load(std::sync::atomic::Ordering::SeqCst) {
         return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -255,6 +260,13 @@ async fn serve_feed(
         ended: Instant::now(),
         concurrent,
         lag,
+        node: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ua| ua.split("/node/").nth(1))
+            .map(|n| n.trim_end_matches(')').to_string())
+            .unwrap_or_default(),
+        at: received.unix_timestamp_nanos() as f64 / 1e9,
     });
     (
         [(axum::http::header::CONTENT_TYPE, "application/rss+xml")],
@@ -320,6 +332,8 @@ impl ClusterEnv {
             .env("PRADEN_DATABASE_URL", &self.database_url)
             .env("PRADEN_SOURCES", self.sources_file())
             .env("PRADEN_NODE_ID", name)
+            // Which node fetched shows in the User-Agent.
+            .env("PRADEN_CONTACT", format!("https://praden.invalid/node/{name}"))
             .env("PRADEN_LOG_FORMAT", "json")
             .stdin(Stdio::null());
         for (k, v) in &self.extra_env {
@@ -368,6 +382,24 @@ impl Node {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// (CPU seconds, peak resident MiB) of the process so far.
+    pub fn usage(&self) -> Option<(f64, f64)> {
+        let pid = self.child.as_ref()?.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name in parentheses: utime and stime are the 12th and 13th.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let hwm = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        Some((ticks / 100.0, hwm / 1024.0))
     }
 
     /// SIGKILL: a power cut.

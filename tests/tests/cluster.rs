@@ -289,6 +289,12 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
             "node {name}'s index is not up to the store's place {place}: {out}"
         );
     }
+    let mut by_node: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &fetches {
+        *by_node.entry(f.node.as_str()).or_default() += 1;
+    }
+    println!("fetches by node: {by_node:?}");
+    assert!(by_node.len() == 3, "every node polled: {by_node:?}");
     let pushes = receiver.seqs();
     println!(
         "{} items stored from {} fetches; shortest feed gap {:.1} s, host gap {} ms; \
