@@ -43,7 +43,10 @@ fn args() -> Args {
         }
         i += 2;
     }
-    assert!(a.interval >= 15, "--interval of at least 15 s (sources.toml's floor)");
+    assert!(
+        a.interval >= 15,
+        "--interval of at least 15 s (sources.toml's floor)"
+    );
     a
 }
 
@@ -117,7 +120,12 @@ async fn run(a: Args) {
     tokio::time::sleep(run_for / 3).await;
     let mut victim = "a";
     for (name, node) in &nodes {
-        if node.leases(&client).await.iter().any(|l| l == "job:detector") {
+        if node
+            .leases(&client)
+            .await
+            .iter()
+            .any(|l| l == "job:detector")
+        {
             victim = name;
         }
     }
@@ -128,7 +136,12 @@ async fn run(a: Args) {
     let mut detector_takeover = None;
     while taken.elapsed() < Duration::from_secs(90) && detector_takeover.is_none() {
         for (name, node) in &nodes {
-            if *name != victim && node.leases(&client).await.iter().any(|l| l == "job:detector")
+            if *name != victim
+                && node
+                    .leases(&client)
+                    .await
+                    .iter()
+                    .any(|l| l == "job:detector")
             {
                 detector_takeover = Some(unix_now() - killed_at);
             }

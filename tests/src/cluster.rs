@@ -289,7 +289,8 @@ impl Receiver {
                 "/hook",
                 axum::routing::post(
                     |State(seqs): State<Arc<Mutex<Vec<i64>>>>, body: axum::body::Bytes| async move {
-                        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&body).unwrap_or_default();
                         if let Some(seq) = v["seq"].as_i64() {
                             seqs.lock().unwrap().push(seq);
                         }
@@ -333,7 +334,10 @@ impl ClusterEnv {
             .env("PRADEN_SOURCES", self.sources_file())
             .env("PRADEN_NODE_ID", name)
             // Which node fetched shows in the User-Agent.
-            .env("PRADEN_CONTACT", format!("https://praden.invalid/node/{name}"))
+            .env(
+                "PRADEN_CONTACT",
+                format!("https://praden.invalid/node/{name}"),
+            )
             .env("PRADEN_LOG_FORMAT", "json")
             .stdin(Stdio::null());
         for (k, v) in &self.extra_env {
@@ -477,10 +481,7 @@ impl Drop for Node {
 
 /// Runs a praden command (not `serve`) on the cluster's database; its stdout.
 pub fn praden(env: &ClusterEnv, args: &[&str]) -> String {
-    let out = env
-        .command("tools", args)
-        .output()
-        .expect("run praden");
+    let out = env.command("tools", args).output().expect("run praden");
     assert!(
         out.status.success(),
         "praden {args:?}: {}",

@@ -266,6 +266,7 @@ impl TestEnv {
             auth: AuthConfig {
                 secure_cookies: false,
                 session_ttl: Duration::from_secs(3600),
+                trusted_proxies: Vec::new(),
             },
             // Off unless a test turns it on: with the system clock every app would publish
             // the last 09:30 brief at start.

@@ -66,7 +66,11 @@ async fn wait_until_up(client: &reqwest::Client, nodes: &[&Node]) {
     let deadline = Instant::now() + Duration::from_secs(120);
     for node in nodes {
         while node.health(client).await.is_none() {
-            assert!(Instant::now() < deadline, "node {} never answered", node.name);
+            assert!(
+                Instant::now() < deadline,
+                "node {} never answered",
+                node.name
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -195,11 +199,7 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
     let pushed_by = Instant::now() + Duration::from_secs(60);
-    while !events
-        .iter()
-        .all(|s| receiver.seqs().contains(s))
-        && Instant::now() < pushed_by
-    {
+    while !events.iter().all(|s| receiver.seqs().contains(s)) && Instant::now() < pushed_by {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 
@@ -207,7 +207,11 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
     outlets.close();
     tokio::time::sleep(Duration::from_secs(3)).await;
     for node in nodes.values_mut() {
-        assert!(node.stop(Duration::from_secs(60)), "node {} did not stop cleanly", node.name);
+        assert!(
+            node.stop(Duration::from_secs(60)),
+            "node {} did not stop cleanly",
+            node.name
+        );
     }
     outlets.stop();
 
@@ -215,9 +219,18 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
     let served = outlets.served();
     let served_keys: Vec<String> = served.iter().cloned().collect();
     let stored = store.existing_item_keys(&served_keys).await.unwrap();
-    let missing: Vec<_> = served.difference(&stored.into_iter().collect()).cloned().collect();
-    assert!(missing.is_empty(), "items shown but never stored: {missing:?}");
-    assert_eq!(store.count_documents().await.unwrap() as usize, served.len());
+    let missing: Vec<_> = served
+        .difference(&stored.into_iter().collect())
+        .cloned()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "items shown but never stored: {missing:?}"
+    );
+    assert_eq!(
+        store.count_documents().await.unwrap() as usize,
+        served.len()
+    );
 
     // Polling shared: no feed more often than its interval (less the 10% jitter), one
     // request at a time per host and `host_gap` apart, whichever process asked.
@@ -240,7 +253,11 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
     // The detector: one runner at a time, taken over within 30 s.
     let mut starts: Vec<(f64, &str)> = nodes
         .iter()
-        .flat_map(|(name, n)| n.job_starts("detector").into_iter().map(move |t| (t, *name)))
+        .flat_map(|(name, n)| {
+            n.job_starts("detector")
+                .into_iter()
+                .map(move |t| (t, *name))
+        })
         .collect();
     starts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let before: BTreeSet<&str> = starts
@@ -253,9 +270,20 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
         .filter(|(t, _)| *t >= killed_at)
         .map(|(_, n)| *n)
         .collect();
-    assert_eq!(before, BTreeSet::from([holder]), "detector runners before the kill: {starts:?}");
-    assert_eq!(after, BTreeSet::from([successor]), "detector runners after the kill: {starts:?}");
-    assert!(takeover <= 30.0, "the detector was taken over after {takeover:.1} s");
+    assert_eq!(
+        before,
+        BTreeSet::from([holder]),
+        "detector runners before the kill: {starts:?}"
+    );
+    assert_eq!(
+        after,
+        BTreeSet::from([successor]),
+        "detector runners after the kill: {starts:?}"
+    );
+    assert!(
+        takeover <= 30.0,
+        "the detector was taken over after {takeover:.1} s"
+    );
 
     // One candidate per story: no story's title in two candidates.
     let list: serde_json::Value = client_after_stop_candidates(&store).await;
@@ -270,14 +298,24 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
             }
         }
     }
-    assert!(candidates > 0 && approved > 0, "detection made {candidates} candidates, {approved} approved");
+    assert!(
+        candidates > 0 && approved > 0,
+        "detection made {candidates} candidates, {approved} approved"
+    );
 
     // The feed has every event without a gap, and the subscriber got each.
     assert_eq!(events, (1..=events.len() as i64).collect::<Vec<_>>());
-    assert!(events.len() >= approved, "{approved} approvals, {} events", events.len());
+    assert!(
+        events.len() >= approved,
+        "{approved} approvals, {} events",
+        events.len()
+    );
     let got: BTreeSet<i64> = receiver.seqs().into_iter().collect();
     let lost: Vec<_> = events.iter().filter(|s| !got.contains(s)).collect();
-    assert!(lost.is_empty(), "events never pushed to the subscriber: {lost:?}");
+    assert!(
+        lost.is_empty(),
+        "events never pushed to the subscriber: {lost:?}"
+    );
 
     // Every process's index holds exactly the store's documents.
     let place = store.last_document_place().await.unwrap();

@@ -65,8 +65,10 @@ impl SharedHosts {
                 Ok(praden_store::Taken::Granted) => return,
                 Ok(praden_store::Taken::Busy { until, .. }) => {
                     let wait: Duration = (until - now).try_into().unwrap_or_default();
-                    tokio::time::sleep(wait.clamp(Duration::from_millis(20), Duration::from_secs(2)))
-                        .await;
+                    tokio::time::sleep(
+                        wait.clamp(Duration::from_millis(20), Duration::from_secs(2)),
+                    )
+                    .await;
                 }
                 Err(e) => {
                     // Nothing polled can be stored without the database either; go on

@@ -263,7 +263,10 @@ impl Ingester {
         let store = self.cx.store();
         let lease = format!("poll:{}", source.id);
         let now = OffsetDateTime::now_utc();
-        match store.take_lease(&lease, &node.id, now, node.lease_ttl).await {
+        match store
+            .take_lease(&lease, &node.id, now, node.lease_ttl)
+            .await
+        {
             Ok(Taken::Granted) => {}
             Ok(Taken::Busy { until, .. }) => return Turn::NotOurs(until),
             Err(e) => {
@@ -286,7 +289,12 @@ impl Ingester {
                     loop {
                         tokio::time::sleep(node.renew_every()).await;
                         let renewed = store
-                            .renew_lease(&lease, &node.id, OffsetDateTime::now_utc(), node.lease_ttl)
+                            .renew_lease(
+                                &lease,
+                                &node.id,
+                                OffsetDateTime::now_utc(),
+                                node.lease_ttl,
+                            )
                             .await;
                         if !matches!(renewed, Ok(true)) {
                             // The poll goes on: what it stores is keyed, so a second poll

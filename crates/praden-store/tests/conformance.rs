@@ -499,35 +499,109 @@ async fn a_lease_has_one_holder_until_it_runs_out_or_is_released(store: Store) {
     let t0 = datetime!(2026-12-04 10:00 UTC);
     let ttl = Duration::from_secs(20);
     let s = |n| time::Duration::seconds(n);
-    assert_eq!(store.take_lease("job:detector", "a", t0, ttl).await.unwrap(), Taken::Granted);
-    // Taking it again renews it for its holder; another waits until it runs out.
-    assert_eq!(store.take_lease("job:detector", "a", t0 + s(5), ttl).await.unwrap(), Taken::Granted);
     assert_eq!(
-        store.take_lease("job:detector", "b", t0 + s(10), ttl).await.unwrap(),
-        Taken::Busy { holder: "a".into(), until: t0 + s(25) }
+        store
+            .take_lease("job:detector", "a", t0, ttl)
+            .await
+            .unwrap(),
+        Taken::Granted
     );
-    assert!(store.renew_lease("job:detector", "a", t0 + s(20), ttl).await.unwrap());
-    assert!(!store.renew_lease("job:detector", "b", t0 + s(20), ttl).await.unwrap());
+    // Taking it again renews it for its holder; another waits until it runs out.
+    assert_eq!(
+        store
+            .take_lease("job:detector", "a", t0 + s(5), ttl)
+            .await
+            .unwrap(),
+        Taken::Granted
+    );
+    assert_eq!(
+        store
+            .take_lease("job:detector", "b", t0 + s(10), ttl)
+            .await
+            .unwrap(),
+        Taken::Busy {
+            holder: "a".into(),
+            until: t0 + s(25)
+        }
+    );
+    assert!(store
+        .renew_lease("job:detector", "a", t0 + s(20), ttl)
+        .await
+        .unwrap());
+    assert!(!store
+        .renew_lease("job:detector", "b", t0 + s(20), ttl)
+        .await
+        .unwrap());
     let held = store.leases_held(Some("a"), t0 + s(21)).await.unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!((held[0].since, held[0].until), (t0, t0 + s(40)));
-    assert!(store.leases_held(Some("b"), t0 + s(21)).await.unwrap().is_empty());
+    assert!(store
+        .leases_held(Some("b"), t0 + s(21))
+        .await
+        .unwrap()
+        .is_empty());
     // a stops renewing (crashed): b takes it once it has run out, and a cannot renew it.
-    assert!(matches!(store.take_lease("job:detector", "b", t0 + s(39), ttl).await.unwrap(), Taken::Busy { .. }));
-    assert_eq!(store.take_lease("job:detector", "b", t0 + s(40), ttl).await.unwrap(), Taken::Granted);
-    assert!(!store.renew_lease("job:detector", "a", t0 + s(41), ttl).await.unwrap());
-    assert!(!store.release_lease("job:detector", "a", t0 + s(41)).await.unwrap());
-    assert_eq!(store.leases_held(None, t0 + s(41)).await.unwrap()[0].holder, "b");
-    // Released with a gap: nobody, b included, takes it before the gap ends.
-    assert!(store.release_lease("job:detector", "b", t0 + s(50)).await.unwrap());
-    assert!(store.leases_held(None, t0 + s(45)).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .take_lease("job:detector", "b", t0 + s(39), ttl)
+            .await
+            .unwrap(),
+        Taken::Busy { .. }
+    ));
     assert_eq!(
-        store.take_lease("job:detector", "b", t0 + s(45), ttl).await.unwrap(),
-        Taken::Busy { holder: String::new(), until: t0 + s(50) }
+        store
+            .take_lease("job:detector", "b", t0 + s(40), ttl)
+            .await
+            .unwrap(),
+        Taken::Granted
     );
-    assert_eq!(store.take_lease("job:detector", "a", t0 + s(50), ttl).await.unwrap(), Taken::Granted);
+    assert!(!store
+        .renew_lease("job:detector", "a", t0 + s(41), ttl)
+        .await
+        .unwrap());
+    assert!(!store
+        .release_lease("job:detector", "a", t0 + s(41))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.leases_held(None, t0 + s(41)).await.unwrap()[0].holder,
+        "b"
+    );
+    // Released with a gap: nobody, b included, takes it before the gap ends.
+    assert!(store
+        .release_lease("job:detector", "b", t0 + s(50))
+        .await
+        .unwrap());
+    assert!(store
+        .leases_held(None, t0 + s(45))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .take_lease("job:detector", "b", t0 + s(45), ttl)
+            .await
+            .unwrap(),
+        Taken::Busy {
+            holder: String::new(),
+            until: t0 + s(50)
+        }
+    );
+    assert_eq!(
+        store
+            .take_lease("job:detector", "a", t0 + s(50), ttl)
+            .await
+            .unwrap(),
+        Taken::Granted
+    );
     // Leases are independent.
-    assert_eq!(store.take_lease("poll:matichon", "b", t0 + s(50), ttl).await.unwrap(), Taken::Granted);
+    assert_eq!(
+        store
+            .take_lease("poll:matichon", "b", t0 + s(50), ttl)
+            .await
+            .unwrap(),
+        Taken::Granted
+    );
 }
 
 async fn of_many_processes_asking_at_once_one_gets_the_lease(store: Store) {
@@ -537,7 +611,12 @@ async fn of_many_processes_asking_at_once_one_gets_the_lease(store: Store) {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .take_lease("host:a.th", &format!("node-{i}"), now, std::time::Duration::from_secs(30))
+                    .take_lease(
+                        "host:a.th",
+                        &format!("node-{i}"),
+                        now,
+                        std::time::Duration::from_secs(30),
+                    )
                     .await
                     .unwrap()
             })
@@ -556,16 +635,38 @@ async fn login_failures_are_counted_per_key_and_forgotten(store: Store) {
     let t0 = datetime!(2026-12-04 10:00 UTC);
     let m = |n| time::Duration::minutes(n);
     let keys = ["user:somchai".to_string(), "ip:10.0.0.1".to_string()];
-    store.record_login_failure(&keys, t0, t0 - m(15)).await.unwrap();
-    store.record_login_failure(&keys[..1], t0 + m(1), t0 - m(14)).await.unwrap();
+    store
+        .record_login_failure(&keys, t0, t0 - m(15))
+        .await
+        .unwrap();
+    store
+        .record_login_failure(&keys[..1], t0 + m(1), t0 - m(14))
+        .await
+        .unwrap();
     let all = store.login_failures(&keys, t0 - m(15)).await.unwrap();
     assert_eq!(all.iter().filter(|(k, _)| k == "user:somchai").count(), 2);
     assert_eq!(all.iter().filter(|(k, _)| k == "ip:10.0.0.1").count(), 1);
     // Only those after `since` count.
-    assert_eq!(store.login_failures(&keys[..1], t0).await.unwrap(), vec![(keys[0].clone(), t0 + m(1))]);
+    assert_eq!(
+        store.login_failures(&keys[..1], t0).await.unwrap(),
+        vec![(keys[0].clone(), t0 + m(1))]
+    );
     store.clear_login_failures("user:somchai").await.unwrap();
-    assert_eq!(store.login_failures(&keys, t0 - m(15)).await.unwrap().len(), 1);
+    assert_eq!(
+        store.login_failures(&keys, t0 - m(15)).await.unwrap().len(),
+        1
+    );
     // A later failure forgets those outside every window.
-    store.record_login_failure(&keys[..1], t0 + m(30), t0 + m(15)).await.unwrap();
-    assert_eq!(store.login_failures(&keys[1..], t0 - m(60)).await.unwrap().len(), 0);
+    store
+        .record_login_failure(&keys[..1], t0 + m(30), t0 + m(15))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .login_failures(&keys[1..], t0 - m(60))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 }

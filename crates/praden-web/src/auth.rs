@@ -19,7 +19,7 @@ mod table;
 
 pub(crate) use admin::{accounts, add_user, create_token, disable_user, enable_user, revoke_token};
 pub use admin::{check_token_name, check_username, InvalidName};
-pub use limit::{LoginLimiter, LoginLimits};
+pub use limit::{LoginLimiter, LoginLimits, ProxyRange};
 pub(crate) use login::{home, login, login_page, logout};
 pub use table::{Access, RouteInfo, Routes};
 
@@ -104,6 +104,8 @@ pub struct AuthConfig {
     /// A session ends after this long without a request (sliding expiry).
     pub session_ttl: Duration,
     pub login_limits: LoginLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the login limit).
+    pub trusted_proxies: Vec<ProxyRange>,
 }
 
 impl Default for AuthConfig {
@@ -112,6 +114,7 @@ impl Default for AuthConfig {
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 3600),
             login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -77,6 +77,7 @@ fn web_auth(config: &Config) -> praden_web::auth::Auth {
     praden_web::auth::Auth::new(praden_web::auth::AuthConfig {
         secure_cookies: config.auth.secure_cookies,
         session_ttl: config.auth.session_ttl,
+        trusted_proxies: config.auth.trusted_proxies.clone(),
         ..Default::default()
     })
 }
@@ -169,7 +170,8 @@ impl Application {
             jobs.push(once(
                 "detector",
                 Box::new(move |held| {
-                    let (store, config, wake) = (store.clone(), config.clone(), detect_wake.clone());
+                    let (store, config, wake) =
+                        (store.clone(), config.clone(), detect_wake.clone());
                     Box::pin(async move {
                         if let Err(e) = detect::follow(store, config, wake, held).await {
                             tracing::error!(error = %e, "the detector stopped");

@@ -90,6 +90,8 @@ pub struct AuthConfig {
     pub secure_cookies: bool,
     /// A login session ends after this long without a request.
     pub session_ttl: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for the login limit).
+    pub trusted_proxies: Vec<praden_web::auth::ProxyRange>,
 }
 
 #[derive(Debug, Clone)]
@@ -275,6 +277,11 @@ const KEYS: &[Key] = &[
         name: "auth.secure_cookies",
         env: &["PRADEN_AUTH_SECURE_COOKIES"],
         default: Some("false"),
+    },
+    Key {
+        name: "auth.trusted_proxies",
+        env: &["PRADEN_AUTH_TRUSTED_PROXIES"],
+        default: Some(""),
     },
     Key {
         name: "auth.session_ttl",
@@ -612,6 +619,18 @@ impl Config {
                 Duration::from_secs(60)..=Duration::from_secs(30 * 86400),
                 "a duration from 1m to 720h, e.g. \"12h\"",
             )?,
+            trusted_proxies: v
+                .text("auth.trusted_proxies")
+                .split([',', ' '])
+                .filter(|r| !r.trim().is_empty())
+                .map(str::parse)
+                .collect::<Result<_, String>>()
+                .map_err(|reason| {
+                    v.invalid(
+                        "auth.trusted_proxies",
+                        &format!("addresses or ranges separated by commas ({reason})"),
+                    )
+                })?,
         };
         let (brief, assignment) = brief_and_assignment(&layers, env, listen)?;
         let reminders = RemindersConfig {
@@ -1220,6 +1239,33 @@ mod tests {
             e.contains("database_url = \"mysql://x\" (from environment variable DATABASE_URL)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_node_and_the_proxies_load_and_bad_ones_name_their_key() {
+        let c = load_with(None, &[("HOSTNAME", "web-1")]).unwrap();
+        assert!(c.node.id.starts_with("web-1-"), "{}", c.node.id);
+        assert_eq!(c.node.lease_ttl, Duration::from_secs(20));
+        assert!(c.auth.trusted_proxies.is_empty());
+        let c = load_with(
+            Some("[node]\nid = \"praden-2\"\nlease_ttl = \"30s\"\n[auth]\ntrusted_proxies = \"10.0.0.5, 172.16.0.0/12\"\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(&*c.node.id, "praden-2");
+        assert_eq!(c.node.lease_ttl, Duration::from_secs(30));
+        assert_eq!(c.auth.trusted_proxies.len(), 2);
+        for (env, key) in [
+            (("PRADEN_NODE_LEASE_TTL", "1s"), "node.lease_ttl"),
+            (("PRADEN_NODE_ID", " "), "node.id"),
+            (
+                ("PRADEN_AUTH_TRUSTED_PROXIES", "10.0.0.0/40"),
+                "auth.trusted_proxies",
+            ),
+        ] {
+            let e = load_with(None, &[env]).unwrap_err().to_string();
+            assert!(e.contains(&format!("{key} = ")), "{e}");
+        }
     }
 
     #[test]

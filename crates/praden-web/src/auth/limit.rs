@@ -26,6 +26,68 @@ impl Default for LoginLimits {
     }
 }
 
+/// Addresses a reverse proxy connects from (`10.0.0.5`, `172.16.0.0/12`, `::1`): behind one,
+/// every login comes from the proxy, and the per-address limit would count the whole office
+/// together, so the client's address is read from `X-Forwarded-For` instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyRange {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for ProxyRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not an address or a range such as 172.16.0.0/12");
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+            None => (s.trim(), None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let bits = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        if prefix > bits {
+            return Err(bad());
+        }
+        Ok(Self { net, prefix })
+    }
+}
+
+impl ProxyRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (a, b, bits) = match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => (u32::from(n) as u128, u32::from(i) as u128, 32),
+            (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128),
+            _ => return false,
+        };
+        let shift = bits - u32::from(self.prefix);
+        shift >= bits || (a >> shift) == (b >> shift)
+    }
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then the rightmost
+/// address in `X-Forwarded-For` that is not one (the leftmost ones are the client's to write).
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[ProxyRange],
+) -> Option<IpAddr> {
+    let is_proxy = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    let peer = peer?;
+    if !is_proxy(peer) {
+        return Some(peer);
+    }
+    let mut last = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if is_proxy(ip) => last = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(last)
+}
+
 /// Failed logins, counted in the store: every praden process on the database counts against
 /// the same limit, and a restart forgets nothing.
 #[derive(Debug, Default)]
@@ -49,7 +111,9 @@ impl LoginLimiter {
     ) -> Result<Option<Duration>, StoreError> {
         let keys = self.limited_keys(username, ip);
         let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-        let failures = store.login_failures(&names, now - self.limits.window).await?;
+        let failures = store
+            .login_failures(&names, now - self.limits.window)
+            .await?;
         let mut wait: Option<Duration> = None;
         for (key, limit) in keys {
             let times: Vec<OffsetDateTime> = failures
@@ -139,6 +203,44 @@ mod tests {
             wait_for(&more, 3, window, t0 + s(35)),
             Some(Duration::from_secs(35))
         );
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_rightmost_untrusted_forwarded_address() {
+        let trusted: Vec<ProxyRange> = ["172.16.0.0/12", "::1"]
+            .iter()
+            .map(|r| r.parse().unwrap())
+            .collect();
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // A direct client is itself, whatever it claims.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), Some("10.1.1.1"), &trusted),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address it saw, not the one the client wrote before it.
+        assert_eq!(
+            client_ip(ip("172.18.0.3"), Some("6.6.6.6, 203.0.113.9"), &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("172.18.0.3"), Some("203.0.113.9, 172.20.0.2"), &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(client_ip(ip("::1"), None, &trusted), ip("::1"));
+        assert_eq!(
+            client_ip(ip("172.18.0.3"), Some("junk"), &trusted),
+            ip("172.18.0.3")
+        );
+        assert!(!"10.0.0.0/8"
+            .parse::<ProxyRange>()
+            .unwrap()
+            .contains("11.0.0.1".parse().unwrap()));
+        assert!("0.0.0.0/0"
+            .parse::<ProxyRange>()
+            .unwrap()
+            .contains("11.0.0.1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<ProxyRange>().is_err());
+        assert!("proxy".parse::<ProxyRange>().is_err());
     }
 
     #[test]

@@ -129,10 +129,15 @@ pub(crate) async fn login_page(Query(q): Query<LoginQuery>) -> Response {
 
 /// `POST /login` (urlencoded `username`, `password`, `next`).
 pub(crate) async fn login(State(state): State<AppState>, req: Request) -> Response {
-    let ip: Option<IpAddr> = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let ip: Option<IpAddr> = super::limit::client_ip(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        &state.auth.config().trusted_proxies,
+    );
     let request_id = req
         .headers()
         .get("x-request-id")
