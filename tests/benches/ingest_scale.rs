@@ -33,7 +33,6 @@ use praden_ingest::{
 };
 use praden_store::{SourceState, Store};
 use praden_tests::{Db, TestEnv};
-use std::io::BufRead;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -78,30 +77,6 @@ fn args() -> Args {
     a
 }
 
-/// (title, body) of the first `n` articles of the thaigov corpus, bodies cut to 1,500 chars.
-fn corpus(n: usize) -> Vec<(String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
-    reader
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
-        .filter_map(|v| {
-            let title = v["title"].as_str()?.trim().to_string();
-            let body: String = v["body"].as_str()?.chars().take(1500).collect();
-            (!title.is_empty() && body.chars().count() > 200).then_some((title, body))
-        })
-        .take(n)
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 struct Shared {
     store: Store,
     articles: Vec<(String, String)>,
@@ -139,8 +114,8 @@ impl Shared {
                 "<item><title>{}</title><link>http://{host}/news/{seq}</link>\
                  <guid>http://{host}/news/{seq}</guid><pubDate>{date}</pubDate>\
                  <description>{}</description><content:encoded><![CDATA[<p>{}</p>]]></content:encoded></item>\n",
-                escape(title),
-                escape(&body.chars().take(200).collect::<String>()),
+                praden_tests::xml_escape(title),
+                praden_tests::xml_escape(&body.chars().take(200).collect::<String>()),
                 body.replace("]]>", "]] >").replace('\n', "</p><p>"),
             ));
         }
@@ -210,7 +185,7 @@ async fn main() {
     let config = env.config();
     let parts = praden::app::Parts::open(&config).await.unwrap();
     let store = parts.store.clone();
-    let articles = corpus(6000);
+    let articles = praden_tests::shared_articles(6000);
     println!(
         "ingest_scale: {} feeds, interval {}s (min = max), {} items per feed, {:.1} min, {}; {} corpus articles",
         a.feeds,

@@ -21,7 +21,6 @@
 //! per feed per minute (what the schedule costs the outlet).
 
 use praden_tests::{Db, FixtureServer, RunningApp, TestEnv};
-use std::io::BufRead;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,31 +68,6 @@ fn args() -> Args {
     a
 }
 
-/// (title, body) of the first `n` usable articles of the thaigov corpus, bodies cut to 1,500
-/// characters.
-fn corpus(n: usize) -> Vec<(String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
-    reader
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
-        .filter_map(|v| {
-            let title = v["title"].as_str()?.trim().to_string();
-            let body: String = v["body"].as_str()?.chars().take(1500).collect();
-            (!title.is_empty() && body.chars().count() > 200).then_some((title, body))
-        })
-        .take(n)
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// A word no article contains: "pradenbench" and the number in letters a–j.
 fn token(n: usize) -> String {
     let letters: String = n
@@ -134,10 +108,10 @@ fn render(feeds: &Feeds, i: usize, base: &str) -> String {
         out.push_str(&format!(
             "<item><title>{} {}</title><link>{base}news/{i}/{}</link><pubDate>{date}</pubDate>\
              <description>{}</description><content:encoded><![CDATA[<p>{}</p>]]></content:encoded></item>\n",
-            escape(&item.title),
+            praden_tests::xml_escape(&item.title),
             item.token,
             item.seq,
-            escape(&item.body.chars().take(200).collect::<String>()),
+            praden_tests::xml_escape(&item.body.chars().take(200).collect::<String>()),
             item.body.replace("]]>", "]] >").replace('\n', "</p><p>"),
         ));
     }
@@ -183,7 +157,7 @@ async fn main() {
     let env = TestEnv::new(if a.postgres { Db::Postgres } else { Db::Sqlite })
         .await
         .expect("PRADEN_TEST_POSTGRES_URL must be set for --postgres");
-    let articles = corpus(3000);
+    let articles = praden_tests::shared_articles(3000);
     let server = FixtureServer::start().await;
     let base = server.url("");
     let feeds: Feeds = Arc::new(Mutex::new((0..a.feeds).map(|_| Vec::new()).collect()));

@@ -10,8 +10,7 @@
 use axum::extract::{Path as UrlPath, State};
 use axum::response::IntoResponse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,30 +39,6 @@ pub fn run_as_node_if_asked() {
             std::process::exit(1)
         }
     }
-}
-
-/// (title, body) of the first `n` articles of the shared thaigov corpus, bodies cut to
-/// 1,500 characters.
-pub fn articles(n: usize) -> Vec<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
-        .filter_map(|v| {
-            let title = v["title"].as_str()?.trim().to_string();
-            let body: String = v["body"].as_str()?.chars().take(1500).collect();
-            (!title.is_empty() && body.chars().count() > 200).then_some((title, body))
-        })
-        .take(n)
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// One request a feed answered.
@@ -128,7 +103,7 @@ impl Outlets {
             listeners.push(l);
         }
         let state = Arc::new(OutletState {
-            articles: articles(400),
+            articles: crate::shared_articles(400),
             start: OffsetDateTime::now_utc(),
             item_every,
             shown,
@@ -219,8 +194,8 @@ impl OutletState {
             out.push_str(&format!(
                 "<item><title>{}</title><link>{link}</link><guid>{link}</guid>\
                  <pubDate>{date}</pubDate><description>{}</description></item>\n",
-                escape(title),
-                escape(body),
+                crate::xml_escape(title),
+                crate::xml_escape(body),
             ));
             links.push(link);
         }

@@ -738,3 +738,30 @@ pub mod files {
     3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>endobj\n\
     trailer<</Root 1 0 R>>\n%%EOF\n";
 }
+
+/// (title, body) of the first `n` articles of the shared thaigov corpus with a title and a
+/// body over 200 characters, bodies cut to 1,500: the real Thai text the benches' fixture
+/// outlets publish.
+pub fn shared_articles(n: usize) -> Vec<(String, String)> {
+    use std::io::BufRead;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
+        .filter_map(|v| {
+            let title = v["title"].as_str()?.trim().to_string();
+            let body: String = v["body"].as_str()?.chars().take(1500).collect();
+            (!title.is_empty() && body.chars().count() > 200).then_some((title, body))
+        })
+        .take(n)
+        .collect()
+}
+
+/// Text escaped for XML character data (a fixture feed's titles and descriptions).
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

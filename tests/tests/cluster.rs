@@ -113,8 +113,7 @@ async fn three_processes_share_the_work_and_survive_a_kill() -> bool {
         &["token", "create", "--role", "monitor", "cluster-test"],
     )
     .lines()
-    .filter(|l| !l.trim().is_empty())
-    .last()
+    .rfind(|l| !l.trim().is_empty())
     .unwrap()
     .trim()
     .to_string();

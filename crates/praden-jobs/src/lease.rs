@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 /// The lease name of a job.
-pub fn job_lease(job: &str) -> String {
+fn job_lease(job: &str) -> String {
     format!("job:{job}")
 }
 
@@ -79,7 +79,7 @@ pub async fn exclusive<F, Fut>(
 
 /// Renews `lease` every `Node::renew_every`; returns when it is lost — taken by another
 /// process, or not renewed (the database unreachable) before it would run out.
-pub async fn keep_renewed(store: &Store, node: &Node, lease: &str) {
+async fn keep_renewed(store: &Store, node: &Node, lease: &str) {
     let mut held_until = tokio::time::Instant::now() + node.lease_ttl;
     loop {
         tokio::time::sleep(node.renew_every()).await;

@@ -722,6 +722,7 @@ async fn ingest_forever(config: Config) -> anyhow::Result<()> {
         stored,
         app::ingest_limits(&config),
     )
+    .on_node(config.node.clone())
     .run(sources, shutdown)
     .await;
     follower.await??;
