@@ -51,6 +51,9 @@ pub struct Ingester {
     node: Option<Node>,
 }
 
+/// How far apart, at most, the processes sharing a source ask for it when it is due.
+const SPREAD_MS: u64 = 500;
+
 /// What asking to poll a due source gave.
 enum Turn {
     /// This process polled it; the source is due again then.
@@ -247,13 +250,16 @@ impl Ingester {
             };
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                turn = self.poll_if_ours(&source, node) => match turn {
-                    Turn::Polled(due) => next = due,
-                    // A moment after the other process's turn ends, so not all at once.
-                    Turn::NotOurs(at) => {
-                        next = at + Duration::from_millis(fastrand::u64(0..1000));
-                    }
-                },
+                turn = self.poll_if_ours(&source, node) => {
+                    let at = match turn {
+                        Turn::Polled(due) => due,
+                        Turn::NotOurs(at) => at,
+                    };
+                    // Every process asks a random moment after the due time, the one that
+                    // polled last too: otherwise it would always ask first and win every
+                    // turn, and the others would never share the work.
+                    next = at + Duration::from_millis(fastrand::u64(0..SPREAD_MS));
+                }
             }
         }
     }
