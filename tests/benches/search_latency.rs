@@ -9,7 +9,9 @@
 //! prints the load rate, index size and memory, then runs 20 (or each N of `--clients`)
 //! concurrent HTTP clients for SECONDS (default 60) over a query mix of single words, two
 //! words, phrases, and searches filtered by date and kind, and prints p50/p95/p99 latency and
-//! throughput, overall and per query.
+//! throughput, overall and per query. `--mix N` runs N distinct queries of the realistic mix
+//! instead (`praden_tests::query_mix`: words by their frequency in the shared data, rare
+//! words, headline words and phrases, filters and facets), reported by class.
 
 use praden::config::Config;
 use praden_core::{NewDocument, SourceKind};
@@ -150,6 +152,30 @@ async fn main() {
                 .collect()
         })
         .unwrap_or(vec![CLIENTS]);
+    let mix = match std::env::args()
+        .skip_while(|a| a != "--mix")
+        .nth(1)
+        .map(|n| n.parse::<usize>().expect("--mix N"))
+    {
+        Some(n) => {
+            let queries = praden_tests::query_mix::realistic(n, 2026, 3000);
+            let distinct: std::collections::BTreeSet<&str> =
+                queries.iter().map(|q| q.params.as_str()).collect();
+            println!(
+                "the realistic mix: {} queries, {} distinct",
+                queries.len(),
+                distinct.len()
+            );
+            Mix {
+                labels: queries.iter().map(|q| q.class.to_string()).collect(),
+                queries: queries.into_iter().map(|q| q.params).collect(),
+            }
+        }
+        None => Mix {
+            queries: QUERIES.iter().map(|q| q.to_string()).collect(),
+            labels: QUERIES.iter().map(|q| q.to_string()).collect(),
+        },
+    };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-archive-{docs}"));
     std::fs::create_dir_all(&dir).unwrap();
     let sources_file = dir.join("sources.toml");
@@ -284,13 +310,16 @@ async fn main() {
     // An editor's token, as the PRD editors' tools would send.
     let client = praden_tests::client_with_token(&app.editor_token);
     // Warm the page cache and the readers once per query.
-    for q in QUERIES {
+    // Warm the page cache and the readers: every query of the fixed set; the realistic mix
+    // would be warm all through if it were, so only its first 50.
+    let mix = std::sync::Arc::new(mix);
+    for q in mix.queries.iter().take(50) {
         let url = format!("{}/api/v1/search?{}", app.base, encode_query(q));
         let r = client.get(&url).send().await.unwrap();
         assert_eq!(r.status(), 200, "{q}");
     }
     for clients in &client_counts {
-        measure(&client, &app.base, *clients, seconds).await;
+        measure(&client, &app.base, &mix, *clients, seconds).await;
     }
     println!(
         "server process RSS now {:.0} MB, peak {:.0} MB",
@@ -300,22 +329,44 @@ async fn main() {
     app.stop().await;
 }
 
+/// The queries a run sends, and what each is reported under (itself, or its class).
+struct Mix {
+    queries: Vec<String>,
+    labels: Vec<String>,
+}
+
 /// Runs `clients` closed-loop clients (each sends its next request when the last one is
-/// answered) for `seconds`, and prints latency overall and per query.
-async fn measure(client: &reqwest::Client, base: &str, clients: usize, seconds: u64) {
+/// answered) for `seconds`, and prints latency overall and per query (or class).
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    mix: &std::sync::Arc<Mix>,
+    clients: usize,
+    seconds: u64,
+) {
     let cpu_before = process_cpu_seconds();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for c in 0..clients {
         let client = client.clone();
         let base = base.to_string();
+        let mix = mix.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            let mut k = c;
+            // Each client starts elsewhere in the mix and walks it by a step prime to its
+            // length, so together they send its queries evenly.
+            let gcd = |mut a: usize, mut b: usize| {
+                while b != 0 {
+                    (a, b) = (b, a % b);
+                }
+                a
+            };
+            let step = (7..).find(|s| gcd(*s, mix.queries.len()) == 1).unwrap();
+            let mut k = c * mix.queries.len() / clients.max(1);
             while Instant::now() < deadline {
-                let n = k % QUERIES.len();
-                let q = QUERIES[n];
-                k += 7;
+                let n = k % mix.queries.len();
+                let q = &mix.queries[n];
+                k += step;
                 let url = format!("{base}/api/v1/search?{}", encode_query(q));
                 let t = Instant::now();
                 let r = client.get(&url).send().await.unwrap();
@@ -358,10 +409,16 @@ async fn measure(client: &reqwest::Client, base: &str, clients: usize, seconds: 
         "  {:<56} {:>6} {:>8} {:>8}",
         "query", "n", "p50 ms", "p99 ms"
     );
-    for (n, q) in QUERIES.iter().enumerate() {
+    let mut labels: Vec<&str> = Vec::new();
+    for l in &mix.labels {
+        if !labels.contains(&l.as_str()) {
+            labels.push(l);
+        }
+    }
+    for q in labels {
         let mut v: Vec<Duration> = all
             .iter()
-            .filter(|(i, _)| *i == n)
+            .filter(|(i, _)| mix.labels[*i] == q)
             .map(|(_, d)| *d)
             .collect();
         if v.is_empty() {

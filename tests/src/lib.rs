@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 pub mod browser;
 pub mod cluster;
 pub mod kpi;
+pub mod query_mix;
 pub mod seed;
 pub mod smtp;
 pub use browser::Browser;
