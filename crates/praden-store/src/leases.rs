@@ -5,8 +5,6 @@
 //! time after which others may take it: a host's politeness gap). The holder renews it while
 //! it works. Times come from the processes' clocks, which must agree (NTP), as schedules
 //! already need.
-//!
-//! The failed logins every process counts against the same limit live here too.
 
 use crate::{on_pool, Store, StoreError};
 use time::OffsetDateTime;
@@ -138,65 +136,5 @@ impl Store {
             .fetch_all(pool)
             .await?
         }))
-    }
-
-    /// The times of the failed logins counted against any of `keys` since `since`, oldest
-    /// first, as `(key, at)`.
-    pub async fn login_failures(
-        &self,
-        keys: &[String],
-        since: OffsetDateTime,
-    ) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
-        let mut all = Vec::new();
-        for key in keys {
-            let rows: Vec<(String, OffsetDateTime)> = on_pool!(self, pool => {
-                sqlx::query_as(
-                    "SELECT key, at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at",
-                )
-                .bind(key)
-                .bind(since)
-                .fetch_all(pool)
-                .await?
-            });
-            all.extend(rows);
-        }
-        Ok(all)
-    }
-
-    /// Counts a failed login at `at` against each of `keys`, and forgets failures from
-    /// before `forget_before` (outside every window).
-    pub async fn record_login_failure(
-        &self,
-        keys: &[String],
-        at: OffsetDateTime,
-        forget_before: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                .bind(forget_before)
-                .execute(&mut *tx)
-                .await?;
-            for key in keys {
-                sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                    .bind(key)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Forgets the failures counted against `key` (a successful login clears its user name).
-    pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM login_failures WHERE key = $1")
-                .bind(key)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
     }
 }
