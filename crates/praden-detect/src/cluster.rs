@@ -312,21 +312,43 @@ pub fn lead_summary(title: &str, lead: &str, max_chars: usize) -> String {
 /// date, "พิมพ์", the headline once or twice (thaigov.go.th: half of its first 600
 /// characters) — which would crowd the story's own words out of the lead. A document without a
 /// title (a post) is all content.
+/// How much longer than the title a printed headline may be: thaigov.go.th cuts titles short,
+/// and its headline lines run up to ~150 characters past them; a line longer still is a lead
+/// paragraph that opens with the title's words.
+const HEADLINE_EXTRA_CHARS: usize = 200;
+
 pub(crate) fn content<'a>(title: &str, body: &'a str) -> &'a str {
-    let clean = |s: &str| s.trim().trim_matches('\u{200B}').trim().to_string();
-    let title = clean(title);
+    let clean = |s: &'a str| s.trim().trim_matches('\u{200B}').trim();
+    let title = title.trim().trim_matches('\u{200B}').trim();
     if title.is_empty() {
         return body;
     }
     let mut rest = body;
-    while let Some((line, after)) = rest.split_once('\n') {
-        let line = clean(line);
-        // The headline as the page prints it may carry the outlet's prefix, or lack it.
-        let headline = title.contains(line.as_str()) || line.contains(title.as_str());
-        if !(line.is_empty() || headline || line.chars().count() < 30) {
-            break;
+    while let Some((raw, after)) = rest.split_once('\n') {
+        let line = clean(raw);
+        if line.is_empty() || line.chars().count() < 30 || title.contains(line) {
+            rest = after;
+            continue;
         }
-        rest = after;
+        let Some(at) = raw.find(title) else {
+            break;
+        };
+        // The headline as the page prints it may be cut short in the title, or carry the
+        // outlet's prefix: it starts or ends with the title, or adds little to it.
+        let extra = line.chars().count().saturating_sub(title.chars().count());
+        let printed = extra <= HEADLINE_EXTRA_CHARS / 4
+            || ((line.starts_with(title) || line.ends_with(title))
+                && extra <= HEADLINE_EXTRA_CHARS);
+        if printed {
+            rest = after;
+            continue;
+        }
+        // A paragraph that quotes the title ("วันนี้ … โฆษกรัฐบาลเผยว่า <title> โดยที่ประชุม
+        // คณะรัฐมนตรีมีมติ …"): what follows the title is the story — skipping the whole line
+        // lost the decision it reports (issue 22) —, the preamble (date, speaker) and the
+        // repeated title are not.
+        rest = &rest[at + title.len()..];
+        break;
     }
     // Nothing but furniture: keep the body as it was.
     if rest.trim().is_empty() {
@@ -795,5 +817,31 @@ impl Clusterer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content;
+
+    #[test]
+    fn the_printed_headline_is_skipped_but_a_lead_that_quotes_the_title_is_kept() {
+        let title = "ครม. อนุมัติงบกลางช่วยผู้ประสบอุทกภัย";
+        // thaigov.go.th: date, "พิมพ์", the headline printed in full (the title cut short).
+        let page = format!(
+            "วันอังคารที่ 26 กันยายน 2566\nพิมพ์\n{title} วงเงิน 2,000 ล้านบาท ใน 12 จังหวัดภาคเหนือ\nนายกรัฐมนตรีลงพื้นที่"
+        );
+        assert_eq!(content(title, &page), "นายกรัฐมนตรีลงพื้นที่");
+        // An outlet's prefix before the headline.
+        let prefixed = format!("ข่าวทำเนียบ - {title}\nเนื้อข่าว");
+        assert_eq!(content(title, &prefixed), "เนื้อข่าว");
+        // The first paragraph quotes the title: what follows it is the lead, with the decision.
+        let lead = format!(
+            "วันนี้ (26 ก.ย. 66) โฆษกรัฐบาลเปิดเผยว่า {title} โดยที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบตามที่กระทรวงมหาดไทยเสนอ\nรายละเอียด"
+        );
+        assert_eq!(
+            content(title, &lead),
+            " โดยที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบตามที่กระทรวงมหาดไทยเสนอ\nรายละเอียด"
+        );
     }
 }

@@ -219,6 +219,36 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
+/// Longest aside in brackets that `without_asides` drops: a date or an abbreviation, not a
+/// clause.
+const ASIDE_CHARS: usize = 30;
+
+/// `text` without its short bracketed asides: releases put the meeting's date between the
+/// cabinet and its decision ("คณะรัฐมนตรี (19 ธันวาคม 2566) มีมติอนุมัติ…"), which would
+/// otherwise hide the phrase.
+fn without_asides(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let inner = &rest[open + 1..];
+        match inner.find([')', '(']) {
+            Some(close)
+                if inner[close..].starts_with(')')
+                    && inner[..close].chars().count() <= ASIDE_CHARS =>
+            {
+                out.push_str(&rest[..open]);
+                rest = &inner[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..open + 1]);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether `text` (compact form) states `phrase` outside a question: the phrase's sentence
 /// (up to the next space-free break we can see: `?`, or a question particle within the next
 /// 40 characters) does not ask.
@@ -607,7 +637,8 @@ impl CriteriaScorer {
             // A title that says so beats a lead that does, whichever phrase each uses.
             // In a lead, the cabinet deciding ("ที่ประชุมคณะรัฐมนตรี (14 พ.ย.) มีมติอนุมัติ")
             // counts nearly as a title does; the cabinet merely named counts less.
-            let found = [(title, 1.0, "หัวข่าว"), (lead, 0.7, "เนื้อข่าว")]
+            let (title, lead) = (without_asides(title), without_asides(lead));
+            let found = [(&title, 1.0, "หัวข่าว"), (&lead, 0.7, "เนื้อข่าว")]
                 .into_iter()
                 .find_map(|(text, s, place)| {
                     CABINET_PHRASES

@@ -148,6 +148,40 @@ fn cabinet_resolution_and_policy_are_recognised_with_evidence() {
 }
 
 #[test]
+fn a_date_between_the_cabinet_and_its_decision_does_not_hide_it() {
+    // thaigov.go.th, 19 Dec 2023: the meeting's date sits between the cabinet and its verb.
+    let s = story(&[Doc {
+        hours: 0,
+        outlet: "thaigov",
+        kind: SourceKind::Official,
+        title: "วาระสำคัญของรัฐบาล (ของขวัญปีใหม่ ปี 2567) การยกเว้นค่าธรรมเนียมการใช้ยานยนต์บนทางหลวงพิเศษช่วงเทศกาลปีใหม่",
+        body: "นายชัย วัชรงค์ โฆษกประจำสำนักนายกรัฐมนตรี เปิดเผยว่า คณะรัฐมนตรี (19 ธันวาคม 2566) มีมติอนุมัติหลักการร่างกฎกระทรวงยกเว้นค่าธรรมเนียมการใช้ยานยนตร์บนทางหลวงพิเศษหมายเลข 7 และทางหลวงพิเศษหมายเลข 9 (ฉบับที่ …) ตามที่กระทรวงคมนาคมเสนอ",
+    }]);
+    let a = scorer().assess(&s, t0());
+    assert_eq!(
+        a.score(Criterion::CabinetResolution),
+        0.9,
+        "{:?}",
+        a.scores[3]
+    );
+    assert!(a.scores[3].evidence[0].contains("คณะรัฐมนตรีมีมติ"));
+    // A long bracketed clause is not an aside: the phrase stays broken.
+    let s = story(&[Doc {
+        hours: 0,
+        outlet: "thaigov",
+        kind: SourceKind::Official,
+        title: "ผลการประชุม",
+        body: "คณะรัฐมนตรี (ซึ่งประชุมนอกสถานที่ที่จังหวัดหนองคายเป็นครั้งแรกของปีนี้) มีมติเห็นชอบ",
+    }]);
+    assert_eq!(
+        scorer()
+            .assess(&s, t0())
+            .score(Criterion::CabinetResolution),
+        0.0
+    );
+}
+
+#[test]
 fn social_growth_scores_public_interest() {
     let mut docs = vec![Doc {
         hours: 0,
