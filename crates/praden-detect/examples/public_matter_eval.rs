@@ -268,9 +268,15 @@ fn cross_validate(train: &[LabelledText]) {
     }
 }
 
+/// Whether a verdict is right: accepted when public, rejected when not.
+fn yes_if(gold: bool, accepted: bool) -> bool {
+    accepted == gold
+}
+
 /// Social acceptance and rejection at other thresholds, same folds (default settings).
 fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
-    let mut scored: Vec<(bool, bool, bool, f64)> = Vec::new(); // (social, thaigov hand-labelled, gold, p)
+    // (social, thaigov hand-labelled, title reports the cabinet, gold, p)
+    let mut scored: Vec<(bool, bool, bool, bool, f64)> = Vec::new();
     for fold in 0..5 {
         let fit: Vec<LabelledText> = train
             .iter()
@@ -281,12 +287,26 @@ fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
         let model = PublicMatterModel::fit(&fit, params).expect("fit");
         for (_, r) in train.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
             let p = model.probability(&r.title, &r.text);
-            scored.push((r.is_social(), r.is_government_hand_labelled(), r.public, p));
+            let cabinet = r.title.contains("ครม") || r.title.contains("คณะรัฐมนตรี");
+            scored.push((
+                r.is_social(),
+                r.is_government_hand_labelled(),
+                cabinet,
+                r.public,
+                p,
+            ));
         }
     }
-    for t in [0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7] {
-        let mut c = [0usize; 8];
-        for &(social, gov, gold, p) in &scored {
+    for t in [0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7] {
+        let mut c = [0usize; 12];
+        for &(social, gov, cabinet, gold, p) in &scored {
+            // The releases whose title reports the cabinet: how the single-release bar
+            // (`CriteriaConfig::thin_evidence_public_matter`) treats cabinet decisions.
+            if gov && cabinet {
+                let at = if gold { 8 } else { 10 };
+                c[at] += usize::from(yes_if(gold, p >= t));
+                c[at + 1] += 1;
+            }
             let yes = p >= t;
             if social && gold {
                 c[0] += usize::from(yes);
@@ -304,11 +324,15 @@ fn threshold_sweep(train: &[LabelledText], params: &PublicMatterParams) {
         }
         let f = |a: usize, b: usize| a as f64 / b.max(1) as f64;
         println!(
-            "    threshold {t:.2}: social public accepted {:.3}, other rejected {:.3}; thaigov issue kept {:.3}, pr rejected {:.3}",
+            "    threshold {t:.2}: social public accepted {:.3}, other rejected {:.3}; thaigov issue kept {:.3}, pr rejected {:.3}; cabinet-report releases kept {:.3} ({}), rejected {:.3} ({})",
             f(c[0], c[1]),
             f(c[2], c[3]),
             f(c[4], c[5]),
-            f(c[6], c[7])
+            f(c[6], c[7]),
+            f(c[8], c[9]),
+            c[9],
+            f(c[10], c[11]),
+            c[11]
         );
     }
 }

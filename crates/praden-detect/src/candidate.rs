@@ -95,25 +95,19 @@ pub fn candidate_with_engagement(
     {
         return None;
     }
-    // How sure of the text the gate must be depends on what else vouches for the story. A
-    // cabinet decision reported says the matter is the government's; a correction needed or
-    // more than one edited outlet are the model's usual case; a single release with nothing
-    // else must read as a public matter more clearly, since most releases are ceremony and PR.
+    // How sure of the text the gate must be depends on what else vouches for the story: a
+    // correction needed or more than one edited outlet are the model's usual case; a single
+    // release with nothing else must read as a public matter more clearly, since most releases
+    // are ceremony and PR — a release reporting a cabinet decision too: routine decisions
+    // (appointments, reports noted, agreements, loans) are half of what the cabinet reports.
     let edited_outlets: BTreeSet<&str> = story
         .members
         .iter()
         .filter(|m| m.kind != SourceKind::Social)
         .map(|m| m.outlet.as_str())
         .collect();
-    let cabinet_decision =
-        assessment.score(Criterion::CabinetResolution) >= config.single_criterion_threshold;
-    let bar = if cabinet_decision {
-        Some(config.cabinet_public_matter)
-    } else if !only_social && edited_outlets.len() <= 1 && assessment.misleading.is_none() {
-        Some(config.thin_evidence_public_matter)
-    } else {
-        None
-    };
+    let bar = (!only_social && edited_outlets.len() <= 1 && assessment.misleading.is_none())
+        .then_some(config.thin_evidence_public_matter);
     let public_matter = public_matter(story, public, bar)?;
     let title = story.title();
     let summary = story.summary();
