@@ -3,12 +3,14 @@ use crate::facets::{FacetCollector, Facets};
 use crate::filter::DocFilter;
 use crate::snippet::Highlighter;
 use crate::stored;
+use crate::tokenizer::TEXT_TOKENIZER;
 use crate::top::{count_up_to, SortKey, TopByKey};
 use crate::{IndexError, SearchIndex};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryParser, RangeQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Term, Value};
 use tantivy::TantivyDocument;
@@ -125,12 +127,7 @@ impl SearchIndex {
             .transpose()
             .map_err(bad)?;
         let f = self.fields;
-        let mut parser = QueryParser::new(
-            self.index.schema(),
-            vec![f.text],
-            self.query_tokenizers.clone(),
-        );
-        parser.set_conjunction_by_default();
+        let parser = self.parser();
         // Words ending in `*` are prefixes: the query parser has no single-word prefix, so
         // they become term-dictionary range queries of their own.
         let (rest, prefixes) = split_prefixes(&req.query).map_err(bad)?;
@@ -187,19 +184,22 @@ impl SearchIndex {
             cursor,
             filter: filter.clone(),
         };
-        let page = top.search(&searcher, &*query, &self.columns)?;
-        // Facets need every match anyway, so they give the exact total; without them the
-        // count stops at TOTAL_CAP (see `SearchResults::total_exact`).
-        let (total, total_exact, facets) = if req.facets {
-            let facets = FacetCollector {
-                filter,
-                columns: self.columns.clone(),
-            };
-            let (facets, matched) = searcher.search(&query, &facets)?;
-            (matched, true, Some(facets))
+        // A quoted phrase alone, by relevance: one pass gives the page and the count.
+        let phrase = (req.sort == SortOrder::Relevance
+            && !req.facets
+            && prefixes.is_empty()
+            && req.mentions.is_empty()
+            && req.documents.is_none())
+        .then(|| self.plain_phrase(&rest, &*text))
+        .flatten();
+        let (page, total, total_exact, facets) = if let Some(phrase) = phrase {
+            let (page, counted) =
+                top.search_phrase(&searcher, &phrase, &self.columns, TOTAL_CAP + 1)?;
+            (page, counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
         } else {
-            let counted = count_up_to(&searcher, &*query, TOTAL_CAP + 1, &filter, &self.columns)?;
-            (counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
+            let page = top.search(&searcher, &*query, &self.columns)?;
+            let (total, total_exact, facets) = self.count(&searcher, &*query, req, filter)?;
+            (page, total, total_exact, facets)
         };
         let sort = req.sort;
         let next_cursor = (page.len() == limit)
@@ -269,6 +269,67 @@ impl SearchIndex {
             next_cursor,
             facets,
         })
+    }
+
+    /// The query language's parser: title and body, all words required.
+    fn parser(&self) -> QueryParser {
+        let mut parser = QueryParser::new(
+            self.index.schema(),
+            vec![self.fields.text],
+            self.query_tokenizers.clone(),
+        );
+        parser.set_conjunction_by_default();
+        parser
+    }
+
+    /// The total of a results page, and the facets when asked for. Facets need every match
+    /// anyway, so they give the exact total; without them the count stops at TOTAL_CAP (see
+    /// `SearchResults::total_exact`).
+    fn count(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        req: &SearchRequest,
+        filter: DocFilter,
+    ) -> Result<(usize, bool, Option<Facets>), IndexError> {
+        Ok(if req.facets {
+            let facets = FacetCollector {
+                filter,
+                columns: self.columns.clone(),
+            };
+            let (facets, matched) = searcher.search(query, &facets)?;
+            (matched, true, Some(facets))
+        } else {
+            let counted = count_up_to(searcher, query, TOTAL_CAP + 1, &filter, &self.columns)?;
+            (counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
+        })
+    }
+
+    /// The words of `parsed` with their offsets when the query is one quoted phrase without
+    /// slop, as `TopByKey::search_phrase` takes them. tantivy does not give a phrase query's
+    /// offsets back, so they are built again from the text as the query parser builds them
+    /// (the same tokenizer, a token's position as its offset) and used only when the query
+    /// built from them is the parser's.
+    fn plain_phrase(&self, text: &str, parsed: &dyn Query) -> Option<Vec<(usize, Term)>> {
+        let parsed = parsed.downcast_ref::<PhraseQuery>()?;
+        let inner = text.trim().strip_prefix('"')?.strip_suffix('"')?;
+        if inner.contains('"') {
+            return None;
+        }
+        let mut analyzer = self.query_tokenizers.get(TEXT_TOKENIZER)?;
+        let mut words = Vec::new();
+        analyzer.token_stream(inner).process(&mut |token| {
+            words.push((
+                token.position,
+                Term::from_field_text(self.fields.text, &token.text),
+            ));
+        });
+        if words.len() < 2 {
+            return None;
+        }
+        words.sort_by_key(|(offset, _)| *offset);
+        let rebuilt = PhraseQuery::new_with_offset(words.clone());
+        (format!("{rebuilt:?}") == format!("{parsed:?}")).then_some(words)
     }
 
     /// Highlights the query's terms of the `text` field, weighted 1 / (1 + document
@@ -382,4 +443,26 @@ fn parse_cursor(s: &str, sort: SortOrder) -> Result<SortKey, String> {
     let primary = u64::from_str_radix(&hex[..16], 16).map_err(|_| invalid())?;
     let tie = u64::from_str_radix(&hex[16..], 16).map_err(|_| invalid())?;
     Ok((f64::from_bits(primary), tie))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SearchIndex;
+
+    #[test]
+    fn only_a_quoted_phrase_alone_takes_the_phrase_pass() {
+        let index = SearchIndex::in_memory().unwrap();
+        let phrase_pass = |q: &str| {
+            let parsed = index.parser().parse_query(q).unwrap();
+            index.plain_phrase(q, &*parsed).is_some()
+        };
+        assert!(phrase_pass("\"ค่าไฟฟ้า งวดใหม่\""));
+        assert!(phrase_pass(" \"ราคา น้ำมัน ดีเซล\" "));
+        // One word is a term query; slop, other words or a second phrase take the general pass.
+        assert!(!phrase_pass("\"ค่าไฟฟ้า\""));
+        assert!(!phrase_pass("\"ค่าไฟฟ้า งวดใหม่\"~2"));
+        assert!(!phrase_pass("ค่าไฟฟ้า งวดใหม่"));
+        assert!(!phrase_pass("\"ค่าไฟฟ้า งวดใหม่\" แพง"));
+        assert!(!phrase_pass("\"ค่าไฟฟ้า งวดใหม่\" \"ราคา น้ำมัน\""));
+    }
 }

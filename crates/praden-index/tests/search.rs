@@ -658,3 +658,115 @@ async fn pages_over_many_segments_are_what_sorting_everything_gives() {
         assert_eq!(relevance, ids, "relevance {kinds:?} {range:?}");
     }
 }
+
+/// Every page of `r`, the hits as (store id, score) and the total of the first page.
+fn pages(index: &SearchIndex, mut r: SearchRequest) -> (Vec<(i64, f32)>, usize, bool) {
+    let first = index.search_with(&r).unwrap();
+    let (total, exact) = (first.total, first.total_exact);
+    let mut hits = Vec::new();
+    let mut page = first;
+    loop {
+        hits.extend(page.hits.iter().map(|h| (h.doc_id, h.score)));
+        match page.next_cursor {
+            Some(c) => r.after = Some(c),
+            None => return (hits, total, exact),
+        }
+        page = index.search_with(&r).unwrap();
+    }
+}
+
+/// A quoted phrase ranked by relevance takes its own pass (positions read only while the
+/// count needs them or the document could enter the page); it must give what the general
+/// pass gives — the one a facet search still takes —: the same pages, scores, cursors and
+/// count, over several segments, with deleted documents and filters.
+#[tokio::test]
+async fn a_phrase_ranks_and_counts_as_the_general_pass_does() {
+    let index = SearchIndex::in_memory().unwrap();
+    let titles = [
+        "ค่าไฟฟ้า งวดใหม่ ประกาศ แล้ว",
+        "งวดใหม่ ค่าไฟฟ้า ประกาศ",
+        "ค่าไฟฟ้า งวดใหม่ ค่าไฟฟ้า งวดใหม่ ค่าไฟฟ้า งวดใหม่",
+        "ประกาศ ค่าไฟฟ้า แพง งวดใหม่ ยัง ไม่ ประกาศ ค่าไฟฟ้า งวดใหม่ วันนี้ ครบ ทุก เขต ทั่ว ประเทศ",
+        "ค่าไฟฟ้า แพง",
+        "ค่าไฟฟ้า งวดใหม่",
+    ];
+    let mut id = 0;
+    for segment in 0..4 {
+        let writer = index.start_writer(CommitPolicy::default()).unwrap();
+        let docs = (0..400)
+            .map(|i| {
+                id += 1;
+                let kind = if i % 4 == 0 {
+                    SourceKind::Social
+                } else {
+                    SourceKind::News
+                };
+                doc(
+                    id,
+                    kind,
+                    "ไทยรัฐ",
+                    None,
+                    titles[(i * 7 + segment) % titles.len()],
+                )
+            })
+            .collect();
+        writer.add(docs).await.unwrap();
+        writer.shutdown().await.unwrap();
+    }
+    // The same store ids again replace their documents: deletes in the older segments.
+    let writer = index.start_writer(CommitPolicy::default()).unwrap();
+    let again = (1..=300)
+        .step_by(3)
+        .map(|id| doc(id, SourceKind::News, "ไทยรัฐ", None, titles[id as usize % 2]))
+        .collect();
+    writer.add(again).await.unwrap();
+    writer.shutdown().await.unwrap();
+
+    for query in [
+        "\"ค่าไฟฟ้า งวดใหม่\"",
+        "\"งวดใหม่ ประกาศ\"",
+        "\"ค่าไฟฟ้า งวดใหม่ ประกาศ\"",
+        "\"ไฟฟ้า แพง\"",
+    ] {
+        for kinds in [vec![], vec!["news".to_string()]] {
+            for limit in [1, 7, 100] {
+                let r = SearchRequest {
+                    query: query.into(),
+                    kinds: kinds.clone(),
+                    ..req(limit)
+                };
+                let (fast, total, exact) = pages(&index, r.clone());
+                let (general, counted, _) = pages(&index, SearchRequest { facets: true, ..r });
+                assert!(!fast.is_empty(), "{query}");
+                assert_eq!(fast, general, "{query} {kinds:?} limit {limit}");
+                assert_eq!((total, exact), (counted, true), "{query} {kinds:?}");
+                assert_eq!(total, fast.len(), "{query} {kinds:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_phrase_counts_up_to_the_cap_like_any_query() {
+    // 6 documents in 7 hold the phrase: more than the cap.
+    let n = praden_index::TOTAL_CAP as i64 * 6 / 5;
+    let index = many(n).await;
+    let r = index
+        .search_with(&SearchRequest {
+            query: "\"ค่าไฟฟ้า งวดใหม่\"".into(),
+            ..req(5)
+        })
+        .unwrap();
+    assert_eq!(r.total, praden_index::TOTAL_CAP);
+    assert!(!r.total_exact);
+    // Every page is what the general pass gives, those found after the count was done too.
+    let r = SearchRequest {
+        query: "\"ค่าไฟฟ้า งวดใหม่\"".into(),
+        ..req(1000)
+    };
+    let (fast, _, _) = pages(&index, r.clone());
+    let (general, counted, _) = pages(&index, SearchRequest { facets: true, ..r });
+    assert_eq!(fast, general);
+    assert_eq!(counted, fast.len());
+    assert_eq!(counted, (1..=n).filter(|i| i % 7 != 0).count());
+}
