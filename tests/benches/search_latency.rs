@@ -12,6 +12,12 @@
 //! throughput, overall and per query. `--mix N` runs N distinct queries of the realistic mix
 //! instead (`praden_tests::query_mix`: words by their frequency in the shared data, rare
 //! words, headline words and phrases, filters and facets), reported by class.
+//!
+//! `--ingest RATE` searches while praden ingests RATE documents a second (issue 29): real
+//! thaigov.go.th articles pushed through `POST /api/v1/ingest/social` (the sink the pollers
+//! write to, which wakes the index follower and the detector), the index committing every
+//! 2 s, the detector on. The archive is history: the detector starts caught up with it, and
+//! the clients start once the server has settled (its warm-up over the window done).
 
 use praden::config::Config;
 use praden_core::{NewDocument, SourceKind};
@@ -176,22 +182,30 @@ async fn main() {
             labels: QUERIES.iter().map(|q| q.to_string()).collect(),
         },
     };
+    let ingest: Option<usize> = std::env::args()
+        .skip_while(|a| a != "--ingest")
+        .nth(1)
+        .map(|n| n.parse().expect("--ingest RATE"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-archive-{docs}"));
     std::fs::create_dir_all(&dir).unwrap();
     let sources_file = dir.join("sources.toml");
     std::fs::write(&sources_file, "").unwrap();
     // Through the real loader, so the benchmark keeps up with new configuration keys.
+    let live = ingest.is_some();
     let overrides = [
         ("PRADEN_DATA_DIR", dir.display().to_string()),
         ("PRADEN_LISTEN", "127.0.0.1:0".to_string()),
         ("PRADEN_SOURCES", sources_file.display().to_string()),
         ("PRADEN_INDEX_COMMIT_DOCS", "100000".to_string()),
-        ("PRADEN_INDEX_COMMIT_INTERVAL", "60s".to_string()),
+        (
+            "PRADEN_INDEX_COMMIT_INTERVAL",
+            if live { "2s" } else { "60s" }.to_string(),
+        ),
         ("PRADEN_INDEX_WRITER_MEMORY_MB", "512".to_string()),
         // The archive arrives all at once; in service the detector clusters each new document
         // as it comes. Catching up on a million imported documents at start would be measured
         // here instead of the search.
-        ("PRADEN_DETECT_ENABLED", "false".to_string()),
+        ("PRADEN_DETECT_ENABLED", live.to_string()),
     ];
     let config = Config::load(None, &|key| {
         overrides
@@ -295,6 +309,11 @@ async fn main() {
         );
         println!("peak RSS while loading: {:.0} MB", rss_mb().1);
     }
+    if live {
+        // In service the detector has long been through the archive.
+        let last = parts.store.last_document_place().await.unwrap();
+        parts.store.set_job_mark("detector", last).await.unwrap();
+    }
     parts.store.close().await;
     drop(parts);
     println!(
@@ -318,8 +337,33 @@ async fn main() {
         let r = client.get(&url).send().await.unwrap();
         assert_eq!(r.status(), 200, "{q}");
     }
+    let feeder = ingest.map(|rate| {
+        settle();
+        let articles = read_jsonl(
+            &shared("corpus/thaigov-news-2020-2024h1.jsonl.gz"),
+            SourceKind::News,
+            "thaigov.go.th",
+        );
+        Feeder::start(&app, rate, articles)
+    });
     for clients in &client_counts {
+        let stored_before = app.store().count_documents().await.unwrap();
         measure(&client, &app.base, &mix, *clients, seconds).await;
+        if feeder.is_some() {
+            let stored = app.store().count_documents().await.unwrap() - stored_before;
+            let (_, health) = app.get_json("/healthz").await;
+            let last = app.store().last_document_place().await.unwrap();
+            let detected = app.store().job_mark("detector").await.unwrap();
+            println!(
+                "  ingested meanwhile: {stored} documents ({:.1}/s); at the end the index was {} and the detector {} documents behind the store",
+                stored as f64 / seconds as f64,
+                health["index"]["behind"],
+                last - detected
+            );
+        }
+    }
+    if let Some(feeder) = feeder {
+        feeder.stop().await;
     }
     println!(
         "server process RSS now {:.0} MB, peak {:.0} MB",
@@ -327,6 +371,73 @@ async fn main() {
         rss_mb().1
     );
     app.stop().await;
+}
+
+/// Waits (at most five minutes) until the server uses less than a fifth of a core: the
+/// detector's warm-up over its window and the first commits are done.
+fn settle() {
+    let started = Instant::now();
+    loop {
+        let before = process_cpu_seconds();
+        std::thread::sleep(Duration::from_secs(3));
+        let busy = (process_cpu_seconds() - before) / 3.0;
+        if busy < 0.2 || started.elapsed() > Duration::from_secs(300) {
+            println!(
+                "server settled after {:.0} s ({busy:.2} cores busy)",
+                started.elapsed().as_secs_f64()
+            );
+            return;
+        }
+    }
+}
+
+/// Pushes real articles as a vendor would, `rate` a second in batches every 100 ms.
+struct Feeder {
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Feeder {
+    fn start(app: &praden_tests::RunningApp, rate: usize, articles: Source) -> Self {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let client = praden_tests::client_with_token(&app.admin_token);
+        let url = format!("{}/api/v1/ingest/social?source=bench-live", app.base);
+        // Ids new to every run, so that nothing is a duplicate of an earlier run's post.
+        let run = OffsetDateTime::now_utc().unix_timestamp();
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            let mut sent = 0usize;
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            while !token.is_cancelled() {
+                tick.tick().await;
+                let due = (started.elapsed().as_secs_f64() * rate as f64) as usize;
+                let mut body = String::new();
+                for n in sent..due {
+                    let (title, text, _) = &articles.items[n % articles.items.len()];
+                    let line = serde_json::json!({
+                        "id": format!("{run}-{n}"),
+                        "text": format!("{title}\n{text}"),
+                        "outlet": "thaigov.go.th",
+                    });
+                    body.push_str(&line.to_string());
+                    body.push('\n');
+                }
+                if body.is_empty() {
+                    continue;
+                }
+                let r = client.post(&url).body(body).send().await.unwrap();
+                assert_eq!(r.status(), 200, "push");
+                sent = due;
+            }
+        });
+        Self { stop, task }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.unwrap();
+    }
 }
 
 /// The queries a run sends, and what each is reported under (itself, or its class).
