@@ -384,12 +384,17 @@ impl Store {
     /// The ids of the documents placed at most at `through`, ascending: what an index whose
     /// mark is `through` must hold (8 bytes a document, 24 MB at 3M).
     pub async fn document_ids_through(&self, through: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM documents WHERE seq <= $1 ORDER BY id")
+        // Sorted here, not by the database: with `ORDER BY id` SQLite walks the table itself
+        // (every row's text, 7 GB at 1M documents, ~20 s of CPU at each start) instead of
+        // the covering index on `seq`, which holds the ids (0.2 s).
+        let mut ids: Vec<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM documents WHERE seq <= $1")
                 .bind(through)
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     /// The last place taken in commit order (0 before the first document): where a follower
