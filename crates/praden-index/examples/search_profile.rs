@@ -1,6 +1,9 @@
 //! Per-query cost of the search phases on an existing index, one thread, no HTTP.
 //!
-//!     cargo run --release -p praden-index --example search_profile -- INDEX_DIR [ROUNDS]
+//!     cargo run --release -p praden-index --example search_profile -- INDEX_DIR [ROUNDS] [QUERY...]
+//!
+//! With `PRADEN_PROFILE_NO_PAIRS=1`, quoted phrases are matched by positions alone, as before
+//! the `pairs` field.
 use praden_index::{SearchIndex, SearchRequest, SortOrder};
 use std::time::Instant;
 use time::macros::datetime;
@@ -9,7 +12,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = std::path::PathBuf::from(&args[0]);
     let rounds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
-    let index = SearchIndex::open_or_create(&dir).unwrap();
+    let mut index = SearchIndex::open_or_create(&dir).unwrap();
+    if std::env::var("PRADEN_PROFILE_NO_PAIRS").is_ok_and(|v| v == "1") {
+        index = index.without_phrase_pairs();
+    }
     println!("{} docs", index.num_docs());
     let r = |q: &str| SearchRequest {
         query: q.into(),

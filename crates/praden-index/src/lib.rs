@@ -8,6 +8,8 @@
 mod columns;
 mod facets;
 mod filter;
+mod pairs;
+mod phrase;
 mod schema;
 mod search;
 mod snippet;
@@ -69,6 +71,9 @@ pub struct SearchIndex {
     query_tokenizers: tantivy::tokenizer::TokenizerManager,
     columns: columns::ColumnCache,
     path: String,
+    /// Whether quoted phrases of common words are matched through the `pairs` field
+    /// (`pairs.rs`); off only to compare with matching by positions.
+    phrase_pairs: bool,
 }
 
 impl SearchIndex {
@@ -133,7 +138,16 @@ impl SearchIndex {
             query_tokenizers: tokenizer::query_tokenizers(),
             columns: columns::ColumnCache::default(),
             path,
+            phrase_pairs: true,
         })
+    }
+
+    /// This index with quoted phrases matched by their words' positions alone, as tantivy's
+    /// phrase query does: the reference the `pairs` field is checked against.
+    #[doc(hidden)]
+    pub fn without_phrase_pairs(mut self) -> Self {
+        self.phrase_pairs = false;
+        self
     }
 
     /// The highest store id contained in the last commit (0 for a new index).

@@ -1,11 +1,11 @@
-use crate::tokenizer::TEXT_TOKENIZER;
+use crate::tokenizer::{PAIRS_TOKENIZER, TEXT_TOKENIZER};
 use crate::IndexError;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Bump when the schema or the tokenizers change in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub fn build() -> Schema {
     let mut b = Schema::builder();
@@ -29,6 +29,19 @@ pub fn build() -> Schema {
     b.add_text_field("kind", STRING | STORED | FAST);
     b.add_text_field("source_id", STRING | STORED);
     b.add_date_field("published_at", INDEXED | STORED | FAST);
+    // Adjacent pairs of common words of the same values as `text` (`pairs.rs`), for quoted
+    // phrases: frequencies only, and no fieldnorms (a phrase is scored on `text`'s).
+    // Last, so that tantivy tokenizes it after `text` and `title` and finds their tokens
+    // (`tokenizer.rs`).
+    b.add_text_field(
+        "pairs",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(PAIRS_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs)
+                .set_fieldnorms(false),
+        ),
+    );
     b.build()
 }
 
@@ -43,6 +56,7 @@ pub struct Fields {
     pub kind: Field,
     pub source_id: Field,
     pub published_at: Field,
+    pub pairs: Field,
 }
 
 impl Fields {
@@ -65,6 +79,7 @@ impl Fields {
             kind: f("kind")?,
             source_id: f("source_id")?,
             published_at: f("published_at")?,
+            pairs: f("pairs")?,
         })
     }
 }

@@ -1,6 +1,7 @@
 use crate::columns::UNDATED;
 use crate::facets::{FacetCollector, Facets};
 use crate::filter::DocFilter;
+use crate::phrase::PairedPhrase;
 use crate::snippet::Highlighter;
 use crate::stored;
 use crate::tokenizer::TEXT_TOKENIZER;
@@ -136,6 +137,20 @@ impl SearchIndex {
         } else {
             parser.parse_query(&rest).map_err(|e| bad(e.to_string()))?
         };
+        // A quoted phrase alone: its words with their offsets, and the pairs of its adjacent
+        // common words, through which every pass matches it (`phrase.rs`).
+        let phrase = self.plain_phrase(&rest, &*text);
+        let pairs = match &phrase {
+            Some(words) if self.phrase_pairs => crate::pairs::terms_of_phrase(words, f.pairs),
+            _ => Vec::new(),
+        };
+        let text: Box<dyn Query> = match &phrase {
+            Some(words) if !pairs.is_empty() => Box::new(PairedPhrase {
+                phrase: words.clone(),
+                pairs: pairs.clone(),
+            }),
+            _ => text,
+        };
         let mut query = self.with_documents(text.box_clone(), req);
         for prefix in &prefixes {
             // Every term that starts with the prefix sorts in [prefix, prefix + U+10FFFF).
@@ -185,16 +200,16 @@ impl SearchIndex {
             filter: filter.clone(),
         };
         // A quoted phrase alone, by relevance: one pass gives the page and the count.
-        let phrase = (req.sort == SortOrder::Relevance
-            && !req.facets
-            && prefixes.is_empty()
-            && req.mentions.is_empty()
-            && req.documents.is_none())
-        .then(|| self.plain_phrase(&rest, &*text))
-        .flatten();
+        let phrase = phrase.filter(|_| {
+            req.sort == SortOrder::Relevance
+                && !req.facets
+                && prefixes.is_empty()
+                && req.mentions.is_empty()
+                && req.documents.is_none()
+        });
         let (page, total, total_exact, facets) = if let Some(phrase) = phrase {
             let (page, counted) =
-                top.search_phrase(&searcher, &phrase, &self.columns, TOTAL_CAP + 1)?;
+                top.search_phrase(&searcher, &phrase, &pairs, &self.columns, TOTAL_CAP + 1)?;
             (page, counted.min(TOTAL_CAP), counted <= TOTAL_CAP, None)
         } else {
             let page = top.search(&searcher, &*query, &self.columns)?;

@@ -18,13 +18,14 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::postings::Postings;
 use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, TermQuery};
-use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::schema::Term;
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
 
 use crate::columns::{ColumnCache, UNDATED};
 use crate::filter::{DocFilter, SegmentFilter};
+use crate::phrase::{self, align, PhrasePositions};
 use crate::search::SortOrder;
 
 /// The order of results: higher first. The second member breaks ties by store id, so the
@@ -225,10 +226,16 @@ impl TopByKey {
     /// could enter the page: the phrase's BM25 at the smallest of its words' frequencies,
     /// which bounds how often the phrase occurs. Scores are tantivy's: the same `Bm25Weight`
     /// over the same phrase frequency.
+    ///
+    /// `pairs` are the phrase's adjacent common words as terms of the `pairs` field
+    /// (`pairs.rs`): they join the intersection, so that only documents holding every pair
+    /// have positions read; a phrase of two words that is one pair reads no positions at
+    /// all, the pair's frequency being the phrase's.
     pub fn search_phrase(
         &self,
         searcher: &Searcher,
         phrase: &[(usize, Term)],
+        pairs: &[Term],
         columns: &ColumnCache,
         cap: usize,
     ) -> tantivy::Result<(Vec<(SortKey, DocAddress)>, usize)> {
@@ -236,9 +243,6 @@ impl TopByKey {
         let terms: Vec<Term> = phrase.iter().map(|(_, t)| t.clone()).collect();
         let bm25 = Bm25Weight::for_terms(searcher, &terms)?;
         let field = terms[0].field();
-        // As tantivy's phrase scorer does, each word's positions are shifted by its distance
-        // to the last word, so that an occurrence is one position all the words share.
-        let last = phrase.iter().map(|(offset, _)| *offset).max().unwrap_or(0);
         let mut best = Best {
             limit: self.limit.max(1),
             cursor: self.cursor,
@@ -252,33 +256,25 @@ impl TopByKey {
             if filter.matches_nothing() {
                 continue;
             }
-            let inverted = reader.inverted_index(field)?;
-            let mut words = Vec::with_capacity(phrase.len());
-            for (offset, term) in phrase {
-                match inverted.read_postings(term, IndexRecordOption::WithFreqsAndPositions)? {
-                    Some(postings) => words.push(((last - offset) as u32, postings)),
-                    None => break,
-                }
-            }
-            if words.len() < phrase.len() {
-                continue; // a word of the phrase is not in this segment
-            }
-            // The rarest word leads.
-            words.sort_by_key(|(_, postings)| postings.doc_freq());
+            let Some(mut words) = phrase::postings(reader, phrase, pairs)? else {
+                continue; // a word or pair of the phrase is not in this segment
+            };
             let fieldnorms = reader.get_fieldnorms_reader(field)?;
             let alive = reader.alive_bitset();
             let ids = &columns.ids;
             // A hair above a bound, so that rounding never turns a document away.
             let bound = |norm, frequency| f64::from(bm25.score(norm, frequency)) * (1.0 + 1e-6);
-            let mut doc = words[0].1.doc();
+            let mut doc = words[0].postings.doc();
             while doc != TERMINATED {
                 // Once the count is done, the rarest word's frequency alone may show that the
                 // document cannot enter the page, before the other words are sought there.
                 if counted >= cap
-                    && best
-                        .cannot_enter(bound(fieldnorms.fieldnorm_id(doc), words[0].1.term_freq()))
+                    && best.cannot_enter(bound(
+                        fieldnorms.fieldnorm_id(doc),
+                        words[0].postings.term_freq(),
+                    ))
                 {
-                    doc = words[0].1.advance();
+                    doc = words[0].postings.advance();
                     continue;
                 }
                 let shared = align(&mut words, doc);
@@ -288,9 +284,14 @@ impl TopByKey {
                 }
                 if alive.is_none_or(|a| a.is_alive(doc)) && filter.accepts(doc) {
                     let norm = fieldnorms.fieldnorm_id(doc);
-                    let fewest = words.iter().map(|(_, p)| p.term_freq()).min().unwrap_or(0);
+                    // A word's or a pair's frequency bounds the phrase's.
+                    let fewest = words
+                        .iter()
+                        .map(|w| w.postings.term_freq())
+                        .min()
+                        .unwrap_or(0);
                     if counted < cap || !best.cannot_enter(bound(norm, fewest)) {
-                        let occurrences = positions.shared(&mut words);
+                        let occurrences = positions.count(&mut words);
                         if occurrences > 0 {
                             counted += 1;
                             let key = (f64::from(bm25.score(norm, occurrences)), ids[doc as usize]);
@@ -298,63 +299,10 @@ impl TopByKey {
                         }
                     }
                 }
-                doc = words[0].1.advance();
+                doc = words[0].postings.advance();
             }
         }
         Ok((best.into_page(), counted.min(cap)))
-    }
-}
-
-/// Moves every word's postings to the first document at or after `doc` that all of them
-/// hold (`TERMINATED` when there is none).
-fn align(words: &mut [(u32, SegmentPostings)], mut doc: DocId) -> DocId {
-    'again: while doc != TERMINATED {
-        for (_, postings) in words.iter_mut() {
-            let at = if postings.doc() < doc {
-                postings.seek(doc)
-            } else {
-                postings.doc()
-            };
-            if at != doc {
-                doc = at;
-                continue 'again;
-            }
-        }
-        return doc;
-    }
-    TERMINATED
-}
-
-/// Position buffers, reused from one document to the next.
-#[derive(Default)]
-struct PhrasePositions {
-    shared: Vec<u32>,
-    next: Vec<u32>,
-}
-
-impl PhrasePositions {
-    /// How often the phrase occurs in the document all `words` are on: the number of
-    /// (shifted) positions every word has.
-    fn shared(&mut self, words: &mut [(u32, SegmentPostings)]) -> u32 {
-        let Some(((shift, first), rest)) = words.split_first_mut() else {
-            return 0;
-        };
-        first.positions_with_offset(*shift, &mut self.shared);
-        for (shift, postings) in rest {
-            if self.shared.is_empty() {
-                break;
-            }
-            postings.positions_with_offset(*shift, &mut self.next);
-            let next = &self.next;
-            let mut j = 0;
-            self.shared.retain(|&p| {
-                while j < next.len() && next[j] < p {
-                    j += 1;
-                }
-                j < next.len() && next[j] == p
-            });
-        }
-        self.shared.len() as u32
     }
 }
 

@@ -317,6 +317,10 @@ fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
     doc.add_text(f.text, body);
     doc.add_text(f.title, title);
     doc.add_text(f.body, body);
+    // The same values as `text`, so a pair's frequency is the phrase's there.
+    doc.add_text(f.pairs, title);
+    doc.add_text(f.pairs, title);
+    doc.add_text(f.pairs, body);
     if let Some(url) = &d.doc.url {
         doc.add_text(f.url, url);
     }
