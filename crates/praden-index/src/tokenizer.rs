@@ -16,8 +16,8 @@
 
 use std::cell::RefCell;
 
-use praden_thai::{Compounds, ThaiTokenizer};
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
+use praden_thai::{Compounds, ThaiTokenStream, ThaiTokenizer};
+use tantivy::tokenizer::{Token, Tokenizer, TokenizerManager};
 
 pub const TEXT_TOKENIZER: &str = "praden_thai";
 pub(crate) const PAIRS_TOKENIZER: &str = "praden_pairs";
@@ -117,9 +117,9 @@ impl IndexTokenizer {
 }
 
 impl Tokenizer for IndexTokenizer {
-    type TokenStream<'a> = VecTokenStream<'a>;
+    type TokenStream<'a> = ThaiTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ThaiTokenStream<'a> {
         RECENT.with_borrow_mut(|recent| {
             let tokens = recent.tokens(text, &mut self.thai);
             if self.pairs {
@@ -128,42 +128,6 @@ impl Tokenizer for IndexTokenizer {
                 copy_tokens(tokens, &mut self.tokens);
             }
         });
-        VecTokenStream {
-            tokens: &mut self.tokens,
-            index: 0,
-            empty: Token::default(),
-        }
-    }
-}
-
-pub(crate) struct VecTokenStream<'a> {
-    tokens: &'a mut Vec<Token>,
-    index: usize,
-    /// Returned by `token()` before the first `advance()` or on an empty stream.
-    empty: Token,
-}
-
-impl TokenStream for VecTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        if self.index < self.tokens.len() {
-            self.index += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn token(&self) -> &Token {
-        match self.index.checked_sub(1) {
-            Some(i) => &self.tokens[i],
-            None => &self.empty,
-        }
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        match self.index.checked_sub(1) {
-            Some(i) => &mut self.tokens[i],
-            None => &mut self.empty,
-        }
+        ThaiTokenStream::over(&mut self.tokens)
     }
 }

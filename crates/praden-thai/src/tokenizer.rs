@@ -469,16 +469,24 @@ pub struct ThaiTokenStream<'a> {
     empty: Token,
 }
 
+impl<'a> ThaiTokenStream<'a> {
+    /// A stream over tokens made elsewhere (the index's tokenizers reuse a document's
+    /// tokens across its fields).
+    pub fn over(tokens: &'a mut Vec<Token>) -> Self {
+        ThaiTokenStream {
+            tokens,
+            index: 0,
+            empty: Token::default(),
+        }
+    }
+}
+
 impl Tokenizer for ThaiTokenizer {
     type TokenStream<'a> = ThaiTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ThaiTokenStream<'a> {
         self.tokens(text);
-        ThaiTokenStream {
-            tokens: &mut self.tokens,
-            index: 0,
-            empty: Token::default(),
-        }
+        ThaiTokenStream::over(&mut self.tokens)
     }
 }
 
