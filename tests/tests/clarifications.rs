@@ -7,7 +7,8 @@
 //! again over the same documents after a restart attaches nothing twice. And in headless
 //! Chromium: the agency follows the link, finds the form filled in, and files it; the monitor
 //! sees the clarification on the issue's page. Screenshots go to
-//! target/screenshots/clarification-*.png.
+//! target/screenshots/clarification-*.png. With no open issue the job passes stored documents
+//! over without reading them, and still finds the clarification of an issue approved later.
 
 use praden_core::review::{
     AgencyProposal, AgencyRef, Criterion, CriterionRecord, KindCounts, Proposal,
@@ -20,6 +21,7 @@ use time::{Duration, OffsetDateTime};
 
 on_both_databases!(
     a_real_clarification_is_found_shown_and_confirmed,
+    with_no_open_issue_the_archive_is_passed_over_unread,
     the_agency_confirms_a_found_clarification_in_chromium,
 );
 
@@ -143,6 +145,51 @@ async fn job_done(store: &Store, last: i64) {
         );
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
+}
+
+async fn with_no_open_issue_the_archive_is_passed_over_unread(db: Db) {
+    use praden_jobs::clarifications::{catch_up, PassReport};
+    let Some(env) = TestEnv::new(db).await else {
+        return;
+    };
+    let store = Store::connect(&env.database_url).await.unwrap();
+    let matcher = praden_detect::clarification::ClarificationMatcher::shared_default().unwrap();
+    let config = praden_jobs::settings::ClarificationsConfig {
+        enabled: true,
+        window_days: 14,
+    };
+    let now = OffsetDateTime::now_utc() - Duration::hours(3);
+    // Stored while no issue is open: the clarification article itself, published earlier.
+    store
+        .insert_documents(&[official(
+            &article(CLARIFICATION_ID),
+            now - Duration::hours(1),
+        )])
+        .await
+        .unwrap();
+    let report = catch_up(&store, matcher, &config, || now).await.unwrap();
+    assert_eq!(
+        report,
+        PassReport::default(),
+        "nothing read, nothing attached"
+    );
+    let last = store.last_document_place().await.unwrap();
+    assert_eq!(store.job_mark(JOB).await.unwrap(), last);
+
+    // An issue approved afterwards gets the same clarification published after its approval.
+    let issue = approved_issue(&store, now + Duration::minutes(10)).await;
+    let mut republished = article(CLARIFICATION_ID);
+    republished["url"] = "https://www.thaigov.go.th/news/contents/details/republished".into();
+    store
+        .insert_documents(&[official(&republished, now + Duration::hours(1))])
+        .await
+        .unwrap();
+    let later = now + Duration::hours(2);
+    let report = catch_up(&store, matcher, &config, || later).await.unwrap();
+    // The issue's own news article and the republished clarification.
+    assert_eq!(report.documents, 2, "{report:?}");
+    assert_eq!(report.attached, 1, "{report:?}");
+    assert_eq!(store.issue_clarifications(issue).await.unwrap().len(), 1);
 }
 
 /// The `value` of the form input named `name` in `page`.

@@ -12,6 +12,11 @@
 //! the phrase does, and the phrase's scores, counts and pages come out the same
 //! (`tests/pairs.rs` compares both ways on real articles).
 //!
+//! A pair keeps its first word's position. A phrase of three or more words whose every two
+//! adjacent words make a pair ("a b c": "a b" at x and "b c" at x + the width of a) is
+//! matched on the pairs' positions alone: a pair of common words occurs a few times in a
+//! document where each of its words occurs dozens of times.
+//!
 //! Only words in the list make pairs: a phrase with a rarer word is led by that word's few
 //! documents anyway, and a pair of every two adjacent words made the 1M-document index
 //! 16 GB instead of 6.
@@ -66,7 +71,9 @@ pub(crate) fn tokens_of(tokens: &[Token], out: &mut Vec<Token>) {
                 let t = &mut out[n];
                 pair_text(&a.text, &b.text, &mut t.text);
                 t.position = a.position;
-                t.position_length = 1;
+                // The pair spans both words, so that the next value's positions start past
+                // its end and no phrase of pairs reads across two values.
+                t.position_length = next + b.text.chars().count() - a.position;
                 t.offset_from = a.offset_from;
                 t.offset_to = b.offset_to;
                 n += 1;

@@ -20,13 +20,30 @@ pub(crate) struct Word {
 
 /// The words' and pairs' postings of `phrase` in one segment, or None when one of them is
 /// not there (the phrase is not either). A phrase of two words that is one pair needs no
-/// positions: only the pair is read.
+/// positions: only the pair is read. A longer phrase whose every two adjacent words make a
+/// pair is matched on the pairs' positions instead of the words'.
 pub(crate) fn postings(
     reader: &SegmentReader,
     phrase: &[(usize, Term)],
     pairs: &[Term],
 ) -> tantivy::Result<Option<Vec<Word>>> {
     let mut words = Vec::with_capacity(phrase.len() + pairs.len());
+    if chained(phrase, pairs) {
+        // Pair i starts where word i does; the last pair starts at the last but one word.
+        let last = phrase[phrase.len() - 2].0;
+        for (pair, (offset, _)) in pairs.iter().zip(phrase) {
+            let inverted = reader.inverted_index(pair.field())?;
+            match inverted.read_postings(pair, IndexRecordOption::WithFreqsAndPositions)? {
+                Some(postings) => words.push(Word {
+                    shift: Some((last - offset) as u32),
+                    postings,
+                }),
+                None => return Ok(None),
+            }
+        }
+        words.sort_by_key(|w| w.postings.doc_freq());
+        return Ok(Some(words));
+    }
     if !pair_alone(phrase, pairs) {
         let last = phrase.iter().map(|(offset, _)| *offset).max().unwrap_or(0);
         for (offset, term) in phrase {
@@ -59,6 +76,12 @@ pub(crate) fn postings(
 /// phrase's.
 pub(crate) fn pair_alone(phrase: &[(usize, Term)], pairs: &[Term]) -> bool {
     phrase.len() == 2 && pairs.len() == 1
+}
+
+/// Whether the phrase has three or more words and every two adjacent ones make a pair
+/// (`pairs::terms_of_phrase` gives one pair per such two, in order).
+fn chained(phrase: &[(usize, Term)], pairs: &[Term]) -> bool {
+    phrase.len() > 2 && pairs.len() + 1 == phrase.len()
 }
 
 /// Moves every word's postings to the first document at or after `doc` that all of them

@@ -5,7 +5,7 @@ use tantivy::schema::{
 };
 
 /// Bump when the schema or the tokenizers change in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub fn build() -> Schema {
     let mut b = Schema::builder();
@@ -30,7 +30,9 @@ pub fn build() -> Schema {
     b.add_text_field("source_id", STRING | STORED);
     b.add_date_field("published_at", INDEXED | STORED | FAST);
     // Adjacent pairs of common words of the same values as `text` (`pairs.rs`), for quoted
-    // phrases: frequencies only, and no fieldnorms (a phrase is scored on `text`'s).
+    // phrases: with positions, so that a phrase of three or more common words compares its
+    // pairs' few positions instead of its words' many; no fieldnorms (a phrase is scored on
+    // `text`'s).
     // Last, so that tantivy tokenizes it after `text` and `title` and finds their tokens
     // (`tokenizer.rs`).
     b.add_text_field(
@@ -38,7 +40,7 @@ pub fn build() -> Schema {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(PAIRS_TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqs)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions)
                 .set_fieldnorms(false),
         ),
     );
