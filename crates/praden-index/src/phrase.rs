@@ -10,9 +10,9 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-/// A word of a phrase with its shift (its distance to the last word, so that an occurrence
-/// is one position all the words share, as tantivy's phrase scorer counts), or a pair of its
-/// words, which only narrows the documents.
+/// A word of a phrase, or a pair of its words, with its shift (its distance to the last one,
+/// so that an occurrence is one position all of them share, as tantivy's phrase scorer
+/// counts); a pair without a shift only narrows the documents.
 pub(crate) struct Word {
     pub shift: Option<u32>,
     pub postings: SegmentPostings,
@@ -27,43 +27,36 @@ pub(crate) fn postings(
     phrase: &[(usize, Term)],
     pairs: &[Term],
 ) -> tantivy::Result<Option<Vec<Word>>> {
-    let mut words = Vec::with_capacity(phrase.len() + pairs.len());
-    if chained(phrase, pairs) {
+    // Each term to read with its shift; without one, its frequencies only.
+    let wanted: Vec<(&Term, Option<u32>)> = if chained(phrase, pairs) {
         // Pair i starts where word i does; the last pair starts at the last but one word.
         let last = phrase[phrase.len() - 2].0;
-        for (pair, (offset, _)) in pairs.iter().zip(phrase) {
-            let inverted = reader.inverted_index(pair.field())?;
-            match inverted.read_postings(pair, IndexRecordOption::WithFreqsAndPositions)? {
-                Some(postings) => words.push(Word {
-                    shift: Some((last - offset) as u32),
-                    postings,
-                }),
-                None => return Ok(None),
-            }
-        }
-        words.sort_by_key(|w| w.postings.doc_freq());
-        return Ok(Some(words));
-    }
-    if !pair_alone(phrase, pairs) {
+        pairs
+            .iter()
+            .zip(phrase)
+            .map(|(pair, (offset, _))| (pair, Some((last - offset) as u32)))
+            .collect()
+    } else {
         let last = phrase.iter().map(|(offset, _)| *offset).max().unwrap_or(0);
-        for (offset, term) in phrase {
-            let inverted = reader.inverted_index(term.field())?;
-            match inverted.read_postings(term, IndexRecordOption::WithFreqsAndPositions)? {
-                Some(postings) => words.push(Word {
-                    shift: Some((last - offset) as u32),
-                    postings,
-                }),
-                None => return Ok(None),
-            }
-        }
-    }
-    for pair in pairs {
-        let inverted = reader.inverted_index(pair.field())?;
-        match inverted.read_postings(pair, IndexRecordOption::WithFreqs)? {
-            Some(postings) => words.push(Word {
-                shift: None,
-                postings,
-            }),
+        let positional = !pair_alone(phrase, pairs);
+        phrase
+            .iter()
+            .filter(|_| positional)
+            .map(|(offset, term)| (term, Some((last - offset) as u32)))
+            .chain(pairs.iter().map(|pair| (pair, None)))
+            .collect()
+    };
+    let mut words = Vec::with_capacity(wanted.len());
+    for (term, shift) in wanted {
+        let option = match shift {
+            Some(_) => IndexRecordOption::WithFreqsAndPositions,
+            None => IndexRecordOption::WithFreqs,
+        };
+        match reader
+            .inverted_index(term.field())?
+            .read_postings(term, option)?
+        {
+            Some(postings) => words.push(Word { shift, postings }),
             None => return Ok(None),
         }
     }
