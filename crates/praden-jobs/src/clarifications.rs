@@ -67,10 +67,6 @@ impl OpenIssues {
         Self { issues }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.issues.is_empty()
-    }
-
     /// The matches among `docs`: each document that some issue may get a clarification from
     /// is prepared once and scored against those issues.
     pub fn find(&self, matcher: &ClarificationMatcher, docs: &[Document]) -> Vec<NewClarification> {
@@ -165,12 +161,7 @@ pub async fn catch_up(
         }
         report.documents += page.len();
         let found = tokio::task::spawn_blocking(move || {
-            let open = OpenIssues::prepare(matcher, issues);
-            if open.is_empty() {
-                Vec::new()
-            } else {
-                open.find(matcher, &page)
-            }
+            OpenIssues::prepare(matcher, issues).find(matcher, &page)
         })
         .await
         .context("the clarification matcher panicked")?;
