@@ -296,10 +296,12 @@ async fn main() {
             .index
             .start_writer(praden::app::commit_policy(&config))
             .unwrap();
-        praden_jobs::follow::catch_up(&parts.store, &writer)
+        let n = praden_jobs::follow::catch_up(&parts.store, &writer)
             .await
             .unwrap();
-        writer.shutdown().await.unwrap();
+        // As `praden import` does after indexing a backlog: one segment.
+        writer.compact_after_backlog(n).await.unwrap();
+        writer.shutdown_after_merges().await.unwrap();
         let took = started.elapsed();
         println!(
             "indexed {} documents in {:.0} s ({:.0} docs/s)",

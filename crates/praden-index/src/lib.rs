@@ -187,6 +187,11 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The segments searched (as of the last commit the reader has seen).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Starts the one writer of this index on a thread of its own. Fails with
     /// `IndexError::Locked` if another process holds the writer.
     pub fn start_writer(&self, policy: CommitPolicy) -> Result<IndexWriterHandle, IndexError> {

@@ -175,3 +175,71 @@ async fn a_second_writer_is_refused_while_the_first_runs() {
         .await
         .unwrap();
 }
+
+/// Three batches of the corpus under new store ids, each committed: at least three segments
+/// (one per commit and writer thread that had documents).
+async fn three_segments(writer: &praden_index::IndexWriterHandle) {
+    for batch in 0..3i64 {
+        let docs = corpus()
+            .into_iter()
+            .map(|d| doc(d.id + 3 * batch, &d.doc.title, &d.doc.body))
+            .collect();
+        writer.add_through(docs, 3 * (batch + 1)).await.unwrap();
+        writer.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_backlog_is_merged_into_one_segment_that_finds_what_the_segments_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let policy = CommitPolicy {
+        compact_backlog: 6,
+        ..CommitPolicy::default()
+    };
+    let writer = index.start_writer(policy).unwrap();
+    three_segments(&writer).await;
+    assert!(index.segment_count() >= 3, "{}", index.segment_count());
+    let before = index.search("น้ำท่วม", 10).unwrap();
+    // Fewer documents than a backlog: left to tantivy's policy.
+    assert!(!writer.compact_after_backlog(5).await.unwrap());
+    assert!(writer.compact_after_backlog(9).await.unwrap());
+    // A command that exits waits for the merge.
+    writer.shutdown_after_merges().await.unwrap();
+
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.segment_count(), 1);
+    assert_eq!(index.num_docs(), 9);
+    assert_eq!(index.high_water_mark().unwrap(), 9);
+    let after = index.search("น้ำท่วม", 10).unwrap();
+    let ids = |r: &praden_index::SearchResults| {
+        let mut ids: Vec<i64> = r.hits.iter().map(|h| h.doc_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&after), vec![3, 6, 9]);
+    assert_eq!(ids(&after), ids(&before));
+}
+
+#[tokio::test]
+async fn documents_that_are_a_small_part_of_the_index_are_no_backlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let policy = CommitPolicy {
+        compact_backlog: 1,
+        ..CommitPolicy::default()
+    };
+    let writer = index.start_writer(policy).unwrap();
+    three_segments(&writer).await;
+    let segments = index.segment_count();
+    assert!(segments >= 3, "{segments}");
+    // 2 of 9 documents are under a quarter of the index.
+    assert!(!writer.compact_after_backlog(2).await.unwrap());
+    writer.shutdown_after_merges().await.unwrap();
+    assert_eq!(
+        SearchIndex::open_or_create(dir.path())
+            .unwrap()
+            .segment_count(),
+        segments
+    );
+}

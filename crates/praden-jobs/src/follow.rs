@@ -216,7 +216,10 @@ const VERIFY_EVERY: Duration = Duration::from_secs(600);
 
 /// Runs until `shutdown`, then catches up a last time and commits. At start, once caught up,
 /// and every `VERIFY_EVERY` after, it checks the index against the store and repairs any
-/// difference (unless `verify` is off).
+/// difference (unless `verify` is off). Once the documents indexed since the last merge into
+/// one segment make a backlog (`IndexWriterHandle::compact_after_backlog`), it merges again;
+/// at the end it waits for such a merge only when `finish_merges` (a command that exits, not
+/// a server stopping).
 pub async fn follow(
     store: Store,
     index: SearchIndex,
@@ -224,18 +227,29 @@ pub async fn follow(
     wake: Arc<Notify>,
     shutdown: CancellationToken,
     verify: bool,
+    finish_merges: bool,
 ) -> anyhow::Result<i64> {
     let mut last_verified: Option<std::time::Instant> = None;
+    let mut since_compaction = 0;
     loop {
         match catch_up(&store, &writer).await {
-            Ok(_) if verify && last_verified.is_none_or(|t| t.elapsed() >= VERIFY_EVERY) => {
-                last_verified = Some(std::time::Instant::now());
-                if let Err(e) = verify_and_repair(&store, &index, &writer).await {
-                    tracing::error!(error = %e, "checking the index against the store failed");
+            Ok(n) => {
+                since_compaction += n;
+                if verify && last_verified.is_none_or(|t| t.elapsed() >= VERIFY_EVERY) {
+                    last_verified = Some(std::time::Instant::now());
+                    if let Err(e) = verify_and_repair(&store, &index, &writer).await {
+                        tracing::error!(error = %e, "checking the index against the store failed");
+                    }
                 }
             }
-            Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "indexing new documents failed; retrying"),
+        }
+        if since_compaction > 0 {
+            match writer.compact_after_backlog(since_compaction).await {
+                Ok(true) => since_compaction = 0,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "merging the index failed"),
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -243,8 +257,13 @@ pub async fn follow(
             _ = tokio::time::sleep(IDLE_RECHECK) => {}
         }
     }
-    catch_up(&store, &writer).await?;
-    Ok(writer.shutdown().await?)
+    since_compaction += catch_up(&store, &writer).await?;
+    if finish_merges {
+        writer.compact_after_backlog(since_compaction).await?;
+        Ok(writer.shutdown_after_merges().await?)
+    } else {
+        Ok(writer.shutdown().await?)
+    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,7 @@ impl Application {
             index_wake,
             shutdown.clone(),
             self.config.index.verify_at_start,
+            false,
         ));
         // The jobs that must run once among the processes on the database, each under its
         // lease: here, or standing by in case the process running it stops.

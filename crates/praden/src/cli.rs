@@ -715,6 +715,7 @@ async fn ingest_forever(config: Config) -> anyhow::Result<()> {
         stored.clone(),
         shutdown.clone(),
         config.index.verify_at_start,
+        false,
     ));
     Ingester::with_limits(
         store.clone(),
@@ -841,6 +842,7 @@ async fn import(
             stored.clone(),
             done.clone(),
             false,
+            true,
         ))),
         Err(IndexError::Locked { .. }) => {
             println!("a running praden process owns the index; it will index the new documents");
@@ -957,6 +959,7 @@ async fn index_repair(config: Config) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let caught_up = follow::catch_up(&store, &writer).await?;
+    writer.compact_after_backlog(caught_up).await?;
     let found = follow::verify_and_repair(&store, &index, &writer).await?;
     println!("{}", found.describe());
     if caught_up > 0 {
@@ -969,7 +972,7 @@ async fn index_repair(config: Config) -> anyhow::Result<()> {
             found.extra.len()
         );
     }
-    writer.shutdown().await?;
+    writer.shutdown_after_merges().await?;
     let after = follow::verify(&store, &index).await?;
     store.close().await;
     println!("{}", after.describe());
@@ -996,7 +999,8 @@ async fn index_new_documents(
     let n = follow::catch_up(store, &writer)
         .await
         .context("indexing failed")?;
-    writer.shutdown().await?;
+    writer.compact_after_backlog(n).await?;
+    writer.shutdown_after_merges().await?;
     Ok(Some(n))
 }
 
