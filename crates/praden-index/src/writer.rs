@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::schema::Term;
 use tantivy::{DateTime, IndexWriter, TantivyDocument};
 use tokio::sync::oneshot;
@@ -103,6 +104,7 @@ pub(crate) fn start(
         pending: 0,
         first_pending_at: None,
         finish_merges: false,
+        compaction: None,
     };
     let thread = std::thread::Builder::new()
         .name("index-writer".into())
@@ -230,11 +232,24 @@ struct WriterState {
     pending: usize,
     first_pending_at: Option<Instant>,
     finish_merges: bool,
+    /// The merge into one segment under way, if any.
+    compaction: Option<Compaction>,
 }
+
+struct Compaction {
+    /// Whether the merge was kept, once it ends.
+    result: flume::Receiver<bool>,
+    attempt: u32,
+}
+
+/// Merges into one segment tried before giving up (each discarded one lost to a merge
+/// tantivy had started before it).
+const COMPACTION_ATTEMPTS: u32 = 5;
 
 impl WriterState {
     fn run(mut self, rx: flume::Receiver<Command>) {
         loop {
+            self.check_compaction(false);
             let received = match self.first_pending_at {
                 Some(t) => {
                     let deadline = t + self.policy.max_delay;
@@ -243,6 +258,13 @@ impl WriterState {
                             self.commit_logged();
                             continue;
                         }
+                        other => other.ok(),
+                    }
+                }
+                // While a merge into one segment runs, look up now and then to see it end.
+                None if self.compaction.is_some() => {
+                    match rx.recv_timeout(Duration::from_millis(500)) {
+                        Err(flume::RecvTimeoutError::Timeout) => continue,
                         other => other.ok(),
                     }
                 }
@@ -289,6 +311,9 @@ impl WriterState {
             }
         }
         if self.finish_merges {
+            while self.compaction.is_some() {
+                self.check_compaction(true);
+            }
             if let Err(e) = self.writer.wait_merging_threads() {
                 tracing::error!(error = %e, "an index merge failed");
             }
@@ -303,24 +328,58 @@ impl WriterState {
             return Ok(false);
         }
         self.commit()?;
+        Ok(self.merge_all(1)?)
+    }
+
+    /// Starts merging every segment into one. tantivy's own policy starts no merge meanwhile;
+    /// one it started before on some of these segments may still end first, and then this
+    /// merge is discarded (losing nothing) and tried again (`check_compaction`).
+    fn merge_all(&mut self, attempt: u32) -> tantivy::Result<bool> {
         let segments = self.index.index.searchable_segment_ids()?;
         if segments.len() < 2 {
+            self.writer
+                .set_merge_policy(Box::<LogMergePolicy>::default());
             return Ok(false);
         }
-        // A merge tantivy's own policy started on some of these segments may end first;
-        // then this one is discarded (and the other kept), losing nothing.
+        self.writer.set_merge_policy(Box::new(NoMergePolicy));
         let merge = self.writer.merge(&segments);
         let n = segments.len();
-        tracing::info!(
-            segments = n,
-            documents = total,
-            "merging the index into one segment"
-        );
-        std::thread::spawn(move || match merge.wait() {
-            Ok(_) => tracing::info!(segments = n, "the index is merged into one segment"),
-            Err(e) => tracing::info!(error = %e, "the index was not merged into one segment"),
+        tracing::info!(segments = n, attempt, "merging the index into one segment");
+        let (done, result) = flume::bounded(1);
+        std::thread::spawn(move || {
+            let _ = done.send(merge.wait().is_ok());
         });
+        self.compaction = Some(Compaction { result, attempt });
         Ok(true)
+    }
+
+    /// Looks at the merge into one segment under way, waiting for its end if `wait`: tries
+    /// again if it was discarded, and gives tantivy's policy back once it is over.
+    fn check_compaction(&mut self, wait: bool) {
+        let Some(c) = &self.compaction else { return };
+        let merged = if wait {
+            c.result.recv().unwrap_or(false)
+        } else {
+            match c.result.try_recv() {
+                Ok(merged) => merged,
+                Err(flume::TryRecvError::Empty) => return,
+                Err(flume::TryRecvError::Disconnected) => false,
+            }
+        };
+        let attempt = c.attempt;
+        self.compaction = None;
+        if merged {
+            tracing::info!("the index is merged into one segment");
+        } else if attempt < COMPACTION_ATTEMPTS {
+            match self.merge_all(attempt + 1) {
+                Ok(_) => return,
+                Err(e) => tracing::error!(error = %e, "cannot merge the index"),
+            }
+        } else {
+            tracing::warn!(attempt, "the index was not merged into one segment");
+        }
+        self.writer
+            .set_merge_policy(Box::<LogMergePolicy>::default());
     }
 
     fn add(&mut self, docs: &[Document]) -> Result<(), IndexError> {
