@@ -321,10 +321,14 @@ impl WriterState {
     }
 
     fn compact(&mut self, indexed: usize) -> Result<bool, IndexError> {
-        // The committed documents and those waiting: decided before committing, as the
+        // One at a time: what is indexed meanwhile counts towards the next. The backlog's
+        // share of the committed and waiting documents is decided before committing, as the
         // follower asks after every round and an early commit makes one more segment.
         let total = self.index.num_docs() as usize + self.pending;
-        if indexed < self.policy.compact_backlog || indexed.saturating_mul(4) < total {
+        if self.compaction.is_some()
+            || indexed < self.policy.compact_backlog
+            || indexed.saturating_mul(4) < total
+        {
             return Ok(false);
         }
         self.commit()?;
