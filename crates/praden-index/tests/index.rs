@@ -176,9 +176,23 @@ async fn a_second_writer_is_refused_while_the_first_runs() {
         .unwrap();
 }
 
-/// Three batches of the corpus under new store ids, each committed: at least three segments
-/// (one per commit and writer thread that had documents).
-async fn three_segments(writer: &praden_index::IndexWriterHandle) {
+/// An index on disk whose writer calls `compact_backlog` documents a backlog, holding three
+/// batches of the corpus under new store ids, each committed: at least three segments (one
+/// per commit and writer thread that had documents).
+async fn three_segments(
+    compact_backlog: usize,
+) -> (
+    tempfile::TempDir,
+    SearchIndex,
+    praden_index::IndexWriterHandle,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let policy = CommitPolicy {
+        compact_backlog,
+        ..CommitPolicy::default()
+    };
+    let writer = index.start_writer(policy).unwrap();
     for batch in 0..3i64 {
         let docs = corpus()
             .into_iter()
@@ -187,19 +201,13 @@ async fn three_segments(writer: &praden_index::IndexWriterHandle) {
         writer.add_through(docs, 3 * (batch + 1)).await.unwrap();
         writer.commit().await.unwrap();
     }
+    assert!(index.segment_count() >= 3, "{}", index.segment_count());
+    (dir, index, writer)
 }
 
 #[tokio::test]
 async fn a_backlog_is_merged_into_one_segment_that_finds_what_the_segments_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let policy = CommitPolicy {
-        compact_backlog: 6,
-        ..CommitPolicy::default()
-    };
-    let writer = index.start_writer(policy).unwrap();
-    three_segments(&writer).await;
-    assert!(index.segment_count() >= 3, "{}", index.segment_count());
+    let (dir, index, writer) = three_segments(6).await;
     let before = index.search("น้ำท่วม", 10).unwrap();
     // Fewer documents than a backlog: left to tantivy's policy.
     assert!(!writer.compact_after_backlog(5).await.unwrap());
@@ -223,16 +231,8 @@ async fn a_backlog_is_merged_into_one_segment_that_finds_what_the_segments_found
 
 #[tokio::test]
 async fn documents_that_are_a_small_part_of_the_index_are_no_backlog() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let policy = CommitPolicy {
-        compact_backlog: 1,
-        ..CommitPolicy::default()
-    };
-    let writer = index.start_writer(policy).unwrap();
-    three_segments(&writer).await;
+    let (dir, index, writer) = three_segments(1).await;
     let segments = index.segment_count();
-    assert!(segments >= 3, "{segments}");
     // 2 of 9 documents are under a quarter of the index.
     assert!(!writer.compact_after_backlog(2).await.unwrap());
     writer.shutdown_after_merges().await.unwrap();
