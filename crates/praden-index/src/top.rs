@@ -19,9 +19,11 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use tantivy::postings::Postings;
-use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, TermQuery};
+use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::Term;
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, COLLECT_BLOCK_BUFFER_LEN, TERMINATED};
+use tantivy::{
+    DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, COLLECT_BLOCK_BUFFER_LEN, TERMINATED,
+};
 
 use crate::columns::{ColumnCache, UNDATED};
 use crate::filter::{DocFilter, SegmentFilter};
@@ -187,31 +189,157 @@ impl TopByKey {
                     })?;
                 }
                 SortOrder::Newest | SortOrder::Oldest => {
+                    let offer = |best: &mut Best, doc: DocId| {
+                        let d = doc as usize;
+                        // Undated documents come last either way.
+                        let primary = match dates[d] {
+                            UNDATED => f64::MIN,
+                            s if newest => s as f64,
+                            s => -(s as f64),
+                        };
+                        // Most documents of a common word are turned away on their date
+                        // alone.
+                        if best.cannot_enter(primary)
+                            || alive.is_some_and(|a| a.is_deleted(doc))
+                            || !filter.accepts(doc)
+                        {
+                            return;
+                        }
+                        let tie = if newest { ids[d] } else { u64::MAX - ids[d] };
+                        best.offer((primary, tie), DocAddress::new(segment, doc));
+                    };
+                    let dated = filter.docs_in_date_range().unwrap_or(&columns.by_date);
+                    let rest = match self
+                        .best_dated_first(&*weight, reader, dated, dates, &mut best, &offer)?
+                    {
+                        Walked::Done => continue,
+                        Walked::Until(rest) => rest,
+                    };
+                    // What the walk left: a pass over every match.
                     weight.for_each_no_score(reader, &mut |docs| {
                         for &doc in docs {
-                            let d = doc as usize;
-                            // Undated documents come last either way.
-                            let primary = match dates[d] {
-                                UNDATED => f64::MIN,
-                                s if newest => s as f64,
-                                s => -(s as f64),
-                            };
-                            // Most documents of a common word are turned away on their date
-                            // alone.
-                            if best.cannot_enter(primary)
-                                || alive.is_some_and(|a| a.is_deleted(doc))
-                                || !filter.accepts(doc)
-                            {
-                                continue;
+                            if rest.holds(dates[doc as usize]) {
+                                offer(&mut best, doc);
                             }
-                            let tie = if newest { ids[d] } else { u64::MAX - ids[d] };
-                            best.offer((primary, tie), DocAddress::new(segment, doc));
                         }
                     })?;
                 }
             }
         }
         Ok(best.into_page())
+    }
+}
+
+/// How far a walk of the documents in date order got (`TopByKey::best_dated_first`).
+enum Walked {
+    /// No document it left could enter the page.
+    Done,
+    /// The documents it left, for a pass over every match.
+    Until(Rest),
+}
+
+/// The documents a walk in date order left: newest first, those dated before `bound`;
+/// oldest first, those dated after it; and the undated ones.
+#[derive(Clone, Copy)]
+struct Rest {
+    newest: bool,
+    bound: i64,
+}
+
+impl Rest {
+    fn holds(self, date: i64) -> bool {
+        date == UNDATED
+            || if self.newest {
+                date < self.bound
+            } else {
+                date > self.bound
+            }
+    }
+}
+
+impl TopByKey {
+    /// For a date order: the matches among the best-dated documents first, so that a common
+    /// word need not be read whole. A pass over every match of a word in a tenth of a 1M
+    /// archive read 100,000 dates to keep 20 (a date sort was 4 % of the loaded server's CPU
+    /// for 5 % of its queries). Here `dated` (the segment's dated documents in date order)
+    /// is walked from its best end in windows, each sought through the query; each window
+    /// twice the last and made of whole dates, so that what is left is always the documents
+    /// on one side of a date. The walk ends when nothing left can enter the page, or when it
+    /// has sought as many documents as a pass over every match would read (the query
+    /// matches few of them): then it leaves the rest to that pass. It starts past the
+    /// documents a cursor puts on earlier pages.
+    fn best_dated_first(
+        &self,
+        weight: &dyn Weight,
+        reader: &SegmentReader,
+        dated: &[DocId],
+        dates: &[i64],
+        best: &mut Best,
+        offer: &impl Fn(&mut Best, DocId),
+    ) -> tantivy::Result<Walked> {
+        let newest = self.sort == SortOrder::Newest;
+        let date = |i: usize| dates[dated[i] as usize];
+        let n = dated.len();
+        // Positions walked (or on earlier pages): newest first `k..n`, oldest first `0..k`.
+        let mut k = match (self.cursor, newest) {
+            (None, true) => n,
+            (None, false) => 0,
+            (Some((c, _)), true) => dated.partition_point(|&d| dates[d as usize] as f64 <= c),
+            (Some((c, _)), false) => dated.partition_point(|&d| -(dates[d as usize] as f64) > c),
+        };
+        let matches = weight.scorer(reader, 1.0)?.size_hint() as usize;
+        // Enough documents that `limit` matches are expected among them, twice over.
+        let mut window =
+            (2 * self.limit.max(1) * reader.max_doc() as usize / matches.max(1)).max(64);
+        let mut walked = 0;
+        if window.saturating_mul(SEEK_COST) < matches {
+            loop {
+                let left = if newest { k } else { n - k };
+                if left == 0 {
+                    break;
+                }
+                let next = if newest {
+                    date(k - 1) as f64
+                } else {
+                    -(date(k) as f64)
+                };
+                if best.cannot_enter(next) {
+                    // Undated documents come after every dated one.
+                    return Ok(Walked::Done);
+                }
+                if walked * SEEK_COST >= matches {
+                    break;
+                }
+                let size = window.min(left);
+                let (mut start, mut end) = if newest { (k - size, k) } else { (k, k + size) };
+                if newest {
+                    while start > 0 && date(start - 1) == date(start) {
+                        start -= 1;
+                    }
+                } else {
+                    while end < n && date(end) == date(end - 1) {
+                        end += 1;
+                    }
+                }
+                let mut docs = dated[start..end].to_vec();
+                docs.sort_unstable();
+                let mut scorer = weight.scorer(reader, 1.0)?;
+                for_each_of(&mut *scorer, &docs, |doc, _| offer(best, doc));
+                walked += end - start;
+                k = if newest { start } else { end };
+                window *= 2;
+            }
+        }
+        if k == (if newest { 0 } else { n }) && best.cannot_enter(f64::MIN) {
+            return Ok(Walked::Done);
+        }
+        let bound = match newest {
+            true if k < n => date(k),
+            true => i64::MAX,
+            false if k > 0 => date(k - 1),
+            false => i64::MIN,
+        };
+        Ok(Walked::Until(Rest { newest, bound }))
     }
 }
 

@@ -83,6 +83,20 @@ fn all_pages(index: &SearchIndex, mut r: SearchRequest) -> Vec<i64> {
     }
 }
 
+/// The ids of the first `pages` pages.
+fn first_pages(index: &SearchIndex, mut r: SearchRequest, pages: usize) -> Vec<i64> {
+    let mut seen = Vec::new();
+    for _ in 0..pages {
+        let page = index.search_with(&r).unwrap();
+        seen.extend(page.hits.iter().map(|h| h.doc_id));
+        match page.next_cursor {
+            Some(c) => r.after = Some(c),
+            None => break,
+        }
+    }
+    seen
+}
+
 #[tokio::test]
 async fn paging_by_cursor_visits_every_document_once_in_every_order() {
     let index = index().await;
@@ -769,4 +783,98 @@ async fn a_phrase_counts_up_to_the_cap_like_any_query() {
     assert_eq!(fast, general);
     assert_eq!(counted, fast.len());
     assert_eq!(counted, (1..=n).filter(|i| i % 7 != 0).count());
+}
+
+/// A date order walks the documents from the best-dated end and seeks the query through
+/// them, leaving the rest to a pass over every match when the query matches few of them:
+/// with ties on dates, undated and replaced (deleted) documents, filters and cursors, every
+/// page is what sorting every match gives, for a word in every document, one in half of
+/// them and two common words that seldom meet.
+#[tokio::test]
+async fn date_orders_walked_from_the_best_end_are_what_sorting_every_match_gives() {
+    let index = SearchIndex::in_memory().unwrap();
+    let base = datetime!(2024-01-01 00:00 +7);
+    let title = |i: i64| match (i % 2 == 0, i % 97 == 0) {
+        (true, false) => "ค่าไฟฟ้า งวดใหม่",
+        (false, false) => "ค่าไฟฟ้า ประกาศ",
+        (_, true) => "ค่าไฟฟ้า งวดใหม่ ประกาศ",
+    };
+    // Broadcast is rare: a walk asked for it seeks many documents to find few.
+    let kind = |i: i64| match (i % 3, i % 47) {
+        (_, 0) => SourceKind::Broadcast,
+        (0, _) => SourceKind::Social,
+        _ => SourceKind::News,
+    };
+    // id -> (hours after base or undated, kind, title)
+    let mut all = std::collections::BTreeMap::new();
+    let mut add = |batch: Vec<(i64, Option<i64>)>| {
+        let docs: Vec<Document> = batch
+            .iter()
+            .map(|&(i, h)| {
+                all.insert(i, (h, kind(i), title(i)));
+                let at = h.map(|h| base + time::Duration::hours(h));
+                doc(i, kind(i), "ไทยรัฐ", at, title(i))
+            })
+            .collect();
+        docs
+    };
+    let first = add((1..=4000i64)
+        .map(|i| (i, (i % 11 != 0).then_some((i * 37) % 50)))
+        .collect());
+    // Every 13th document again, a thousand hours later: its first copy is deleted.
+    let again = add((1..=4000i64)
+        .filter(|i| i % 13 == 0)
+        .map(|i| (i, Some(1000 + i % 50)))
+        .collect());
+    for docs in [first, again] {
+        let writer = index.start_writer(CommitPolicy::default()).unwrap();
+        writer.add(docs).await.unwrap();
+        writer.shutdown().await.unwrap();
+    }
+    for query in ["ค่าไฟฟ้า", "งวดใหม่", "งวดใหม่ ประกาศ"]
+    {
+        for (kinds, range) in [
+            (vec![], None),
+            (vec!["news".to_string()], None),
+            (vec!["broadcast".to_string()], None),
+            (vec![], Some((10, 1020))),
+        ] {
+            let mut expected: Vec<(i64, Option<i64>)> = all
+                .iter()
+                .filter(|(_, (_, _, t))| query.split(' ').all(|w| t.contains(w)))
+                .filter(|(_, (_, k, _))| kinds.is_empty() || kinds.contains(&k.to_string()))
+                .filter(|(_, (h, _, _))| {
+                    range.is_none_or(|(a, b)| h.is_some_and(|h| (a..b).contains(&h)))
+                })
+                .map(|(&i, &(h, _, _))| (i, h))
+                .collect();
+            for sort in [SortOrder::Newest, SortOrder::Oldest] {
+                if sort == SortOrder::Newest {
+                    expected.sort_by_key(|&(i, h)| {
+                        (h.is_none(), std::cmp::Reverse(h), std::cmp::Reverse(i))
+                    });
+                } else {
+                    expected.sort_by_key(|&(i, h)| (h.is_none(), h, i));
+                }
+                let ids: Vec<i64> = expected.iter().map(|e| e.0).collect();
+                // Small pages a few at a time (the walk starts at each cursor), big ones
+                // to the end.
+                for (limit, pages) in [(1, 3), (7, 4), (100, usize::MAX)] {
+                    let r = SearchRequest {
+                        query: query.into(),
+                        sort,
+                        kinds: kinds.clone(),
+                        from: range.map(|(h, _)| base + time::Duration::hours(h)),
+                        until: range.map(|(_, h)| base + time::Duration::hours(h)),
+                        snippets: false,
+                        ..req(limit)
+                    };
+                    let label = format!("{query} {sort:?} {kinds:?} {range:?} {limit}");
+                    let got = first_pages(&index, r, pages);
+                    let want = &ids[..ids.len().min(limit.saturating_mul(pages))];
+                    assert_eq!(got, want, "{label}");
+                }
+            }
+        }
+    }
 }
