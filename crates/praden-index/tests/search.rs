@@ -71,16 +71,8 @@ fn req(limit: usize) -> SearchRequest {
     }
 }
 
-fn all_pages(index: &SearchIndex, mut r: SearchRequest) -> Vec<i64> {
-    let mut seen = Vec::new();
-    loop {
-        let page = index.search_with(&r).unwrap();
-        seen.extend(page.hits.iter().map(|h| h.doc_id));
-        match page.next_cursor {
-            Some(c) => r.after = Some(c),
-            None => return seen,
-        }
-    }
+fn all_pages(index: &SearchIndex, r: SearchRequest) -> Vec<i64> {
+    first_pages(index, r, usize::MAX)
 }
 
 /// The ids of the first `pages` pages.
