@@ -6,6 +6,7 @@
 //! Every change to a user or a token commits together with its audit record.
 
 use crate::audit::{bind_audit, AuditEntry};
+use crate::readers::on_reader;
 use crate::review::DecisionContext;
 use crate::{on_pool, BeginWrite, Store, StoreError};
 use praden_core::Role;
@@ -470,10 +471,10 @@ impl Store {
             u.password_hash, u.disabled, u.created_at, u.updated_at, u.last_seen_at, u.agency \
             FROM sessions s JOIN users u ON u.id = s.user_id \
             WHERE s.id = $1 AND s.expires_at > $2 AND NOT u.disabled";
-        let row: Option<SessionUserRow> = on_pool!(self, p => sqlx::query_as(sql)
+        let row: Option<SessionUserRow> = on_reader!(self, c => sqlx::query_as(sql)
             .bind(id)
             .bind(utc(now))
-            .fetch_optional(p)
+            .fetch_optional(c)
             .await?);
         let Some(row) = row else { return Ok(None) };
         let session = Session {
@@ -609,7 +610,7 @@ impl Store {
     pub async fn active_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
         let sql = format!("{SELECT_TOKEN} WHERE token_hash = $1 AND revoked_at IS NULL");
         let row: Option<TokenRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(token_hash).fetch_optional(p).await?);
+            on_reader!(self, c => sqlx::query_as(&sql).bind(token_hash).fetch_optional(c).await?);
         row.map(TokenRow::into_token).transpose()
     }
 

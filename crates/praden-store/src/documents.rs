@@ -533,10 +533,10 @@ mod plans {
     /// The plan's text, one line per node.
     async fn plan(store: &Store, sql: &str) -> String {
         match store {
-            Store::Sqlite(p) => {
+            Store::Sqlite(s) => {
                 let rows: Vec<(i64, i64, i64, String)> =
                     sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                        .fetch_all(p)
+                        .fetch_all(&s.pool)
                         .await
                         .unwrap();
                 rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
@@ -582,7 +582,7 @@ mod plans {
             .collect();
         store.insert_documents(&docs).await.unwrap();
         match &store {
-            Store::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+            Store::Sqlite(s) => sqlx::query("ANALYZE").execute(&s.pool).await.map(drop),
             Store::Postgres(p) => sqlx::query("ANALYZE documents").execute(p).await.map(drop),
         }
         .unwrap();

@@ -13,6 +13,7 @@ mod documents;
 mod engagement;
 mod leases;
 mod publications;
+mod readers;
 pub mod review;
 mod source_state;
 #[cfg(feature = "test-support")]
@@ -77,8 +78,16 @@ pub enum Backend {
 
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(Sqlite),
     Postgres(PgPool),
+}
+
+/// A SQLite database: its pool, and for a file the connections of the per-request reads
+/// (`readers.rs`).
+#[derive(Clone, Debug)]
+pub struct Sqlite {
+    pub pool: SqlitePool,
+    readers: Option<std::sync::Arc<readers::Readers>>,
 }
 
 /// Runs the same sqlx code on whichever pool the store holds. The body is compiled once per
@@ -86,7 +95,10 @@ pub enum Store {
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Sqlite(s) => {
+                let $pool = &s.pool;
+                $body
+            }
             $crate::Store::Postgres($pool) => $body,
         }
     };
@@ -153,7 +165,7 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Self::Sqlite(s) => sqlx::migrate!("./migrations/sqlite").run(&s.pool).await?,
             Self::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -168,6 +180,13 @@ impl Store {
 
     /// Waits for open queries to finish and closes every connection.
     pub async fn close(&self) {
+        if let Self::Sqlite(Sqlite {
+            readers: Some(readers),
+            ..
+        }) = self
+        {
+            readers.close().await;
+        }
         on_pool!(self, p => p.close().await)
     }
 
@@ -178,7 +197,7 @@ impl Store {
     }
 }
 
-async fn open_sqlite(url: &str, rest: &str) -> Result<SqlitePool, StoreError> {
+async fn open_sqlite(url: &str, rest: &str) -> Result<Sqlite, StoreError> {
     let path = rest.trim_start_matches("//");
     if path != ":memory:" {
         if let Some(dir) = Path::new(path)
@@ -204,7 +223,10 @@ async fn open_sqlite(url: &str, rest: &str) -> Result<SqlitePool, StoreError> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
-    SqlitePoolOptions::new()
+    // Separate connections to an in-memory database would be separate databases.
+    let readers = (path != ":memory:")
+        .then(|| std::sync::Arc::new(readers::Readers::new(opts.clone(), READERS)));
+    let pool = SqlitePoolOptions::new()
         .max_connections(4)
         // A connection to a local file does not go stale as a network one can; pinging it
         // before every query was a round trip to its worker thread per query (2% of a
@@ -212,8 +234,13 @@ async fn open_sqlite(url: &str, rest: &str) -> Result<SqlitePool, StoreError> {
         .test_before_acquire(false)
         .connect_with(opts)
         .await
-        .map_err(connect_err)
+        .map_err(connect_err)?;
+    Ok(Sqlite { pool, readers })
 }
+
+/// Reader connections (`readers.rs`): the per-request reads take tens of microseconds, so
+/// two keep up with many more concurrent requests than this machine's two cores serve.
+const READERS: usize = 2;
 
 /// The URL without its password, for messages and logs.
 pub fn redact(url: &str) -> String {

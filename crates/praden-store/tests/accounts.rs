@@ -14,6 +14,7 @@ praden_store::both_backends!(
     a_new_password_or_disabling_ends_the_sessions,
     sessions_expire_slide_and_end,
     tokens_are_found_by_hash_until_revoked_and_record_their_use,
+    reads_abandoned_half_way_leave_later_reads_right,
 );
 
 // Bangkok time on purpose: the store must compare it correctly with UTC times.
@@ -360,4 +361,65 @@ async fn tokens_are_found_by_hash_until_revoked_and_record_their_use(store: Stor
             ("admin".to_string(), "token.create".to_string())
         ]
     );
+}
+
+/// The reads of every request (on SQLite, on connections of their own outside the pool)
+/// stay right when requests are cancelled in the middle of them, and see a revocation at once.
+async fn reads_abandoned_half_way_leave_later_reads_right(store: Store) {
+    let mut hashes = Vec::new();
+    for n in 0..4 {
+        let hash = format!("{n:02}").repeat(32);
+        let new = NewToken {
+            name: format!("system-{n}"),
+            role: Role::Consumer,
+            token_hash: hash.clone(),
+        };
+        let token = store.create_token(&new, &ctx("admin", NOW)).await.unwrap();
+        hashes.push((hash, token.id));
+    }
+    let mut tasks = Vec::new();
+    for t in 0..6u64 {
+        let store = store.clone();
+        let hashes = hashes.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut abandoned = 0;
+            for k in 0..150u64 {
+                let (hash, id) = &hashes[((t + k) % 4) as usize];
+                // Give up after 0 to 60 µs: some reads are dropped before they are sent,
+                // some while their worker runs them, some not at all.
+                let wait = std::time::Duration::from_micros((k * 7 + t) % 61);
+                if tokio::time::timeout(wait, store.active_token(hash))
+                    .await
+                    .is_err()
+                {
+                    abandoned += 1;
+                }
+                let found = store.active_token(hash).await.unwrap().unwrap();
+                assert_eq!(found.id, *id);
+                assert!(store
+                    .active_token(&"ff".repeat(32))
+                    .await
+                    .unwrap()
+                    .is_none());
+            }
+            abandoned
+        }));
+    }
+    let mut abandoned = 0;
+    for t in tasks {
+        abandoned += t.await.unwrap();
+    }
+    assert!(
+        abandoned > 0,
+        "no read was abandoned: the test tests nothing"
+    );
+
+    store
+        .revoke_token("system-0", &ctx("admin", NOW))
+        .await
+        .unwrap();
+    for _ in 0..8 {
+        assert!(store.active_token(&hashes[0].0).await.unwrap().is_none());
+        assert!(store.active_token(&hashes[1].0).await.unwrap().is_some());
+    }
 }

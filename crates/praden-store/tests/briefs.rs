@@ -197,9 +197,9 @@ async fn regenerating_adds_revisions_and_keeps_the_first_unchanged(url: String) 
     let update = "UPDATE briefs SET content = 'x' WHERE revision = 1";
     let delete = "DELETE FROM briefs";
     let (u, d) = match &store {
-        Store::Sqlite(p) => (
-            sqlx::query(update).execute(p).await.is_err(),
-            sqlx::query(delete).execute(p).await.is_err(),
+        Store::Sqlite(s) => (
+            sqlx::query(update).execute(&s.pool).await.is_err(),
+            sqlx::query(delete).execute(&s.pool).await.is_err(),
         ),
         Store::Postgres(p) => (
             sqlx::query(update).execute(p).await.is_err(),
@@ -554,9 +554,9 @@ async fn assignment_messages_are_kept_apart_from_briefs_and_immutable_too(url: S
     let update = "UPDATE assignments SET content = 'x'";
     let delete = "DELETE FROM assignments";
     let (u, d) = match &store {
-        Store::Sqlite(p) => (
-            sqlx::query(update).execute(p).await.is_err(),
-            sqlx::query(delete).execute(p).await.is_err(),
+        Store::Sqlite(s) => (
+            sqlx::query(update).execute(&s.pool).await.is_err(),
+            sqlx::query(delete).execute(&s.pool).await.is_err(),
         ),
         Store::Postgres(p) => (
             sqlx::query(update).execute(p).await.is_err(),

@@ -458,7 +458,7 @@ async fn edits_and_withdrawals_follow_in_the_feed_and_the_audit_trail_is_append_
     let delete = "DELETE FROM audit_log";
     for sql in [update, delete] {
         let refused = match &store {
-            Store::Sqlite(p) => sqlx::query(sql).execute(p).await.is_err(),
+            Store::Sqlite(s) => sqlx::query(sql).execute(&s.pool).await.is_err(),
             Store::Postgres(p) => sqlx::query(sql).execute(p).await.is_err(),
         };
         assert!(refused, "{sql} must be refused");

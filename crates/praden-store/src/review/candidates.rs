@@ -4,6 +4,7 @@
 use super::{corrupt, json, lit, placeholders, utc};
 use crate::audit::{bind_audit, AuditEntry};
 use crate::documents::{DocumentRow, SELECT_DOCUMENT};
+use crate::readers::on_reader;
 use crate::{on_pool, BeginWrite, Store, StoreError};
 use praden_core::review::{Candidate, CandidateStatus, Proposal};
 use praden_core::Document;
@@ -402,12 +403,12 @@ impl Store {
             "SELECT document_id, candidate_id FROM candidate_documents WHERE document_id IN ({})",
             placeholders(document_ids.len())
         );
-        let rows = on_pool!(self, p => {
+        let rows = on_reader!(self, c => {
             let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
             for id in document_ids {
                 q = q.bind(id);
             }
-            q.fetch_all(p).await?
+            q.fetch_all(c).await?
         });
         Ok(rows)
     }
