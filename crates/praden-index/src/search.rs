@@ -264,14 +264,12 @@ impl SearchIndex {
                         t.format(&time::format_description::well_known::Rfc3339)
                             .ok()
                     }),
+                // No body here holds a player's fallback text: the index is built from the
+                // store's documents, which are read without it, and an index of a schema
+                // before that (4 and older) is rebuilt when opened.
                 snippet_html: snippets
                     .as_ref()
-                    .map(|g| {
-                        // An index built before players' fallback text was left out of
-                        // documents still holds it in some bodies.
-                        let body = text(f.body).unwrap_or("");
-                        g.html(&praden_core::document::without_player_fallbacks(body))
-                    })
+                    .map(|g| g.html(text(f.body).unwrap_or("")))
                     .unwrap_or_default(),
                 candidate_id: None,
             });
