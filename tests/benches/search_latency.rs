@@ -318,8 +318,12 @@ async fn main() {
     }
     parts.store.close().await;
     drop(parts);
+    // One after a backlog merge; more when the disk lacked room for the merge's copy.
+    let segments = praden_index::SearchIndex::open_or_create(&dir.join("index"))
+        .unwrap()
+        .segment_count();
     println!(
-        "archive: {docs} documents; index {:.2} GB, database {:.2} GB",
+        "archive: {docs} documents; index {:.2} GB in {segments} segment(s), database {:.2} GB",
         dir_size(&dir.join("index")) as f64 / 1e9,
         std::fs::metadata(dir.join("praden.db"))
             .map(|m| m.len())

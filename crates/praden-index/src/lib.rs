@@ -71,6 +71,8 @@ pub struct SearchIndex {
     query_tokenizers: tantivy::tokenizer::TokenizerManager,
     columns: columns::ColumnCache,
     path: String,
+    /// The directory of an index on disk (none in memory).
+    dir: Option<std::path::PathBuf>,
     /// Whether quoted phrases of common words are matched through the `pairs` field
     /// (`pairs.rs`); off only to compare with matching by positions.
     phrase_pairs: bool,
@@ -110,7 +112,9 @@ impl SearchIndex {
             std::fs::remove_dir_all(dir).map_err(|e| open_err(e.into()))?;
             return Self::open_or_create(dir);
         }
-        Self::from_index(index.map_err(open_err)?, path)
+        let mut opened = Self::from_index(index.map_err(open_err)?, path)?;
+        opened.dir = Some(dir.to_path_buf());
+        Ok(opened)
     }
 
     /// An index that lives in memory, for tests and tools.
@@ -138,6 +142,7 @@ impl SearchIndex {
             query_tokenizers: tokenizer::query_tokenizers(),
             columns: columns::ColumnCache::default(),
             path,
+            dir: None,
             phrase_pairs: true,
         })
     }
@@ -190,6 +195,30 @@ impl SearchIndex {
     /// The segments searched (as of the last commit the reader has seen).
     pub fn segment_count(&self) -> usize {
         self.reader.searcher().segment_readers().len()
+    }
+
+    /// Whether the index's disk has room for a merge of all its segments, which writes a
+    /// copy of them before it drops them, and still keeps `reserve` bytes free for the store
+    /// that shares the disk: `Err((needed, available))` when it has not. An index in memory
+    /// always has room.
+    pub fn room_for_full_merge(&self, reserve: u64) -> Result<(), (u64, u64)> {
+        let Some(dir) = &self.dir else { return Ok(()) };
+        // Every file of the directory: segments, and any a crash left for the next writer to
+        // remove, which take disk all the same.
+        let size: u64 = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        let needed = size.saturating_add(reserve);
+        match fs4::available_space(dir) {
+            Ok(available) if available < needed => Err((needed, available)),
+            // A disk that cannot be asked is not refused: the merge was the rule before.
+            _ => Ok(()),
+        }
     }
 
     /// Starts the one writer of this index on a thread of its own. Fails with

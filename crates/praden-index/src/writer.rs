@@ -24,6 +24,10 @@ pub struct CommitPolicy {
     /// index (an import, a rebuild), merges all segments into one afterwards: see
     /// `IndexWriterHandle::compact_after_backlog`.
     pub compact_backlog: usize,
+    /// Bytes that merging into one segment must leave free on the index's disk besides the
+    /// copy it writes; with less room the segments stay as they are (searches cost a little
+    /// more) rather than the disk filling under the store.
+    pub disk_reserve: u64,
 }
 
 impl Default for CommitPolicy {
@@ -34,6 +38,7 @@ impl Default for CommitPolicy {
             memory_bytes: 256 << 20,
             threads: 2,
             compact_backlog: 10_000,
+            disk_reserve: 2 << 30,
         }
     }
 }
@@ -64,8 +69,8 @@ enum Command {
     Delete(Vec<i64>),
     Commit(oneshot::Sender<Result<i64, IndexError>>),
     /// Commits, then merges every segment into one when a backlog of this many documents
-    /// was just indexed; replies whether a merge started.
-    Compact(usize, oneshot::Sender<Result<bool, IndexError>>),
+    /// was just indexed (none: whatever was indexed); replies whether a merge started.
+    Compact(Option<usize>, oneshot::Sender<Result<bool, IndexError>>),
     /// At the end, wait for the merges under way instead of abandoning them.
     FinishMerges,
 }
@@ -91,6 +96,12 @@ pub(crate) fn start(
             },
             other => IndexError::Tantivy(other),
         })?;
+    // tantivy removes the files no segment uses (a merge abandoned at shutdown or by a crash)
+    // only after a commit or a merge; until then they take disk, and a whole-index merge's
+    // worth of them made `room_for_full_merge` refuse one that had room.
+    if let Err(e) = writer.garbage_collect_files().wait() {
+        tracing::warn!(error = %e, "cannot remove the search index's unused files");
+    }
     let hwm = index.high_water_mark()?;
     let added_up_to = Arc::new(AtomicI64::new(hwm));
     // Bounded, so a bulk import waits for the writer instead of queueing the corpus in memory.
@@ -180,7 +191,20 @@ impl IndexWriterHandle {
     pub async fn compact_after_backlog(&self, indexed: usize) -> Result<bool, IndexError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send_async(Command::Compact(indexed, reply))
+            .send_async(Command::Compact(Some(indexed), reply))
+            .await
+            .map_err(|_| IndexError::WriterGone)?;
+        rx.await.map_err(|_| IndexError::WriterGone)?
+    }
+
+    /// Commits and merges all segments into one in the background, as after a backlog but
+    /// whatever was indexed: for an index whose merge was skipped for lack of disk, once
+    /// there is room (`praden index compact`). Returns whether a merge started: not for an
+    /// index of one segment, nor without room (`SearchIndex::room_for_full_merge`).
+    pub async fn compact(&self) -> Result<bool, IndexError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send_async(Command::Compact(None, reply))
             .await
             .map_err(|_| IndexError::WriterGone)?;
         rx.await.map_err(|_| IndexError::WriterGone)?
@@ -320,15 +344,15 @@ impl WriterState {
         }
     }
 
-    fn compact(&mut self, indexed: usize) -> Result<bool, IndexError> {
+    fn compact(&mut self, backlog: Option<usize>) -> Result<bool, IndexError> {
         // One at a time: what is indexed meanwhile counts towards the next. The backlog's
         // share of the committed and waiting documents is decided before committing, as the
         // follower asks after every round and an early commit makes one more segment.
         let total = self.index.num_docs() as usize + self.pending;
-        if self.compaction.is_some()
-            || indexed < self.policy.compact_backlog
-            || indexed.saturating_mul(4) < total
-        {
+        let small = |indexed: usize| {
+            indexed < self.policy.compact_backlog || indexed.saturating_mul(4) < total
+        };
+        if self.compaction.is_some() || backlog.is_some_and(small) {
             return Ok(false);
         }
         self.commit()?;
@@ -341,6 +365,18 @@ impl WriterState {
     fn merge_all(&mut self, attempt: u32) -> tantivy::Result<bool> {
         let segments = self.index.index.searchable_segment_ids()?;
         if segments.len() < 2 {
+            self.writer
+                .set_merge_policy(Box::<LogMergePolicy>::default());
+            return Ok(false);
+        }
+        if let Err((needed, available)) = self.index.room_for_full_merge(self.policy.disk_reserve) {
+            tracing::warn!(
+                needed_gb = %format!("{:.1}", needed as f64 / 1e9),
+                available_gb = %format!("{:.1}", available as f64 / 1e9),
+                segments = segments.len(),
+                "not merging the index into one segment: its disk lacks room for the copy a \
+                 merge writes; searches stay correct, a little slower"
+            );
             self.writer
                 .set_merge_policy(Box::<LogMergePolicy>::default());
             return Ok(false);

@@ -186,12 +186,22 @@ async fn three_segments(
     SearchIndex,
     praden_index::IndexWriterHandle,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let policy = CommitPolicy {
+    three_segments_with(CommitPolicy {
         compact_backlog,
         ..CommitPolicy::default()
-    };
+    })
+    .await
+}
+
+async fn three_segments_with(
+    policy: CommitPolicy,
+) -> (
+    tempfile::TempDir,
+    SearchIndex,
+    praden_index::IndexWriterHandle,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
     let writer = index.start_writer(policy).unwrap();
     for batch in 0..3i64 {
         let docs = corpus()
@@ -227,6 +237,41 @@ async fn a_backlog_is_merged_into_one_segment_that_finds_what_the_segments_found
     };
     assert_eq!(ids(&after), vec![3, 6, 9]);
     assert_eq!(ids(&after), ids(&before));
+}
+
+#[tokio::test]
+async fn a_backlog_stays_in_segments_when_its_disk_lacks_room_for_the_merged_copy() {
+    // No disk has this much free beside the index's copy.
+    let (dir, index, writer) = three_segments_with(CommitPolicy {
+        compact_backlog: 6,
+        disk_reserve: u64::MAX / 2,
+        ..CommitPolicy::default()
+    })
+    .await;
+    let segments = index.segment_count();
+    let before = index.search("น้ำท่วม", 10).unwrap();
+    assert!(!writer.compact_after_backlog(9).await.unwrap());
+    writer.shutdown_after_merges().await.unwrap();
+
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.segment_count(), segments);
+    assert_eq!(index.num_docs(), 9);
+    let after = index.search("น้ำท่วม", 10).unwrap();
+    assert_eq!(after.total, before.total);
+    assert_eq!(after.total, 3);
+}
+
+#[tokio::test]
+async fn a_compaction_asked_for_merges_whatever_was_indexed() {
+    // No catch-up would count as a backlog here.
+    let (dir, _index, writer) = three_segments(usize::MAX).await;
+    assert!(!writer.compact_after_backlog(9).await.unwrap());
+    assert!(writer.compact().await.unwrap());
+    writer.shutdown_after_merges().await.unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.segment_count(), 1);
+    assert_eq!(index.num_docs(), 9);
+    assert_eq!(index.search("น้ำท่วม", 10).unwrap().total, 3);
 }
 
 #[tokio::test]

@@ -256,6 +256,10 @@ pub enum IndexCommand {
     /// store does not. Needs the index writer: stop a running server first (it repairs at
     /// start anyway).
     Repair,
+    /// Merge the index into one segment, as after an import or a rebuild; for an index whose
+    /// merge was skipped because its disk lacked room for the merged copy (the server warns).
+    /// Needs the index writer: stop a running server first.
+    Compact,
 }
 
 #[derive(Subcommand)]
@@ -377,6 +381,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index {
             action: IndexCommand::Repair,
         } => index_repair(config()?).await,
+        Command::Index {
+            action: IndexCommand::Compact,
+        } => index_compact(config()?).await,
         Command::Replay {
             ref day,
             days_before,
@@ -945,6 +952,45 @@ async fn index_verify(config: Config) -> anyhow::Result<()> {
         "the index and the store disagree: run `praden index repair` (or restart `praden serve`)"
     );
     println!("the index agrees with the store");
+    Ok(())
+}
+
+async fn index_compact(config: Config) -> anyhow::Result<()> {
+    let Parts { store, index } = Parts::open(&config).await?;
+    store.close().await;
+    let writer = match index.start_writer(app::commit_policy(&config)) {
+        Ok(w) => w,
+        Err(IndexError::Locked { path }) => anyhow::bail!(
+            "a running praden process owns the index in {path}: stop it and run `praden index \
+             compact` again"
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let before = index.segment_count();
+    let policy = app::commit_policy(&config);
+    let room = index.room_for_full_merge(policy.disk_reserve);
+    let started = std::time::Instant::now();
+    let merging = writer.compact().await?;
+    writer.shutdown_after_merges().await?;
+    if let Err((needed, available)) = room {
+        anyhow::bail!(
+            "the index is left in {before} segments: merging them needs {:.1} GB free on its \
+             disk (a copy of the index, and {:.1} GB for the store beside it), and {:.1} GB \
+             are free",
+            needed as f64 / 1e9,
+            policy.disk_reserve as f64 / 1e9,
+            available as f64 / 1e9
+        );
+    }
+    let after = SearchIndex::open_or_create(&config.index_dir())?.segment_count();
+    if merging {
+        println!(
+            "merged {before} segments into {after} in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("the index is in {after} segment(s); nothing to merge");
+    }
     Ok(())
 }
 
