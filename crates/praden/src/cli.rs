@@ -958,7 +958,8 @@ async fn index_verify(config: Config) -> anyhow::Result<()> {
 async fn index_compact(config: Config) -> anyhow::Result<()> {
     let Parts { store, index } = Parts::open(&config).await?;
     store.close().await;
-    let writer = match index.start_writer(app::commit_policy(&config)) {
+    let policy = app::commit_policy(&config);
+    let writer = match index.start_writer(policy) {
         Ok(w) => w,
         Err(IndexError::Locked { path }) => anyhow::bail!(
             "a running praden process owns the index in {path}: stop it and run `praden index \
@@ -966,9 +967,13 @@ async fn index_compact(config: Config) -> anyhow::Result<()> {
         ),
         Err(e) => return Err(e.into()),
     };
+    // Asked after the writer started, which removed files no segment uses.
     let before = index.segment_count();
-    let policy = app::commit_policy(&config);
-    let room = index.room_for_full_merge(policy.disk_reserve);
+    let room = if before > 1 {
+        index.room_for_full_merge(policy.disk_reserve)
+    } else {
+        Ok(())
+    };
     let started = std::time::Instant::now();
     let merging = writer.compact().await?;
     writer.shutdown_after_merges().await?;
