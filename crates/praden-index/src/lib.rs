@@ -8,6 +8,7 @@
 mod columns;
 mod facets;
 mod filter;
+mod merges;
 mod pairs;
 mod phrase;
 mod schema;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
+use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy};
 use tantivy::schema::Term;
 use tantivy::{DateTime, IndexWriter, TantivyDocument};
 use tokio::sync::oneshot;
@@ -24,9 +24,9 @@ pub struct CommitPolicy {
     /// index (an import, a rebuild), merges all segments into one afterwards: see
     /// `IndexWriterHandle::compact_after_backlog`.
     pub compact_backlog: usize,
-    /// Bytes that merging into one segment must leave free on the index's disk besides the
-    /// copy it writes; with less room the segments stay as they are (searches cost a little
-    /// more) rather than the disk filling under the store.
+    /// Bytes that a merge (into one segment, or one of tantivy's policy) must leave free on
+    /// the index's disk besides the copy it writes; with less room the segments stay as they
+    /// are (searches cost a little more) rather than the disk filling under the store.
     pub disk_reserve: u64,
 }
 
@@ -83,6 +83,18 @@ pub struct IndexWriterHandle {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// tantivy's policy, its merges held back while the disk lacks room (`merges.rs`); as is for an
+/// index in memory.
+fn merge_policy(index: &SearchIndex, policy: &CommitPolicy) -> Box<dyn MergePolicy> {
+    match &index.dir {
+        Some(dir) => Box::new(crate::merges::MergesWithRoom::new(
+            dir.clone(),
+            policy.disk_reserve,
+        )),
+        None => Box::<LogMergePolicy>::default(),
+    }
+}
+
 pub(crate) fn start(
     index: SearchIndex,
     policy: CommitPolicy,
@@ -102,6 +114,7 @@ pub(crate) fn start(
     if let Err(e) = writer.garbage_collect_files().wait() {
         tracing::warn!(error = %e, "cannot remove the search index's unused files");
     }
+    writer.set_merge_policy(merge_policy(&index, &policy));
     let hwm = index.high_water_mark()?;
     let added_up_to = Arc::new(AtomicI64::new(hwm));
     // Bounded, so a bulk import waits for the writer instead of queueing the corpus in memory.
@@ -366,7 +379,7 @@ impl WriterState {
         let segments = self.index.index.searchable_segment_ids()?;
         if segments.len() < 2 {
             self.writer
-                .set_merge_policy(Box::<LogMergePolicy>::default());
+                .set_merge_policy(merge_policy(&self.index, &self.policy));
             return Ok(false);
         }
         if let Err((needed, available)) = self.index.room_for_full_merge(self.policy.disk_reserve) {
@@ -378,7 +391,7 @@ impl WriterState {
                  merge writes; searches stay correct, a little slower"
             );
             self.writer
-                .set_merge_policy(Box::<LogMergePolicy>::default());
+                .set_merge_policy(merge_policy(&self.index, &self.policy));
             return Ok(false);
         }
         self.writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -419,7 +432,7 @@ impl WriterState {
             tracing::warn!(attempt, "the index was not merged into one segment");
         }
         self.writer
-            .set_merge_policy(Box::<LogMergePolicy>::default());
+            .set_merge_policy(merge_policy(&self.index, &self.policy));
     }
 
     fn add(&mut self, docs: &[Document]) -> Result<(), IndexError> {

@@ -200,10 +200,25 @@ async fn three_segments_with(
     SearchIndex,
     praden_index::IndexWriterHandle,
 ) {
+    let made = segments_with(policy, 3).await;
+    assert!(made.1.segment_count() >= 3, "{}", made.1.segment_count());
+    made
+}
+
+/// An index on disk that `batches` commits of the three test documents (new ids each time)
+/// made; a writer of one thread makes one segment a commit.
+async fn segments_with(
+    policy: CommitPolicy,
+    batches: i64,
+) -> (
+    tempfile::TempDir,
+    SearchIndex,
+    praden_index::IndexWriterHandle,
+) {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();
     let writer = index.start_writer(policy).unwrap();
-    for batch in 0..3i64 {
+    for batch in 0..batches {
         let docs = corpus()
             .into_iter()
             .map(|d| doc(d.id + 3 * batch, &d.doc.title, &d.doc.body))
@@ -211,7 +226,6 @@ async fn three_segments_with(
         writer.add_through(docs, 3 * (batch + 1)).await.unwrap();
         writer.commit().await.unwrap();
     }
-    assert!(index.segment_count() >= 3, "{}", index.segment_count());
     (dir, index, writer)
 }
 
@@ -259,6 +273,37 @@ async fn a_backlog_stays_in_segments_when_its_disk_lacks_room_for_the_merged_cop
     let after = index.search("น้ำท่วม", 10).unwrap();
     assert_eq!(after.total, before.total);
     assert_eq!(after.total, 3);
+}
+
+#[tokio::test]
+async fn tantivys_own_merges_wait_for_disk_room() {
+    // Ten segments of one size: tantivy's policy merges eight of a size together.
+    let policy = |disk_reserve| CommitPolicy {
+        threads: 1,
+        compact_backlog: usize::MAX,
+        disk_reserve,
+        ..CommitPolicy::default()
+    };
+    let segments_after = |dir: &tempfile::TempDir| {
+        SearchIndex::open_or_create(dir.path())
+            .unwrap()
+            .segment_count()
+    };
+    let (dir, _index, writer) = segments_with(policy(0), 10).await;
+    writer.shutdown_after_merges().await.unwrap();
+    let merged = segments_after(&dir);
+    assert!(
+        merged < 10,
+        "with room the policy merges: {merged} segments"
+    );
+
+    // No disk has this much free beside the segments' copy.
+    let (dir, _index, writer) = segments_with(policy(u64::MAX / 2), 10).await;
+    writer.shutdown_after_merges().await.unwrap();
+    assert_eq!(segments_after(&dir), 10);
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.num_docs(), 30);
+    assert_eq!(index.search("น้ำท่วม", 100).unwrap().total, 10);
 }
 
 #[tokio::test]
