@@ -35,13 +35,26 @@ pub(crate) struct MergesWithRoom {
 impl MergesWithRoom {
     pub(crate) fn new(dir: PathBuf, reserve: u64) -> Self {
         Self {
-            inner: LogMergePolicy::default(),
+            inner: log_policy(),
             dir,
             reserve,
             started: Mutex::new(Vec::new()),
             waiting: AtomicBool::new(false),
         }
     }
+}
+
+/// tantivy's log policy, its smallest level ending at 1,000 documents instead of 10,000.
+/// A server ingesting commits a segment of ~100 documents every two seconds; with every
+/// segment under 10,000 documents in one level, each eighth segment merged the seven before
+/// it into the one growing there, rewriting that one about 24 times on its way to the next
+/// level (~17,000 documents). At 50 documents a second beside 20 search clients on the 1M
+/// bench, the merge thread used 11.4 and 7.9 s of CPU a minute this way, 4.2 and 3.7 s with
+/// 1,000 (interleaved runs); the index keeps about two more small segments.
+pub(crate) fn log_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_layer_size(1_000);
+    policy
 }
 
 impl MergePolicy for MergesWithRoom {

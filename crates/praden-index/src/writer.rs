@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy};
+use tantivy::indexer::{MergePolicy, NoMergePolicy};
 use tantivy::schema::Term;
 use tantivy::{DateTime, IndexWriter, TantivyDocument};
 use tokio::sync::oneshot;
@@ -91,7 +91,7 @@ fn merge_policy(index: &SearchIndex, policy: &CommitPolicy) -> Box<dyn MergePoli
             dir.clone(),
             policy.disk_reserve,
         )),
-        None => Box::<LogMergePolicy>::default(),
+        None => Box::new(crate::merges::log_policy()),
     }
 }
 
