@@ -24,9 +24,10 @@ pub(crate) struct MergesWithRoom {
     dir: PathBuf,
     /// Bytes every merge must leave free (`CommitPolicy::disk_reserve`).
     reserve: u64,
-    /// Merges this policy let start and that may still be writing: the segment files they
-    /// read (by segment id) and the bytes they were expected to write. One counts until its
-    /// inputs' files are gone (tantivy removes them once the merge ends).
+    /// Merges this policy let start and that may still be writing: the segments they read
+    /// (by id) and the bytes they were expected to write. One counts until its inputs' files
+    /// are gone (tantivy removes them once the merge ends); overcounting only makes the
+    /// policy more careful.
     started: Mutex<Vec<(Vec<String>, u64)>>,
     /// Whether a merge was refused since the last one allowed (to warn once, not every commit).
     waiting: AtomicBool,
@@ -63,8 +64,8 @@ impl MergePolicy for MergesWithRoom {
         if candidates.is_empty() {
             return candidates;
         }
-        // The bytes of each segment's files (they are named by the segment's id), and of any
-        // file at all: the directory's free space is what matters, whoever took it.
+        // The bytes of each segment's files in the index's directory (each file is named by
+        // its segment's id and a component's extension).
         let mut by_segment: HashMap<String, u64> = HashMap::new();
         for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
