@@ -207,11 +207,14 @@ async fn main() {
         // here instead of the search.
         ("PRADEN_DETECT_ENABLED", live.to_string()),
     ];
+    // Other settings from the environment, as `praden serve` takes them
+    // (`PRADEN_INDEX_CONCURRENT_SEARCHES=1024` searches without a limit, as before issue 29).
     let config = Config::load(None, &|key| {
         overrides
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(key).ok())
     })
     .expect("benchmark configuration");
 

@@ -242,6 +242,7 @@ impl TestEnv {
                 commit_interval: Duration::from_millis(200),
                 writer_memory_mb: 64,
                 verify_at_start: true,
+                concurrent_searches: 4,
             },
             ingest: IngestConfig {
                 max_concurrent: 8,

@@ -1,14 +1,14 @@
 //! `GET /api/v1/search/export`: a whole result set as CSV or JSON lines, streamed.
 //!
 //! Takes the parameters of `/api/v1/search` (limit excepted) plus `format` (`csv`, the default,
-//! or `jsonl`). A blocking task pages through the results by cursor and sends each page down a
+//! or `jsonl`). A task pages through the results by cursor and sends each page down a
 //! small channel, so memory stays flat however many rows there are and a slow client slows
 //! the paging instead of filling memory. CSV starts with a UTF-8 byte-order mark: without it
 //! spreadsheet programs read Thai as mojibake.
 
 use crate::extract::Query;
 use crate::search::SearchParams;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, SearchSlots};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
@@ -52,18 +52,20 @@ pub async fn export(
     request.snippets = false;
     // Check the query before answering 200: once streaming starts, errors cannot change
     // the status any more.
-    let index = state.index.clone();
     let probe = SearchRequest {
         limit: 1,
         ..request.clone()
     };
-    tokio::task::spawn_blocking(move || index.search_with(&probe))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    state.searches.run(&state.index, probe).await?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let index = state.index.clone();
-    tokio::task::spawn_blocking(move || produce(index, request, format, tx));
+    tokio::spawn(produce(
+        state.searches.clone(),
+        state.index.clone(),
+        request,
+        format,
+        tx,
+    ));
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
@@ -84,7 +86,10 @@ pub async fn export(
         .into_response())
 }
 
-fn produce(
+/// Each page is a search of its own, taking its turn with the editors' searches: a long
+/// export does not hold a slot between pages.
+async fn produce(
+    searches: SearchSlots,
     index: SearchIndex,
     mut request: SearchRequest,
     format: Format,
@@ -92,17 +97,17 @@ fn produce(
 ) {
     if format == Format::Csv {
         let header = "\u{feff}doc_id,published_at_bangkok,title,outlet,kind,url\r\n";
-        if tx.blocking_send(Ok(Bytes::from(header))).is_err() {
+        if tx.send(Ok(Bytes::from(header))).await.is_err() {
             return;
         }
     }
     loop {
-        let page = match index.search_with(&request) {
+        let page = match searches.run(&index, request.clone()).await {
             Ok(page) => page,
             Err(e) => {
                 // The status is already sent; cutting the stream short tells the client.
                 tracing::error!(error = %e, "export stopped");
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
                 return;
             }
         };
@@ -116,7 +121,7 @@ fn produce(
                 }
             }
         }
-        if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+        if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
             return; // the client went away
         }
         match page.next_cursor {

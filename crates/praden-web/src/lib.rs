@@ -31,7 +31,7 @@ pub mod webhooks;
 
 pub use error::ApiError;
 pub use kpi::KpiSettings;
-pub use search::{DEFAULT_LIMIT, MAX_LIMIT};
+pub use search::{SearchSlots, DEFAULT_LIMIT, MAX_LIMIT};
 
 use auth::{Access, RouteInfo, Routes};
 use axum::extract::State;
@@ -69,6 +69,8 @@ pub struct AppState {
     pub kpi_cache: Arc<kpi::KpiCache>,
     /// This process among those on the database, for `/healthz`.
     pub node: praden_core::node::Node,
+    /// How many searches run at once (`index.concurrent_searches`).
+    pub searches: search::SearchSlots,
 }
 
 /// Who may use search: editors, monitors (and admins).

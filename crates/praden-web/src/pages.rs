@@ -97,10 +97,7 @@ pub async fn search_page(
     }
     let outcome: Result<_, ApiError> = async {
         let request = form.params().into_resolved(&state).await?;
-        let index = state.index.clone();
-        let mut results = tokio::task::spawn_blocking(move || index.search_with(&request))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let mut results = state.searches.run(&state.index, request).await?;
         link_candidates(&state, &mut results).await?;
         Ok(results)
     }

@@ -313,6 +313,7 @@ impl Application {
             kpi,
             kpi_cache,
             node,
+            searches: praden_web::SearchSlots::new(self.config.index.concurrent_searches),
         });
         let router = praden_web::ingest::with_document_sink(router, sink);
         let served =

@@ -113,6 +113,8 @@ pub struct IndexConfig {
     pub writer_memory_mb: usize,
     /// `serve` and `ingest` compare the index with the store once at start and repair it.
     pub verify_at_start: bool,
+    /// Searches run at once; more wait their turn (`praden_web::SearchSlots`).
+    pub concurrent_searches: usize,
 }
 
 impl Config {
@@ -217,6 +219,12 @@ const KEYS: &[Key] = &[
         name: "index.verify_at_start",
         env: &["PRADEN_INDEX_VERIFY_AT_START"],
         default: Some("true"),
+    },
+    Key {
+        name: "index.concurrent_searches",
+        env: &["PRADEN_INDEX_CONCURRENT_SEARCHES"],
+        // 0: twice the machine's cores.
+        default: Some("0"),
     },
     Key {
         name: "ingest.max_concurrent",
@@ -687,6 +695,10 @@ impl Config {
                 commit_interval,
                 writer_memory_mb: v.number("index.writer_memory_mb", 32, 4096)?,
                 verify_at_start: v.flag("index.verify_at_start")?,
+                concurrent_searches: match v.number("index.concurrent_searches", 0, 1024)? {
+                    0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                },
             },
             ingest: IngestConfig {
                 max_concurrent: v.number("ingest.max_concurrent", 1, 256)?,
@@ -1185,6 +1197,22 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://./data/praden.db");
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.index.commit_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn concurrent_searches_default_to_twice_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let c = load_with(None, &[]).unwrap();
+        assert_eq!(c.index.concurrent_searches, 2 * cores);
+        let c = load_with(None, &[("PRADEN_INDEX_CONCURRENT_SEARCHES", "3")]).unwrap();
+        assert_eq!(c.index.concurrent_searches, 3);
+        let e = load_with(None, &[("PRADEN_INDEX_CONCURRENT_SEARCHES", "-1")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("index.concurrent_searches") && e.contains("0 to 1024"),
+            "{e}"
+        );
     }
 
     #[test]
