@@ -178,10 +178,10 @@ pub async fn search(
 /// searches on two cores ran as twenty threads sharing the cores, so a slow search (a phrase
 /// of common words) was slowed twentyfold by the others and every search waited on every
 /// other. In turn, a search waits only for those ahead of it: at 20 clients on the 1M bench
-/// p99 went from 41–49 ms to 30–32 on the realistic mix, and from 43–51 ms to 39–47 while
-/// ingesting, at the same CPU a request (ARCHITECTURE.md). Twice as many slots as cores keep
-/// the cores busy while a search's thread is handed its next one (as many as cores left
-/// them idle a sixth of the time). A flood of searches queues here instead of growing the
+/// p99 went from 41–49 ms to 30–32 on the realistic mix, and on the fixed queries while
+/// ingesting from 43–51 ms to 39–47, at the same CPU a request (ARCHITECTURE.md). Twice as
+/// many slots as cores keep the cores busy while a search's thread is handed its next one
+/// (as many as cores left them idle a fifth of the time). A flood of searches queues here instead of growing the
 /// blocking pool by a thread each.
 #[derive(Clone)]
 pub struct SearchSlots(Arc<Semaphore>);
