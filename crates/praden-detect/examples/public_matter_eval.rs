@@ -226,8 +226,17 @@ fn cross_validate(train: &[LabelledText]) {
     println!(
         "\n5-fold CV on the training rows (social / thaigov hand-labelled / by-source news / TUD):"
     );
+    let only = std::env::var("PM_CV_ONLY").ok();
     for (name, params) in grid {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(';').any(|x| x == name))
+        {
+            continue;
+        }
         let mut total = vec![Counts::default(); SLICES.len()];
+        // (gold, p) of the hand-labelled government rows held out, for the AUC.
+        let mut government: Vec<(bool, f64)> = Vec::new();
         for fold in 0..5 {
             let fit: Vec<LabelledText> = train
                 .iter()
@@ -242,6 +251,11 @@ fn cross_validate(train: &[LabelledText]) {
                 .map(|(_, r)| r)
                 .collect();
             let model = PublicMatterModel::fit(&fit, &params).expect("fit");
+            government.extend(
+                held.iter()
+                    .filter(|r| r.is_government_hand_labelled())
+                    .map(|r| (r.public, model.probability(&r.title, &r.text))),
+            );
             for (t, c) in total.iter_mut().zip(score(&model, &held)) {
                 t.tp += c.tp;
                 t.fp += c.fp;
@@ -255,6 +269,23 @@ fn cross_validate(train: &[LabelledText]) {
             threshold_sweep(train, &params);
         }
         let (s, gov, nw, tud) = (total[0], total[3], total[6], total[9]);
+        let at = |t: f64| {
+            let kept = government.iter().filter(|g| g.0 && g.1 >= t).count();
+            let passed = government.iter().filter(|g| !g.0 && g.1 >= t).count();
+            let issues = government.iter().filter(|g| g.0).count();
+            let pr = government.len() - issues;
+            format!(
+                "{:.3}/{:.3}",
+                kept as f64 / issues.max(1) as f64,
+                1.0 - passed as f64 / pr.max(1) as f64
+            )
+        };
+        println!(
+            "  {name:28} government AUC {:.4}, issue kept/pr rejected at 0.6 {}, at 0.7 {}",
+            auc(&government),
+            at(0.6),
+            at(0.7)
+        );
         println!(
             "  {name:28} social: public {:.3}, other rejected {:.3} | thaigov: issue kept {:.3}, pr rejected {:.3} | by-source news accepted {:.3} | TUD: public {:.3}, other rejected {:.3}",
             frac(s.tp, s.fn_),
@@ -266,6 +297,35 @@ fn cross_validate(train: &[LabelledText]) {
             frac(tud.tn, tud.fp)
         );
     }
+}
+
+/// Area under the ROC curve of (gold, score) pairs: the chance that a random positive
+/// scores above a random negative (ties count half).
+fn auc(scored: &[(bool, f64)]) -> f64 {
+    let mut v = scored.to_vec();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (mut rank_sum, mut positives) = (0.0, 0usize);
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j < v.len() && v[j].1 == v[i].1 {
+            j += 1;
+        }
+        // Ranks i+1 ..= j share their mean.
+        let mean_rank = (i + 1 + j) as f64 / 2.0;
+        for x in &v[i..j] {
+            if x.0 {
+                rank_sum += mean_rank;
+                positives += 1;
+            }
+        }
+        i = j;
+    }
+    let negatives = v.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return f64::NAN;
+    }
+    (rank_sum - (positives * (positives + 1)) as f64 / 2.0) / (positives * negatives) as f64
 }
 
 /// Whether a verdict is right: accepted when public, rejected when not.

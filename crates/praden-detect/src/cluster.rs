@@ -317,7 +317,7 @@ pub fn lead_summary(title: &str, lead: &str, max_chars: usize) -> String {
 /// paragraph that opens with the title's words.
 const HEADLINE_EXTRA_CHARS: usize = 200;
 
-pub(crate) fn content<'a>(title: &str, body: &'a str) -> &'a str {
+pub fn content<'a>(title: &str, body: &'a str) -> &'a str {
     let clean = |s: &'a str| s.trim().trim_matches('\u{200B}').trim();
     let title = title.trim().trim_matches('\u{200B}').trim();
     if title.is_empty() {

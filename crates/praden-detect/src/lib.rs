@@ -16,6 +16,7 @@ pub mod mention;
 pub mod normalize;
 pub mod public_matter;
 pub mod registry;
+pub mod routine;
 pub mod stream;
 pub mod suggest;
 
@@ -37,5 +38,6 @@ pub use criteria::{
 pub use error::{HistoryError, PolicyError, RegistryError, SuggestError};
 pub use public_matter::{PublicMatterModel, PublicMatterParams, PublicMatterVerdict};
 pub use registry::{Agency, AgencyKind, AgencyRegistry};
+pub use routine::{RoutineDecisionModel, RoutineVerdict};
 pub use stream::{clarification_stream, cluster_stream, suggest_stream, StreamSummary};
 pub use suggest::{AgencySuggester, AgencySuggestion, SuggestConfig};

@@ -148,6 +148,60 @@ fn cabinet_resolution_and_policy_are_recognised_with_evidence() {
 }
 
 #[test]
+fn routine_cabinet_business_counts_less_than_a_decision_that_touches_people() {
+    let routine = praden_detect::RoutineDecisionModel::shared_default().unwrap();
+    let scorer = scorer().with_routine_decisions(routine);
+    let config = CriteriaConfig::default();
+    // Two releases of 6 February 2024 (thaigov.go.th): a customs-transit MoU with a
+    // neighbour, and political appointments.
+    for (title, body) in [
+        (
+            "ที่ประชุม ครม. มีมติอนุมัติร่างบันทึกความเข้าใจว่าด้วยการผ่านแดนสินค้าระหว่างกรมศุลกากรแห่งราชอาณาจักรไทยกับกรมศุลกากรแห่งสาธารณรัฐประชาธิปไตยประชาชนลาว",
+            "ที่ประชุมคณะรัฐมนตรีมีมติอนุมัติร่างบันทึกความเข้าใจ และอนุมัติให้อธิบดีกรมศุลกากรหรือผู้ที่ได้รับมอบหมายเป็นผู้ลงนาม ตามที่กระทรวงการคลังเสนอ",
+        ),
+        (
+            "ครม. มีมติอนุมัติ /เห็นชอบแต่งตั้งข้าราชการการเมือง กรรมการผู้ช่วยรัฐมนตรี",
+            "ที่ประชุมคณะรัฐมนตรีมีมติอนุมัติแต่งตั้งข้าราชการการเมือง ตำแหน่งที่ปรึกษารัฐมนตรี และเห็นชอบแต่งตั้งกรรมการผู้ช่วยรัฐมนตรี",
+        ),
+    ] {
+        let s = story(&[Doc {
+            hours: 0,
+            outlet: "thaigov",
+            kind: SourceKind::Official,
+            title,
+            body,
+        }]);
+        let a = scorer.assess(&s, t0());
+        assert_eq!(
+            a.score(Criterion::CabinetResolution),
+            config.routine_cabinet_score,
+            "{:?}",
+            a.scores[3]
+        );
+        assert!(
+            a.scores[3].evidence[0].contains("มติงานประจำ") && a.scores[3].evidence[0].contains("#d0"),
+            "{:?}",
+            a.scores[3]
+        );
+    }
+    // A fee cut for migrant workers' visas touches people: still a full cabinet resolution.
+    let s = story(&[Doc {
+        hours: 0,
+        outlet: "thaigov",
+        kind: SourceKind::Official,
+        title: "ครม. มีมติปรับลดค่าธรรมเนียมการตรวจลงตราแรงงานต่างด้าว 4 สัญชาติ เหลือ 500 บาท",
+        body: "ที่ประชุมคณะรัฐมนตรีมีมติเห็นชอบร่างกฎกระทรวงลดค่าธรรมเนียมการตรวจลงตราสำหรับแรงงานกัมพูชา ลาว เมียนมา และเวียดนาม เพื่อลดภาระนายจ้างและลูกจ้าง",
+    }]);
+    let a = scorer.assess(&s, t0());
+    assert_eq!(
+        a.score(Criterion::CabinetResolution),
+        1.0,
+        "{:?}",
+        a.scores[3]
+    );
+}
+
+#[test]
 fn a_date_between_the_cabinet_and_its_decision_does_not_hide_it() {
     // thaigov.go.th, 19 Dec 2023: the meeting's date sits between the cabinet and its verb.
     let s = story(&[Doc {

@@ -13,7 +13,7 @@ use praden_core::review::Proposal;
 use praden_core::Document;
 use praden_detect::{
     candidate_with_engagement, AgencyRegistry, AgencySuggester, ClusterConfig, ClusterDoc,
-    Clusterer, CriteriaScorer, PublicMatterModel, SocialEngagement, StoryId,
+    Clusterer, CriteriaScorer, PublicMatterModel, RoutineDecisionModel, SocialEngagement, StoryId,
 };
 use praden_store::{ProposalChange, Store};
 use std::collections::{BTreeSet, HashMap};
@@ -42,7 +42,11 @@ impl Detector {
         let suggester = AgencySuggester::shared_default().context("the agency suggester")?;
         let registry = suggester.registry().clone();
         let public = PublicMatterModel::shared_default().context("the public-matter model")?;
-        let scorer = CriteriaScorer::with_defaults().context("the criteria policies")?;
+        let routine =
+            RoutineDecisionModel::shared_default().context("the routine-decision model")?;
+        let scorer = CriteriaScorer::with_defaults()
+            .context("the criteria policies")?
+            .with_routine_decisions(routine);
         let clusterer = Clusterer::new(ClusterConfig {
             window_hours: f64::from(config.window_hours),
             ..ClusterConfig::default()

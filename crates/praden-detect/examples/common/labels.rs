@@ -33,6 +33,8 @@ pub struct CabinetItem {
     pub meeting_doc: String,
     pub meeting_pub_date: String,
     pub item_no: serde_json::Value,
+    #[serde(default)]
+    pub section: Option<String>,
     pub title: String,
     #[serde(default)]
     pub text: Option<String>,
