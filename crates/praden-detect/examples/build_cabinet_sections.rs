@@ -3,14 +3,18 @@
 //! section of the meeting summary it was published in. Paths resolve from the crate directory:
 //!   cargo run --release -p praden-detect --example build_cabinet_sections -- [--cabinet PATH] [--until 2023-01-01]
 
-#[path = "common/cabinet.rs"]
-mod cabinet;
-
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
 
-use cabinet::{DEFAULT_CABINET, TEST_START};
 use praden_detect::routine::{normalize_section, SECTION_TEXT_CHARS};
+
+/// The shared data beside the repository (as `common/cabinet.rs` has it).
+const DEFAULT_CABINET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/cabinet/cabinet-resolutions-2020-2024h1.jsonl.gz"
+);
+/// The training period ends here, as for the history model (`common/cabinet.rs`).
+const TEST_START: &str = "2023-01-01";
 
 #[derive(serde::Deserialize)]
 struct Item {
