@@ -86,8 +86,19 @@ const TUNE_DAYS: &[&str] = &[
     "2024-02-06",
     "2024-05-28",
 ];
-/// Days first replayed after the rules were set (the seventh held-out set).
-const HELD_OUT_DAYS: &[&str] = &["2023-11-07", "2024-03-19", "2024-06-18"];
+/// Days first replayed after the rules were set: the seventh held-out set, and the eighth and
+/// ninth replayed with the same rules.
+const HELD_OUT_DAYS: &[&str] = &[
+    "2023-11-07",
+    "2024-03-19",
+    "2024-06-18",
+    "2023-10-24",
+    "2024-04-09",
+    "2024-05-14",
+    "2023-10-03",
+    "2023-12-12",
+    "2024-04-02",
+];
 /// A criterion counts as fired from this score (the queue's badges, the brief).
 const FIRED: f64 = 0.5;
 const TOP: usize = 20;
