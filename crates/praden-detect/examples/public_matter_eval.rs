@@ -3,6 +3,7 @@
 //!   cargo run --release -p praden-detect --example public_matter_eval
 //!   cargo run --release -p praden-detect --example public_matter_eval -- --errors   # + each test error
 //!   cargo run --release -p praden-detect --example public_matter_eval -- --cv       # settings, 5-fold CV on train rows only
+//!       # PM_CV_ONLY="default;words" runs only the named settings of the grid
 //!   cargo run --release -p praden-detect --example public_matter_eval -- --flagged 30
 //!       # + the whole shared wisesight set minus the labelled rows: how many the model lets
 //!       #   through, and a sample of them to read
@@ -200,6 +201,41 @@ fn cross_validate(train: &[LabelledText]) {
             "threshold 0.5".into(),
             PublicMatterParams {
                 threshold: 0.5,
+                ..base.clone()
+            },
+        ),
+        (
+            "words".into(),
+            PublicMatterParams {
+                word_features: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "epochs 30".into(),
+            PublicMatterParams {
+                epochs: 30,
+                ..base.clone()
+            },
+        ),
+        (
+            "text 300".into(),
+            PublicMatterParams {
+                text_chars: 300,
+                ..base.clone()
+            },
+        ),
+        (
+            "l2 1e-6".into(),
+            PublicMatterParams {
+                l2: 1e-6,
+                ..base.clone()
+            },
+        ),
+        (
+            "l2 1e-4".into(),
+            PublicMatterParams {
+                l2: 1e-4,
                 ..base.clone()
             },
         ),
