@@ -10,6 +10,10 @@
 //! The model is fitted on the `train` rows with the default settings, exactly as
 //! `PublicMatterModel::shared_default` does; the test rows were never used for any choice.
 
+#[path = "common/auc.rs"]
+mod auc;
+use auc::auc;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::time::Instant;
@@ -333,35 +337,6 @@ fn cross_validate(train: &[LabelledText]) {
             frac(tud.tn, tud.fp)
         );
     }
-}
-
-/// Area under the ROC curve of (gold, score) pairs: the chance that a random positive
-/// scores above a random negative (ties count half).
-fn auc(scored: &[(bool, f64)]) -> f64 {
-    let mut v = scored.to_vec();
-    v.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let (mut rank_sum, mut positives) = (0.0, 0usize);
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j < v.len() && v[j].1 == v[i].1 {
-            j += 1;
-        }
-        // Ranks i+1 ..= j share their mean.
-        let mean_rank = (i + 1 + j) as f64 / 2.0;
-        for x in &v[i..j] {
-            if x.0 {
-                rank_sum += mean_rank;
-                positives += 1;
-            }
-        }
-        i = j;
-    }
-    let negatives = v.len() - positives;
-    if positives == 0 || negatives == 0 {
-        return f64::NAN;
-    }
-    (rank_sum - (positives * (positives + 1)) as f64 / 2.0) / (positives * negatives) as f64
 }
 
 /// Whether a verdict is right: accepted when public, rejected when not.

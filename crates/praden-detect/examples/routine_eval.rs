@@ -5,36 +5,17 @@
 //!
 //!     cargo run --release -p praden-detect --example routine_eval [-- --show 20]
 
+#[path = "common/auc.rs"]
+mod auc;
 #[path = "common/labels.rs"]
 mod labels;
+
+use auc::auc;
 
 use labels::{build_labels, read_gz, CabinetItem, NewsItem, CABINET, CORPUS};
 use praden_detect::routine::{normalize_section, RoutineDecisionModel, ROUTINE_SECTIONS};
 
 const TEST_START: &str = "2023-01-01";
-
-/// Area under the ROC curve of (routine, probability) pairs.
-fn auc(scored: &[(bool, f64)]) -> f64 {
-    let mut v = scored.to_vec();
-    v.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let (mut rank_sum, mut positives, mut i) = (0.0, 0usize, 0);
-    while i < v.len() {
-        let mut j = i;
-        while j < v.len() && v[j].1 == v[i].1 {
-            j += 1;
-        }
-        let mean_rank = (i + 1 + j) as f64 / 2.0;
-        for x in &v[i..j] {
-            if x.0 {
-                rank_sum += mean_rank;
-                positives += 1;
-            }
-        }
-        i = j;
-    }
-    let negatives = v.len() - positives;
-    (rank_sum - (positives * (positives + 1)) as f64 / 2.0) / (positives * negatives).max(1) as f64
-}
 
 fn report(name: &str, scored: &[(bool, f64)]) {
     let at = |t: f64| {
