@@ -11,6 +11,7 @@ mod filter;
 mod merges;
 mod pairs;
 mod phrase;
+pub mod priority;
 mod schema;
 mod search;
 mod snippet;

@@ -53,6 +53,19 @@ const PASSAGE_TRIES: usize = 4;
 const CONTEXT_CHARS: usize = 48;
 /// Context kept before the first highlighted word of a passage, at most.
 const LEAD_BYTES: usize = PASSAGE_BYTES / 4;
+/// How much of a body the index stores for snippets, in bytes. A passage opens before a
+/// match found within `SCAN_BYTES` and runs at most `PASSAGE_BYTES` on, so nothing past
+/// `SCAN_BYTES + PASSAGE_BYTES` is read; what is kept beyond that (another passage's worth)
+/// keeps "the passage ends before the text does" true wherever it was. The longest bodies
+/// (cabinet-meeting summaries, up to 0.67 MB) were otherwise decompressed whole for every
+/// hit on them: they hold nearly every word, so they are hits of many queries.
+const STORED_BODY_BYTES: usize = SCAN_BYTES + 2 * PASSAGE_BYTES;
+
+/// The part of `body` the index stores for snippets: every passage `Highlighter::html`
+/// could choose from the whole body lies in it, highlighted alike.
+pub(crate) fn stored_body(body: &str) -> &str {
+    &body[..floor_boundary(body, STORED_BODY_BYTES)]
+}
 
 pub(crate) struct Highlighter {
     /// Query terms (as the index tokenizer writes them) and their weights: rarer terms
@@ -316,6 +329,63 @@ fn ceil_boundary(text: &str, at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The longest real bodies (over `SCAN_BYTES`: cabinet-meeting summaries) get the same
+    /// snippet from the stored part as from the whole, for common words and for words just
+    /// before the end of the scan, where a passage runs past it.
+    #[test]
+    fn the_stored_part_of_a_long_body_gives_the_snippets_of_the_whole() {
+        use std::io::BufRead;
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/corpus/thaigov-news-2020-2024h1.jsonl.gz"
+        );
+        let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let long: Vec<String> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+            .lines()
+            .take(8_000)
+            .map(Result::unwrap)
+            .filter(|line| line.len() > SCAN_BYTES + 4 * PASSAGE_BYTES)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+                v["body"].as_str().unwrap_or("").to_string()
+            })
+            .filter(|body| body.len() > STORED_BODY_BYTES)
+            .collect();
+        assert!(long.len() >= 10, "only {} long bodies", long.len());
+        let mut tokenizer = crate::tokenizer::snippet_tokenizer();
+        let (mut compared, mut past_the_scan) = (0, 0);
+        for body in &long {
+            let stored = stored_body(body);
+            assert!(stored.len() < body.len());
+            // The words of the last stretch of the scan.
+            let near_end =
+                &body[floor_boundary(body, SCAN_BYTES - 300)..floor_boundary(body, SCAN_BYTES)];
+            let mut words: Vec<String> = tokenizer
+                .tokens(near_end)
+                .iter()
+                .map(|t| t.text.clone())
+                .filter(|w| w.chars().count() >= 3)
+                .collect();
+            words.sort();
+            words.dedup();
+            words.extend(
+                ["รัฐบาล", "ประชาชน", "เห็นชอบ", "กระทรวง", "2566", "ครม."].map(String::from),
+            );
+            for word in words {
+                let h = Highlighter::new([(word.clone(), 1.0)].into());
+                let whole = h.html(body);
+                assert_eq!(h.html(stored), whole, "{word}");
+                compared += 1;
+                // The passage reaches past the scan when it holds text from beyond it.
+                let tail = &body[floor_boundary(body, SCAN_BYTES)..];
+                let probe: String = tail.chars().take(8).collect();
+                past_the_scan += usize::from(!probe.is_empty() && whole.contains(&probe));
+            }
+        }
+        assert!(compared > 100, "only {compared} snippets compared");
+        assert!(past_the_scan > 0, "no passage ran past the scan");
+    }
 
     #[test]
     fn the_passage_is_escaped_and_goes_where_the_words_are() {

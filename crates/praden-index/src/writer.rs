@@ -99,46 +99,69 @@ pub(crate) fn start(
     index: SearchIndex,
     policy: CommitPolicy,
 ) -> Result<IndexWriterHandle, IndexError> {
-    let writer: IndexWriter = index
-        .index
-        .writer_with_num_threads(policy.threads.max(1), policy.memory_bytes)
-        .map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
-                path: index.path.clone(),
-            },
-            other => IndexError::Tantivy(other),
-        })?;
-    // tantivy removes the files no segment uses (a merge abandoned at shutdown or by a crash)
-    // only after a commit or a merge; until then they take disk, and a whole-index merge's
-    // worth of them made `room_for_full_merge` refuse one that had room.
-    if let Err(e) = writer.garbage_collect_files().wait() {
-        tracing::warn!(error = %e, "cannot remove the search index's unused files");
-    }
-    writer.set_merge_policy(merge_policy(&index, &policy));
-    let hwm = index.high_water_mark()?;
-    let added_up_to = Arc::new(AtomicI64::new(hwm));
     // Bounded, so a bulk import waits for the writer instead of queueing the corpus in memory.
     let (tx, rx) = flume::bounded(16);
-    let state = WriterState {
-        writer,
-        index,
-        policy,
-        committed: hwm,
-        added: hwm,
-        pending: 0,
-        first_pending_at: None,
-        finish_merges: false,
-        compaction: None,
-    };
+    let (ready, started) = std::sync::mpsc::sync_channel(1);
+    // The writer is made on its own thread, after that thread has given searches the
+    // precedence (`priority.rs`): tantivy's indexing and merge threads start from it and so
+    // run in the background too.
     let thread = std::thread::Builder::new()
         .name("index-writer".into())
-        .spawn(move || state.run(rx))
+        .spawn(move || {
+            crate::priority::run_in_background();
+            match WriterState::new(index, policy) {
+                Ok(state) => {
+                    let _ = ready.send(Ok(state.committed));
+                    state.run(rx);
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                }
+            }
+        })
         .map_err(|e| IndexError::Tantivy(e.into()))?;
+    let hwm = match started.recv() {
+        Ok(result) => result?,
+        Err(_) => return Err(IndexError::WriterGone),
+    };
     Ok(IndexWriterHandle {
         tx,
-        added_up_to,
+        added_up_to: Arc::new(AtomicI64::new(hwm)),
         thread,
     })
+}
+
+impl WriterState {
+    fn new(index: SearchIndex, policy: CommitPolicy) -> Result<Self, IndexError> {
+        let writer: IndexWriter = index
+            .index
+            .writer_with_num_threads(policy.threads.max(1), policy.memory_bytes)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                    path: index.path.clone(),
+                },
+                other => IndexError::Tantivy(other),
+            })?;
+        // tantivy removes the files no segment uses (a merge abandoned at shutdown or by a
+        // crash) only after a commit or a merge; until then they take disk, and a whole-index
+        // merge's worth of them made `room_for_full_merge` refuse one that had room.
+        if let Err(e) = writer.garbage_collect_files().wait() {
+            tracing::warn!(error = %e, "cannot remove the search index's unused files");
+        }
+        writer.set_merge_policy(merge_policy(&index, &policy));
+        let hwm = index.high_water_mark()?;
+        Ok(WriterState {
+            writer,
+            index,
+            policy,
+            committed: hwm,
+            added: hwm,
+            pending: 0,
+            first_pending_at: None,
+            finish_merges: false,
+            compaction: None,
+        })
+    }
 }
 
 impl IndexWriterHandle {
@@ -512,7 +535,8 @@ fn to_tantivy(f: &Fields, d: &Document) -> TantivyDocument {
     doc.add_text(f.text, title);
     doc.add_text(f.text, body);
     doc.add_text(f.title, title);
-    doc.add_text(f.body, body);
+    // Stored for snippets only, and a snippet reads only so far (`snippet.rs`).
+    doc.add_text(f.body, crate::snippet::stored_body(body));
     // The same values as `text`, so a pair's frequency is the phrase's there.
     doc.add_text(f.pairs, title);
     doc.add_text(f.pairs, title);

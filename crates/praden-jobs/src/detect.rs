@@ -174,18 +174,24 @@ async fn engagement_growth(
         .collect())
 }
 
-/// Runs `f` on the detector on a blocking thread and hands the detector back.
-async fn on_blocking<T: Send + 'static>(
+/// Runs `f` on the detector on a thread of its own, behind searches (`praden_index::priority`:
+/// a detection pass over a batch is CPU work that editors' searches should not queue behind),
+/// and hands the detector back.
+async fn in_background<T: Send + 'static>(
     detector: Detector,
     f: impl FnOnce(&mut Detector) -> T + Send + 'static,
 ) -> anyhow::Result<(Detector, T)> {
-    tokio::task::spawn_blocking(move || {
-        let mut d = detector;
-        let out = f(&mut d);
-        (d, out)
-    })
-    .await
-    .context("the detector panicked")
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("detector".into())
+        .spawn(move || {
+            praden_index::priority::run_in_background();
+            let mut d = detector;
+            let out = f(&mut d);
+            let _ = done.send((d, out));
+        })
+        .context("cannot start the detector's thread")?;
+    result.await.context("the detector panicked")
 }
 
 /// What one pass wrote to the queue.
@@ -244,13 +250,13 @@ pub async fn warm_up(
         after = committed.through;
         report.documents += page.len();
         let stories;
-        (detector, stories) = on_blocking(detector, move |d| d.absorb(&page, now)).await?;
+        (detector, stories) = in_background(detector, move |d| d.absorb(&page, now)).await?;
         touched.extend(stories);
     }
     let engagement = engagement_growth(store, detector.recent(), now).await?;
     let proposals;
     (detector, proposals) =
-        on_blocking(detector, move |d| d.proposals(&touched, now, &engagement)).await?;
+        in_background(detector, move |d| d.proposals(&touched, now, &engagement)).await?;
     write(store, proposals, config.regrowth_factor, now, &mut report).await?;
     Ok((detector, report))
 }
@@ -275,7 +281,7 @@ pub async fn catch_up(
         let at = now();
         let engagement = engagement_growth(store, detector.recent(), at).await?;
         let proposals;
-        (detector, proposals) = on_blocking(detector, move |d| {
+        (detector, proposals) = in_background(detector, move |d| {
             let stories = d.absorb(&page, at);
             d.proposals(&stories, at, &engagement)
         })
