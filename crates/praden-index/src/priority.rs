@@ -9,15 +9,17 @@
 //! thread that starts them, so tantivy's indexing and merge threads, started from the
 //! index writer's thread, run at it too.
 
-/// The nice value of background threads: with the scheduler's weights a thread at 5 gets
-/// about a third of the share of one at 0, so it still gets a fifth or more of a core the
-/// searches keep busy, enough to keep up with ingestion.
+/// The nice value of background threads. In the scheduler's weights a thread at 5 counts
+/// about a third of one at 0 (335 against 1,024), so beside the two searches a core runs at
+/// once (`praden-web`'s `SearchSlots`) it still gets a seventh of that core: at 20 clients
+/// searching without pause and 50 documents a second coming in, the detector and the index
+/// trailed the store by seconds, not more (ARCHITECTURE.md).
 pub const BACKGROUND_NICE: i32 = 5;
 
 /// Lowers the calling thread's scheduling priority to [`BACKGROUND_NICE`] unless it is lower
-/// already (on Linux, where nice is per thread; elsewhere nothing). An unprivileged process may lower its threads'
-/// priority but not raise it again, so only threads that do background work for their
-/// whole life call this.
+/// already (on Linux, where nice is per thread; elsewhere nothing). An unprivileged process
+/// may lower its threads' priority but not raise it again, so only threads that do
+/// background work for their whole life call this, never a pooled one.
 pub fn run_in_background() {
     #[cfg(target_os = "linux")]
     {
